@@ -1,0 +1,16 @@
+// Package kit is the small toolkit every state-machine module is written
+// against: the key-value [Store] a module sees (already scoped to its one-byte
+// prefix), the [Block] it executes in, the [Error] type whose codespace and
+// code are consensus, and [Event] for what a handler reports.
+//
+// # Rules for modules
+//
+// A module's handlers must be deterministic functions of (store, block, msg):
+// no wall clock (use [Block.Time]), no randomness, no goroutines, no floats,
+// no map iteration into state. They return an [*Error] (possibly wrapped with
+// more context via [Error.Wrapf]) for every rejection and never panic on bad
+// input; a panic means a broken invariant and stops the node.
+//
+// Stores panic on I/O failure of the underlying database: a node whose disk
+// fails cannot produce a deterministic answer and must stop.
+package kit
