@@ -1,0 +1,232 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	dbm "github.com/cosmos/cosmos-db"
+	"github.com/cosmos/iavl"
+	idb "github.com/cosmos/iavl/db"
+
+	"github.com/lineageledger/lineaged/x/kit"
+)
+
+// Backends names the supported database engines.
+var Backends = []string{"pebbledb", "goleveldb", "memdb"}
+
+// Config says where and how state is stored.
+type Config struct {
+	// Backend is one of [Backends]; pebbledb if empty.
+	Backend string
+	// Dir holds the database; ignored by memdb.
+	Dir string
+	// CacheSize is the number of IAVL nodes cached in memory.
+	CacheSize int
+	// SyncWrites makes every commit durable against power loss, not only
+	// against a crash of the process.
+	SyncWrites bool
+	// KeepRecent, if positive, prunes versions older than the most recent
+	// KeepRecent ones after each commit. Zero keeps every version.
+	KeepRecent int64
+}
+
+// ErrIO marks a failure of the database underneath the tree. Reads panic
+// with an error wrapping it: a node that cannot read its state cannot
+// execute deterministically and must stop.
+var ErrIO = errors.New("state database failure")
+
+// ErrVersionUnavailable means a requested height is not stored (never
+// committed, or pruned).
+var ErrVersionUnavailable = errors.New("version not available")
+
+// Store is the versioned state tree.
+type Store struct {
+	cfg  Config
+	db   dbm.DB
+	tree *iavl.MutableTree
+
+	mu        sync.RWMutex
+	committed *iavl.ImmutableTree
+}
+
+// Open opens (or creates) the state database and loads its latest version.
+func Open(cfg Config) (*Store, error) {
+	if cfg.Backend == "" {
+		cfg.Backend = "pebbledb"
+	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = 100_000
+	}
+	known := false
+	for _, b := range Backends {
+		known = known || b == cfg.Backend
+	}
+	if !known {
+		return nil, fmt.Errorf("unknown database backend %q (want one of %v)", cfg.Backend, Backends)
+	}
+	db, err := dbm.NewDB("application", dbm.BackendType(cfg.Backend), cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open state database: %w", err)
+	}
+	tree := iavl.NewMutableTree(idb.NewWrapper(db), cfg.CacheSize, false, iavl.NewNopLogger(), iavl.SyncOption(cfg.SyncWrites))
+	if _, err := tree.Load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("failed to load state tree: %w", err)
+	}
+	s := &Store{cfg: cfg, db: db, tree: tree}
+	if err := s.refreshCommitted(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) refreshCommitted() error {
+	v := s.tree.Version()
+	var t *iavl.ImmutableTree
+	if v == 0 {
+		t = iavl.NewImmutableTree(idb.NewMemDB(), 0, true, iavl.NewNopLogger())
+	} else {
+		var err error
+		if t, err = s.tree.GetImmutable(v); err != nil {
+			return fmt.Errorf("failed to open committed version %d: %w", v, err)
+		}
+	}
+	s.mu.Lock()
+	s.committed = t
+	s.mu.Unlock()
+	return nil
+}
+
+// LastCommit returns the height and app hash of the last committed version;
+// (0, nil) before the first commit.
+func (s *Store) LastCommit() (int64, []byte) {
+	v := s.tree.Version()
+	if v == 0 {
+		return 0, nil
+	}
+	return v, s.tree.Hash()
+}
+
+// SetInitialVersion makes the first commit produce version v (the genesis
+// initial height). It must be called before anything is committed.
+func (s *Store) SetInitialVersion(v int64) {
+	if v > 1 {
+		s.tree.SetInitialVersion(uint64(v))
+	}
+}
+
+// Committed is a read-only view of the last committed version.
+func (s *Store) Committed() *View {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return &View{tree: s.committed}
+}
+
+// At is a read-only view of the committed version at height.
+func (s *Store) At(height int64) (*View, error) {
+	if height <= 0 || !s.tree.VersionExists(height) {
+		return nil, fmt.Errorf("%w: height %d", ErrVersionUnavailable, height)
+	}
+	t, err := s.tree.GetImmutable(height)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open version %d: %w", height, err)
+	}
+	return &View{tree: t}, nil
+}
+
+// Apply writes a cache's changes into the working tree, in key order.
+func (s *Store) Apply(c *Cache) error {
+	var err error
+	c.each(func(e entry) bool {
+		if e.deleted {
+			_, _, err = s.tree.Remove(e.key)
+		} else {
+			_, err = s.tree.Set(e.key, e.value)
+		}
+		return err == nil
+	})
+	if err != nil {
+		return fmt.Errorf("failed to write state tree: %w", err)
+	}
+	return nil
+}
+
+// WorkingHash is the root hash the working tree would commit with.
+func (s *Store) WorkingHash() []byte { return s.tree.WorkingHash() }
+
+// Commit persists the working tree as the next version and returns it.
+func (s *Store) Commit() (int64, []byte, error) {
+	hash, version, err := s.tree.SaveVersion()
+	if err != nil {
+		return 0, nil, fmt.Errorf("failed to save state version: %w", err)
+	}
+	if err := s.refreshCommitted(); err != nil {
+		return 0, nil, err
+	}
+	if k := s.cfg.KeepRecent; k > 0 && version > k {
+		if err := s.tree.DeleteVersionsTo(version - k); err != nil {
+			return 0, nil, fmt.Errorf("failed to prune versions up to %d: %w", version-k, err)
+		}
+	}
+	return version, hash, nil
+}
+
+// Rollback drops everything applied since the last commit.
+func (s *Store) Rollback() { s.tree.Rollback() }
+
+// Close releases the database.
+func (s *Store) Close() error {
+	if err := s.tree.Close(); err != nil {
+		return fmt.Errorf("failed to close state tree: %w", err)
+	}
+	return s.db.Close()
+}
+
+// View is a read-only version of the state.
+type View struct {
+	tree *iavl.ImmutableTree
+}
+
+var _ kit.Reader = (*View)(nil)
+
+// Height is the version this view reads.
+func (v *View) Height() int64 { return v.tree.Version() }
+
+// Hash is the app hash of this version.
+func (v *View) Hash() []byte { return v.tree.Hash() }
+
+// Get implements kit.Reader.
+func (v *View) Get(key []byte) []byte {
+	b, err := v.tree.Get(key)
+	if err != nil {
+		panic(fmt.Errorf("%w: failed to read state: %w", ErrIO, err))
+	}
+	return b
+}
+
+// Has implements kit.Reader.
+func (v *View) Has(key []byte) bool { return v.Get(key) != nil }
+
+// Iterator implements kit.Reader.
+func (v *View) Iterator(start, end []byte, reverse bool) kit.Iterator {
+	it, err := v.tree.Iterator(start, end, !reverse)
+	if err != nil {
+		panic(fmt.Errorf("%w: failed to iterate state: %w", ErrIO, err))
+	}
+	return treeIterator{it}
+}
+
+type treeIterator struct{ it idb.Iterator }
+
+func (t treeIterator) Valid() bool   { return t.it.Valid() }
+func (t treeIterator) Next()         { t.it.Next() }
+func (t treeIterator) Key() []byte   { return t.it.Key() }
+func (t treeIterator) Value() []byte { return t.it.Value() }
+func (t treeIterator) Close() {
+	if err := t.it.Error(); err != nil {
+		panic(fmt.Errorf("%w: state iteration failed: %w", ErrIO, err))
+	}
+	_ = t.it.Close()
+}
