@@ -1,0 +1,218 @@
+package membership
+
+import (
+	"fmt"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/kit/keys"
+	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+	pb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+)
+
+// Keeper executes membership messages and answers other components'
+// questions about accounts. It holds no state of its own: every method is
+// given the module's store.
+type Keeper struct{}
+
+// Limits on user-supplied text.
+const (
+	MaxOrgIDLen  = 64
+	MaxNameLen   = 128
+	MaxLabelLen  = 128
+	MaxReasonLen = 256
+)
+
+// Account loads the account with the given address string.
+func (Keeper) Account(r kit.Reader, address string) (*pb.Account, error) {
+	addr, err := keys.ParseAddress(address)
+	if err != nil {
+		return nil, ErrInvalidAddress.Wrapf("%v", err)
+	}
+	var acct pb.Account
+	if !kit.Load(r, AccountKey(addr), &acct) {
+		return nil, ErrAccountNotFound.Wrapf("%s", address)
+	}
+	return &acct, nil
+}
+
+// Org loads an organisation.
+func (Keeper) Org(r kit.Reader, orgID string) (*pb.Org, error) {
+	if err := ValidateOrgID(orgID); err != nil {
+		return nil, err
+	}
+	var org pb.Org
+	if !kit.Load(r, OrgKey(orgID), &org) {
+		return nil, ErrOrgNotFound.Wrapf("%s", orgID)
+	}
+	return &org, nil
+}
+
+// SpendSequence advances the account's sequence: the application calls it
+// once for every transaction included in a block.
+func (Keeper) SpendSequence(st kit.Store, acct *pb.Account) {
+	acct.Sequence++
+	saveAccount(st, acct)
+}
+
+// HasRole reports whether acct holds role.
+func HasRole(acct *pb.Account, role pb.Role) bool {
+	_, found := slices.BinarySearch(acct.Roles, role)
+	return found
+}
+
+func saveAccount(st kit.Store, acct *pb.Account) {
+	addr, err := keys.ParseAddress(acct.Address)
+	if err != nil {
+		panic(fmt.Sprintf("membership: stored account has a bad address %q: %v", acct.Address, err))
+	}
+	kit.Save(st, AccountKey(addr), acct)
+}
+
+// createAccount stores a new account of org with the given key and roles,
+// which the caller has validated.
+func createAccount(st kit.Store, blk kit.Block, orgID string, pub *keysv1.PublicKey, roles []pb.Role, label string) (*pb.Account, error) {
+	if err := keys.ValidatePublicKey(pub); err != nil {
+		return nil, ErrInvalidPublicKey.Wrapf("%v", err)
+	}
+	if st.Has(PublicKeyKey(pub)) {
+		return nil, ErrKeyAlreadyUsed.Wrapf("%s key %x", keys.TypeName(pub.Type), pub.Key)
+	}
+	addr := keys.AddressBytes(pub)
+	if st.Has(AccountKey(addr)) { // unreachable while keys are unique; kept as a guard
+		return nil, ErrAccountExists.Wrapf("%s", keys.EncodeAddress(addr))
+	}
+	acct := &pb.Account{
+		Address:       keys.EncodeAddress(addr),
+		OrgId:         orgID,
+		PublicKey:     pub,
+		Roles:         roles,
+		Status:        pb.AccountStatus_ACCOUNT_STATUS_ACTIVE,
+		Label:         label,
+		CreatedHeight: blk.Height,
+	}
+	saveAccount(st, acct)
+	st.Set(OrgAccountKey(orgID, addr), []byte{1})
+	st.Set(PublicKeyKey(pub), addr)
+	return acct, nil
+}
+
+// ValidateOrgID checks an organisation identifier: 2-64 characters of
+// [a-z0-9-], starting with a letter and not ending with a hyphen.
+func ValidateOrgID(id string) error {
+	if len(id) < 2 || len(id) > MaxOrgIDLen {
+		return ErrInvalidOrgID.Wrapf("%q must be 2-%d characters", id, MaxOrgIDLen)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' && i > 0 || c == '-' && i > 0 && i < len(id)-1
+		if !ok {
+			return ErrInvalidOrgID.Wrapf("%q: use lower-case letters, digits and inner hyphens, starting with a letter", id)
+		}
+	}
+	return nil
+}
+
+// validateText checks free text: valid UTF-8, no control characters, and
+// between min and max bytes.
+func validateText(field, s string, min, max int) error {
+	if len(s) < min || len(s) > max {
+		return ErrInvalidField.Wrapf("%s must be %d-%d bytes, got %d", field, min, max, len(s))
+	}
+	if !utf8.ValidString(s) {
+		return ErrInvalidField.Wrapf("%s is not valid UTF-8", field)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return ErrInvalidField.Wrapf("%s contains control characters", field)
+		}
+	}
+	return nil
+}
+
+// normalizeRoles checks that roles are known and distinct and returns them
+// sorted, the stored form.
+func normalizeRoles(roles []pb.Role) ([]pb.Role, error) {
+	out := slices.Clone(roles)
+	slices.Sort(out)
+	for i, r := range out {
+		if _, known := pb.Role_name[int32(r)]; !known || r == pb.Role_ROLE_UNSPECIFIED {
+			return nil, ErrInvalidRoles.Wrapf("unknown role %d", int32(r))
+		}
+		if i > 0 && out[i-1] == r {
+			return nil, ErrInvalidRoles.Wrapf("%s listed twice", r)
+		}
+	}
+	return out, nil
+}
+
+// checkGrant rejects a change of roles from before to after unless the
+// granter holds every role that is added or removed.
+func checkGrant(granter *pb.Account, before, after []pb.Role) error {
+	for _, set := range [][]pb.Role{before, after} {
+		for _, r := range set {
+			changed := slices.Contains(before, r) != slices.Contains(after, r)
+			if changed && !HasRole(granter, r) {
+				return ErrRoleEscalation.Wrapf("%s", r)
+			}
+		}
+	}
+	return nil
+}
+
+// signerAccount loads the authenticated signer's account.
+func signerAccount(r kit.Reader, signer kit.Signer) *pb.Account {
+	acct, err := Keeper{}.Account(r, signer.Address)
+	if err != nil {
+		panic(fmt.Sprintf("membership: authenticated signer %s has no account: %v", signer.Address, err))
+	}
+	return acct
+}
+
+// sameOrgAccount loads the target of an admin action and checks that it
+// belongs to the admin's organisation.
+func sameOrgAccount(r kit.Reader, admin *pb.Account, address string) (*pb.Account, error) {
+	acct, err := Keeper{}.Account(r, address)
+	if err != nil {
+		return nil, err
+	}
+	if acct.OrgId != admin.OrgId {
+		return nil, ErrOtherOrg.Wrapf("%s belongs to %s, signer to %s", address, acct.OrgId, admin.OrgId)
+	}
+	return acct, nil
+}
+
+// activeAdmins counts the active admins of an organisation, treating
+// override (if non-nil) as the new state of that account.
+func activeAdmins(r kit.Reader, orgID string, override *pb.Account) int {
+	n := 0
+	it := r.Iterator(OrgAccountsPrefix(orgID), kit.PrefixEnd(OrgAccountsPrefix(orgID)), false)
+	defer it.Close()
+	prefixLen := len(OrgAccountsPrefix(orgID))
+	for ; it.Valid(); it.Next() {
+		addr := it.Key()[prefixLen:]
+		acct := override
+		if acct == nil || keys.EncodeAddress(addr) != override.Address {
+			acct = new(pb.Account)
+			if !kit.Load(r, AccountKey(addr), acct) {
+				panic(fmt.Sprintf("membership: index names missing account %x", addr))
+			}
+		}
+		if acct.Status == pb.AccountStatus_ACCOUNT_STATUS_ACTIVE && HasRole(acct, pb.Role_ROLE_ADMIN) {
+			n++
+		}
+	}
+	return n
+}
+
+func rolesString(roles []pb.Role) string {
+	s := ""
+	for i, r := range roles {
+		if i > 0 {
+			s += ","
+		}
+		s += RoleName(r)
+	}
+	return s
+}

@@ -1,0 +1,90 @@
+package membership
+
+import (
+	"context"
+
+	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/kit/keys"
+	pb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+)
+
+// Query page sizes.
+const (
+	DefaultPageLimit = 100
+	MaxPageLimit     = 1000
+	maxOrgAccounts   = 1000
+)
+
+// Querier answers [pb.QueryServer] from one version of the state.
+type Querier struct {
+	r kit.Reader
+}
+
+var _ pb.QueryServer = Querier{}
+
+// NewQuerier reads the module's state through r.
+func NewQuerier(r kit.Reader) Querier { return Querier{r: r} }
+
+// Account implements pb.QueryServer.
+func (q Querier) Account(_ context.Context, req *pb.QueryAccountRequest) (*pb.QueryAccountResponse, error) {
+	acct, err := Keeper{}.Account(q.r, req.Address)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.QueryAccountResponse{Account: acct}, nil
+}
+
+// Org implements pb.QueryServer.
+func (q Querier) Org(_ context.Context, req *pb.QueryOrgRequest) (*pb.QueryOrgResponse, error) {
+	org, err := Keeper{}.Org(q.r, req.OrgId)
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.QueryOrgResponse{Org: org}
+	prefix := OrgAccountsPrefix(req.OrgId)
+	it := q.r.Iterator(prefix, kit.PrefixEnd(prefix), false)
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		if len(resp.Accounts) == maxOrgAccounts {
+			resp.AccountsTruncated = true
+			break
+		}
+		acct, err := Keeper{}.Account(q.r, keys.EncodeAddress(it.Key()[len(prefix):]))
+		if err != nil {
+			return nil, err
+		}
+		resp.Accounts = append(resp.Accounts, acct)
+	}
+	return resp, nil
+}
+
+// Orgs implements pb.QueryServer.
+func (q Querier) Orgs(_ context.Context, req *pb.QueryOrgsRequest) (*pb.QueryOrgsResponse, error) {
+	limit := int(req.Limit)
+	switch {
+	case limit == 0:
+		limit = DefaultPageLimit
+	case limit > MaxPageLimit:
+		return nil, ErrInvalidQuery.Wrapf("limit %d exceeds %d", limit, MaxPageLimit)
+	}
+	start := []byte{prefixOrg}
+	if req.StartAfter != "" {
+		if err := ValidateOrgID(req.StartAfter); err != nil {
+			return nil, err
+		}
+		start = append(OrgKey(req.StartAfter), 0)
+	}
+	resp := &pb.QueryOrgsResponse{}
+	it := q.r.Iterator(start, []byte{prefixOrg + 1}, false)
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		if len(resp.Orgs) == limit {
+			resp.NextStartAfter = resp.Orgs[limit-1].Id
+			break
+		}
+		org := new(pb.Org)
+		kit.Decode(it.Key(), it.Value(), org)
+		resp.Orgs = append(resp.Orgs, org)
+	}
+	return resp, nil
+}
