@@ -1,0 +1,187 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+
+	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/membership"
+)
+
+// App is the Lineage Ledger state machine.
+type App struct {
+	// BaseApplication answers the state-sync and vote-extension calls, which
+	// this application does not use: it offers no snapshots and adds nothing
+	// to votes.
+	abci.BaseApplication
+
+	store      *store.Store
+	logger     cmtlog.Logger
+	membership membership.Keeper
+	queries    map[string]queryHandler
+
+	mu sync.Mutex // guards the fields below
+	// chainID is fixed by InitChain and kept in state.
+	chainID string
+	// genesis holds InitChain's writes until the first Commit, so that the
+	// first block executes on top of them.
+	genesis *store.Cache
+	// check is the mempool's view: committed state plus the transactions
+	// CheckTx admitted since.
+	check *store.Cache
+	// lastBlockTime is the time of the last finalized block, the clock
+	// CheckTx runs handlers with.
+	lastBlockTime time.Time
+	// proposal is the last block ProcessProposal executed.
+	proposal *executedBlock
+}
+
+var _ abci.Application = (*App)(nil)
+
+// New builds the application over an opened store.
+func New(st *store.Store, logger cmtlog.Logger) *App {
+	if logger == nil {
+		logger = cmtlog.NewNopLogger()
+	}
+	a := &App{store: st, logger: logger}
+	a.queries = a.queryHandlers()
+	if id := st.Committed().Get(keyChainID); id != nil {
+		a.chainID = string(id)
+	}
+	a.check = store.NewCache(st.Committed())
+	return a
+}
+
+// base is the state the next block executes on.
+func (a *App) base() kit.Reader {
+	if a.genesis != nil {
+		return a.genesis
+	}
+	return a.store.Committed()
+}
+
+func (a *App) block(height int64, t time.Time) kit.Block {
+	return kit.Block{ChainID: a.chainID, Height: height, Time: t}
+}
+
+// Info implements abci.Application: CometBFT's handshake compares this with
+// its own stores and replays whatever blocks the state lacks.
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	h, hash := a.store.LastCommit()
+	return &abci.InfoResponse{
+		Data:             "lineaged",
+		Version:          SoftwareVersion(),
+		AppVersion:       AppVersion,
+		LastBlockHeight:  h,
+		LastBlockAppHash: hash,
+	}, nil
+}
+
+// InitChain implements abci.Application: it writes the genesis state into
+// the working tree (persisted by the first Commit).
+func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if h, _ := a.store.LastCommit(); h != 0 {
+		return nil, fmt.Errorf("InitChain called on state already at height %d", h)
+	}
+	g, err := ParseGenesis(req.AppStateBytes)
+	if err != nil {
+		return nil, err
+	}
+	if req.ChainId == "" {
+		return nil, errors.New("genesis has no chain id")
+	}
+	c := store.NewCache(a.store.Committed())
+	kit.Save(c, keyParams, g.Params)
+	c.Set(keyChainID, []byte(req.ChainId))
+	// Genesis records carry height 0: they predate every block.
+	blk := kit.Block{ChainID: req.ChainId, Height: 0, Time: req.Time}
+	if err := a.membership.InitGenesis(kit.Prefixed(c, []byte{prefixMembership}), blk, g.Membership); err != nil {
+		return nil, fmt.Errorf("invalid genesis: %w", err)
+	}
+	a.store.SetInitialVersion(req.InitialHeight)
+	if err := a.store.Apply(c); err != nil {
+		return nil, err
+	}
+	a.chainID = req.ChainId
+	a.genesis = c
+	a.check = store.NewCache(c)
+	a.lastBlockTime = req.Time
+	return &abci.InitChainResponse{AppHash: a.store.WorkingHash()}, nil
+}
+
+// CheckTx implements abci.Application: it runs the transaction against the
+// mempool's view and keeps its effects there if it is admitted, so that the
+// next transaction of the same account is checked against the right
+// sequence. After each Commit the view is rebuilt and CometBFT rechecks
+// what is left in the mempool.
+func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h, _ := a.store.LastCommit()
+	res, _ := a.deliver(a.check, a.block(h+1, a.lastBlockTime), req.Tx, modeCheck)
+	return &abci.CheckTxResponse{Code: res.Code, Codespace: res.Codespace, Log: res.Log, GasWanted: 1}, nil
+}
+
+// PrepareProposal implements abci.Application: it keeps the transactions
+// that are admitted in order, within the block's byte budget.
+func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	eb := a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, req.MaxTxBytes)
+	return &abci.PrepareProposalResponse{Txs: eb.txs}, nil
+}
+
+// ProcessProposal implements abci.Application: a block with a transaction
+// that is not admitted is rejected, as an honest proposer never makes one.
+func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	eb := a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1)
+	if eb.rejected > 0 {
+		a.logger.Info("rejecting proposal with inadmissible transactions",
+			"height", req.Height, "rejected", eb.rejected, "first", eb.firstRejection)
+		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+	}
+	eb.hash = req.Hash
+	a.proposal = eb
+	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+}
+
+// FinalizeBlock implements abci.Application.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	eb := a.proposal
+	a.proposal = nil
+	if eb == nil || eb.height != req.Height || !bytes.Equal(eb.hash, req.Hash) {
+		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1)
+	}
+	if err := a.store.Apply(eb.cache); err != nil {
+		return nil, err
+	}
+	a.lastBlockTime = req.Time
+	return &abci.FinalizeBlockResponse{TxResults: eb.results, AppHash: a.store.WorkingHash()}, nil
+}
+
+// Commit implements abci.Application: it persists the working tree as the
+// version of the finalized height and resets the mempool's view.
+func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, _, err := a.store.Commit(); err != nil {
+		return nil, err
+	}
+	a.genesis = nil
+	a.check = store.NewCache(a.store.Committed())
+	return &abci.CommitResponse{}, nil
+}

@@ -1,0 +1,214 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"math/big"
+	"strings"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/lineageledger/lineaged/app/txv1"
+	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+)
+
+// TestEnvelopeRejections covers every class of bad transaction: each gets
+// its stable code in CheckTx, changes nothing, makes ProcessProposal reject
+// a block that carries it, and gets the same code if a block carries it to
+// FinalizeBlock anyway.
+func TestEnvelopeRejections(t *testing.T) {
+	c := newChain(t)
+	// Prepare state: suspend a second alpha account; spend one admin sequence.
+	victim := &actor{key: testKey(t, "victim", keysv1.KeyType_KEY_TYPE_ED25519)}
+	c.mustBlock(c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: victim.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}))
+	c.mustBlock(c.tx(c.admin, &mpb.MsgSuspendAccount{Address: victim.addr(), Reason: "left the company"}))
+
+	addAcct := func() *mpb.MsgAddAccount {
+		return &mpb.MsgAddAccount{PublicKey: testKey(t, "new", keysv1.KeyType_KEY_TYPE_ED25519).Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}
+	}
+	good := func() *txv1.TxBody { return c.body(c.admin, addAcct()) }
+	signed := func(b *txv1.TxBody) []byte { return c.sign(c.admin.key, b) }
+	stranger := testKey(t, "stranger", keysv1.KeyType_KEY_TYPE_ED25519)
+
+	highS := func() []byte {
+		b := c.body(c.beta, &mpb.MsgAddAccount{PublicKey: addAcct().PublicKey, Roles: []mpb.Role{mpb.Role_ROLE_ADMIN}})
+		raw := c.sign(c.beta.key, b)
+		var tx txv1.Tx
+		mustUnmarshal(t, raw, &tx)
+		s := new(big.Int).SetBytes(tx.Signature[32:])
+		s.Sub(secp256k1.S256().N, s)
+		tx.Signature = append(tx.Signature[:32:32], s.FillBytes(make([]byte, 32))...)
+		return kit.Marshal(&tx)
+	}
+
+	cases := []struct {
+		name string
+		raw  []byte
+		want *kit.Error
+	}{
+		{"garbage bytes", []byte{0xff, 0x01, 0x02}, ErrMalformedTx},
+		{"empty", nil, ErrMalformedTx},
+		{"unsigned junk appended to envelope", append(signed(good()), protowire.AppendTag(nil, 9, protowire.VarintType)...), ErrMalformedTx},
+		{"body field duplicated", func() []byte {
+			var tx txv1.Tx
+			mustUnmarshal(t, signed(good()), &tx)
+			raw := kit.Marshal(&tx)
+			return append(protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), tx.Body), raw...)
+		}(), ErrMalformedTx},
+		{"unknown message", func() []byte {
+			b := kit.Marshal(&txv1.TxBody{ChainId: testChainID, Signer: c.admin.addr(), Sequence: c.admin.seq})
+			b = protowire.AppendBytes(protowire.AppendTag(b, 999, protowire.BytesType), []byte{})
+			sig, _ := c.admin.key.Sign(SignBytes(b))
+			return kit.Marshal(&txv1.Tx{Body: b, Signature: sig})
+		}(), ErrUnknownMessage},
+		{"no message", signed(c.body(c.admin, nil)), ErrNoMessage},
+		{"oversize", signed(func() *txv1.TxBody {
+			b := good()
+			b.Msg.(*txv1.TxBody_AddAccount).AddAccount.Label = strings.Repeat("x", 70<<10)
+			return b
+		}()), ErrTxTooLarge},
+		{"signer not an address", signed(func() *txv1.TxBody { b := good(); b.Signer = "alice"; return b }()), ErrInvalidSigner},
+		{"signer upper-case", signed(func() *txv1.TxBody { b := good(); b.Signer = strings.ToUpper(b.Signer); return b }()), ErrInvalidSigner},
+		{"wrong chain id", signed(func() *txv1.TxBody { b := good(); b.ChainId = "other-chain"; return b }()), ErrWrongChainID},
+		{"timed out", signed(func() *txv1.TxBody { b := good(); b.TimeoutHeight = 2; return b }()), ErrTxExpired},
+		{"memo too large", signed(func() *txv1.TxBody { b := good(); b.Memo = strings.Repeat("m", 257); return b }()), ErrMemoTooLarge},
+		{"unknown signer", c.sign(stranger, func() *txv1.TxBody {
+			b := good()
+			b.Signer = (&actor{key: stranger}).addr()
+			b.Sequence = 0
+			return b
+		}()), ErrUnknownSigner},
+		{"signed by another key", c.sign(c.steward.key, good()), ErrBadSignature},
+		{"signature bit flipped", func() []byte {
+			raw := signed(good())
+			raw[len(raw)-1] ^= 1
+			return raw
+		}(), ErrBadSignature},
+		{"body bit flipped after signing", func() []byte {
+			var tx txv1.Tx
+			mustUnmarshal(t, signed(good()), &tx)
+			tx.Body = bytes.Replace(tx.Body, []byte(testChainID), []byte("lineage-tesT"), 1)
+			return kit.Marshal(&tx)
+		}(), ErrWrongChainID},
+		{"malleated high-S signature", highS(), ErrBadSignature},
+		{"suspended signer", c.sign(victim.key, c.body(victim, addAcct())), ErrSignerSuspended},
+		{"reused sequence", signed(func() *txv1.TxBody { b := good(); b.Sequence = 0; return b }()), ErrSequenceReused},
+		{"future sequence", signed(func() *txv1.TxBody { b := good(); b.Sequence = 7; return b }()), ErrSequenceFuture},
+		{"missing role", c.sign(c.steward.key, c.body(c.steward, addAcct())), ErrMissingRole},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := appHash(c)
+			res := c.checkTx(tc.raw)
+			if res.Codespace != tc.want.Codespace || res.Code != tc.want.Code {
+				t.Fatalf("CheckTx = %s/%d %q, want %s/%d (%s)", res.Codespace, res.Code, res.Log, tc.want.Codespace, tc.want.Code, tc.want.Message)
+			}
+			if res.Log == "" {
+				t.Fatal("rejection without a message")
+			}
+			pp, err := c.app.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{
+				Txs: [][]byte{tc.raw}, Hash: []byte("h"), Height: c.height + 1, Time: c.now,
+			})
+			if err != nil || pp.Status != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+				t.Fatalf("ProcessProposal = %v, %v; want REJECT", pp.GetStatus(), err)
+			}
+			prep, err := c.app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{
+				Txs: [][]byte{tc.raw}, MaxTxBytes: 1 << 20, Height: c.height + 1, Time: c.now,
+			})
+			if err != nil || len(prep.Txs) != 0 {
+				t.Fatalf("PrepareProposal kept the transaction (%d txs, %v)", len(prep.Txs), err)
+			}
+			c.height++
+			results, hash := c.finalize([]byte("forced"), [][]byte{tc.raw})
+			if r := results[0]; r.Codespace != tc.want.Codespace || r.Code != tc.want.Code {
+				t.Fatalf("FinalizeBlock = %s/%d, want %s/%d", r.Codespace, r.Code, tc.want.Codespace, tc.want.Code)
+			}
+			if !bytes.Equal(hash, before) {
+				t.Fatal("a rejected transaction changed the app hash")
+			}
+		})
+	}
+	// After all that, the admin's real next transaction still works.
+	c.mustBlock(c.tx(c.admin, addAcct()))
+}
+
+// TestFailedHandlerSpendsSequence: an admitted transaction whose handler
+// fails discards its writes but spends its sequence, so it cannot be
+// replayed; CheckTx rejects it outright.
+func TestFailedHandlerSpendsSequence(t *testing.T) {
+	c := newChain(t)
+	c.mustBlock()
+	dup := &mpb.MsgCreateOrg{OrgId: "beta", Name: "dup", AdminPublicKey: testKey(t, "x", keysv1.KeyType_KEY_TYPE_ED25519).Public(), AdminRoles: []mpb.Role{mpb.Role_ROLE_ADMIN}}
+	raw := c.tx(c.admin, dup)
+	if res := c.checkTx(raw); res.Codespace != "membership" || res.Code != 3 {
+		t.Fatalf("CheckTx = %s/%d %s", res.Codespace, res.Code, res.Log)
+	}
+	if c.account(c.admin.addr()).Sequence != 0 {
+		t.Fatal("CheckTx rejection spent a sequence")
+	}
+	res, _ := c.block(raw)
+	if res[0].Code != 3 || res[0].Codespace != "membership" || !strings.Contains(res[0].Log, "beta") {
+		t.Fatalf("FinalizeBlock = %s/%d %q", res[0].Codespace, res[0].Code, res[0].Log)
+	}
+	if got := c.account(c.admin.addr()).Sequence; got != 1 {
+		t.Fatalf("sequence after failed tx = %d, want 1", got)
+	}
+	// The same bytes again are now a replay.
+	if res := c.checkTx(raw); res.Code != ErrSequenceReused.Code {
+		t.Fatalf("replay CheckTx = %s/%d", res.Codespace, res.Code)
+	}
+}
+
+// TestCheckTxTracksPendingSequences: several txs of one account can wait
+// in the mempool together; after a commit the view is rebuilt.
+func TestCheckTxTracksPendingSequences(t *testing.T) {
+	c := newChain(t)
+	var txs [][]byte
+	for i := 0; i < 3; i++ {
+		raw := c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, string(rune('a'+i)), keysv1.KeyType_KEY_TYPE_ED25519).Public()})
+		if res := c.checkTx(raw); res.Code != 0 {
+			t.Fatalf("tx %d: %s", i, res.Log)
+		}
+		txs = append(txs, raw)
+	}
+	c.mustBlock(txs[:2]...)
+	// Recheck of the remaining tx after commit must still pass.
+	res, err := c.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: txs[2], Type: abci.CHECK_TX_TYPE_RECHECK})
+	if err != nil || res.Code != 0 {
+		t.Fatalf("recheck: %v %s", err, res.GetLog())
+	}
+	// And the committed ones are now replays.
+	if res := c.checkTx(txs[0]); res.Code != ErrSequenceReused.Code {
+		t.Fatalf("replay after commit = %d", res.Code)
+	}
+}
+
+// TestPrepareProposalRespectsMaxBytes: the proposer never exceeds the
+// block's byte budget.
+func TestPrepareProposalRespectsMaxBytes(t *testing.T) {
+	c := newChain(t)
+	var txs [][]byte
+	for i := 0; i < 5; i++ {
+		txs = append(txs, c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, string(rune('k'+i)), keysv1.KeyType_KEY_TYPE_ED25519).Public()}))
+	}
+	budget := int64(len(txs[0]) + len(txs[1]) + 1)
+	res, err := c.app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: txs, MaxTxBytes: budget, Height: 1, Time: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Txs) != 2 {
+		t.Fatalf("kept %d txs within %d bytes, want 2", len(res.Txs), budget)
+	}
+}
+
+func mustUnmarshal(t *testing.T, raw []byte, tx *txv1.Tx) {
+	t.Helper()
+	if err := unmarshalTx(raw, tx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,36 @@
+package app
+
+import "github.com/lineageledger/lineaged/x/kit"
+
+// Codespace of the transaction envelope's errors: everything decided before
+// a message reaches its module.
+const Codespace = "tx"
+
+// Envelope errors. Codes are consensus and API: never renumber.
+var (
+	ErrMalformedTx     = kit.NewError(Codespace, 1, "malformed transaction")
+	ErrTxTooLarge      = kit.NewError(Codespace, 2, "transaction too large")
+	ErrUnknownMessage  = kit.NewError(Codespace, 3, "unknown message type")
+	ErrNoMessage       = kit.NewError(Codespace, 4, "transaction carries no message")
+	ErrInvalidSigner   = kit.NewError(Codespace, 5, "invalid signer address")
+	ErrWrongChainID    = kit.NewError(Codespace, 6, "wrong chain id")
+	ErrUnknownSigner   = kit.NewError(Codespace, 7, "unknown signer")
+	ErrSignerSuspended = kit.NewError(Codespace, 8, "signer account is suspended")
+	ErrSequenceReused  = kit.NewError(Codespace, 9, "sequence already used")
+	ErrSequenceFuture  = kit.NewError(Codespace, 10, "sequence is ahead of the account")
+	ErrBadSignature    = kit.NewError(Codespace, 11, "signature does not verify")
+	ErrMissingRole     = kit.NewError(Codespace, 12, "signer lacks the role this message needs")
+	ErrTxExpired       = kit.NewError(Codespace, 13, "transaction timed out")
+	ErrMemoTooLarge    = kit.NewError(Codespace, 14, "memo too large")
+	ErrUnknownQuery    = kit.NewError(Codespace, 15, "unknown query path")
+	ErrInvalidRequest  = kit.NewError(Codespace, 16, "invalid request")
+	ErrInternal        = kit.NewError(Codespace, 17, "internal error")
+)
+
+// Errors lists every envelope error, for documentation and tests.
+var Errors = []*kit.Error{
+	ErrMalformedTx, ErrTxTooLarge, ErrUnknownMessage, ErrNoMessage, ErrInvalidSigner,
+	ErrWrongChainID, ErrUnknownSigner, ErrSignerSuspended, ErrSequenceReused,
+	ErrSequenceFuture, ErrBadSignature, ErrMissingRole, ErrTxExpired, ErrMemoTooLarge,
+	ErrUnknownQuery, ErrInvalidRequest, ErrInternal,
+}

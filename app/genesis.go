@@ -1,0 +1,71 @@
+package app
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/x/kit"
+)
+
+// DefaultParams are the parameters a new chain starts with unless its
+// genesis says otherwise.
+func DefaultParams() *appv1.Params {
+	return &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256}
+}
+
+// Bounds on parameters: a chain cannot be configured into nonsense.
+const (
+	minTxBytes = 1 << 10
+	maxTxBytes = 4 << 20
+)
+
+// ValidateParams rejects parameters no chain should run with.
+func ValidateParams(p *appv1.Params) error {
+	if p == nil {
+		return fmt.Errorf("params missing")
+	}
+	if p.MaxTxBytes < minTxBytes || p.MaxTxBytes > maxTxBytes {
+		return fmt.Errorf("max_tx_bytes %d outside [%d, %d]", p.MaxTxBytes, minTxBytes, maxTxBytes)
+	}
+	if p.MaxMemoBytes > p.MaxTxBytes/2 {
+		return fmt.Errorf("max_memo_bytes %d exceeds half of max_tx_bytes", p.MaxMemoBytes)
+	}
+	return nil
+}
+
+// ParseGenesis decodes the app_state of a CometBFT genesis document,
+// rejecting unknown fields so that a typo cannot silently drop a setting.
+func ParseGenesis(appState []byte) (*appv1.Genesis, error) {
+	var g appv1.Genesis
+	if err := protojson.Unmarshal(appState, &g); err != nil {
+		return nil, fmt.Errorf("failed to parse app_state: %w", err)
+	}
+	if g.Params == nil {
+		g.Params = DefaultParams()
+	}
+	if err := ValidateParams(g.Params); err != nil {
+		return nil, fmt.Errorf("invalid genesis params: %w", err)
+	}
+	return &g, nil
+}
+
+// GenesisJSON encodes an app_state for a genesis document.
+func GenesisJSON(g *appv1.Genesis) ([]byte, error) {
+	return protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(g)
+}
+
+// App-wide records under prefixApp.
+var (
+	keyParams  = []byte{prefixApp, 0x01}
+	keyChainID = []byte{prefixApp, 0x02}
+)
+
+func loadParams(r kit.Reader) *appv1.Params {
+	var p appv1.Params
+	if !kit.Load(r, keyParams, &p) {
+		panic("app: params missing from state")
+	}
+	return &p
+}

@@ -1,0 +1,240 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/txv1"
+	"github.com/lineageledger/lineaged/x/kit/keys"
+	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+)
+
+const testChainID = "lineage-test"
+
+var genesisTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// testKey derives a fixed key from a name so that runs are reproducible.
+func testKey(t testing.TB, name string, typ keysv1.KeyType) *keys.PrivateKey {
+	t.Helper()
+	seed := sha256.Sum256([]byte(name))
+	k, err := keys.PrivateKeyFromBytes(typ, seed[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// actor is a test account: its key and the sequence of its next tx.
+type actor struct {
+	key *keys.PrivateKey
+	seq uint64
+}
+
+func (a *actor) addr() string { return keys.Address(a.key.Public()) }
+
+// chain drives an App through the ABCI calls CometBFT would make.
+type chain struct {
+	t      testing.TB
+	app    *App
+	store  *store.Store
+	height int64
+	now    time.Time
+	// admin of org "alpha" holds every role; ed25519.
+	admin *actor
+	// steward of org "alpha" holds only data-steward; p256.
+	steward *actor
+	// beta is the admin of org "beta" (admin only); secp256k1.
+	beta *actor
+}
+
+func testGenesis(admin, steward, beta *actor) *appv1.Genesis {
+	return &appv1.Genesis{
+		Params: DefaultParams(),
+		Membership: &mpb.Genesis{
+			Orgs: []*mpb.Org{{Id: "alpha", Name: "Alpha Labs"}, {Id: "beta", Name: "Beta Data"}},
+			Accounts: []*mpb.GenesisAccount{
+				{OrgId: "alpha", PublicKey: admin.key.Public(), Roles: allRoles(), Label: "admin"},
+				{OrgId: "alpha", PublicKey: steward.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_DATA_STEWARD}},
+				{OrgId: "beta", PublicKey: beta.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_ADMIN}},
+			},
+		},
+	}
+}
+
+func allRoles() []mpb.Role {
+	var out []mpb.Role
+	for v := range mpb.Role_name {
+		if v != 0 {
+			out = append(out, mpb.Role(v))
+		}
+	}
+	return out
+}
+
+func newChain(t testing.TB) *chain {
+	t.Helper()
+	st, err := store.Open(store.Config{Backend: "memdb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return newChainOn(t, st, true)
+}
+
+// newChainOn builds the harness over st, running InitChain if init.
+func newChainOn(t testing.TB, st *store.Store, init bool) *chain {
+	c := &chain{
+		t: t, app: New(st, nil), store: st, now: genesisTime,
+		admin:   &actor{key: testKey(t, "admin", keysv1.KeyType_KEY_TYPE_ED25519)},
+		steward: &actor{key: testKey(t, "steward", keysv1.KeyType_KEY_TYPE_P256)},
+		beta:    &actor{key: testKey(t, "beta", keysv1.KeyType_KEY_TYPE_SECP256K1)},
+	}
+	c.height, _ = st.LastCommit()
+	if !init {
+		return c
+	}
+	gen, err := GenesisJSON(testGenesis(c.admin, c.steward, c.beta))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.app.InitChain(context.Background(), &abci.InitChainRequest{
+		ChainId: testChainID, Time: genesisTime, InitialHeight: 1, AppStateBytes: gen,
+	}); err != nil {
+		t.Fatalf("InitChain: %v", err)
+	}
+	return c
+}
+
+// body starts a transaction body for a, taking its next sequence.
+func (c *chain) body(a *actor, msg any) *txv1.TxBody {
+	b := &txv1.TxBody{ChainId: testChainID, Signer: a.addr(), Sequence: a.seq}
+	switch m := msg.(type) {
+	case *mpb.MsgCreateOrg:
+		b.Msg = &txv1.TxBody_CreateOrg{CreateOrg: m}
+	case *mpb.MsgAddAccount:
+		b.Msg = &txv1.TxBody_AddAccount{AddAccount: m}
+	case *mpb.MsgSetRoles:
+		b.Msg = &txv1.TxBody_SetRoles{SetRoles: m}
+	case *mpb.MsgSuspendAccount:
+		b.Msg = &txv1.TxBody_SuspendAccount{SuspendAccount: m}
+	case *mpb.MsgReinstateAccount:
+		b.Msg = &txv1.TxBody_ReinstateAccount{ReinstateAccount: m}
+	case *mpb.MsgRotateKey:
+		b.Msg = &txv1.TxBody_RotateKey{RotateKey: m}
+	case nil:
+	default:
+		c.t.Fatalf("harness: unknown message %T", msg)
+	}
+	return b
+}
+
+// sign encodes b signed by key.
+func (c *chain) sign(key *keys.PrivateKey, b *txv1.TxBody) []byte {
+	raw, err := EncodeTx(b, key.Sign)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return raw
+}
+
+// tx builds a signed transaction from a and advances a's sequence.
+func (c *chain) tx(a *actor, msg any) []byte {
+	raw := c.sign(a.key, c.body(a, msg))
+	a.seq++
+	return raw
+}
+
+func (c *chain) checkTx(raw []byte) *abci.CheckTxResponse {
+	res, err := c.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_CHECK})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return res
+}
+
+// block runs a block the way a validator sees it: ProcessProposal, then
+// FinalizeBlock and Commit. It returns the results and the app hash.
+func (c *chain) block(txs ...[]byte) ([]*abci.ExecTxResult, []byte) {
+	c.t.Helper()
+	c.height++
+	c.now = c.now.Add(time.Second)
+	hash := sha256.Sum256([]byte(fmt.Sprint("block", c.height, len(txs))))
+	pp, err := c.app.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{
+		Txs: txs, Hash: hash[:], Height: c.height, Time: c.now,
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if pp.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		c.t.Fatalf("height %d: proposal rejected", c.height)
+	}
+	return c.finalize(hash[:], txs)
+}
+
+// finalize runs FinalizeBlock and Commit only, as a full node does.
+func (c *chain) finalize(hash []byte, txs [][]byte) ([]*abci.ExecTxResult, []byte) {
+	c.t.Helper()
+	fb, err := c.app.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{
+		Txs: txs, Hash: hash, Height: c.height, Time: c.now,
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if _, err := c.app.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
+		c.t.Fatal(err)
+	}
+	return fb.TxResults, fb.AppHash
+}
+
+// mustBlock runs a block and fails unless every tx succeeded.
+func (c *chain) mustBlock(txs ...[]byte) []byte {
+	c.t.Helper()
+	res, hash := c.block(txs...)
+	for i, r := range res {
+		if r.Code != 0 {
+			c.t.Fatalf("height %d tx %d: %s/%d %s", c.height, i, r.Codespace, r.Code, r.Log)
+		}
+	}
+	return hash
+}
+
+func (c *chain) account(addr string) *mpb.Account {
+	c.t.Helper()
+	var resp mpb.QueryAccountResponse
+	if err := c.query("/lineage.membership.v1.Query/Account", &mpb.QueryAccountRequest{Address: addr}, &resp); err != nil {
+		c.t.Fatal(err)
+	}
+	return resp.Account
+}
+
+func (c *chain) query(path string, req, resp proto.Message) error {
+	raw, err := proto.Marshal(req)
+	if err != nil {
+		return err
+	}
+	res, err := c.app.Query(context.Background(), &abci.QueryRequest{Path: path, Data: raw})
+	if err != nil {
+		return err
+	}
+	if res.Code != 0 {
+		return fmt.Errorf("%s/%d: %s", res.Codespace, res.Code, res.Log)
+	}
+	return proto.Unmarshal(res.Value, resp)
+}
+
+func appHash(c *chain) []byte {
+	_, h := c.store.LastCommit()
+	return bytes.Clone(h)
+}
+
+func unmarshalTx(raw []byte, tx *txv1.Tx) error { return proto.Unmarshal(raw, tx) }

@@ -1,0 +1,111 @@
+package app
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/lineageledger/lineaged/app/txv1"
+	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/kit/keys"
+)
+
+// SignDomain prefixes the body bytes in every transaction signature.
+const SignDomain = "lineage-ledger/tx/v1\x00"
+
+// SignBytes is what a transaction's signer signs: the domain tag followed by
+// the exact encoded body.
+func SignBytes(body []byte) []byte {
+	out := make([]byte, 0, len(SignDomain)+len(body))
+	out = append(out, SignDomain...)
+	return append(out, body...)
+}
+
+// EncodeTx encodes body canonically, has sign sign it, and returns the
+// transaction bytes to broadcast.
+func EncodeTx(body *txv1.TxBody, sign func(signBytes []byte) ([]byte, error)) ([]byte, error) {
+	bodyBytes := kit.Marshal(body)
+	sig, err := sign(SignBytes(bodyBytes))
+	if err != nil {
+		return nil, fmt.Errorf("failed to sign transaction: %w", err)
+	}
+	return kit.Marshal(&txv1.Tx{Body: bodyBytes, Signature: sig}), nil
+}
+
+// TxHash is the hash CometBFT indexes a transaction under.
+func TxHash(raw []byte) [32]byte { return sha256.Sum256(raw) }
+
+// decodedTx is a transaction that parsed and is canonically encoded; it is
+// not yet authenticated.
+type decodedTx struct {
+	tx     *txv1.Tx
+	body   *txv1.TxBody
+	signer []byte // 20-byte address
+}
+
+// decodeTx parses raw and insists on the canonical encoding of both the
+// envelope and the body, so one signed body has exactly one transaction
+// encoding (and one hash) and no unsigned bytes can ride along.
+func decodeTx(raw []byte, maxBytes int) (*decodedTx, error) {
+	if len(raw) > maxBytes {
+		return nil, ErrTxTooLarge.Wrapf("%d bytes, limit %d", len(raw), maxBytes)
+	}
+	var tx txv1.Tx
+	if err := proto.Unmarshal(raw, &tx); err != nil {
+		return nil, ErrMalformedTx.Wrapf("envelope: %v", err)
+	}
+	if len(tx.Body) == 0 {
+		return nil, ErrMalformedTx.Wrapf("empty body")
+	}
+	if !bytes.Equal(kit.Marshal(&tx), raw) {
+		return nil, ErrMalformedTx.Wrapf("envelope is not canonically encoded")
+	}
+	var body txv1.TxBody
+	if err := proto.Unmarshal(tx.Body, &body); err != nil {
+		return nil, ErrMalformedTx.Wrapf("body: %v", err)
+	}
+	if body.Msg == nil {
+		if len(body.ProtoReflect().GetUnknown()) > 0 {
+			return nil, ErrUnknownMessage.Wrapf("the body holds a field this chain does not know")
+		}
+		return nil, ErrNoMessage
+	}
+	if hasUnknownFields(body.ProtoReflect()) {
+		return nil, ErrMalformedTx.Wrapf("body has fields this chain does not know")
+	}
+	if !bytes.Equal(kit.Marshal(&body), tx.Body) {
+		return nil, ErrMalformedTx.Wrapf("body is not canonically encoded")
+	}
+	signer, err := keys.ParseAddress(body.Signer)
+	if err != nil {
+		return nil, ErrInvalidSigner.Wrapf("%v", err)
+	}
+	return &decodedTx{tx: &tx, body: &body, signer: signer}, nil
+}
+
+// hasUnknownFields reports whether m or any message inside it carries
+// fields outside its schema.
+func hasUnknownFields(m protoreflect.Message) bool {
+	if len(m.GetUnknown()) > 0 {
+		return true
+	}
+	found := false
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if fd.Message() == nil || fd.IsMap() {
+			return true
+		}
+		if fd.IsList() {
+			l := v.List()
+			for i := 0; i < l.Len() && !found; i++ {
+				found = hasUnknownFields(l.Get(i).Message())
+			}
+		} else {
+			found = hasUnknownFields(v.Message())
+		}
+		return !found
+	})
+	return found
+}

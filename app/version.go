@@ -1,0 +1,30 @@
+package app
+
+import "runtime/debug"
+
+// AppVersion is the application protocol version reported to CometBFT. It
+// changes only with a change of state-machine rules.
+const AppVersion uint64 = 1
+
+// Version is the software version; release builds set it with
+// -ldflags "-X github.com/lineageledger/lineaged/app.Version=v1.2.3".
+var Version = ""
+
+// SoftwareVersion is Version, or else the module version or VCS revision
+// the binary was built from.
+func SoftwareVersion() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "devel-" + s.Value[:12]
+			}
+		}
+	}
+	return "devel"
+}
