@@ -101,12 +101,15 @@ func (s *Store) refreshCommitted() error {
 
 // LastCommit returns the height and app hash of the last committed version;
 // (0, nil) before the first commit.
+// Safe to call concurrently with block execution.
 func (s *Store) LastCommit() (int64, []byte) {
-	v := s.tree.Version()
-	if v == 0 {
+	s.mu.RLock()
+	t := s.committed
+	s.mu.RUnlock()
+	if t.Version() == 0 {
 		return 0, nil
 	}
-	return v, s.tree.Hash()
+	return t.Version(), t.Hash()
 }
 
 // SetInitialVersion makes the first commit produce version v (the genesis

@@ -28,7 +28,9 @@ func key(t *testing.T, name string) *keys.PrivateKey {
 
 func addr(k *keys.PrivateKey) string { return keys.Address(k.Public()) }
 
-func signer(k *keys.PrivateKey, org string) kit.Signer { return kit.Signer{Address: addr(k), OrgID: org} }
+func signer(k *keys.PrivateKey, org string) kit.Signer {
+	return kit.Signer{Address: addr(k), OrgID: org}
+}
 
 const (
 	rAdmin    = pb.Role_ROLE_ADMIN
@@ -287,13 +289,13 @@ func TestRotateKey(t *testing.T) {
 func TestInitGenesisRejects(t *testing.T) {
 	pk := key(t, "a").Public()
 	cases := map[string]*pb.Genesis{
-		"empty":          {},
-		"bad org id":     {Orgs: []*pb.Org{{Id: "A", Name: "x"}}},
-		"duplicate org":  {Orgs: []*pb.Org{{Id: "aa", Name: "x"}, {Id: "aa", Name: "y"}}},
-		"org w/o admin":  {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "aa", PublicKey: pk, Roles: []pb.Role{rSteward}}}},
-		"unknown org":    {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "bb", PublicKey: pk, Roles: []pb.Role{rAdmin}}}},
-		"duplicate key":  {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "aa", PublicKey: pk, Roles: []pb.Role{rAdmin}}, {OrgId: "aa", PublicKey: pk}}},
-		"bad role":       {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "aa", PublicKey: pk, Roles: []pb.Role{0}}}},
+		"empty":         {},
+		"bad org id":    {Orgs: []*pb.Org{{Id: "A", Name: "x"}}},
+		"duplicate org": {Orgs: []*pb.Org{{Id: "aa", Name: "x"}, {Id: "aa", Name: "y"}}},
+		"org w/o admin": {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "aa", PublicKey: pk, Roles: []pb.Role{rSteward}}}},
+		"unknown org":   {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "bb", PublicKey: pk, Roles: []pb.Role{rAdmin}}}},
+		"duplicate key": {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "aa", PublicKey: pk, Roles: []pb.Role{rAdmin}}, {OrgId: "aa", PublicKey: pk}}},
+		"bad role":      {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "aa", PublicKey: pk, Roles: []pb.Role{0}}}},
 	}
 	for name, g := range cases {
 		t.Run(name, func(t *testing.T) {
