@@ -1,11 +1,15 @@
 package app
 
 import (
+	"context"
 	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
@@ -49,6 +53,21 @@ func ParseGenesis(appState []byte) (*appv1.Genesis, error) {
 		return nil, fmt.Errorf("invalid genesis params: %w", err)
 	}
 	return &g, nil
+}
+
+// ValidateGenesis runs an app_state through exactly the checks InitChain
+// applies, on a scratch in-memory store, so that a bad genesis is caught
+// when it is written rather than when the chain starts.
+func ValidateGenesis(chainID string, appState []byte) error {
+	st, err := store.Open(store.Config{Backend: "memdb"})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, err = New(st, nil).InitChain(context.Background(), &abci.InitChainRequest{
+		ChainId: chainID, InitialHeight: 1, AppStateBytes: appState,
+	})
+	return err
 }
 
 // GenesisJSON encodes an app_state for a genesis document.

@@ -63,6 +63,37 @@ func (a *App) queryHandlers() map[string]queryHandler {
 	return out
 }
 
+// RegisterGRPC serves every query service on s, each call reading the
+// latest committed state. (The generated handlers are given the querier
+// for that state instead of one long-lived implementation.)
+func (a *App) RegisterGRPC(s *grpc.Server) {
+	for _, svc := range a.queryServices() {
+		desc := *svc.desc
+		desc.HandlerType = nil
+		desc.Methods = slices.Clone(desc.Methods)
+		for i, m := range desc.Methods {
+			impl, handler := svc.impl, m.Handler
+			desc.Methods[i].Handler = func(_ any, ctx context.Context, dec func(any) error, icpt grpc.UnaryServerInterceptor) (any, error) {
+				view := a.store.Committed()
+				if view.Height() == 0 {
+					return nil, ErrInvalidRequest.Wrapf("no block committed yet")
+				}
+				var resp any
+				_, err := runQuery(ctx, func(ctx context.Context, r kit.Reader, _ []byte) (proto.Message, error) {
+					out, err := handler(impl(r), ctx, dec, icpt)
+					if err != nil {
+						return nil, err
+					}
+					resp = out
+					return out.(proto.Message), nil
+				}, view, nil)
+				return resp, err
+			}
+		}
+		s.RegisterService(&desc, nil)
+	}
+}
+
 // QueryPaths lists every ABCI query path the application answers.
 func (a *App) QueryPaths() []string {
 	var out []string

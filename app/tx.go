@@ -35,6 +35,21 @@ func EncodeTx(body *txv1.TxBody, sign func(signBytes []byte) ([]byte, error)) ([
 	return kit.Marshal(&txv1.Tx{Body: bodyBytes, Signature: sig}), nil
 }
 
+// SetMsg puts msg into the body's message oneof, whichever field of the
+// oneof carries that message type.
+func SetMsg(body *txv1.TxBody, msg proto.Message) error {
+	b := body.ProtoReflect()
+	fields := b.Descriptor().Oneofs().ByName("msg").Fields()
+	want := msg.ProtoReflect().Descriptor().FullName()
+	for i := 0; i < fields.Len(); i++ {
+		if fd := fields.Get(i); fd.Message().FullName() == want {
+			b.Set(fd, protoreflect.ValueOfMessage(msg.ProtoReflect()))
+			return nil
+		}
+	}
+	return fmt.Errorf("%s is not a transaction message", want)
+}
+
 // TxHash is the hash CometBFT indexes a transaction under.
 func TxHash(raw []byte) [32]byte { return sha256.Sum256(raw) }
 
