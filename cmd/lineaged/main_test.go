@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/lineageledger/lineaged/node/cli"
+	"github.com/lineageledger/lineaged/node/client"
+	"github.com/lineageledger/lineaged/node/keyring"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"lineaged": func() {
+			keyring.ScryptWorkFactor = 10 // fast keyrings in tests only
+			os.Exit(cli.Execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+	})
+}
+
+// TestScripts runs the CLI scripts in testdata/*.txtar. Each gets free
+// loopback ports in $RPC, $P2P and $GRPC, and a private $HOME.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata",
+		Setup: func(env *testscript.Env) error {
+			for _, name := range []string{"RPC", "P2P", "GRPC"} {
+				p, err := freePort()
+				if err != nil {
+					return err
+				}
+				env.Setenv(name, strconv.Itoa(p))
+			}
+			env.Setenv("HOME", env.WorkDir+"/home")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// waitheight PORT HEIGHT: wait up to 60 s for the node's RPC on
+			// 127.0.0.1:PORT to report HEIGHT committed.
+			"waitheight": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: waitheight PORT HEIGHT")
+				}
+				h, err := strconv.ParseInt(args[1], 10, 64)
+				ts.Check(err)
+				c, err := client.Dial("tcp://127.0.0.1:" + args[0])
+				ts.Check(err)
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+				defer cancel()
+				err = c.WaitForHeight(ctx, h)
+				if (err != nil) != neg {
+					ts.Fatalf("waitheight: %v", err)
+				}
+			},
+		},
+	})
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("no free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

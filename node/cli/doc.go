@@ -1,0 +1,6 @@
+// Package cli is the lineaged command line: node commands (init, start,
+// dev, version), key management, transactions and queries.
+//
+// Settings come from config files, then LINEAGED_* environment variables,
+// then flags; `lineaged <command> --help` lists every flag.
+package cli

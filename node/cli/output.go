@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+func printJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("failed to encode output: %w", err)
+	}
+	_, err = fmt.Fprintln(w, string(b))
+	return err
+}
+
+// printProto prints a query answer: indented JSON for people, one compact
+// line with -o json for programs.
+func (e *env) printProto(m proto.Message) error {
+	opts := protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: false}
+	if !e.json() {
+		opts.Multiline, opts.Indent = true, "  "
+	}
+	b, err := opts.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("failed to encode output: %w", err)
+	}
+	_, err = fmt.Fprintln(e.stdout, string(b))
+	return err
+}

@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/node/client"
+	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+)
+
+func (e *env) queryCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "query",
+		Aliases: []string{"q"},
+		Short:   "Read chain state",
+		Long: `Read chain state through a node's ABCI query path (the full gRPC method name,
+e.g. /lineage.membership.v1.Query/Account). Text output is indented JSON; -o json
+prints one compact line.`,
+	}
+	f := cmd.PersistentFlags()
+	f.String("node", defaultNode, "CometBFT RPC address of a node")
+	f.Int64("height", 0, "read the state at this height (0: latest)")
+	keyringFlagsOn(cmd)
+
+	membershipCmd := &cobra.Command{Use: "membership", Short: "Organisations, accounts and roles"}
+	membershipCmd.AddCommand(
+		&cobra.Command{
+			Use:   "account ACCOUNT",
+			Short: "Show an account (by address or keyring key name)",
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				e.bind(cmd)
+				addr, err := e.resolveAddress(args[0])
+				if err != nil {
+					return err
+				}
+				return e.query(cmd, "/lineage.membership.v1.Query/Account", &mpb.QueryAccountRequest{Address: addr}, &mpb.QueryAccountResponse{})
+			},
+		},
+		&cobra.Command{
+			Use:   "org ORG_ID",
+			Short: "Show an organisation and its accounts",
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return e.query(cmd, "/lineage.membership.v1.Query/Org", &mpb.QueryOrgRequest{OrgId: args[0]}, &mpb.QueryOrgResponse{})
+			},
+		},
+	)
+	orgs := &cobra.Command{
+		Use:   "orgs",
+		Short: "List organisations",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e.bind(cmd)
+			return e.query(cmd, "/lineage.membership.v1.Query/Orgs",
+				&mpb.QueryOrgsRequest{StartAfter: e.v.GetString("start-after"), Limit: e.v.GetUint32("limit")}, &mpb.QueryOrgsResponse{})
+		},
+	}
+	orgs.Flags().String("start-after", "", "list organisations after this id (paging)")
+	orgs.Flags().Uint32("limit", 100, "page size (at most 1000)")
+	membershipCmd.AddCommand(orgs)
+
+	params := &cobra.Command{
+		Use:   "params",
+		Short: "Show the chain's application parameters",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.query(cmd, "/lineage.app.v1.Query/Params", &appv1.QueryParamsRequest{}, &appv1.QueryParamsResponse{})
+		},
+	}
+	tx := &cobra.Command{
+		Use:   "tx HASH",
+		Short: "Show a committed transaction's result",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e.bind(cmd)
+			hash, err := hex.DecodeString(strings.TrimPrefix(strings.ToLower(args[0]), "0x"))
+			if err != nil || len(hash) != 32 {
+				return fmt.Errorf("%q is not a 32-byte hex transaction hash", args[0])
+			}
+			c, err := client.Dial(e.v.GetString("node"))
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
+			defer cancel()
+			tr, err := c.RPC().Tx(ctx, hash, false)
+			if err != nil {
+				return fmt.Errorf("transaction %X: %w", hash, err)
+			}
+			return e.printResult(&client.Result{
+				TxHash: strings.ToUpper(args[0]), Height: tr.Height, Code: tr.TxResult.Code,
+				Codespace: tr.TxResult.Codespace, Log: tr.TxResult.Log, Events: tr.TxResult.Events,
+			})
+		},
+	}
+	cmd.AddCommand(membershipCmd, params, tx)
+	return cmd
+}
+
+// query runs one ABCI query and prints the answer.
+func (e *env) query(cmd *cobra.Command, path string, req, resp proto.Message) error {
+	e.bind(cmd)
+	c, err := client.Dial(e.v.GetString("node"))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+	defer cancel()
+	if _, err := c.Query(ctx, path, req, resp, e.v.GetInt64("height")); err != nil {
+		return err
+	}
+	return e.printProto(resp)
+}

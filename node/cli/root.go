@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/lineageledger/lineaged/node"
+	"github.com/lineageledger/lineaged/node/keyring"
+)
+
+// env is the viper every command reads flags and LINEAGED_* variables from.
+type env struct {
+	v      *viper.Viper
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	kr     *keyring.Keyring // opened once per command
+}
+
+// NewRootCmd builds the lineaged command tree.
+func NewRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	e := &env{v: node.NewViper(), stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "lineaged",
+		Short: "Lineage Ledger: a permissioned chain for AI model provenance",
+		Long: `lineaged runs a Lineage Ledger node and talks to one.
+
+Lineage Ledger records dataset lineage, model versions, licences and
+federated-learning commitments on a permissioned CometBFT chain run by a
+consortium, and answers whether an exact model artefact may be deployed.
+
+Start a local single-validator chain with:  lineaged dev`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().String("home", defaultHome(), "node and keyring home directory (env LINEAGED_HOME)")
+	root.PersistentFlags().StringP("output", "o", "text", "output format: text or json")
+	must(e.v.BindPFlag("home", root.PersistentFlags().Lookup("home")))
+	must(e.v.BindPFlag("output", root.PersistentFlags().Lookup("output")))
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if o := e.output(); o != "text" && o != "json" {
+			return fmt.Errorf("--output %q: want text or json", o)
+		}
+		return nil
+	}
+	root.AddCommand(
+		e.initCmd(), e.startCmd(), e.devCmd(), e.versionCmd(),
+		e.keysCmd(), e.txCmd(), e.queryCmd(),
+	)
+	return root
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := NewRootCmd(stdin, stdout, stderr)
+	root.SetArgs(args)
+	if err := root.Execute(); err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			if ee.msg != "" {
+				fmt.Fprintln(stderr, "Error:", ee.msg)
+			}
+			return ee.code
+		}
+		fmt.Fprintln(stderr, "Error:", err)
+		return 1
+	}
+	return 0
+}
+
+// exitError ends the process with a specific code.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func defaultHome() string {
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".lineaged")
+	}
+	return ".lineaged"
+}
+
+func (e *env) home() string   { return expandHome(e.v.GetString("home")) }
+func (e *env) output() string { return strings.ToLower(e.v.GetString("output")) }
+func (e *env) json() bool     { return e.output() == "json" }
+
+func expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, rest)
+		}
+	}
+	return p
+}
+
+// bind makes a command's flags readable through viper (and so through
+// LINEAGED_<FLAG> variables, dashes as underscores).
+func (e *env) bind(cmd *cobra.Command) {
+	must(e.v.BindPFlags(cmd.Flags()))
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}

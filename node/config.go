@@ -1,0 +1,222 @@
+package node
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/template"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/spf13/viper"
+
+	"github.com/lineageledger/lineaged/app/store"
+)
+
+// EnvPrefix prefixes every environment variable that overrides settings:
+// LINEAGED_STATE_DB_BACKEND overrides [state] db_backend, and so on.
+const EnvPrefix = "LINEAGED"
+
+// Config is the application's own settings, kept in config/app.toml beside
+// CometBFT's config.toml. Precedence: file, then LINEAGED_* environment
+// variables, then command-line flags.
+type Config struct {
+	State StateConfig `mapstructure:"state"`
+	API   APIConfig   `mapstructure:"api"`
+	Log   LogConfig   `mapstructure:"log"`
+}
+
+// StateConfig says how the state tree is stored.
+type StateConfig struct {
+	// DBBackend is pebbledb (default) or goleveldb.
+	DBBackend string `mapstructure:"db_backend"`
+	// SyncWrites fsyncs every commit: state survives power loss, not only a
+	// crash of the process.
+	SyncWrites bool `mapstructure:"sync_writes"`
+	// KeepRecent, if positive, keeps only that many recent versions. Zero
+	// (the default) keeps every version, as an audit ledger should.
+	KeepRecent int64 `mapstructure:"keep_recent"`
+	// IAVLCacheSize is the number of tree nodes cached in memory.
+	IAVLCacheSize int `mapstructure:"iavl_cache_size"`
+}
+
+// APIConfig configures the query API the node serves besides CometBFT's RPC.
+type APIConfig struct {
+	// GRPCAddress is where the gRPC query API listens; empty disables it.
+	GRPCAddress string `mapstructure:"grpc_address"`
+	// TLSCertFile and TLSKeyFile, both set, serve the API over TLS.
+	TLSCertFile string `mapstructure:"tls_cert_file"`
+	TLSKeyFile  string `mapstructure:"tls_key_file"`
+	// MaxRequestBytes bounds one request.
+	MaxRequestBytes int `mapstructure:"max_request_bytes"`
+}
+
+// LogConfig configures the node's log.
+type LogConfig struct {
+	// Level is debug, info or error; CometBFT's per-module form
+	// ("consensus:debug,*:info") is accepted too.
+	Level string `mapstructure:"level"`
+	// Format is plain or json.
+	Format string `mapstructure:"format"`
+}
+
+// DefaultConfig is what `lineaged init` writes.
+func DefaultConfig() *Config {
+	return &Config{
+		State: StateConfig{DBBackend: "pebbledb", SyncWrites: true, IAVLCacheSize: 100_000},
+		API:   APIConfig{GRPCAddress: "127.0.0.1:9090", MaxRequestBytes: 64 << 10},
+		Log:   LogConfig{Level: "info", Format: "plain"},
+	}
+}
+
+// Validate fills defaults and rejects nonsense.
+func (c *Config) Validate() error {
+	d := DefaultConfig()
+	if c.State.DBBackend == "" {
+		c.State.DBBackend = d.State.DBBackend
+	}
+	if !slices.Contains(store.Backends, c.State.DBBackend) || c.State.DBBackend == "memdb" {
+		return fmt.Errorf("state.db_backend %q: want pebbledb or goleveldb", c.State.DBBackend)
+	}
+	if c.State.KeepRecent < 0 {
+		return fmt.Errorf("state.keep_recent %d: must not be negative", c.State.KeepRecent)
+	}
+	if c.State.KeepRecent > 0 && c.State.KeepRecent < 2 {
+		return errors.New("state.keep_recent must be 0 (keep all) or at least 2")
+	}
+	if c.State.IAVLCacheSize <= 0 {
+		c.State.IAVLCacheSize = d.State.IAVLCacheSize
+	}
+	if (c.API.TLSCertFile == "") != (c.API.TLSKeyFile == "") {
+		return errors.New("api.tls_cert_file and api.tls_key_file must be set together")
+	}
+	if c.API.MaxRequestBytes <= 0 {
+		c.API.MaxRequestBytes = d.API.MaxRequestBytes
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = d.Log.Level
+	}
+	switch c.Log.Format {
+	case "":
+		c.Log.Format = d.Log.Format
+	case "plain", "json":
+	default:
+		return fmt.Errorf("log.format %q: want plain or json", c.Log.Format)
+	}
+	return nil
+}
+
+// AppConfigPath is where a home keeps the application config.
+func AppConfigPath(home string) string { return filepath.Join(home, "config", "app.toml") }
+
+// NewViper returns a viper that reads LINEAGED_* environment variables,
+// with "." and "-" in keys mapped to "_".
+func NewViper() *viper.Viper {
+	v := viper.New()
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	v.AutomaticEnv()
+	return v
+}
+
+// LoadConfig reads home's app.toml through v, which may already carry bound
+// flags; environment variables and flags override the file.
+func LoadConfig(home string, v *viper.Viper) (*Config, error) {
+	c := DefaultConfig()
+	setDefaults(v, c)
+	v.SetConfigFile(AppConfigPath(home))
+	v.SetConfigType("toml")
+	if err := v.ReadInConfig(); err != nil && !errors.Is(err, os.ErrNotExist) {
+		var nf viper.ConfigFileNotFoundError
+		if !errors.As(err, &nf) {
+			return nil, fmt.Errorf("failed to read %s: %w", AppConfigPath(home), err)
+		}
+	}
+	if err := v.Unmarshal(c); err != nil {
+		return nil, fmt.Errorf("failed to parse %s: %w", AppConfigPath(home), err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid config %s: %w", AppConfigPath(home), err)
+	}
+	return c, nil
+}
+
+// setDefaults registers every key so that environment variables are seen
+// even for keys absent from the file.
+func setDefaults(v *viper.Viper, c *Config) {
+	v.SetDefault("state.db_backend", c.State.DBBackend)
+	v.SetDefault("state.sync_writes", c.State.SyncWrites)
+	v.SetDefault("state.keep_recent", c.State.KeepRecent)
+	v.SetDefault("state.iavl_cache_size", c.State.IAVLCacheSize)
+	v.SetDefault("api.grpc_address", c.API.GRPCAddress)
+	v.SetDefault("api.tls_cert_file", c.API.TLSCertFile)
+	v.SetDefault("api.tls_key_file", c.API.TLSKeyFile)
+	v.SetDefault("api.max_request_bytes", c.API.MaxRequestBytes)
+	v.SetDefault("log.level", c.Log.Level)
+	v.SetDefault("log.format", c.Log.Format)
+}
+
+var appTOML = template.Must(template.New("app.toml").Parse(`# Lineage Ledger application settings (CometBFT's own are in config.toml).
+# Environment variables override this file: LINEAGED_<SECTION>_<KEY>, e.g.
+# LINEAGED_STATE_DB_BACKEND=goleveldb. Command-line flags override both.
+
+[state]
+# Database engine for the state tree: pebbledb or goleveldb.
+db_backend = "{{.State.DBBackend}}"
+# Fsync every commit, so committed state survives power loss.
+sync_writes = {{.State.SyncWrites}}
+# Versions to keep: 0 keeps every version (the default: the chain is an audit
+# ledger and historical proofs need old versions); N >= 2 keeps the last N.
+keep_recent = {{.State.KeepRecent}}
+# Tree nodes cached in memory.
+iavl_cache_size = {{.State.IAVLCacheSize}}
+
+[api]
+# gRPC query API address; empty disables it.
+grpc_address = "{{.API.GRPCAddress}}"
+# Serve the API over TLS when both are set (PEM files).
+tls_cert_file = "{{.API.TLSCertFile}}"
+tls_key_file = "{{.API.TLSKeyFile}}"
+# Largest request accepted, in bytes.
+max_request_bytes = {{.API.MaxRequestBytes}}
+
+[log]
+# debug, info or error (or CometBFT's per-module form, "consensus:debug,*:info").
+level = "{{.Log.Level}}"
+# plain or json.
+format = "{{.Log.Format}}"
+`))
+
+// WriteConfig writes c to home's app.toml.
+func WriteConfig(home string, c *Config) error {
+	var buf bytes.Buffer
+	if err := appTOML.Execute(&buf, c); err != nil {
+		return fmt.Errorf("failed to render app.toml: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(AppConfigPath(home)), 0o755); err != nil {
+		return fmt.Errorf("failed to create config dir: %w", err)
+	}
+	return os.WriteFile(AppConfigPath(home), buf.Bytes(), 0o644)
+}
+
+// LoadCometConfig reads home's config/config.toml into CometBFT's config.
+func LoadCometConfig(home string) (*cmtcfg.Config, error) {
+	conf := cmtcfg.DefaultConfig()
+	path := filepath.Join(home, "config", "config.toml")
+	v := viper.New()
+	v.SetConfigFile(path)
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("failed to read %s (run `lineaged init` first): %w", path, err)
+	}
+	if err := v.Unmarshal(conf); err != nil {
+		return nil, fmt.Errorf("failed to parse %s: %w", path, err)
+	}
+	conf.SetRoot(home)
+	if err := conf.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("invalid %s: %w", path, err)
+	}
+	return conf, nil
+}

@@ -1,0 +1,222 @@
+package node
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	nm "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/x/kit"
+)
+
+// Node is a running (or ready to run) Lineage Ledger node.
+type Node struct {
+	home   string
+	cmtCfg *cmtcfg.Config
+	cfg    *Config
+	logger cmtlog.Logger
+
+	store *store.Store
+	app   *app.App
+	cmt   *nm.Node
+	grpc  *grpc.Server
+	apiLn net.Listener
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// NewLogger builds the node's logger from its config.
+func NewLogger(w io.Writer, c LogConfig) (cmtlog.Logger, error) {
+	var l cmtlog.Logger
+	if c.Format == "json" {
+		l = cmtlog.NewTMJSONLogger(cmtlog.NewSyncWriter(w))
+	} else {
+		l = cmtlog.NewTMLogger(cmtlog.NewSyncWriter(w))
+	}
+	return cmtflags.ParseLogLevel(c.Level, l, "info")
+}
+
+// New opens the state and builds the node of home; [Node.Start] runs it.
+func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) (*Node, error) {
+	st, err := store.Open(store.Config{
+		Backend:    cfg.State.DBBackend,
+		Dir:        filepath.Join(home, "data"),
+		CacheSize:  cfg.State.IAVLCacheSize,
+		SyncWrites: cfg.State.SyncWrites,
+		KeepRecent: cfg.State.KeepRecent,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{home: home, cmtCfg: cmtCfg, cfg: cfg, logger: logger, store: st}
+	n.app = app.New(st, logger.With("module", "app"))
+
+	nodeKey, err := p2p.LoadNodeKey(cmtCfg.NodeKeyFile())
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("failed to load node key: %w", err)
+	}
+	pv := privval.LoadFilePV(cmtCfg.PrivValidatorKeyFile(), cmtCfg.PrivValidatorStateFile())
+	n.cmt, err = nm.NewNode(context.Background(), cmtCfg, pv, nodeKey,
+		proxy.NewLocalClientCreator(n.app),
+		nm.DefaultGenesisDocProviderFunc(cmtCfg),
+		cmtcfg.DefaultDBProvider,
+		nm.DefaultMetricsProvider(cmtCfg.Instrumentation),
+		logger)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("failed to create CometBFT node: %w", err)
+	}
+	return n, nil
+}
+
+// App is the node's application.
+func (n *Node) App() *app.App { return n.app }
+
+// RPCAddress is CometBFT's RPC listen address.
+func (n *Node) RPCAddress() string { return n.cmtCfg.RPC.ListenAddress }
+
+// APIAddress is the gRPC query API's address, empty if disabled.
+func (n *Node) APIAddress() string {
+	if n.apiLn == nil {
+		return ""
+	}
+	return n.apiLn.Addr().String()
+}
+
+// ChainID is the chain's id from genesis.
+func (n *Node) ChainID() string { return n.cmt.GenesisDoc().ChainID }
+
+// Height is the last committed height.
+func (n *Node) Height() int64 {
+	h, _ := n.store.LastCommit()
+	return h
+}
+
+// WaitForHeight blocks until height h is committed or ctx ends.
+func (n *Node) WaitForHeight(ctx context.Context, h int64) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for n.Height() < h {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Start starts consensus, P2P, RPC and the query API.
+func (n *Node) Start() error {
+	if err := n.cmt.Start(); err != nil {
+		n.store.Close()
+		return fmt.Errorf("failed to start CometBFT: %w", err)
+	}
+	if err := n.startAPI(); err != nil {
+		n.Stop()
+		return err
+	}
+	return nil
+}
+
+func (n *Node) startAPI() error {
+	c := n.cfg.API
+	if c.GRPCAddress == "" {
+		return nil
+	}
+	opts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(c.MaxRequestBytes),
+		grpc.UnaryInterceptor(grpcErrors),
+	}
+	if c.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile)
+		if err != nil {
+			return fmt.Errorf("failed to load API TLS key pair: %w", err)
+		}
+		opts = append(opts, grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})))
+	}
+	ln, err := net.Listen("tcp", c.GRPCAddress)
+	if err != nil {
+		return fmt.Errorf("failed to listen for the API on %s: %w", c.GRPCAddress, err)
+	}
+	n.grpc = grpc.NewServer(opts...)
+	n.app.RegisterGRPC(n.grpc)
+	reflection.Register(n.grpc)
+	n.apiLn = ln
+	go func() {
+		if err := n.grpc.Serve(ln); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			n.logger.Error("query API stopped", "err", err)
+		}
+	}()
+	n.logger.Info("serving gRPC query API", "addr", ln.Addr().String(), "tls", c.TLSCertFile != "")
+	return nil
+}
+
+// grpcErrors gives application errors a gRPC status: NotFound for missing
+// records, InvalidArgument for other rejections, with the stable
+// codespace/code in the message.
+func grpcErrors(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	resp, err := h(ctx, req)
+	if err == nil {
+		return resp, nil
+	}
+	cs, code, ok := kit.CodeOf(err)
+	if !ok {
+		if _, isStatus := status.FromError(err); isStatus {
+			return nil, err
+		}
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	c := codes.InvalidArgument
+	switch {
+	case cs == app.ErrInternal.Codespace && code == app.ErrInternal.Code:
+		c = codes.Internal
+	case strings.Contains(err.Error(), "not found"):
+		c = codes.NotFound
+	}
+	return nil, status.Errorf(c, "%s/%d: %s", cs, code, err.Error())
+}
+
+// Stop shuts the node down gracefully: API, then consensus, then state.
+func (n *Node) Stop() error {
+	n.stopOnce.Do(func() {
+		if n.grpc != nil {
+			n.grpc.GracefulStop()
+		}
+		var errs []error
+		if n.cmt.IsRunning() {
+			if err := n.cmt.Stop(); err != nil {
+				errs = append(errs, fmt.Errorf("failed to stop CometBFT: %w", err))
+			}
+			n.cmt.Wait()
+		}
+		if err := n.store.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		n.stopErr = errors.Join(errs...)
+	})
+	return n.stopErr
+}
