@@ -40,6 +40,8 @@ type App struct {
 	// lastBlockTime is the time of the last finalized block, the clock
 	// CheckTx runs handlers with.
 	lastBlockTime time.Time
+	// initialHeight is the genesis initial height, the first block's height.
+	initialHeight int64
 	// proposal is the last block ProcessProposal executed.
 	proposal *executedBlock
 }
@@ -66,6 +68,16 @@ func (a *App) base() kit.Reader {
 		return a.genesis
 	}
 	return a.store.Committed()
+}
+
+// nextHeight is the height of the block a transaction checked now could
+// land in.
+func (a *App) nextHeight() int64 {
+	h, _ := a.store.LastCommit()
+	if h == 0 {
+		return max(a.initialHeight, 1)
+	}
+	return h + 1
 }
 
 func (a *App) block(height int64, t time.Time) kit.Block {
@@ -116,6 +128,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	a.genesis = c
 	a.check = store.NewCache(c)
 	a.lastBlockTime = req.Time
+	a.initialHeight = req.InitialHeight
 	return &abci.InitChainResponse{AppHash: a.store.WorkingHash()}, nil
 }
 
@@ -127,8 +140,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	h, _ := a.store.LastCommit()
-	res, _ := a.deliver(a.check, a.block(h+1, a.lastBlockTime), req.Tx, modeCheck)
+	res, _ := a.deliver(a.check, a.block(a.nextHeight(), a.lastBlockTime), req.Tx, modeCheck)
 	return &abci.CheckTxResponse{Code: res.Code, Codespace: res.Codespace, Log: res.Log, GasWanted: 1}, nil
 }
 

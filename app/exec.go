@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
@@ -44,7 +45,9 @@ func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int
 	params := loadParams(eb.cache)
 	var size int64
 	for _, raw := range txs {
-		if maxBytes >= 0 && size+int64(len(raw)) > maxBytes {
+		// Count what CometBFT counts: the tx as an entry of the block's data.
+		txSize := cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{raw})
+		if maxBytes >= 0 && size+txSize > maxBytes {
 			continue
 		}
 		res, admitted := a.deliverWith(eb.cache, blk, params, raw, modeBlock)
@@ -57,7 +60,7 @@ func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int
 				continue
 			}
 		}
-		size += int64(len(raw))
+		size += txSize
 		eb.txs = append(eb.txs, raw)
 		eb.results = append(eb.results, res)
 	}

@@ -75,6 +75,11 @@ func decodeTx(raw []byte, maxBytes int) (*decodedTx, error) {
 	if len(tx.Body) == 0 {
 		return nil, ErrMalformedTx.Wrapf("empty body")
 	}
+	// Re-encoding keeps unknown fields, so the canonical check below would
+	// not catch unsigned bytes riding along; refuse them first.
+	if len(tx.ProtoReflect().GetUnknown()) > 0 {
+		return nil, ErrMalformedTx.Wrapf("envelope has fields outside its schema")
+	}
 	if !bytes.Equal(kit.Marshal(&tx), raw) {
 		return nil, ErrMalformedTx.Wrapf("envelope is not canonically encoded")
 	}
