@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
@@ -196,13 +198,50 @@ func TestPrepareProposalRespectsMaxBytes(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		txs = append(txs, c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, string(rune('k'+i)), keysv1.KeyType_KEY_TYPE_ED25519).Public()}))
 	}
-	budget := int64(len(txs[0]) + len(txs[1]) + 1)
-	res, err := c.app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: txs, MaxTxBytes: budget, Height: 1, Time: c.now})
+	// The budget counts txs as CometBFT does: framed as block data.
+	budget := cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{txs[0], txs[1]})
+	for _, tc := range []struct {
+		budget int64
+		want   int
+	}{{budget, 2}, {budget - 1, 1}} {
+		res, err := c.app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{Txs: txs, MaxTxBytes: tc.budget, Height: 1, Time: c.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Txs) != tc.want {
+			t.Fatalf("kept %d txs within %d bytes, want %d", len(res.Txs), tc.budget, tc.want)
+		}
+		kept := make([]cmttypes.Tx, len(res.Txs))
+		for i, tx := range res.Txs {
+			kept[i] = tx
+		}
+		if got := cmttypes.ComputeProtoSizeForTxs(kept); got > tc.budget {
+			t.Fatalf("kept %d bytes of block data, budget %d", got, tc.budget)
+		}
+	}
+}
+
+// TestCheckTxUsesInitialHeight: before the first commit, CheckTx judges
+// timeouts against the genesis initial height, as the first block will.
+func TestCheckTxUsesInitialHeight(t *testing.T) {
+	st, err := store.Open(store.Config{Backend: "memdb"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Txs) != 2 {
-		t.Fatalf("kept %d txs within %d bytes, want 2", len(res.Txs), budget)
+	defer st.Close()
+	c := newChainOn(t, st, false)
+	gen, _ := GenesisJSON(testGenesis(c.admin, c.steward, c.beta))
+	if _, err := c.app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChainID, InitialHeight: 100, AppStateBytes: gen, Time: genesisTime}); err != nil {
+		t.Fatal(err)
+	}
+	b := c.body(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, "late", keysv1.KeyType_KEY_TYPE_ED25519).Public()})
+	b.TimeoutHeight = 50
+	if res := c.checkTx(c.sign(c.admin.key, b)); res.Code != ErrTxExpired.Code || res.Codespace != Codespace {
+		t.Fatalf("CheckTx = %s/%d %s, want tx/%d", res.Codespace, res.Code, res.Log, ErrTxExpired.Code)
+	}
+	b.TimeoutHeight = 100
+	if res := c.checkTx(c.sign(c.admin.key, b)); res.Code != 0 {
+		t.Fatalf("CheckTx with timeout at the first height = %s", res.Log)
 	}
 }
 

@@ -115,25 +115,14 @@ func newChainOn(t testing.TB, st *store.Store, init bool) *chain {
 	return c
 }
 
-// body starts a transaction body for a, taking its next sequence.
-func (c *chain) body(a *actor, msg any) *txv1.TxBody {
+// body starts a transaction body for a carrying msg (nil: no message),
+// with a's next sequence.
+func (c *chain) body(a *actor, msg proto.Message) *txv1.TxBody {
 	b := &txv1.TxBody{ChainId: testChainID, Signer: a.addr(), Sequence: a.seq}
-	switch m := msg.(type) {
-	case *mpb.MsgCreateOrg:
-		b.Msg = &txv1.TxBody_CreateOrg{CreateOrg: m}
-	case *mpb.MsgAddAccount:
-		b.Msg = &txv1.TxBody_AddAccount{AddAccount: m}
-	case *mpb.MsgSetRoles:
-		b.Msg = &txv1.TxBody_SetRoles{SetRoles: m}
-	case *mpb.MsgSuspendAccount:
-		b.Msg = &txv1.TxBody_SuspendAccount{SuspendAccount: m}
-	case *mpb.MsgReinstateAccount:
-		b.Msg = &txv1.TxBody_ReinstateAccount{ReinstateAccount: m}
-	case *mpb.MsgRotateKey:
-		b.Msg = &txv1.TxBody_RotateKey{RotateKey: m}
-	case nil:
-	default:
-		c.t.Fatalf("harness: unknown message %T", msg)
+	if msg != nil {
+		if err := SetMsg(b, msg); err != nil {
+			c.t.Fatal(err)
+		}
 	}
 	return b
 }
@@ -148,7 +137,7 @@ func (c *chain) sign(key *keys.PrivateKey, b *txv1.TxBody) []byte {
 }
 
 // tx builds a signed transaction from a and advances a's sequence.
-func (c *chain) tx(a *actor, msg any) []byte {
+func (c *chain) tx(a *actor, msg proto.Message) []byte {
 	raw := c.sign(a.key, c.body(a, msg))
 	a.seq++
 	return raw
