@@ -105,6 +105,8 @@ func prepareHome(home, moniker string, dev, overwrite bool) (*cmtcfg.Config, err
 		cfg.Consensus.TimeoutCommit = 200 * time.Millisecond
 		cfg.P2P.AllowDuplicateIP = true
 		cfg.P2P.PexReactor = false
+		// Several dev chains (and tests) may run side by side.
+		cfg.Instrumentation.Prometheus = false
 	}
 	for _, dir := range []string{filepath.Join(home, "config"), filepath.Join(home, "data")} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {

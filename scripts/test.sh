@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite, runnable on a fresh machine with Go 1.26+ and git:
+# pinned generators are built from the Go module proxy into .cache/.
+#
+#   scripts/test.sh          the default suite (well under 20 minutes on 2 cores)
+#   LONG=1 scripts/test.sh   also the long soaks and longer fuzzing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+if [[ "$go_minor" -lt 26 ]]; then
+  echo "Go 1.26 or newer is required (found $(go env GOVERSION))" >&2
+  exit 1
+fi
+
+step "generated code is up to date"
+scripts/gen.sh --check
+
+step "gofmt"
+unformatted=$(git ls-files -z '*.go' | xargs -0 gofmt -l)
+if [[ -n "$unformatted" ]]; then
+  echo "gofmt would change:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "go test (race detector)"
+go test -race -count=1 -timeout 25m ./...
+
+fuzztime=${FUZZTIME:-15s}
+if [[ -n "${LONG:-}" ]]; then
+  fuzztime=${FUZZTIME:-5m}
+fi
+step "fuzzing ($fuzztime per target)"
+while read -r pkg target; do
+  go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime"
+done < <(grep -rlE '^func Fuzz' --include='*_test.go' . | while read -r f; do
+  for t in $(grep -oE '^func (Fuzz[A-Za-z0-9_]+)' "$f" | awk '{print $2}'); do
+    echo "./$(dirname "${f#./}") $t"
+  done
+done | sort -u)
+
+echo
+echo "all tests passed"
