@@ -1,4 +1,3 @@
-// Command lineaged is the Lineage Ledger node and client.
 package main
 
 import (

@@ -1,0 +1,3 @@
+// Package kittest provides an in-memory [kit.Store] for module unit tests,
+// so that modules can be tested without the application or a database.
+package kittest
