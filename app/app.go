@@ -53,7 +53,7 @@ func New(st *store.Store, logger cmtlog.Logger) *App {
 	if logger == nil {
 		logger = cmtlog.NewNopLogger()
 	}
-	a := &App{store: st, logger: logger}
+	a := &App{store: st, logger: logger, membership: membership.NewKeeper(prefixMembership)}
 	a.queries = a.queryHandlers()
 	if id := st.Committed().Get(keyChainID); id != nil {
 		a.chainID = string(id)
@@ -117,7 +117,8 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	c.Set(keyChainID, []byte(req.ChainId))
 	// Genesis records carry height 0: they predate every block.
 	blk := kit.Block{ChainID: req.ChainId, Height: 0, Time: req.Time}
-	if err := a.membership.InitGenesis(kit.Prefixed(c, []byte{prefixMembership}), blk, g.Membership); err != nil {
+	saveBlockInfo(c, blk)
+	if err := a.membership.InitGenesis(c, blk, g.Membership); err != nil {
 		return nil, fmt.Errorf("invalid genesis: %w", err)
 	}
 	a.store.SetInitialVersion(req.InitialHeight)

@@ -42,6 +42,7 @@ type executedBlock struct {
 // are left out; otherwise every transaction gets a result.
 func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int64) *executedBlock {
 	eb := &executedBlock{height: blk.Height, cache: store.NewCache(base)}
+	saveBlockInfo(eb.cache, blk)
 	params := loadParams(eb.cache)
 	var size int64
 	for _, raw := range txs {
@@ -94,12 +95,11 @@ func (a *App) deliverWith(st *store.Cache, blk kit.Block, params *appv1.Params, 
 	}
 	// Spend the sequence on the account as the handler left it (a key
 	// rotation changes it).
-	ms := kit.Prefixed(st, []byte{prefixMembership})
-	acct, aerr := a.membership.Account(ms, signer.Address)
+	acct, aerr := a.membership.Account(st, signer.Address)
 	if aerr != nil {
 		panic(fmt.Sprintf("app: signer %s vanished during its own transaction: %v", signer.Address, aerr))
 	}
-	a.membership.SpendSequence(ms, acct)
+	a.membership.SpendSequence(st, acct)
 
 	txEvent := abciEvent(kit.NewEvent("tx",
 		"signer", signer.Address, "org_id", signer.OrgID,
@@ -150,7 +150,7 @@ func (a *App) admit(st kit.Reader, blk kit.Block, params *appv1.Params, d *decod
 	if !ok {
 		return nil, route{}, ErrUnknownMessage.Wrapf("%T", b.Msg)
 	}
-	acct, err := a.membership.Account(kit.PrefixedReader(st, []byte{prefixMembership}), b.Signer)
+	acct, err := a.membership.Account(st, b.Signer)
 	if err != nil {
 		return nil, route{}, ErrUnknownSigner.Wrapf("%s", b.Signer)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -77,9 +78,27 @@ func GenesisJSON(g *appv1.Genesis) ([]byte, error) {
 
 // App-wide records under prefixApp.
 var (
-	keyParams  = []byte{prefixApp, 0x01}
-	keyChainID = []byte{prefixApp, 0x02}
+	keyParams    = []byte{prefixApp, 0x01}
+	keyChainID   = []byte{prefixApp, 0x02}
+	keyBlockInfo = []byte{prefixApp, 0x03}
 )
+
+// saveBlockInfo records the block a version is produced by. Every block
+// writes it, so every version knows its own time.
+func saveBlockInfo(st kit.Store, blk kit.Block) {
+	kit.Save(st, keyBlockInfo, &appv1.BlockInfo{Height: blk.Height, Time: timestamppb.New(blk.Time)})
+}
+
+// blockOf is the block a version of the state was produced by (height 0
+// and the genesis time before the first block).
+func blockOf(r kit.Reader) kit.Block {
+	blk := kit.Block{ChainID: string(r.Get(keyChainID))}
+	var bi appv1.BlockInfo
+	if kit.Load(r, keyBlockInfo, &bi) {
+		blk.Height, blk.Time = bi.Height, bi.Time.AsTime()
+	}
+	return blk
+}
 
 func loadParams(r kit.Reader) *appv1.Params {
 	var p appv1.Params

@@ -13,7 +13,6 @@ import (
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit"
-	"github.com/lineageledger/lineaged/x/membership"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
@@ -21,19 +20,18 @@ import (
 const MaxQueryBytes = 64 << 10
 
 // queryService binds a generated gRPC service description to a constructor
-// of its implementation over one version of the state. The same binding
-// serves ABCI queries (path = "/" + full method name) and, later, gRPC.
+// of its implementation over one version of the state and the block that
+// produced it. The same binding serves ABCI queries (path = "/" + full
+// method name) and gRPC.
 type queryService struct {
 	desc *grpc.ServiceDesc
-	impl func(r kit.Reader) any
+	impl func(r kit.Reader, blk kit.Block) any
 }
 
 func (a *App) queryServices() []queryService {
 	return []queryService{
-		{&appv1.Query_ServiceDesc, func(r kit.Reader) any { return paramsQuerier{r} }},
-		{&mpb.Query_ServiceDesc, func(r kit.Reader) any {
-			return membership.NewQuerier(kit.PrefixedReader(r, []byte{prefixMembership}))
-		}},
+		{&appv1.Query_ServiceDesc, func(r kit.Reader, _ kit.Block) any { return paramsQuerier{r} }},
+		{&mpb.Query_ServiceDesc, func(r kit.Reader, _ kit.Block) any { return a.membership.Querier(r) }},
 	}
 }
 
@@ -52,7 +50,7 @@ func (a *App) queryHandlers() map[string]queryHandler {
 					}
 					return nil
 				}
-				resp, err := handler(impl(r), ctx, dec, nil)
+				resp, err := handler(impl(r, blockOf(r)), ctx, dec, nil)
 				if err != nil {
 					return nil, err
 				}
@@ -80,7 +78,7 @@ func (a *App) RegisterGRPC(s *grpc.Server) {
 				}
 				var resp any
 				_, err := runQuery(ctx, func(ctx context.Context, r kit.Reader, _ []byte) (proto.Message, error) {
-					out, err := handler(impl(r), ctx, dec, icpt)
+					out, err := handler(impl(r, blockOf(r)), ctx, dec, icpt)
 					if err != nil {
 						return nil, err
 					}

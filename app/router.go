@@ -25,32 +25,32 @@ type route struct {
 // the TxBody oneof must have a case here; the authorisation test checks it.
 func (a *App) routeOf(body *txv1.TxBody) (route, bool) {
 	mk := a.membership
-	ms := func(st kit.Store) kit.Store { return kit.Prefixed(st, []byte{prefixMembership}) }
 	switch m := body.Msg.(type) {
 	case *txv1.TxBody_CreateOrg:
 		return route{"membership.create_org", mpb.Role_ROLE_CONSORTIUM_ADMIN, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
-			return mk.CreateOrg(ms(st), blk, s, m.CreateOrg)
+			return mk.CreateOrg(st, blk, s, m.CreateOrg)
 		}}, true
 	case *txv1.TxBody_AddAccount:
 		return route{"membership.add_account", mpb.Role_ROLE_ADMIN, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
-			return mk.AddAccount(ms(st), blk, s, m.AddAccount)
+			return mk.AddAccount(st, blk, s, m.AddAccount)
 		}}, true
 	case *txv1.TxBody_SetRoles:
 		return route{"membership.set_roles", mpb.Role_ROLE_ADMIN, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
-			return mk.SetRoles(ms(st), blk, s, m.SetRoles)
+			return mk.SetRoles(st, blk, s, m.SetRoles)
 		}}, true
 	case *txv1.TxBody_SuspendAccount:
 		return route{"membership.suspend_account", mpb.Role_ROLE_ADMIN, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
-			return mk.SuspendAccount(ms(st), blk, s, m.SuspendAccount)
+			return mk.SuspendAccount(st, blk, s, m.SuspendAccount)
 		}}, true
 	case *txv1.TxBody_ReinstateAccount:
 		return route{"membership.reinstate_account", mpb.Role_ROLE_ADMIN, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
-			return mk.ReinstateAccount(ms(st), blk, s, m.ReinstateAccount)
+			return mk.ReinstateAccount(st, blk, s, m.ReinstateAccount)
 		}}, true
 	case *txv1.TxBody_RotateKey:
 		return route{"membership.rotate_key", mpb.Role_ROLE_UNSPECIFIED, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
-			return mk.RotateKey(ms(st), blk, s, m.RotateKey)
+			return mk.RotateKey(st, blk, s, m.RotateKey)
 		}}, true
+
 	}
 	return route{}, false
 }

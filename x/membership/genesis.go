@@ -9,7 +9,8 @@ import (
 
 // InitGenesis writes the initial consortium. Every organisation needs an
 // account holding ROLE_ADMIN, and every account an existing organisation.
-func (Keeper) InitGenesis(st kit.Store, blk kit.Block, g *pb.Genesis) error {
+func (k Keeper) InitGenesis(root kit.Store, blk kit.Block, g *pb.Genesis) error {
+	st := k.store(root)
 	if g == nil || len(g.Orgs) == 0 {
 		return ErrInvalidGenesis.Wrapf("at least one organisation is required")
 	}

@@ -3,7 +3,6 @@ package membership
 import (
 	"fmt"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
@@ -12,9 +11,17 @@ import (
 )
 
 // Keeper executes membership messages and answers other components'
-// questions about accounts. It holds no state of its own: every method is
-// given the module's store.
-type Keeper struct{}
+// questions about accounts. Its methods take the whole state and work under
+// the module's prefix.
+type Keeper struct {
+	prefix []byte
+}
+
+// NewKeeper returns the keeper of the module stored under prefix.
+func NewKeeper(prefix byte) Keeper { return Keeper{prefix: []byte{prefix}} }
+
+func (k Keeper) store(st kit.Store) kit.Store   { return kit.Prefixed(st, k.prefix) }
+func (k Keeper) reader(r kit.Reader) kit.Reader { return kit.PrefixedReader(r, k.prefix) }
 
 // Limits on user-supplied text.
 const (
@@ -25,7 +32,11 @@ const (
 )
 
 // Account loads the account with the given address string.
-func (Keeper) Account(r kit.Reader, address string) (*pb.Account, error) {
+func (k Keeper) Account(r kit.Reader, address string) (*pb.Account, error) {
+	return loadAccount(k.reader(r), address)
+}
+
+func loadAccount(r kit.Reader, address string) (*pb.Account, error) {
 	addr, err := keys.ParseAddress(address)
 	if err != nil {
 		return nil, ErrInvalidAddress.Wrapf("%v", err)
@@ -38,7 +49,11 @@ func (Keeper) Account(r kit.Reader, address string) (*pb.Account, error) {
 }
 
 // Org loads an organisation.
-func (Keeper) Org(r kit.Reader, orgID string) (*pb.Org, error) {
+func (k Keeper) Org(r kit.Reader, orgID string) (*pb.Org, error) {
+	return loadOrg(k.reader(r), orgID)
+}
+
+func loadOrg(r kit.Reader, orgID string) (*pb.Org, error) {
 	if err := ValidateOrgID(orgID); err != nil {
 		return nil, err
 	}
@@ -51,9 +66,9 @@ func (Keeper) Org(r kit.Reader, orgID string) (*pb.Org, error) {
 
 // SpendSequence advances the account's sequence: the application calls it
 // once for every transaction included in a block.
-func (Keeper) SpendSequence(st kit.Store, acct *pb.Account) {
+func (k Keeper) SpendSequence(st kit.Store, acct *pb.Account) {
 	acct.Sequence++
-	saveAccount(st, acct)
+	saveAccount(k.store(st), acct)
 }
 
 // HasRole reports whether acct holds role.
@@ -114,19 +129,10 @@ func ValidateOrgID(id string) error {
 	return nil
 }
 
-// validateText checks free text: valid UTF-8, no control characters, and
-// between min and max bytes.
+// validateText checks free text (see [kit.ValidateText]).
 func validateText(field, s string, min, max int) error {
-	if len(s) < min || len(s) > max {
-		return ErrInvalidField.Wrapf("%s must be %d-%d bytes, got %d", field, min, max, len(s))
-	}
-	if !utf8.ValidString(s) {
-		return ErrInvalidField.Wrapf("%s is not valid UTF-8", field)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return ErrInvalidField.Wrapf("%s contains control characters", field)
-		}
+	if err := kit.ValidateText(field, s, min, max); err != nil {
+		return ErrInvalidField.Wrapf("%v", err)
 	}
 	return nil
 }
@@ -163,7 +169,7 @@ func checkGrant(granter *pb.Account, before, after []pb.Role) error {
 
 // signerAccount loads the authenticated signer's account.
 func signerAccount(r kit.Reader, signer kit.Signer) *pb.Account {
-	acct, err := Keeper{}.Account(r, signer.Address)
+	acct, err := loadAccount(r, signer.Address)
 	if err != nil {
 		panic(fmt.Sprintf("membership: authenticated signer %s has no account: %v", signer.Address, err))
 	}
@@ -173,7 +179,7 @@ func signerAccount(r kit.Reader, signer kit.Signer) *pb.Account {
 // sameOrgAccount loads the target of an admin action and checks that it
 // belongs to the admin's organisation.
 func sameOrgAccount(r kit.Reader, admin *pb.Account, address string) (*pb.Account, error) {
-	acct, err := Keeper{}.Account(r, address)
+	acct, err := loadAccount(r, address)
 	if err != nil {
 		return nil, err
 	}

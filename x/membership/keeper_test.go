@@ -16,6 +16,9 @@ import (
 
 var blk = kit.Block{ChainID: "test-chain", Height: 7, Time: time.Unix(1_700_000_000, 0)}
 
+// k is the keeper under test, at an arbitrary prefix of the test store.
+var k = NewKeeper(0x02)
+
 func key(t *testing.T, name string) *keys.PrivateKey {
 	t.Helper()
 	seed := sha256.Sum256([]byte(name))
@@ -56,7 +59,7 @@ func fixture(t *testing.T) *kittest.MemStore {
 			{OrgId: "beta", PublicKey: key(t, "beta").Public(), Roles: []pb.Role{rAdmin}},
 		},
 	}
-	if err := (Keeper{}).InitGenesis(st, kit.Block{}, g); err != nil {
+	if err := k.InitGenesis(st, kit.Block{}, g); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -104,16 +107,16 @@ func TestCreateOrg(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := fixture(t)
 			events := run(t, c.want, func() ([]kit.Event, error) {
-				return Keeper{}.CreateOrg(st, blk, signer(key(t, c.signer), "alpha"), c.msg)
+				return k.CreateOrg(st, blk, signer(key(t, c.signer), "alpha"), c.msg)
 			})
 			if c.want != nil {
 				return
 			}
-			org, err := Keeper{}.Org(st, "gamma")
+			org, err := k.Org(st, "gamma")
 			if err != nil || org.Name != "Gamma" || org.CreatedHeight != blk.Height {
 				t.Fatalf("org = %v, %v", org, err)
 			}
-			acct, err := Keeper{}.Account(st, keys.Address(newAdmin))
+			acct, err := k.Account(st, keys.Address(newAdmin))
 			if err != nil || acct.OrgId != "gamma" || !HasRole(acct, rAdmin) || acct.Status != pb.AccountStatus_ACCOUNT_STATUS_ACTIVE {
 				t.Fatalf("admin account = %v, %v", acct, err)
 			}
@@ -143,12 +146,12 @@ func TestAddAccount(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := fixture(t)
 			run(t, c.want, func() ([]kit.Event, error) {
-				return Keeper{}.AddAccount(st, blk, signer(key(t, c.signer), "alpha"), c.msg)
+				return k.AddAccount(st, blk, signer(key(t, c.signer), "alpha"), c.msg)
 			})
 			if c.want != nil {
 				return
 			}
-			acct, err := Keeper{}.Account(st, keys.Address(fresh))
+			acct, err := k.Account(st, keys.Address(fresh))
 			if err != nil || acct.OrgId != "alpha" || acct.CreatedHeight != blk.Height {
 				t.Fatalf("account = %v, %v", acct, err)
 			}
@@ -180,12 +183,12 @@ func TestSetRoles(t *testing.T) {
 				org = "beta"
 			}
 			run(t, c.want, func() ([]kit.Event, error) {
-				return Keeper{}.SetRoles(st, blk, signer(key(t, c.signer), org), &pb.MsgSetRoles{Address: addr(key(t, c.target)), Roles: c.roles})
+				return k.SetRoles(st, blk, signer(key(t, c.signer), org), &pb.MsgSetRoles{Address: addr(key(t, c.target)), Roles: c.roles})
 			})
 			if c.want != nil {
 				return
 			}
-			acct, _ := Keeper{}.Account(st, addr(key(t, c.target)))
+			acct, _ := k.Account(st, addr(key(t, c.target)))
 			if len(acct.Roles) != len(c.roles) {
 				t.Fatalf("roles = %v, want %v", acct.Roles, c.roles)
 			}
@@ -195,7 +198,6 @@ func TestSetRoles(t *testing.T) {
 
 func TestSuspendAndReinstate(t *testing.T) {
 	st := fixture(t)
-	k := Keeper{}
 	admin2 := signer(key(t, "admin2"), "alpha")
 	worker := addr(key(t, "worker"))
 	steps := []struct {
@@ -268,17 +270,17 @@ func TestRotateKey(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := fixture(t)
 			run(t, c.want, func() ([]kit.Event, error) {
-				return Keeper{}.RotateKey(st, blk, signer(old, "alpha"), c.msg)
+				return k.RotateKey(st, blk, signer(old, "alpha"), c.msg)
 			})
 			if c.want != nil {
 				return
 			}
-			acct, _ := Keeper{}.Account(st, addr(old))
+			acct, _ := k.Account(st, addr(old))
 			if acct.Address != addr(old) || keys.Address(acct.PublicKey) != addr(next) || acct.KeyRotatedHeight != blk.Height {
 				t.Fatalf("after rotation: %v", acct)
 			}
 			// The retired key can never join again.
-			_, err := Keeper{}.AddAccount(st, blk, signer(key(t, "admin2"), "alpha"), &pb.MsgAddAccount{PublicKey: old.Public()})
+			_, err := k.AddAccount(st, blk, signer(key(t, "admin2"), "alpha"), &pb.MsgAddAccount{PublicKey: old.Public()})
 			if !errors.Is(err, ErrKeyAlreadyUsed) {
 				t.Fatalf("retired key re-added: %v", err)
 			}
@@ -299,7 +301,7 @@ func TestInitGenesisRejects(t *testing.T) {
 	}
 	for name, g := range cases {
 		t.Run(name, func(t *testing.T) {
-			if err := (Keeper{}).InitGenesis(kittest.NewMemStore(), kit.Block{}, g); !errors.Is(err, ErrInvalidGenesis) {
+			if err := k.InitGenesis(kittest.NewMemStore(), kit.Block{}, g); !errors.Is(err, ErrInvalidGenesis) {
 				t.Fatalf("InitGenesis = %v, want ErrInvalidGenesis", err)
 			}
 		})

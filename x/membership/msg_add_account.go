@@ -7,7 +7,8 @@ import (
 
 // AddAccount adds an account to the signer's organisation. The application
 // has checked that the signer holds ROLE_ADMIN.
-func (Keeper) AddAccount(st kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgAddAccount) ([]kit.Event, error) {
+func (k Keeper) AddAccount(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgAddAccount) ([]kit.Event, error) {
+	st := k.store(root)
 	if err := validateText("label", msg.Label, 0, MaxLabelLen); err != nil {
 		return nil, err
 	}

@@ -9,7 +9,8 @@ import (
 
 // CreateOrg admits an organisation with its first account, an admin.
 // The application has checked that the signer holds ROLE_CONSORTIUM_ADMIN.
-func (Keeper) CreateOrg(st kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgCreateOrg) ([]kit.Event, error) {
+func (k Keeper) CreateOrg(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgCreateOrg) ([]kit.Event, error) {
+	st := k.store(root)
 	if err := ValidateOrgID(msg.OrgId); err != nil {
 		return nil, err
 	}

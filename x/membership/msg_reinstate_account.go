@@ -7,7 +7,8 @@ import (
 
 // ReinstateAccount lets a suspended account of the signer's organisation
 // sign again. The application has checked that the signer holds ROLE_ADMIN.
-func (Keeper) ReinstateAccount(st kit.Store, _ kit.Block, signer kit.Signer, msg *pb.MsgReinstateAccount) ([]kit.Event, error) {
+func (k Keeper) ReinstateAccount(root kit.Store, _ kit.Block, signer kit.Signer, msg *pb.MsgReinstateAccount) ([]kit.Event, error) {
+	st := k.store(root)
 	admin := signerAccount(st, signer)
 	acct, err := sameOrgAccount(st, admin, msg.Address)
 	if err != nil {

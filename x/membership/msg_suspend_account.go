@@ -7,7 +7,8 @@ import (
 
 // SuspendAccount stops an account of the signer's organisation from
 // signing. The application has checked that the signer holds ROLE_ADMIN.
-func (Keeper) SuspendAccount(st kit.Store, _ kit.Block, signer kit.Signer, msg *pb.MsgSuspendAccount) ([]kit.Event, error) {
+func (k Keeper) SuspendAccount(root kit.Store, _ kit.Block, signer kit.Signer, msg *pb.MsgSuspendAccount) ([]kit.Event, error) {
+	st := k.store(root)
 	if err := validateText("reason", msg.Reason, 1, MaxReasonLen); err != nil {
 		return nil, err
 	}

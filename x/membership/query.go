@@ -22,12 +22,12 @@ type Querier struct {
 
 var _ pb.QueryServer = Querier{}
 
-// NewQuerier reads the module's state through r.
-func NewQuerier(r kit.Reader) Querier { return Querier{r: r} }
+// Querier answers queries from r, the whole state of one version.
+func (k Keeper) Querier(r kit.Reader) Querier { return Querier{r: k.reader(r)} }
 
 // Account implements pb.QueryServer.
 func (q Querier) Account(_ context.Context, req *pb.QueryAccountRequest) (*pb.QueryAccountResponse, error) {
-	acct, err := Keeper{}.Account(q.r, req.Address)
+	acct, err := loadAccount(q.r, req.Address)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (q Querier) Account(_ context.Context, req *pb.QueryAccountRequest) (*pb.Qu
 
 // Org implements pb.QueryServer.
 func (q Querier) Org(_ context.Context, req *pb.QueryOrgRequest) (*pb.QueryOrgResponse, error) {
-	org, err := Keeper{}.Org(q.r, req.OrgId)
+	org, err := loadOrg(q.r, req.OrgId)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (q Querier) Org(_ context.Context, req *pb.QueryOrgRequest) (*pb.QueryOrgRe
 			resp.AccountsTruncated = true
 			break
 		}
-		acct, err := Keeper{}.Account(q.r, keys.EncodeAddress(it.Key()[len(prefix):]))
+		acct, err := loadAccount(q.r, keys.EncodeAddress(it.Key()[len(prefix):]))
 		if err != nil {
 			return nil, err
 		}

@@ -49,21 +49,24 @@ const (
 	Role_ROLE_AUDITOR Role = 8
 	// Admits new member organisations.
 	Role_ROLE_CONSORTIUM_ADMIN Role = 9
+	// Records deployments of model versions.
+	Role_ROLE_DEPLOYER Role = 10
 )
 
 // Enum value maps for Role.
 var (
 	Role_name = map[int32]string{
-		0: "ROLE_UNSPECIFIED",
-		1: "ROLE_ADMIN",
-		2: "ROLE_DATA_STEWARD",
-		3: "ROLE_MODEL_PUBLISHER",
-		4: "ROLE_LICENSOR",
-		5: "ROLE_FL_COORDINATOR",
-		6: "ROLE_FL_PARTICIPANT",
-		7: "ROLE_ANCHOR_RELAYER",
-		8: "ROLE_AUDITOR",
-		9: "ROLE_CONSORTIUM_ADMIN",
+		0:  "ROLE_UNSPECIFIED",
+		1:  "ROLE_ADMIN",
+		2:  "ROLE_DATA_STEWARD",
+		3:  "ROLE_MODEL_PUBLISHER",
+		4:  "ROLE_LICENSOR",
+		5:  "ROLE_FL_COORDINATOR",
+		6:  "ROLE_FL_PARTICIPANT",
+		7:  "ROLE_ANCHOR_RELAYER",
+		8:  "ROLE_AUDITOR",
+		9:  "ROLE_CONSORTIUM_ADMIN",
+		10: "ROLE_DEPLOYER",
 	}
 	Role_value = map[string]int32{
 		"ROLE_UNSPECIFIED":      0,
@@ -76,6 +79,7 @@ var (
 		"ROLE_ANCHOR_RELAYER":   7,
 		"ROLE_AUDITOR":          8,
 		"ROLE_CONSORTIUM_ADMIN": 9,
+		"ROLE_DEPLOYER":         10,
 	}
 )
 
@@ -1187,7 +1191,7 @@ const file_lineage_membership_v1_membership_proto_rawDesc = "" +
 	"\x05limit\x18\x02 \x01(\rR\x05limit\"m\n" +
 	"\x11QueryOrgsResponse\x12.\n" +
 	"\x04orgs\x18\x01 \x03(\v2\x1a.lineage.membership.v1.OrgR\x04orgs\x12(\n" +
-	"\x10next_start_after\x18\x02 \x01(\tR\x0enextStartAfter*\xe8\x01\n" +
+	"\x10next_start_after\x18\x02 \x01(\tR\x0enextStartAfter*\xfb\x01\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -1199,7 +1203,9 @@ const file_lineage_membership_v1_membership_proto_rawDesc = "" +
 	"\x13ROLE_FL_PARTICIPANT\x10\x06\x12\x17\n" +
 	"\x13ROLE_ANCHOR_RELAYER\x10\a\x12\x10\n" +
 	"\fROLE_AUDITOR\x10\b\x12\x19\n" +
-	"\x15ROLE_CONSORTIUM_ADMIN\x10\t*h\n" +
+	"\x15ROLE_CONSORTIUM_ADMIN\x10\t\x12\x11\n" +
+	"\rROLE_DEPLOYER\x10\n" +
+	"*h\n" +
 	"\rAccountStatus\x12\x1e\n" +
 	"\x1aACCOUNT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ACCOUNT_STATUS_ACTIVE\x10\x01\x12\x1c\n" +
