@@ -26,10 +26,17 @@ install_tool google.golang.org/grpc/cmd/protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC_
 export PATH="$bin:$PATH"
 
 generate() {
-  # Remove stale outputs first so deleted protos leave no orphans behind.
-  git ls-files -z -- '*.pb.go' | xargs -0 -r rm -f
+  # Generate into a scratch directory first: a failed run leaves the tree
+  # as it was. Then replace every .pb.go so deleted protos leave no orphans.
+  local out
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' RETURN
+  (cd proto && buf lint && buf generate --output "$out")
   find . -path ./.cache -prune -o -name '*.pb.go' -print0 | xargs -0 -r rm -f
-  (cd proto && buf lint && buf generate)
+  (cd "$out" && find . -name '*.pb.go') | while read -r f; do
+    mkdir -p "$(dirname "$f")"
+    cp "$out/$f" "$f"
+  done
 }
 
 if [[ "${1:-}" == "--check" ]]; then
