@@ -24,9 +24,29 @@ type env struct {
 	kr     *keyring.Keyring // opened once per command
 }
 
+// envFlags are the flags LINEAGED_<FLAG> variables may set (dashes and
+// dots as underscores): settings that belong to a machine or a session.
+// Flags that describe one transaction or record (--name, --version,
+// --reason...) are never read from the environment, so a stray variable
+// cannot slip into something that gets signed.
+var envFlags = []string{
+	"home", "output", "node", "from", "keyring-dir", "passphrase-file", "signer-cmd", "wait",
+	"rpc.laddr", "p2p.laddr", "p2p.persistent_peers",
+}
+
+func newCLIViper() *viper.Viper {
+	v := viper.New()
+	v.SetEnvPrefix(node.EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	for _, k := range envFlags {
+		must(v.BindEnv(k))
+	}
+	return v
+}
+
 // NewRootCmd builds the lineaged command tree.
 func NewRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	e := &env{v: node.NewViper(), stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{v: newCLIViper(), stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "lineaged",
 		Short: "Lineage Ledger: a permissioned chain for AI model provenance",
@@ -55,7 +75,7 @@ Start a local single-validator chain with:  lineaged dev`,
 	}
 	root.AddCommand(
 		e.initCmd(), e.startCmd(), e.devCmd(), e.versionCmd(),
-		e.keysCmd(), e.txCmd(), e.queryCmd(),
+		e.keysCmd(), e.txCmd(), e.queryCmd(), e.hashCmd(),
 	)
 	return root
 }
@@ -106,8 +126,8 @@ func expandHome(p string) string {
 	return p
 }
 
-// bind makes a command's flags readable through viper (and so through
-// LINEAGED_<FLAG> variables, dashes as underscores).
+// bind makes a command's flags readable through viper; for [envFlags],
+// LINEAGED_<FLAG> variables fill flags left unset.
 func (e *env) bind(cmd *cobra.Command) {
 	must(e.v.BindPFlags(cmd.Flags()))
 }
