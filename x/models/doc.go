@@ -1,0 +1,83 @@
+// Package models records AI model versions by the digest of their weights
+// (the manifest digest), together with what they were built from, who
+// published them, and what later happened to them: revocations,
+// supersessions and deployments.
+//
+// # Model versions
+//
+// A model version is identified by "name@version" (see [Ref] and
+// [ParseRef]); the name uses kit.NameChars and the version
+// kit.VersionChars, neither of which contains '@', so a reference splits
+// in exactly one way. A registration ([Keeper.RegisterModel], needs
+// ROLE_MODEL_PUBLISHER) stores a ModelVersion record that never changes:
+// its spec names the manifest digest, an optional base model (registered and
+// not revoked), the registered datasets and training run it came from, and
+// the licences it is offered under (which must be usable when it is
+// registered). A licence that is not usable is rejected with the licence
+// module's own error, wrapped with %w so kit.CodeOf reports the licence
+// module's codespace and code.
+//
+// # Publisher signatures
+//
+// A registration may carry a detached signature by the signing account's
+// current key over [ManifestSignBytes]: a domain tag followed by the
+// canonical manifest digest. It is deliberately bound to neither a chain nor
+// a name: it says "this publisher signed these weights", and anyone holding
+// the weights and the stored public key can check it offline. The record
+// keeps the key that signed, since accounts rotate keys.
+//
+// # Revocation, supersession, deployment
+//
+// Only the publishing organisation may revoke or supersede its versions;
+// both are separate records (the model record is immutable), and each can
+// happen at most once per version. A revoked version cannot be superseded,
+// cannot supersede, cannot be a base model of a new registration and cannot
+// be deployed.
+//
+// Supersession rule: a version can be superseded only once, and only by a
+// different registered, unrevoked version that is not itself superseded.
+// Every supersession therefore joins two versions that both have no
+// successor yet, so the successor of a version is never one of its own
+// predecessors: supersession chains cannot form cycles, and following
+// superseded_by from any version ends at a current one. The replacement may
+// belong to another name or organisation (a model can be handed over).
+//
+// Deployments ([Keeper.RecordDeployment], needs ROLE_DEPLOYER) record that
+// the signer's organisation put a registered, unrevoked version into service
+// in an environment. Their ids come from a module sequence starting at 1,
+// so id order is recording order.
+//
+// # Queries
+//
+// [Keeper.Querier] answers the generated QueryServer. ModelLineage walks the
+// base-model chain (nearest first, at most max_depth hops), then asks the
+// dataset registry for everything upstream of the union of the training
+// datasets of every model visited (at most max_depth derived-from hops above
+// those datasets). max_nodes bounds the base models plus datasets returned;
+// the model asked about is not counted. Every edge returned joins two nodes of
+// the answer ("model:name@version" or "dataset:<digest>"); truncated is set
+// when a limit cut either walk short.
+//
+// ModelsByDigest has no paging in its protocol, so it returns at most
+// [MaxPageLimit] versions, in name@version order.
+//
+// # State layout
+//
+// Under the module prefix (one byte, assigned by the application); names,
+// versions and digests are length-prefixed with one byte (all are at most
+// 255 bytes), heights and ids are big-endian uint64:
+//
+//	0x01 | len(name) | name | len(version) | version                 → ModelVersion
+//	0x02 | len(name) | name | len(version) | version                 → Revocation
+//	0x03 | len(name) | name | len(version) | version                 → Supersession
+//	0x04 | len(digest) | digest | len(name) | name | len(version) | version
+//	                                                                 → 0x01 (versions by manifest digest)
+//	0x05 | len(name) | name | height(8) | len(version) | version     → 0x01 (versions of a name in registration order)
+//	0x06 | id(8)                                                     → Deployment
+//	0x07 | len(name) | name | len(version) | version | id(8)         → 0x01 (deployments of a version)
+//	0x08 | len(name) | name | id(8)                                  → 0x01 (deployments of a name, all versions)
+//	0x09                                                             → last deployment id, uint64
+//
+// Versions registered in the same block are ordered by version within that
+// height in the 0x05 index.
+package models

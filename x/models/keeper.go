@@ -1,0 +1,248 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/kit/digest"
+	pb "github.com/lineageledger/lineaged/x/models/modelsv1"
+)
+
+// Keeper executes model messages and answers other components' questions
+// about model versions. Its methods take the whole state and work under the
+// module's prefix; reads of other modules go through the expected
+// interfaces.
+type Keeper struct {
+	prefix   []byte
+	datasets Datasets
+	accounts Accounts
+	licenses Licenses
+}
+
+// NewKeeper returns the keeper of the module stored under prefix.
+func NewKeeper(prefix byte, datasets Datasets, accounts Accounts, licenses Licenses) Keeper {
+	return Keeper{prefix: []byte{prefix}, datasets: datasets, accounts: accounts, licenses: licenses}
+}
+
+func (k Keeper) store(st kit.Store) kit.Store   { return kit.Prefixed(st, k.prefix) }
+func (k Keeper) reader(r kit.Reader) kit.Reader { return kit.PrefixedReader(r, k.prefix) }
+
+// Limits on user-supplied fields.
+const (
+	MaxNameLen           = 128
+	MaxVersionLen        = 64
+	MaxFormatLen         = 64
+	MaxTrainingDatasets  = 256
+	MaxLicenses          = 16
+	MaxLicenseIDLen      = 128
+	MaxRunIDLen          = 128
+	MaxReasonLen         = 512
+	MaxEnvironmentLen    = 256
+	MaxDeploymentNoteLen = 256
+)
+
+// refSeparator joins name and version; neither charset contains it.
+const refSeparator = "@"
+
+// manifestSignDomain separates manifest signatures from every other signed
+// object.
+const manifestSignDomain = "lineage-ledger/model-manifest/v1\x00"
+
+// Ref is the "name@version" reference of a model version.
+func Ref(name, version string) string { return name + refSeparator + version }
+
+// ParseRef splits a "name@version" reference and validates both parts.
+// Errors are [ErrInvalidRef].
+func ParseRef(s string) (name, version string, err error) {
+	name, version, found := strings.Cut(s, refSeparator)
+	if !found {
+		return "", "", ErrInvalidRef.Wrapf("%q: want name@version", s)
+	}
+	if err := kit.ValidateIdentifier("name", name, MaxNameLen, kit.NameChars); err != nil {
+		return "", "", ErrInvalidRef.Wrapf("%q: %v", s, err)
+	}
+	if err := kit.ValidateIdentifier("version", version, MaxVersionLen, kit.VersionChars); err != nil {
+		return "", "", ErrInvalidRef.Wrapf("%q: %v", s, err)
+	}
+	return name, version, nil
+}
+
+// ManifestSignBytes is what a publisher signs to vouch for a model's
+// weights: a domain tag, then the canonical manifest digest. It names
+// neither the chain nor the model, so the signature can be checked offline
+// against the weights alone.
+func ManifestSignBytes(manifestDigest string) []byte {
+	b := make([]byte, 0, len(manifestSignDomain)+len(manifestDigest))
+	return append(append(b, manifestSignDomain...), manifestDigest...)
+}
+
+// Model loads a model version from r, the whole state.
+func (k Keeper) Model(r kit.Reader, name, version string) (*pb.ModelVersion, bool) {
+	if validateNameVersion(name, version) != nil {
+		return nil, false
+	}
+	return loadModel(k.reader(r), name, version)
+}
+
+// Revocation loads a model version's revocation from r, the whole state.
+func (k Keeper) Revocation(r kit.Reader, name, version string) (*pb.Revocation, bool) {
+	if validateNameVersion(name, version) != nil {
+		return nil, false
+	}
+	return loadRevocation(k.reader(r), name, version)
+}
+
+// Supersession loads the record of what replaced a model version from r,
+// the whole state.
+func (k Keeper) Supersession(r kit.Reader, name, version string) (*pb.Supersession, bool) {
+	if validateNameVersion(name, version) != nil {
+		return nil, false
+	}
+	return loadSupersession(k.reader(r), name, version)
+}
+
+// Deployment loads a deployment by id from r, the whole state.
+func (k Keeper) Deployment(r kit.Reader, id uint64) (*pb.Deployment, bool) {
+	return loadDeployment(k.reader(r), id)
+}
+
+func loadModel(r kit.Reader, name, version string) (*pb.ModelVersion, bool) {
+	m := new(pb.ModelVersion)
+	if !kit.Load(r, ModelKey(name, version), m) {
+		return nil, false
+	}
+	return m, true
+}
+
+func loadRevocation(r kit.Reader, name, version string) (*pb.Revocation, bool) {
+	rev := new(pb.Revocation)
+	if !kit.Load(r, RevocationKey(name, version), rev) {
+		return nil, false
+	}
+	return rev, true
+}
+
+func loadSupersession(r kit.Reader, name, version string) (*pb.Supersession, bool) {
+	s := new(pb.Supersession)
+	if !kit.Load(r, SupersessionKey(name, version), s) {
+		return nil, false
+	}
+	return s, true
+}
+
+func loadDeployment(r kit.Reader, id uint64) (*pb.Deployment, bool) {
+	d := new(pb.Deployment)
+	if !kit.Load(r, DeploymentKey(id), d) {
+		return nil, false
+	}
+	return d, true
+}
+
+// mustLoadModel loads a version an index or another record names; a
+// missing one means corrupt state.
+func mustLoadModel(r kit.Reader, name, version string) *pb.ModelVersion {
+	m, ok := loadModel(r, name, version)
+	if !ok {
+		panic(fmt.Sprintf("models: state names missing model version %s", Ref(name, version)))
+	}
+	return m
+}
+
+// registeredModel loads a model version a message refers to, which must
+// exist.
+func registeredModel(r kit.Reader, name, version string) (*pb.ModelVersion, error) {
+	m, ok := loadModel(r, name, version)
+	if !ok {
+		return nil, ErrUnknownModel.Wrapf("%s", Ref(name, version))
+	}
+	return m, nil
+}
+
+// validateNameVersion checks a model version given as separate name and
+// version fields.
+func validateNameVersion(name, version string) error {
+	if err := kit.ValidateIdentifier("name", name, MaxNameLen, kit.NameChars); err != nil {
+		return ErrInvalidField.Wrapf("%v", err)
+	}
+	if err := kit.ValidateIdentifier("version", version, MaxVersionLen, kit.VersionChars); err != nil {
+		return ErrInvalidField.Wrapf("%v", err)
+	}
+	return nil
+}
+
+// validateName checks a model name on its own.
+func validateName(name string) error {
+	if err := kit.ValidateIdentifier("name", name, MaxNameLen, kit.NameChars); err != nil {
+		return ErrInvalidField.Wrapf("%v", err)
+	}
+	return nil
+}
+
+// validateDigest checks that s is a canonical digest.
+func validateDigest(field, s string) error {
+	if err := digest.Validate(s); err != nil {
+		return ErrInvalidDigest.Wrapf("%s: %v", field, err)
+	}
+	return nil
+}
+
+// validateText checks free text (see [kit.ValidateText]).
+func validateText(field, s string, min, max int) error {
+	if err := kit.ValidateText(field, s, min, max); err != nil {
+		return ErrInvalidField.Wrapf("%v", err)
+	}
+	return nil
+}
+
+// revocationReasons maps the names users type to reason codes.
+var revocationReasons = []struct {
+	name   string
+	reason pb.RevocationReason
+}{
+	{"security", pb.RevocationReason_REVOCATION_REASON_SECURITY},
+	{"license", pb.RevocationReason_REVOCATION_REASON_LICENSE},
+	{"data", pb.RevocationReason_REVOCATION_REASON_DATA},
+	{"quality", pb.RevocationReason_REVOCATION_REASON_QUALITY},
+	{"legal", pb.RevocationReason_REVOCATION_REASON_LEGAL},
+	{"other", pb.RevocationReason_REVOCATION_REASON_OTHER},
+}
+
+// ParseRevocationReason reads a reason as users type it ("security",
+// "license", "data", "quality", "legal" or "other").
+func ParseRevocationReason(s string) (pb.RevocationReason, error) {
+	for _, r := range revocationReasons {
+		if strings.EqualFold(s, r.name) {
+			return r.reason, nil
+		}
+	}
+	return 0, ErrInvalidField.Wrapf("reason code %q: want %s", s, strings.Join(RevocationReasonNames(), ", "))
+}
+
+// RevocationReasonName is the name [ParseRevocationReason] reads for r.
+func RevocationReasonName(r pb.RevocationReason) string {
+	for _, known := range revocationReasons {
+		if known.reason == r {
+			return known.name
+		}
+	}
+	return fmt.Sprintf("unknown(%d)", int32(r))
+}
+
+// RevocationReasonNames lists the reason names, in code order.
+func RevocationReasonNames() []string {
+	out := make([]string, len(revocationReasons))
+	for i, r := range revocationReasons {
+		out[i] = r.name
+	}
+	return out
+}
+
+func validRevocationReason(r pb.RevocationReason) bool {
+	for _, known := range revocationReasons {
+		if known.reason == r {
+			return true
+		}
+	}
+	return false
+}
