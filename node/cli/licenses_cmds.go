@@ -1,0 +1,299 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/lineageledger/lineaged/node/client"
+	"github.com/lineageledger/lineaged/node/keyring"
+	"github.com/lineageledger/lineaged/x/licenses"
+	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+)
+
+// licenseUseNames are the names --allow takes, in the order of the Usage
+// message.
+var licenseUseNames = []string{"commercial", "derivatives", "redistribution", "ai-training"}
+
+const licenseAllowHelp = "permitted uses, comma-separated: commercial, derivatives, redistribution, ai-training (or none, or all)"
+
+func (e *env) licensesTxCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "licenses", Short: "Licences and grants"}
+
+	define := &cobra.Command{
+		Use:   "define ID",
+		Short: "Define a licence licensed by your organisation (needs licensor)",
+		Long: `Define a licence: an SPDX expression (--spdx) and/or the digest of its custom
+terms (--terms-digest), the uses it permits (--allow), whether users must
+attribute (--attribution), whether organisations need a grant to use records
+offered under it (--grant-required), and an optional expiry. A licence never
+changes once defined.`,
+		Example: `  lineaged tx licenses define acme/cc-by-4.0 --spdx CC-BY-4.0 --allow all --attribution --from alice
+  lineaged tx licenses define acme/research --terms-digest sha256:<hex> --allow derivatives,ai-training --grant-required --from alice`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
+				usage, err := parseLicenseUses(e.v.GetString("allow"))
+				if err != nil {
+					return nil, err
+				}
+				usage.AttributionRequired = e.v.GetBool("attribution")
+				expiryTime, err := parseLicenseExpiryTime(e.v.GetString("expiry-time"))
+				if err != nil {
+					return nil, err
+				}
+				return &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{
+					Id:            args[0],
+					SpdxId:        e.v.GetString("spdx"),
+					TermsDigest:   e.v.GetString("terms-digest"),
+					Usage:         usage,
+					GrantRequired: e.v.GetBool("grant-required"),
+					ExpiryHeight:  e.v.GetInt64("expiry-height"),
+					ExpiryTime:    expiryTime,
+				}}, nil
+			}, nil)
+		},
+	}
+	define.Flags().String("spdx", "", `SPDX licence identifier or expression, e.g. "Apache-2.0 OR MIT"`)
+	define.Flags().String("terms-digest", "", "digest of the licence's custom terms, sha256:<hex>")
+	define.Flags().String("allow", "", licenseAllowHelp+" (required)")
+	define.Flags().Bool("attribution", false, "users must attribute")
+	define.Flags().Bool("grant-required", false, "organisations may use records under the licence only through a grant")
+	licenseExpiryFlags(define, "the licence")
+	must(define.MarkFlagRequired("allow"))
+
+	grant := &cobra.Command{
+		Use:   "grant LICENSE_ID",
+		Short: "Grant an organisation rights on a record under your licence (needs licensor)",
+		Long: `Grant the organisation --to rights on one dataset (--dataset) or model version
+(--model) offered under the licence: never more uses than the licence permits
+and, if the licence expires, an expiry no later than the licence's. The
+licence's duties (attribution) always apply. The new grant's id is printed.`,
+		Example: `  lineaged tx licenses grant acme/research --to beta --model acme/llm-7b@1.0 --allow derivatives,ai-training --from alice`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
+				to := e.v.GetString("to")
+				if to == "" {
+					return nil, errors.New("--to is required: the licensee organisation")
+				}
+				subject, err := e.licenseSubjectFromFlags()
+				if err != nil {
+					return nil, err
+				}
+				usage, err := parseLicenseUses(e.v.GetString("allow"))
+				if err != nil {
+					return nil, err
+				}
+				expiryTime, err := parseLicenseExpiryTime(e.v.GetString("expiry-time"))
+				if err != nil {
+					return nil, err
+				}
+				return &lpb.MsgGrantLicense{
+					LicenseId:    args[0],
+					LicenseeOrg:  to,
+					Subject:      subject,
+					Usage:        usage,
+					ExpiryHeight: e.v.GetInt64("expiry-height"),
+					ExpiryTime:   expiryTime,
+				}, nil
+			}, e.printGrantID)
+		},
+	}
+	grant.Flags().String("to", "", "licensee organisation id (required)")
+	licenseSubjectFlags(grant)
+	grant.Flags().String("allow", "", licenseAllowHelp+" (required)")
+	licenseExpiryFlags(grant, "the grant")
+	must(grant.MarkFlagRequired("to"))
+	must(grant.MarkFlagRequired("allow"))
+
+	revoke := &cobra.Command{
+		Use:   "revoke-grant GRANT_ID",
+		Short: "Revoke a grant under your licence (needs licensor)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
+				return &lpb.MsgRevokeGrant{GrantId: args[0], Reason: e.v.GetString("reason")}, nil
+			}, nil)
+		},
+	}
+	revoke.Flags().String("reason", "", "why (required, 1-512 bytes, recorded on chain)")
+	must(revoke.MarkFlagRequired("reason"))
+
+	cmd.AddCommand(define, grant, revoke)
+	return cmd
+}
+
+func (e *env) licensesQueryCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "licenses", Short: "Licences, grants and what a lineage permits"}
+
+	license := &cobra.Command{
+		Use:   "license ID",
+		Short: "Show a licence and whether it has expired",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.query(cmd, "/lineage.licenses.v1.Query/License", &lpb.QueryLicenseRequest{Id: args[0]}, &lpb.QueryLicenseResponse{})
+		},
+	}
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List licences",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e.bind(cmd)
+			return e.query(cmd, "/lineage.licenses.v1.Query/Licenses",
+				&lpb.QueryLicensesRequest{StartAfter: e.v.GetString("start-after"), Limit: e.v.GetUint32("limit")}, &lpb.QueryLicensesResponse{})
+		},
+	}
+	list.Flags().String("start-after", "", "list licences after this id (paging)")
+	list.Flags().Uint32("limit", 100, "page size (at most 1000)")
+
+	grant := &cobra.Command{
+		Use:   "grant ID",
+		Short: "Show a grant, its revocation and whether it is active",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.query(cmd, "/lineage.licenses.v1.Query/Grant", &lpb.QueryGrantRequest{Id: args[0]}, &lpb.QueryGrantResponse{})
+		},
+	}
+
+	grants := &cobra.Command{
+		Use:   "grants",
+		Short: "List the grants on a dataset or model version (optionally of one organisation)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e.bind(cmd)
+			subject, err := e.licenseSubjectFromFlags()
+			if err != nil {
+				return err
+			}
+			return e.query(cmd, "/lineage.licenses.v1.Query/Grants",
+				&lpb.QueryGrantsRequest{Subject: subject, LicenseeOrg: e.v.GetString("org")}, &lpb.QueryGrantsResponse{})
+		},
+	}
+	licenseSubjectFlags(grants)
+	grants.Flags().String("org", "", "only grants to this organisation")
+
+	effective := &cobra.Command{
+		Use:   "effective",
+		Short: "Show what a record's whole lineage permits",
+		Long: `Walk the lineage of a dataset or model version and intersect what every
+upstream licence permits, listing the records behind each restriction and
+duty. With --org, licences that need a grant count through that
+organisation's active grants; without it they permit nothing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e.bind(cmd)
+			subject, err := e.licenseSubjectFromFlags()
+			if err != nil {
+				return err
+			}
+			return e.query(cmd, "/lineage.licenses.v1.Query/EffectiveLicense",
+				&lpb.QueryEffectiveLicenseRequest{Subject: subject, Org: e.v.GetString("org"), MaxNodes: e.v.GetUint32("max-nodes")},
+				&lpb.QueryEffectiveLicenseResponse{})
+		},
+	}
+	licenseSubjectFlags(effective)
+	effective.Flags().String("org", "", "organisation whose grants count")
+	effective.Flags().Uint32("max-nodes", licenses.DefaultMaxNodes, fmt.Sprintf("records to walk at most (at most %d)", licenses.MaxMaxNodes))
+
+	cmd.AddCommand(license, list, grant, grants, effective)
+	return cmd
+}
+
+// licenseSubjectFlags adds --dataset and --model, one of which names the
+// record a command is about.
+func licenseSubjectFlags(cmd *cobra.Command) {
+	cmd.Flags().String("dataset", "", "dataset content digest, sha256:<hex>")
+	cmd.Flags().String("model", "", "model version, NAME@VERSION")
+	cmd.MarkFlagsMutuallyExclusive("dataset", "model")
+	cmd.MarkFlagsOneRequired("dataset", "model")
+}
+
+// licenseSubjectFromFlags reads the record named by --dataset or --model.
+func (e *env) licenseSubjectFromFlags() (*lpb.Subject, error) {
+	dataset, model := e.v.GetString("dataset"), e.v.GetString("model")
+	switch {
+	case dataset != "" && model != "":
+		return nil, errors.New("give --dataset or --model, not both")
+	case dataset != "":
+		return licenses.DatasetSubject(dataset), nil
+	case model != "":
+		return licenses.ModelSubject(model), nil
+	}
+	return nil, errors.New("--dataset or --model is required")
+}
+
+// licenseExpiryFlags adds the optional expiry of a licence or grant.
+func licenseExpiryFlags(cmd *cobra.Command, what string) {
+	cmd.Flags().Int64("expiry-height", 0, what+" is void at heights above this (0: no height expiry)")
+	cmd.Flags().String("expiry-time", "", what+" is void from this RFC 3339 time on, e.g. 2027-01-01T00:00:00Z")
+}
+
+// parseLicenseUses reads an --allow list into the permissions of a Usage.
+func parseLicenseUses(s string) (*lpb.Usage, error) {
+	u := &lpb.Usage{}
+	set := []*bool{&u.CommercialUse, &u.Derivatives, &u.Redistribution, &u.AiTraining}
+	switch strings.TrimSpace(s) {
+	case "", "none":
+		return u, nil
+	case "all":
+		for _, p := range set {
+			*p = true
+		}
+		return u, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		found := false
+		for i, name := range licenseUseNames {
+			if part == name {
+				*set[i] = true
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("--allow: unknown use %q (known: %s, or none, or all)", part, strings.Join(licenseUseNames, ", "))
+		}
+	}
+	return u, nil
+}
+
+// parseLicenseExpiryTime reads --expiry-time; empty means none.
+func parseLicenseExpiryTime(s string) (*timestamppb.Timestamp, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil, fmt.Errorf("--expiry-time %q: want an RFC 3339 time such as 2027-01-01T00:00:00Z", s)
+	}
+	return timestamppb.New(t), nil
+}
+
+// printGrantID prints the id of the grant a committed transaction created.
+func (e *env) printGrantID(res *client.Result) error {
+	if e.json() {
+		return nil // the id is in the printed events
+	}
+	for _, ev := range res.Events {
+		if ev.Type != "licenses.license_granted" {
+			continue
+		}
+		for _, a := range ev.Attributes {
+			if a.Key == "grant_id" {
+				fmt.Fprintf(e.stdout, "grant id: %s\n", a.Value)
+			}
+		}
+	}
+	return nil
+}
