@@ -13,7 +13,10 @@ import (
 
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/licenses"
+	"github.com/lineageledger/lineaged/x/lineage"
 	"github.com/lineageledger/lineaged/x/membership"
+	"github.com/lineageledger/lineaged/x/models"
 )
 
 // App is the Lineage Ledger state machine.
@@ -26,6 +29,9 @@ type App struct {
 	store      *store.Store
 	logger     cmtlog.Logger
 	membership membership.Keeper
+	lineage    lineage.Keeper
+	models     models.Keeper
+	licenses   licenses.Keeper
 	queries    map[string]queryHandler
 
 	mu sync.Mutex // guards the fields below
@@ -54,6 +60,12 @@ func New(st *store.Store, logger cmtlog.Logger) *App {
 		logger = cmtlog.NewNopLogger()
 	}
 	a := &App{store: st, logger: logger, membership: membership.NewKeeper(prefixMembership)}
+	// Modules reach each other only through the interfaces they declare;
+	// the adapters (adapters.go) read through the App, so the order of
+	// construction does not matter.
+	a.licenses = licenses.NewKeeper(prefixLicenses, provenance{a})
+	a.lineage = lineage.NewKeeper(prefixLineage, a.licenses)
+	a.models = models.NewKeeper(prefixModels, modelDeps{a}, modelDeps{a}, a.licenses)
 	a.queries = a.queryHandlers()
 	if id := st.Committed().Get(keyChainID); id != nil {
 		a.chainID = string(id)

@@ -13,7 +13,10 @@ import (
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // MaxQueryBytes bounds the request of one query.
@@ -32,6 +35,9 @@ func (a *App) queryServices() []queryService {
 	return []queryService{
 		{&appv1.Query_ServiceDesc, func(r kit.Reader, _ kit.Block) any { return paramsQuerier{r} }},
 		{&mpb.Query_ServiceDesc, func(r kit.Reader, _ kit.Block) any { return a.membership.Querier(r) }},
+		{&lineagepb.Query_ServiceDesc, func(r kit.Reader, blk kit.Block) any { return a.lineage.Querier(r, blk) }},
+		{&modelspb.Query_ServiceDesc, func(r kit.Reader, blk kit.Block) any { return a.models.Querier(r, blk) }},
+		{&licensespb.Query_ServiceDesc, func(r kit.Reader, blk kit.Block) any { return a.licenses.Querier(r, blk) }},
 	}
 }
 

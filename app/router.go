@@ -7,9 +7,13 @@ import (
 )
 
 // One-byte state prefixes, one per module. Consensus: never reuse or change.
+// 0x03 is kept for governance, 0x07 for federated learning, 0x08 for anchors.
 const (
 	prefixApp        byte = 0x01
 	prefixMembership byte = 0x02
+	prefixLineage    byte = 0x04
+	prefixModels     byte = 0x05
+	prefixLicenses   byte = 0x06
 )
 
 // route is how one message type executes: the role its signer must hold
@@ -24,7 +28,7 @@ type route struct {
 // routeOf is the single table of who may do what. Every message type of
 // the TxBody oneof must have a case here; the authorisation test checks it.
 func (a *App) routeOf(body *txv1.TxBody) (route, bool) {
-	mk := a.membership
+	mk, lk, mok, lck := a.membership, a.lineage, a.models, a.licenses
 	switch m := body.Msg.(type) {
 	case *txv1.TxBody_CreateOrg:
 		return route{"membership.create_org", mpb.Role_ROLE_CONSORTIUM_ADMIN, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
@@ -51,6 +55,44 @@ func (a *App) routeOf(body *txv1.TxBody) (route, bool) {
 			return mk.RotateKey(st, blk, s, m.RotateKey)
 		}}, true
 
+	case *txv1.TxBody_RegisterDataset:
+		return route{"lineage.register_dataset", mpb.Role_ROLE_DATA_STEWARD, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
+			return lk.RegisterDataset(st, blk, s, m.RegisterDataset)
+		}}, true
+	case *txv1.TxBody_RecordRun:
+		return route{"lineage.record_run", mpb.Role_ROLE_DATA_STEWARD, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
+			return lk.RecordRun(st, blk, s, m.RecordRun)
+		}}, true
+
+	case *txv1.TxBody_RegisterModel:
+		return route{"models.register_model", mpb.Role_ROLE_MODEL_PUBLISHER, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
+			return mok.RegisterModel(st, blk, s, m.RegisterModel)
+		}}, true
+	case *txv1.TxBody_RevokeModel:
+		return route{"models.revoke_model", mpb.Role_ROLE_MODEL_PUBLISHER, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
+			return mok.RevokeModel(st, blk, s, m.RevokeModel)
+		}}, true
+	case *txv1.TxBody_SupersedeModel:
+		return route{"models.supersede_model", mpb.Role_ROLE_MODEL_PUBLISHER, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
+			return mok.SupersedeModel(st, blk, s, m.SupersedeModel)
+		}}, true
+	case *txv1.TxBody_RecordDeployment:
+		return route{"models.record_deployment", mpb.Role_ROLE_DEPLOYER, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
+			return mok.RecordDeployment(st, blk, s, m.RecordDeployment)
+		}}, true
+
+	case *txv1.TxBody_DefineLicense:
+		return route{"licenses.define_license", mpb.Role_ROLE_LICENSOR, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
+			return lck.DefineLicense(st, blk, s, m.DefineLicense)
+		}}, true
+	case *txv1.TxBody_GrantLicense:
+		return route{"licenses.grant_license", mpb.Role_ROLE_LICENSOR, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
+			return lck.GrantLicense(st, blk, s, m.GrantLicense)
+		}}, true
+	case *txv1.TxBody_RevokeGrant:
+		return route{"licenses.revoke_grant", mpb.Role_ROLE_LICENSOR, func(st kit.Store, blk kit.Block, s kit.Signer) ([]kit.Event, error) {
+			return lck.RevokeGrant(st, blk, s, m.RevokeGrant)
+		}}, true
 	}
 	return route{}, false
 }

@@ -9,7 +9,10 @@
 package txv1
 
 import (
+	licensesv1 "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagev1 "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	membershipv1 "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	modelsv1 "github.com/lineageledger/lineaged/x/models/modelsv1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -105,6 +108,15 @@ type TxBody struct {
 	//	*TxBody_SuspendAccount
 	//	*TxBody_ReinstateAccount
 	//	*TxBody_RotateKey
+	//	*TxBody_RegisterDataset
+	//	*TxBody_RecordRun
+	//	*TxBody_RegisterModel
+	//	*TxBody_RevokeModel
+	//	*TxBody_SupersedeModel
+	//	*TxBody_RecordDeployment
+	//	*TxBody_DefineLicense
+	//	*TxBody_GrantLicense
+	//	*TxBody_RevokeGrant
 	Msg           isTxBody_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -236,6 +248,87 @@ func (x *TxBody) GetRotateKey() *membershipv1.MsgRotateKey {
 	return nil
 }
 
+func (x *TxBody) GetRegisterDataset() *lineagev1.MsgRegisterDataset {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_RegisterDataset); ok {
+			return x.RegisterDataset
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetRecordRun() *lineagev1.MsgRecordRun {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_RecordRun); ok {
+			return x.RecordRun
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetRegisterModel() *modelsv1.MsgRegisterModel {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_RegisterModel); ok {
+			return x.RegisterModel
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetRevokeModel() *modelsv1.MsgRevokeModel {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_RevokeModel); ok {
+			return x.RevokeModel
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetSupersedeModel() *modelsv1.MsgSupersedeModel {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_SupersedeModel); ok {
+			return x.SupersedeModel
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetRecordDeployment() *modelsv1.MsgRecordDeployment {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_RecordDeployment); ok {
+			return x.RecordDeployment
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetDefineLicense() *licensesv1.MsgDefineLicense {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_DefineLicense); ok {
+			return x.DefineLicense
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetGrantLicense() *licensesv1.MsgGrantLicense {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_GrantLicense); ok {
+			return x.GrantLicense
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetRevokeGrant() *licensesv1.MsgRevokeGrant {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_RevokeGrant); ok {
+			return x.RevokeGrant
+		}
+	}
+	return nil
+}
+
 type isTxBody_Msg interface {
 	isTxBody_Msg()
 }
@@ -264,6 +357,42 @@ type TxBody_RotateKey struct {
 	RotateKey *membershipv1.MsgRotateKey `protobuf:"bytes,15,opt,name=rotate_key,json=rotateKey,proto3,oneof"`
 }
 
+type TxBody_RegisterDataset struct {
+	RegisterDataset *lineagev1.MsgRegisterDataset `protobuf:"bytes,50,opt,name=register_dataset,json=registerDataset,proto3,oneof"`
+}
+
+type TxBody_RecordRun struct {
+	RecordRun *lineagev1.MsgRecordRun `protobuf:"bytes,51,opt,name=record_run,json=recordRun,proto3,oneof"`
+}
+
+type TxBody_RegisterModel struct {
+	RegisterModel *modelsv1.MsgRegisterModel `protobuf:"bytes,70,opt,name=register_model,json=registerModel,proto3,oneof"`
+}
+
+type TxBody_RevokeModel struct {
+	RevokeModel *modelsv1.MsgRevokeModel `protobuf:"bytes,71,opt,name=revoke_model,json=revokeModel,proto3,oneof"`
+}
+
+type TxBody_SupersedeModel struct {
+	SupersedeModel *modelsv1.MsgSupersedeModel `protobuf:"bytes,72,opt,name=supersede_model,json=supersedeModel,proto3,oneof"`
+}
+
+type TxBody_RecordDeployment struct {
+	RecordDeployment *modelsv1.MsgRecordDeployment `protobuf:"bytes,73,opt,name=record_deployment,json=recordDeployment,proto3,oneof"`
+}
+
+type TxBody_DefineLicense struct {
+	DefineLicense *licensesv1.MsgDefineLicense `protobuf:"bytes,90,opt,name=define_license,json=defineLicense,proto3,oneof"`
+}
+
+type TxBody_GrantLicense struct {
+	GrantLicense *licensesv1.MsgGrantLicense `protobuf:"bytes,91,opt,name=grant_license,json=grantLicense,proto3,oneof"`
+}
+
+type TxBody_RevokeGrant struct {
+	RevokeGrant *licensesv1.MsgRevokeGrant `protobuf:"bytes,92,opt,name=revoke_grant,json=revokeGrant,proto3,oneof"`
+}
+
 func (*TxBody_CreateOrg) isTxBody_Msg() {}
 
 func (*TxBody_AddAccount) isTxBody_Msg() {}
@@ -276,14 +405,33 @@ func (*TxBody_ReinstateAccount) isTxBody_Msg() {}
 
 func (*TxBody_RotateKey) isTxBody_Msg() {}
 
+func (*TxBody_RegisterDataset) isTxBody_Msg() {}
+
+func (*TxBody_RecordRun) isTxBody_Msg() {}
+
+func (*TxBody_RegisterModel) isTxBody_Msg() {}
+
+func (*TxBody_RevokeModel) isTxBody_Msg() {}
+
+func (*TxBody_SupersedeModel) isTxBody_Msg() {}
+
+func (*TxBody_RecordDeployment) isTxBody_Msg() {}
+
+func (*TxBody_DefineLicense) isTxBody_Msg() {}
+
+func (*TxBody_GrantLicense) isTxBody_Msg() {}
+
+func (*TxBody_RevokeGrant) isTxBody_Msg() {}
+
 var File_lineage_tx_v1_tx_proto protoreflect.FileDescriptor
 
 const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x16lineage/tx/v1/tx.proto\x12\rlineage.tx.v1\x1a&lineage/membership/v1/membership.proto\"6\n" +
+	"\x16lineage/tx/v1/tx.proto\x12\rlineage.tx.v1\x1a\"lineage/licenses/v1/licenses.proto\x1a lineage/lineage/v1/lineage.proto\x1a&lineage/membership/v1/membership.proto\x1a\x1elineage/models/v1/models.proto\"6\n" +
 	"\x02Tx\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x1c\n" +
-	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xe1\x04\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\x9e\n" +
+	"\n" +
 	"\x06TxBody\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\tR\achainId\x12\x16\n" +
 	"\x06signer\x18\x02 \x01(\tR\x06signer\x12\x1a\n" +
@@ -299,7 +447,17 @@ const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"\x0fsuspend_account\x18\r \x01(\v2(.lineage.membership.v1.MsgSuspendAccountH\x00R\x0esuspendAccount\x12Y\n" +
 	"\x11reinstate_account\x18\x0e \x01(\v2*.lineage.membership.v1.MsgReinstateAccountH\x00R\x10reinstateAccount\x12D\n" +
 	"\n" +
-	"rotate_key\x18\x0f \x01(\v2#.lineage.membership.v1.MsgRotateKeyH\x00R\trotateKeyB\x05\n" +
+	"rotate_key\x18\x0f \x01(\v2#.lineage.membership.v1.MsgRotateKeyH\x00R\trotateKey\x12S\n" +
+	"\x10register_dataset\x182 \x01(\v2&.lineage.lineage.v1.MsgRegisterDatasetH\x00R\x0fregisterDataset\x12A\n" +
+	"\n" +
+	"record_run\x183 \x01(\v2 .lineage.lineage.v1.MsgRecordRunH\x00R\trecordRun\x12L\n" +
+	"\x0eregister_model\x18F \x01(\v2#.lineage.models.v1.MsgRegisterModelH\x00R\rregisterModel\x12F\n" +
+	"\frevoke_model\x18G \x01(\v2!.lineage.models.v1.MsgRevokeModelH\x00R\vrevokeModel\x12O\n" +
+	"\x0fsupersede_model\x18H \x01(\v2$.lineage.models.v1.MsgSupersedeModelH\x00R\x0esupersedeModel\x12U\n" +
+	"\x11record_deployment\x18I \x01(\v2&.lineage.models.v1.MsgRecordDeploymentH\x00R\x10recordDeployment\x12N\n" +
+	"\x0edefine_license\x18Z \x01(\v2%.lineage.licenses.v1.MsgDefineLicenseH\x00R\rdefineLicense\x12K\n" +
+	"\rgrant_license\x18[ \x01(\v2$.lineage.licenses.v1.MsgGrantLicenseH\x00R\fgrantLicense\x12H\n" +
+	"\frevoke_grant\x18\\ \x01(\v2#.lineage.licenses.v1.MsgRevokeGrantH\x00R\vrevokeGrantB\x05\n" +
 	"\x03msgB1Z/github.com/lineageledger/lineaged/app/txv1;txv1b\x06proto3"
 
 var (
@@ -324,19 +482,37 @@ var file_lineage_tx_v1_tx_proto_goTypes = []any{
 	(*membershipv1.MsgSuspendAccount)(nil),   // 5: lineage.membership.v1.MsgSuspendAccount
 	(*membershipv1.MsgReinstateAccount)(nil), // 6: lineage.membership.v1.MsgReinstateAccount
 	(*membershipv1.MsgRotateKey)(nil),        // 7: lineage.membership.v1.MsgRotateKey
+	(*lineagev1.MsgRegisterDataset)(nil),     // 8: lineage.lineage.v1.MsgRegisterDataset
+	(*lineagev1.MsgRecordRun)(nil),           // 9: lineage.lineage.v1.MsgRecordRun
+	(*modelsv1.MsgRegisterModel)(nil),        // 10: lineage.models.v1.MsgRegisterModel
+	(*modelsv1.MsgRevokeModel)(nil),          // 11: lineage.models.v1.MsgRevokeModel
+	(*modelsv1.MsgSupersedeModel)(nil),       // 12: lineage.models.v1.MsgSupersedeModel
+	(*modelsv1.MsgRecordDeployment)(nil),     // 13: lineage.models.v1.MsgRecordDeployment
+	(*licensesv1.MsgDefineLicense)(nil),      // 14: lineage.licenses.v1.MsgDefineLicense
+	(*licensesv1.MsgGrantLicense)(nil),       // 15: lineage.licenses.v1.MsgGrantLicense
+	(*licensesv1.MsgRevokeGrant)(nil),        // 16: lineage.licenses.v1.MsgRevokeGrant
 }
 var file_lineage_tx_v1_tx_proto_depIdxs = []int32{
-	2, // 0: lineage.tx.v1.TxBody.create_org:type_name -> lineage.membership.v1.MsgCreateOrg
-	3, // 1: lineage.tx.v1.TxBody.add_account:type_name -> lineage.membership.v1.MsgAddAccount
-	4, // 2: lineage.tx.v1.TxBody.set_roles:type_name -> lineage.membership.v1.MsgSetRoles
-	5, // 3: lineage.tx.v1.TxBody.suspend_account:type_name -> lineage.membership.v1.MsgSuspendAccount
-	6, // 4: lineage.tx.v1.TxBody.reinstate_account:type_name -> lineage.membership.v1.MsgReinstateAccount
-	7, // 5: lineage.tx.v1.TxBody.rotate_key:type_name -> lineage.membership.v1.MsgRotateKey
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	2,  // 0: lineage.tx.v1.TxBody.create_org:type_name -> lineage.membership.v1.MsgCreateOrg
+	3,  // 1: lineage.tx.v1.TxBody.add_account:type_name -> lineage.membership.v1.MsgAddAccount
+	4,  // 2: lineage.tx.v1.TxBody.set_roles:type_name -> lineage.membership.v1.MsgSetRoles
+	5,  // 3: lineage.tx.v1.TxBody.suspend_account:type_name -> lineage.membership.v1.MsgSuspendAccount
+	6,  // 4: lineage.tx.v1.TxBody.reinstate_account:type_name -> lineage.membership.v1.MsgReinstateAccount
+	7,  // 5: lineage.tx.v1.TxBody.rotate_key:type_name -> lineage.membership.v1.MsgRotateKey
+	8,  // 6: lineage.tx.v1.TxBody.register_dataset:type_name -> lineage.lineage.v1.MsgRegisterDataset
+	9,  // 7: lineage.tx.v1.TxBody.record_run:type_name -> lineage.lineage.v1.MsgRecordRun
+	10, // 8: lineage.tx.v1.TxBody.register_model:type_name -> lineage.models.v1.MsgRegisterModel
+	11, // 9: lineage.tx.v1.TxBody.revoke_model:type_name -> lineage.models.v1.MsgRevokeModel
+	12, // 10: lineage.tx.v1.TxBody.supersede_model:type_name -> lineage.models.v1.MsgSupersedeModel
+	13, // 11: lineage.tx.v1.TxBody.record_deployment:type_name -> lineage.models.v1.MsgRecordDeployment
+	14, // 12: lineage.tx.v1.TxBody.define_license:type_name -> lineage.licenses.v1.MsgDefineLicense
+	15, // 13: lineage.tx.v1.TxBody.grant_license:type_name -> lineage.licenses.v1.MsgGrantLicense
+	16, // 14: lineage.tx.v1.TxBody.revoke_grant:type_name -> lineage.licenses.v1.MsgRevokeGrant
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_lineage_tx_v1_tx_proto_init() }
@@ -351,6 +527,15 @@ func file_lineage_tx_v1_tx_proto_init() {
 		(*TxBody_SuspendAccount)(nil),
 		(*TxBody_ReinstateAccount)(nil),
 		(*TxBody_RotateKey)(nil),
+		(*TxBody_RegisterDataset)(nil),
+		(*TxBody_RecordRun)(nil),
+		(*TxBody_RegisterModel)(nil),
+		(*TxBody_RevokeModel)(nil),
+		(*TxBody_SupersedeModel)(nil),
+		(*TxBody_RecordDeployment)(nil),
+		(*TxBody_DefineLicense)(nil),
+		(*TxBody_GrantLicense)(nil),
+		(*TxBody_RevokeGrant)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

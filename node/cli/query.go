@@ -101,7 +101,7 @@ prints one compact line.`,
 			})
 		},
 	}
-	cmd.AddCommand(membershipCmd, params, tx)
+	cmd.AddCommand(membershipCmd, e.lineageQueryCmd(), e.modelsQueryCmd(), e.licensesQueryCmd(), params, tx)
 	return cmd
 }
 

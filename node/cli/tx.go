@@ -40,7 +40,7 @@ The exit code is 0 when the transaction was committed and succeeded, 1 otherwise
 	f.String("signer-cmd", "", "sign with this external command instead of the key's private part")
 	f.Duration("wait", 60*time.Second, "how long to wait for the commit")
 	keyringFlagsOn(cmd)
-	cmd.AddCommand(e.membershipTxCmd())
+	cmd.AddCommand(e.membershipTxCmd(), e.lineageTxCmd(), e.modelsTxCmd(), e.licensesTxCmd())
 	return cmd
 }
 
