@@ -129,7 +129,6 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	c.Set(keyChainID, []byte(req.ChainId))
 	// Genesis records carry height 0: they predate every block.
 	blk := kit.Block{ChainID: req.ChainId, Height: 0, Time: req.Time}
-	saveBlockInfo(c, blk)
 	if err := a.membership.InitGenesis(c, blk, g.Membership); err != nil {
 		return nil, fmt.Errorf("invalid genesis: %w", err)
 	}
@@ -203,7 +202,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, _, err := a.store.Commit(); err != nil {
+	if _, _, err := a.store.Commit(a.lastBlockTime); err != nil {
 		return nil, err
 	}
 	a.genesis = nil

@@ -42,7 +42,6 @@ type executedBlock struct {
 // are left out; otherwise every transaction gets a result.
 func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int64) *executedBlock {
 	eb := &executedBlock{height: blk.Height, cache: store.NewCache(base)}
-	saveBlockInfo(eb.cache, blk)
 	params := loadParams(eb.cache)
 	var size int64
 	for _, raw := range txs {

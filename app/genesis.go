@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -80,24 +79,12 @@ func GenesisJSON(g *appv1.Genesis) ([]byte, error) {
 var (
 	keyParams    = []byte{prefixApp, 0x01}
 	keyChainID   = []byte{prefixApp, 0x02}
-	keyBlockInfo = []byte{prefixApp, 0x03}
 )
 
-// saveBlockInfo records the block a version is produced by. Every block
-// writes it, so every version knows its own time.
-func saveBlockInfo(st kit.Store, blk kit.Block) {
-	kit.Save(st, keyBlockInfo, &appv1.BlockInfo{Height: blk.Height, Time: timestamppb.New(blk.Time)})
-}
-
-// blockOf is the block a version of the state was produced by (height 0
-// and the genesis time before the first block).
-func blockOf(r kit.Reader) kit.Block {
-	blk := kit.Block{ChainID: string(r.Get(keyChainID))}
-	var bi appv1.BlockInfo
-	if kit.Load(r, keyBlockInfo, &bi) {
-		blk.Height, blk.Time = bi.Height, bi.Time.AsTime()
-	}
-	return blk
+// blockOf is the block that produced a version of the state: the clock
+// that version's queries read (licence expiry, for instance).
+func (a *App) blockOf(v *store.View) kit.Block {
+	return kit.Block{ChainID: string(v.Get(keyChainID)), Height: v.Height(), Time: v.Time()}
 }
 
 func loadParams(r kit.Reader) *appv1.Params {

@@ -227,17 +227,3 @@ func appHash(c *chain) []byte {
 }
 
 func unmarshalTx(raw []byte, tx *txv1.Tx) error { return proto.Unmarshal(raw, tx) }
-
-// stateExceptClock is every committed key and value except the block info
-// each block records: what "changed nothing" compares.
-func stateExceptClock(c *chain) map[string]string {
-	out := map[string]string{}
-	it := c.store.Committed().Iterator(nil, nil, false)
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if !bytes.Equal(it.Key(), keyBlockInfo) {
-			out[string(it.Key())] = string(it.Value())
-		}
-	}
-	return out
-}

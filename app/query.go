@@ -41,22 +41,23 @@ func (a *App) queryServices() []queryService {
 	}
 }
 
-// queryHandler answers one method over a state version.
-type queryHandler func(ctx context.Context, r kit.Reader, req []byte) (proto.Message, error)
+// queryHandler answers one method over a state version and the block that
+// produced it.
+type queryHandler func(ctx context.Context, r kit.Reader, blk kit.Block, req []byte) (proto.Message, error)
 
 func (a *App) queryHandlers() map[string]queryHandler {
 	out := map[string]queryHandler{}
 	for _, svc := range a.queryServices() {
 		for _, m := range svc.desc.Methods {
 			impl, handler := svc.impl, m.Handler
-			out["/"+svc.desc.ServiceName+"/"+m.MethodName] = func(ctx context.Context, r kit.Reader, req []byte) (proto.Message, error) {
+			out["/"+svc.desc.ServiceName+"/"+m.MethodName] = func(ctx context.Context, r kit.Reader, blk kit.Block, req []byte) (proto.Message, error) {
 				dec := func(v any) error {
 					if err := proto.Unmarshal(req, v.(proto.Message)); err != nil {
 						return ErrInvalidRequest.Wrapf("%v", err)
 					}
 					return nil
 				}
-				resp, err := handler(impl(r, blockOf(r)), ctx, dec, nil)
+				resp, err := handler(impl(r, blk), ctx, dec, nil)
 				if err != nil {
 					return nil, err
 				}
@@ -83,14 +84,14 @@ func (a *App) RegisterGRPC(s *grpc.Server) {
 					return nil, ErrInvalidRequest.Wrapf("no block committed yet")
 				}
 				var resp any
-				_, err := runQuery(ctx, func(ctx context.Context, r kit.Reader, _ []byte) (proto.Message, error) {
-					out, err := handler(impl(r, blockOf(r)), ctx, dec, icpt)
+				_, err := runQuery(ctx, func(ctx context.Context, r kit.Reader, blk kit.Block, _ []byte) (proto.Message, error) {
+					out, err := handler(impl(r, blk), ctx, dec, icpt)
 					if err != nil {
 						return nil, err
 					}
 					resp = out
 					return out.(proto.Message), nil
-				}, view, nil)
+				}, view, a.blockOf(view), nil)
 				return resp, err
 			}
 		}
@@ -142,7 +143,7 @@ func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 			return fail(err)
 		}
 	}
-	resp, err := runQuery(ctx, h, view, req.Data)
+	resp, err := runQuery(ctx, h, view, a.blockOf(view), req.Data)
 	if err != nil {
 		return fail(err)
 	}
@@ -156,7 +157,7 @@ func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 // runQuery runs a query handler; a panic (a bug hit by some request) becomes
 // an internal error rather than taking the node down, unless the database
 // itself failed.
-func runQuery(ctx context.Context, h queryHandler, r kit.Reader, req []byte) (resp proto.Message, err error) {
+func runQuery(ctx context.Context, h queryHandler, r kit.Reader, blk kit.Block, req []byte) (resp proto.Message, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if e, ok := p.(error); ok && errors.Is(e, store.ErrIO) {
@@ -165,7 +166,7 @@ func runQuery(ctx context.Context, h queryHandler, r kit.Reader, req []byte) (re
 			resp, err = nil, ErrInternal.Wrapf("query failed unexpectedly: %v", p)
 		}
 	}()
-	return h(ctx, r, req)
+	return h(ctx, r, blk, req)
 }
 
 type paramsQuerier struct{ r kit.Reader }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/lineageledger/lineaged/x/kit/digest"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
@@ -217,6 +219,22 @@ func TestProvenanceScenario(t *testing.T) {
 	if got := effective(t, c, trialSubject, "alpha", names); got != want {
 		t.Fatalf("trial after expiry:\n%s\nwant:\n%s", got, want)
 	}
+	// Expiry by time reads the time of the block that produced the queried
+	// version.
+	timed := ds("timed-set")
+	c.mustBlock(c.tx(admin, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "acme/timed", SpdxId: "LicenseRef-timed", Usage: all,
+		ExpiryTime: timestamppb.New(c.now.Add(3 * time.Second))}}))
+	c.mustBlock(c.tx(admin, &lnpb.MsgRegisterDataset{Dataset: spec(timed, "timed", "acme/timed")}))
+	timedSubject := &lpb.Subject{Kind: &lpb.Subject_Dataset{Dataset: timed}}
+	if got := effective(t, c, timedSubject, "alpha", names); strings.Contains(got, "EXPIRED") {
+		t.Fatalf("timed licence expired early:\n%s", got)
+	}
+	c.mustBlock()
+	c.mustBlock()
+	if got := effective(t, c, timedSubject, "alpha", names); !strings.Contains(got, "commercial_use: dataset:timed-set acme/timed EXPIRED") {
+		t.Fatalf("timed licence not expired at %v:\n%s", c.now, got)
+	}
+
 	// And nothing new can be registered under it.
 	res, _ = c.block(c.tx(admin, &lnpb.MsgRegisterDataset{Dataset: spec(ds("late"), "late", "acme/trial")}))
 	if res[0].Codespace != "licenses" || res[0].Code != 5 {

@@ -13,7 +13,6 @@ import (
 	membershipv1 "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -81,61 +80,6 @@ func (x *Params) GetMaxMemoBytes() uint32 {
 	return 0
 }
 
-// BlockInfo is the height and consensus time of the block a state version
-// was produced by: the clock queries of that version read (licence expiry,
-// for instance).
-type BlockInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Height        int64                  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
-	Time          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *BlockInfo) Reset() {
-	*x = BlockInfo{}
-	mi := &file_lineage_app_v1_app_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *BlockInfo) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*BlockInfo) ProtoMessage() {}
-
-func (x *BlockInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_app_v1_app_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use BlockInfo.ProtoReflect.Descriptor instead.
-func (*BlockInfo) Descriptor() ([]byte, []int) {
-	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *BlockInfo) GetHeight() int64 {
-	if x != nil {
-		return x.Height
-	}
-	return 0
-}
-
-func (x *BlockInfo) GetTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.Time
-	}
-	return nil
-}
-
 // Genesis is the app_state of the CometBFT genesis document.
 type Genesis struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -147,7 +91,7 @@ type Genesis struct {
 
 func (x *Genesis) Reset() {
 	*x = Genesis{}
-	mi := &file_lineage_app_v1_app_proto_msgTypes[2]
+	mi := &file_lineage_app_v1_app_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -159,7 +103,7 @@ func (x *Genesis) String() string {
 func (*Genesis) ProtoMessage() {}
 
 func (x *Genesis) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_app_v1_app_proto_msgTypes[2]
+	mi := &file_lineage_app_v1_app_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -172,7 +116,7 @@ func (x *Genesis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Genesis.ProtoReflect.Descriptor instead.
 func (*Genesis) Descriptor() ([]byte, []int) {
-	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{2}
+	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Genesis) GetParams() *Params {
@@ -197,7 +141,7 @@ type QueryParamsRequest struct {
 
 func (x *QueryParamsRequest) Reset() {
 	*x = QueryParamsRequest{}
-	mi := &file_lineage_app_v1_app_proto_msgTypes[3]
+	mi := &file_lineage_app_v1_app_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -209,7 +153,7 @@ func (x *QueryParamsRequest) String() string {
 func (*QueryParamsRequest) ProtoMessage() {}
 
 func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_app_v1_app_proto_msgTypes[3]
+	mi := &file_lineage_app_v1_app_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -222,7 +166,7 @@ func (x *QueryParamsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsRequest.ProtoReflect.Descriptor instead.
 func (*QueryParamsRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{3}
+	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{2}
 }
 
 type QueryParamsResponse struct {
@@ -234,7 +178,7 @@ type QueryParamsResponse struct {
 
 func (x *QueryParamsResponse) Reset() {
 	*x = QueryParamsResponse{}
-	mi := &file_lineage_app_v1_app_proto_msgTypes[4]
+	mi := &file_lineage_app_v1_app_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -246,7 +190,7 @@ func (x *QueryParamsResponse) String() string {
 func (*QueryParamsResponse) ProtoMessage() {}
 
 func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_app_v1_app_proto_msgTypes[4]
+	mi := &file_lineage_app_v1_app_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -259,7 +203,7 @@ func (x *QueryParamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParamsResponse.ProtoReflect.Descriptor instead.
 func (*QueryParamsResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{4}
+	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *QueryParamsResponse) GetParams() *Params {
@@ -273,14 +217,11 @@ var File_lineage_app_v1_app_proto protoreflect.FileDescriptor
 
 const file_lineage_app_v1_app_proto_rawDesc = "" +
 	"\n" +
-	"\x18lineage/app/v1/app.proto\x12\x0elineage.app.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&lineage/membership/v1/membership.proto\"P\n" +
+	"\x18lineage/app/v1/app.proto\x12\x0elineage.app.v1\x1a&lineage/membership/v1/membership.proto\"P\n" +
 	"\x06Params\x12 \n" +
 	"\fmax_tx_bytes\x18\x01 \x01(\rR\n" +
 	"maxTxBytes\x12$\n" +
-	"\x0emax_memo_bytes\x18\x02 \x01(\rR\fmaxMemoBytes\"S\n" +
-	"\tBlockInfo\x12\x16\n" +
-	"\x06height\x18\x01 \x01(\x03R\x06height\x12.\n" +
-	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"y\n" +
+	"\x0emax_memo_bytes\x18\x02 \x01(\rR\fmaxMemoBytes\"y\n" +
 	"\aGenesis\x12.\n" +
 	"\x06params\x18\x01 \x01(\v2\x16.lineage.app.v1.ParamsR\x06params\x12>\n" +
 	"\n" +
@@ -304,28 +245,25 @@ func file_lineage_app_v1_app_proto_rawDescGZIP() []byte {
 	return file_lineage_app_v1_app_proto_rawDescData
 }
 
-var file_lineage_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_lineage_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_lineage_app_v1_app_proto_goTypes = []any{
-	(*Params)(nil),                // 0: lineage.app.v1.Params
-	(*BlockInfo)(nil),             // 1: lineage.app.v1.BlockInfo
-	(*Genesis)(nil),               // 2: lineage.app.v1.Genesis
-	(*QueryParamsRequest)(nil),    // 3: lineage.app.v1.QueryParamsRequest
-	(*QueryParamsResponse)(nil),   // 4: lineage.app.v1.QueryParamsResponse
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
-	(*membershipv1.Genesis)(nil),  // 6: lineage.membership.v1.Genesis
+	(*Params)(nil),               // 0: lineage.app.v1.Params
+	(*Genesis)(nil),              // 1: lineage.app.v1.Genesis
+	(*QueryParamsRequest)(nil),   // 2: lineage.app.v1.QueryParamsRequest
+	(*QueryParamsResponse)(nil),  // 3: lineage.app.v1.QueryParamsResponse
+	(*membershipv1.Genesis)(nil), // 4: lineage.membership.v1.Genesis
 }
 var file_lineage_app_v1_app_proto_depIdxs = []int32{
-	5, // 0: lineage.app.v1.BlockInfo.time:type_name -> google.protobuf.Timestamp
-	0, // 1: lineage.app.v1.Genesis.params:type_name -> lineage.app.v1.Params
-	6, // 2: lineage.app.v1.Genesis.membership:type_name -> lineage.membership.v1.Genesis
-	0, // 3: lineage.app.v1.QueryParamsResponse.params:type_name -> lineage.app.v1.Params
-	3, // 4: lineage.app.v1.Query.Params:input_type -> lineage.app.v1.QueryParamsRequest
-	4, // 5: lineage.app.v1.Query.Params:output_type -> lineage.app.v1.QueryParamsResponse
-	5, // [5:6] is the sub-list for method output_type
-	4, // [4:5] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	0, // 0: lineage.app.v1.Genesis.params:type_name -> lineage.app.v1.Params
+	4, // 1: lineage.app.v1.Genesis.membership:type_name -> lineage.membership.v1.Genesis
+	0, // 2: lineage.app.v1.QueryParamsResponse.params:type_name -> lineage.app.v1.Params
+	2, // 3: lineage.app.v1.Query.Params:input_type -> lineage.app.v1.QueryParamsRequest
+	3, // 4: lineage.app.v1.Query.Params:output_type -> lineage.app.v1.QueryParamsResponse
+	4, // [4:5] is the sub-list for method output_type
+	3, // [3:4] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_lineage_app_v1_app_proto_init() }
@@ -339,7 +277,7 @@ func file_lineage_app_v1_app_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_app_v1_app_proto_rawDesc), len(file_lineage_app_v1_app_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/iavl"
@@ -45,9 +47,15 @@ type Store struct {
 	cfg  Config
 	db   dbm.DB
 	tree *iavl.MutableTree
+	// times maps each committed version to the time of the block that
+	// produced it. It lives beside the tree, not in it: block times are
+	// already signed in CometBFT's headers, and writing them into the tree
+	// would change the app hash on every block, so a chain could never
+	// idle.
+	times dbm.DB
 
 	mu        sync.RWMutex
-	committed *iavl.ImmutableTree
+	committed *View
 }
 
 // Open opens (or creates) the state database and loads its latest version.
@@ -69,12 +77,12 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to open state database: %w", err)
 	}
-	tree := iavl.NewMutableTree(idb.NewWrapper(db), cfg.CacheSize, false, iavl.NewNopLogger(), iavl.SyncOption(cfg.SyncWrites))
+	tree := iavl.NewMutableTree(idb.NewWrapper(dbm.NewPrefixDB(db, []byte("t/"))), cfg.CacheSize, false, iavl.NewNopLogger(), iavl.SyncOption(cfg.SyncWrites))
 	if _, err := tree.Load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("failed to load state tree: %w", err)
 	}
-	s := &Store{cfg: cfg, db: db, tree: tree}
+	s := &Store{cfg: cfg, db: db, tree: tree, times: dbm.NewPrefixDB(db, []byte("b/"))}
 	if err := s.refreshCommitted(); err != nil {
 		db.Close()
 		return nil, err
@@ -93,10 +101,31 @@ func (s *Store) refreshCommitted() error {
 			return fmt.Errorf("failed to open committed version %d: %w", v, err)
 		}
 	}
+	view := &View{tree: t}
+	if v > 0 {
+		var err error
+		if view.time, err = s.timeOf(v); err != nil {
+			return err
+		}
+	}
 	s.mu.Lock()
-	s.committed = t
+	s.committed = view
 	s.mu.Unlock()
 	return nil
+}
+
+func timeKey(version int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(version)) }
+
+// timeOf is the recorded block time of a version (zero if none was).
+func (s *Store) timeOf(version int64) (time.Time, error) {
+	b, err := s.times.Get(timeKey(version))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: failed to read block time of %d: %w", ErrIO, version, err)
+	}
+	if len(b) != 8 {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(b))).UTC(), nil
 }
 
 // LastCommit returns the height and app hash of the last committed version;
@@ -104,7 +133,7 @@ func (s *Store) refreshCommitted() error {
 // Safe to call concurrently with block execution.
 func (s *Store) LastCommit() (int64, []byte) {
 	s.mu.RLock()
-	t := s.committed
+	t := s.committed.tree
 	s.mu.RUnlock()
 	if t.Version() == 0 {
 		return 0, nil
@@ -124,7 +153,7 @@ func (s *Store) SetInitialVersion(v int64) {
 func (s *Store) Committed() *View {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return &View{tree: s.committed}
+	return s.committed
 }
 
 // At is a read-only view of the committed version at height.
@@ -136,7 +165,11 @@ func (s *Store) At(height int64) (*View, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to open version %d: %w", height, err)
 	}
-	return &View{tree: t}, nil
+	bt, err := s.timeOf(height)
+	if err != nil {
+		return nil, err
+	}
+	return &View{tree: t, time: bt}, nil
 }
 
 // Apply writes a cache's changes into the working tree, in key order.
@@ -159,8 +192,19 @@ func (s *Store) Apply(c *Cache) error {
 // WorkingHash is the root hash the working tree would commit with.
 func (s *Store) WorkingHash() []byte { return s.tree.WorkingHash() }
 
-// Commit persists the working tree as the next version and returns it.
-func (s *Store) Commit() (int64, []byte, error) {
+// Commit persists the working tree as the next version, produced by a
+// block with the given time, and returns it. The time is written first: a
+// crash in between leaves a time for a version the replayed block will
+// commit again, with the same time.
+func (s *Store) Commit(blockTime time.Time) (int64, []byte, error) {
+	tb := binary.BigEndian.AppendUint64(nil, uint64(blockTime.UnixNano()))
+	write := s.times.Set
+	if s.cfg.SyncWrites {
+		write = s.times.SetSync
+	}
+	if err := write(timeKey(s.tree.WorkingVersion()), tb); err != nil {
+		return 0, nil, fmt.Errorf("failed to record block time: %w", err)
+	}
 	hash, version, err := s.tree.SaveVersion()
 	if err != nil {
 		return 0, nil, fmt.Errorf("failed to save state version: %w", err)
@@ -190,12 +234,17 @@ func (s *Store) Close() error {
 // View is a read-only version of the state.
 type View struct {
 	tree *iavl.ImmutableTree
+	time time.Time
 }
 
 var _ kit.Reader = (*View)(nil)
 
 // Height is the version this view reads.
 func (v *View) Height() int64 { return v.tree.Version() }
+
+// Time is the time of the block that produced this version (zero before
+// the first commit).
+func (v *View) Time() time.Time { return v.time }
 
 // Hash is the app hash of this version.
 func (v *View) Hash() []byte { return v.tree.Hash() }

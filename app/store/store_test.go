@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/lineageledger/lineaged/x/kit"
 )
@@ -72,7 +73,7 @@ func TestCacheMatchesModel(t *testing.T) {
 	if err := s.Apply(base); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Commit(); err != nil {
+	if _, _, err := s.Commit(time.Unix(int64(1_700_000_000), 0)); err != nil {
 		t.Fatal(err)
 	}
 	block := NewCache(s.Committed())
@@ -154,7 +155,7 @@ func TestHashIndependentOfWriteOrder(t *testing.T) {
 		if err := s.Apply(c); err != nil {
 			t.Fatal(err)
 		}
-		_, h, err := s.Commit()
+		_, h, err := s.Commit(time.Unix(int64(1_700_000_000), 0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +187,7 @@ func TestCommitReopenAndHistory(t *testing.T) {
 				if err := s.Apply(c); err != nil {
 					t.Fatal(err)
 				}
-				v, hash, err := s.Commit()
+				v, hash, err := s.Commit(time.Unix(int64(1_700_000_000+h), 0))
 				if err != nil || v != int64(h) {
 					t.Fatalf("Commit = %d, %v", v, err)
 				}
@@ -219,6 +220,13 @@ func TestCommitReopenAndHistory(t *testing.T) {
 			if got := string(old.Get([]byte("k"))); got != "1" || !bytes.Equal(old.Hash(), hashes[0]) {
 				t.Fatalf("At(1) = %q, %x", got, old.Hash())
 			}
+			// Each version knows the time of the block that produced it.
+			if got := old.Time(); !got.Equal(time.Unix(1_700_000_001, 0)) {
+				t.Fatalf("At(1).Time() = %v", got)
+			}
+			if got := s.Committed().Time(); !got.Equal(time.Unix(1_700_000_003, 0)) {
+				t.Fatalf("Committed().Time() = %v", got)
+			}
 			if _, err := s.At(4); err == nil {
 				t.Fatal("At(4) succeeded before height 4 exists")
 			}
@@ -236,7 +244,7 @@ func TestPruning(t *testing.T) {
 		c := NewCache(s.Committed())
 		c.Set([]byte("k"), []byte(fmt.Sprint(h)))
 		s.Apply(c)
-		if _, _, err := s.Commit(); err != nil {
+		if _, _, err := s.Commit(time.Unix(int64(1_700_000_000), 0)); err != nil {
 			t.Fatal(err)
 		}
 	}
