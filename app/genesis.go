@@ -77,8 +77,8 @@ func GenesisJSON(g *appv1.Genesis) ([]byte, error) {
 
 // App-wide records under prefixApp.
 var (
-	keyParams    = []byte{prefixApp, 0x01}
-	keyChainID   = []byte{prefixApp, 0x02}
+	keyParams  = []byte{prefixApp, 0x01}
+	keyChainID = []byte{prefixApp, 0x02}
 )
 
 // blockOf is the block that produced a version of the state: the clock

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/keyring"
+	"github.com/lineageledger/lineaged/node/nodetest"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
@@ -38,12 +38,11 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 })
 
 func port(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := nodetest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // devProcess is a `lineaged dev` child process.
@@ -69,6 +68,15 @@ func startDev(t *testing.T, bin, home string, rpcPort, p2pPort, grpcPort int) *d
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	return &devProcess{cmd: cmd, rpc: rpc}
+}
+
+// logTail is the end of the dev nodes' log, for failure messages.
+func logTail(base string) string {
+	b, _ := os.ReadFile(filepath.Join(base, "dev.log"))
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
 }
 
 // TestCrashRecovery kills a loaded `lineaged dev` with SIGKILL several
@@ -103,7 +111,7 @@ func TestCrashRecovery(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		if err := c.WaitForHeight(ctx, 1); err != nil {
 			cancel()
-			t.Fatalf("round %d: node did not come up: %v", round, err)
+			t.Fatalf("round %d: node did not come up: %v\n%s", round, err, logTail(base))
 		}
 		// Everything acknowledged before the last crash survived, once.
 		for _, a := range committed {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"testing"
 	"time"
 
@@ -15,20 +14,19 @@ import (
 
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/keyring"
+	"github.com/lineageledger/lineaged/node/nodetest"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
-// freePort returns a loopback port that was free a moment ago.
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := nodetest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // startTestNode initialises a dev-tuned single-validator home whose admin

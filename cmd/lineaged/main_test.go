@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"os"
 	"strconv"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/lineageledger/lineaged/node/cli"
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/keyring"
+	"github.com/lineageledger/lineaged/node/nodetest"
 )
 
 func TestMain(m *testing.M) {
@@ -32,7 +31,7 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
 			for _, name := range []string{"RPC", "P2P", "GRPC"} {
-				p, err := freePort()
+				p, err := nodetest.FreePort()
 				if err != nil {
 					return err
 				}
@@ -61,13 +60,4 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("no free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
