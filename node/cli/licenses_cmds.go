@@ -3,7 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -194,9 +196,16 @@ organisation's active grants; without it they permit nothing.`,
 			if err != nil {
 				return err
 			}
-			return e.query(cmd, "/lineage.licenses.v1.Query/EffectiveLicense",
-				&lpb.QueryEffectiveLicenseRequest{Subject: subject, Org: e.v.GetString("org"), MaxNodes: e.v.GetUint32("max-nodes")},
-				&lpb.QueryEffectiveLicenseResponse{})
+			var resp lpb.QueryEffectiveLicenseResponse
+			if err := e.ask(cmd, "/lineage.licenses.v1.Query/EffectiveLicense",
+				&lpb.QueryEffectiveLicenseRequest{Subject: subject, Org: e.v.GetString("org"), MaxNodes: e.v.GetUint32("max-nodes")}, &resp); err != nil {
+				return err
+			}
+			if e.json() {
+				return e.printProto(&resp)
+			}
+			printEffectiveLicense(e.stdout, &resp)
+			return nil
 		},
 	}
 	licenseSubjectFlags(effective)
@@ -296,4 +305,50 @@ func (e *env) printGrantID(res *client.Result) error {
 		}
 	}
 	return nil
+}
+
+// printEffectiveLicense writes an effective licence for people: what is
+// permitted, what is owed, and which record withholds each use.
+func printEffectiveLicense(w io.Writer, r *lpb.QueryEffectiveLicenseResponse) {
+	u := r.Usage
+	var permitted []string
+	for _, p := range []struct {
+		name string
+		ok   bool
+	}{{"commercial_use", u.GetCommercialUse()}, {"derivatives", u.GetDerivatives()}, {"redistribution", u.GetRedistribution()}, {"ai_training", u.GetAiTraining()}} {
+		if p.ok {
+			permitted = append(permitted, p.name)
+		}
+	}
+	if len(permitted) == 0 {
+		permitted = []string{"nothing"}
+	}
+	fmt.Fprintf(w, "permitted:  %s\n", strings.Join(permitted, ", "))
+	if r.Truncated {
+		fmt.Fprintln(w, "            (the lineage was larger than --max-nodes: the answer is incomplete and permits nothing)")
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(r.Restrictions) > 0 {
+		fmt.Fprintln(tw, "restricted:")
+		for _, res := range r.Restrictions {
+			for _, c := range res.Causes {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", res.Use, strings.TrimPrefix(c.Kind.String(), "CAUSE_KIND_"), licenses.SubjectKey(c.Subject), orDash(c.LicenseId))
+			}
+		}
+	}
+	if len(r.Duties) > 0 {
+		fmt.Fprintln(tw, "duties:")
+		for _, d := range r.Duties {
+			fmt.Fprintf(tw, "  attribution\t\t%s\t%s\n", licenses.SubjectKey(d.Subject), d.LicenseId)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "walked %d records under %d licences\n", len(r.Visited), len(r.Licenses))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -107,6 +107,14 @@ prints one compact line.`,
 
 // query runs one ABCI query and prints the answer.
 func (e *env) query(cmd *cobra.Command, path string, req, resp proto.Message) error {
+	if err := e.ask(cmd, path, req, resp); err != nil {
+		return err
+	}
+	return e.printProto(resp)
+}
+
+// ask runs one ABCI query at --height on --node.
+func (e *env) ask(cmd *cobra.Command, path string, req, resp proto.Message) error {
 	e.bind(cmd)
 	c, err := client.Dial(e.v.GetString("node"))
 	if err != nil {
@@ -114,8 +122,6 @@ func (e *env) query(cmd *cobra.Command, path string, req, resp proto.Message) er
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 	defer cancel()
-	if _, err := c.Query(ctx, path, req, resp, e.v.GetInt64("height")); err != nil {
-		return err
-	}
-	return e.printProto(resp)
+	_, err = c.Query(ctx, path, req, resp, e.v.GetInt64("height"))
+	return err
 }
