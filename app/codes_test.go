@@ -13,7 +13,10 @@ import (
 	"testing"
 
 	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/licenses"
+	"github.com/lineageledger/lineaged/x/lineage"
 	"github.com/lineageledger/lineaged/x/membership"
+	"github.com/lineageledger/lineaged/x/models"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -29,6 +32,9 @@ var errorTables = []struct {
 }{
 	{Codespace, Errors, "errors.go"},
 	{membership.Codespace, membership.Errors, "../x/membership/errors.go"},
+	{lineage.Codespace, lineage.Errors, "../x/lineage/errors.go"},
+	{models.Codespace, models.Errors, "../x/models/errors.go"},
+	{licenses.Codespace, licenses.Errors, "../x/licenses/errors.go"},
 }
 
 // TestErrorCodesStable: codespaces, codes and messages are consensus and

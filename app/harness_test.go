@@ -55,6 +55,15 @@ type chain struct {
 	steward *actor
 	// beta is the admin of org "beta" (admin only); secp256k1.
 	beta *actor
+	// blocks records every finalized block, for replays.
+	blocks []finalized
+}
+
+// finalized is a block as FinalizeBlock saw it, with the hash it produced.
+type finalized struct {
+	txs     [][]byte
+	hash    []byte
+	results []*abci.ExecTxResult
 }
 
 func testGenesis(admin, steward, beta *actor) *appv1.Genesis {
@@ -182,6 +191,7 @@ func (c *chain) finalize(hash []byte, txs [][]byte) ([]*abci.ExecTxResult, []byt
 	if _, err := c.app.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
 		c.t.Fatal(err)
 	}
+	c.blocks = append(c.blocks, finalized{txs: txs, hash: fb.AppHash, results: fb.TxResults})
 	return fb.TxResults, fb.AppHash
 }
 

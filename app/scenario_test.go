@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit/digest"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
@@ -84,7 +86,36 @@ func effective(t *testing.T, c *chain, subject *lpb.Subject, org string, names m
 // fine-tuned model's lineage permits before and after a grant, after its
 // revocation, and once a licence expires.
 func TestProvenanceScenario(t *testing.T) {
-	c := newChain(t)
+	runProvenanceScenario(t, newChain(t))
+}
+
+// TestProvenanceReplay replays the scenario's blocks on a fresh pebble
+// store through the full-node path (FinalizeBlock without ProcessProposal):
+// every app hash and every result must be the same.
+func TestProvenanceReplay(t *testing.T) {
+	a := newChain(t)
+	runProvenanceScenario(t, a)
+	st, err := store.Open(store.Config{Backend: "pebbledb", Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b := newChainOn(t, st, true)
+	for i, blk := range a.blocks {
+		res, hash := b.fullNodeBlock(blk.txs...)
+		if !bytes.Equal(hash, blk.hash) {
+			t.Fatalf("height %d: app hash %X on replay, %X originally", i+1, hash, blk.hash)
+		}
+		for j := range res {
+			compareResult(t, fmt.Sprintf("height %d tx %d: replay vs original", i+1, j), blk.results[j], res[j])
+		}
+	}
+	if len(a.blocks) < 15 {
+		t.Fatalf("the scenario ran only %d blocks", len(a.blocks))
+	}
+}
+
+func runProvenanceScenario(t *testing.T, c *chain) {
 	c.mustBlock()
 	admin := c.admin // org alpha, every role
 	gammaKey := testKey(t, "gamma-admin", keysv1.KeyType_KEY_TYPE_P256)

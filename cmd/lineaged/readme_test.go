@@ -9,7 +9,10 @@ import (
 
 	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/licenses"
+	"github.com/lineageledger/lineaged/x/lineage"
 	"github.com/lineageledger/lineaged/x/membership"
+	"github.com/lineageledger/lineaged/x/models"
 )
 
 func readme(t *testing.T) string {
@@ -30,7 +33,7 @@ func TestReadmeErrorTable(t *testing.T) {
 		t.Fatal("README has no error table markers")
 	}
 	var want []string
-	for _, list := range [][]*kit.Error{app.Errors, membership.Errors} {
+	for _, list := range [][]*kit.Error{app.Errors, membership.Errors, lineage.Errors, models.Errors, licenses.Errors} {
 		for _, e := range list {
 			want = append(want, fmt.Sprintf("| %s | %d | %s |", e.Codespace, e.Code, e.Message))
 		}
