@@ -125,6 +125,9 @@ func ParseStatement(data []byte) (*Manifest, error) {
 	if len(st.Subject) != 1 {
 		return nil, fmt.Errorf("%w: want exactly one subject, got %d", ErrInvalidStatement, len(st.Subject))
 	}
+	if st.Subject[0].Name == "" {
+		return nil, fmt.Errorf("%w: the subject has no name", ErrInvalidStatement)
+	}
 	rootHex, ok := st.Subject[0].Digest[HashType]
 	if !ok {
 		return nil, fmt.Errorf("%w: subject has no %s digest", ErrInvalidStatement, HashType)

@@ -56,3 +56,23 @@ func TestOf(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: Parse never panics, and what it accepts prints back exactly.
+func FuzzParse(f *testing.F) {
+	f.Add("sha256:" + strings.Repeat("ab", 32))
+	f.Add("blake2b-256:" + strings.Repeat("0", 64))
+	f.Add("sha512:")
+	f.Add(":")
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := Parse(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Parse(%q) error %v is not ErrInvalid", s, err)
+			}
+			return
+		}
+		if d.String() != s || len(d.Value) != sizes[d.Algorithm] {
+			t.Fatalf("Parse(%q) accepted a non-canonical form: %v", s, d)
+		}
+	})
+}

@@ -219,3 +219,47 @@ func ExampleAddress() {
 	k, _ := PrivateKeyFromBytes(keysv1.KeyType_KEY_TYPE_ED25519, make([]byte, 32))
 	println(Address(k.Public()) != "")
 }
+
+// FuzzNormalizeSignature: whatever an external signer prints, normalising
+// never panics and only yields canonical 64-byte signatures.
+func FuzzNormalizeSignature(f *testing.F) {
+	k, _ := Generate(keysv1.KeyType_KEY_TYPE_P256)
+	sig, _ := k.Sign([]byte("m"))
+	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+	der, _ := asn1.Marshal(struct{ R, S *big.Int }{r, s})
+	f.Add(uint8(2), sig)
+	f.Add(uint8(3), der)
+	f.Add(uint8(1), make([]byte, 64))
+	f.Fuzz(func(t *testing.T, typ uint8, in []byte) {
+		kt := keysv1.KeyType(typ % 4)
+		out, err := NormalizeSignature(kt, in)
+		if err != nil {
+			return
+		}
+		if len(out) != SignatureSize {
+			t.Fatalf("normalised signature of %d bytes", len(out))
+		}
+		if kt != keysv1.KeyType_KEY_TYPE_ED25519 {
+			if s := new(big.Int).SetBytes(out[32:]); s.Cmp(new(big.Int).Rsh(orderOf(kt), 1)) > 0 {
+				t.Fatal("normalised signature has a high S")
+			}
+		}
+	})
+}
+
+// FuzzParseAddress: only canonical addresses are accepted, and they
+// re-encode to themselves.
+func FuzzParseAddress(f *testing.F) {
+	f.Add(EncodeAddress(make([]byte, 20)))
+	f.Add("lin1")
+	f.Add("LIN1QQQQ")
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := ParseAddress(s)
+		if err != nil {
+			return
+		}
+		if EncodeAddress(b) != s {
+			t.Fatalf("ParseAddress(%q) accepted a non-canonical spelling", s)
+		}
+	})
+}
