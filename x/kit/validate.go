@@ -74,3 +74,36 @@ func describe(chars string) string {
 	}
 	return fmt.Sprintf("only %q", chars)
 }
+
+// Bound applies a query's size limit: 0 means def, anything above max is
+// an error the module wraps in its own invalid-query error. Every list and
+// walk a query returns is bounded this way.
+func Bound(field string, v uint32, def, max int) (int, error) {
+	switch {
+	case v == 0:
+		return def, nil
+	case int64(v) > int64(max):
+		return 0, fmt.Errorf("%s %d exceeds %d", field, v, max)
+	}
+	return int(v), nil
+}
+
+// MaxOrgIDLen bounds organisation identifiers.
+const MaxOrgIDLen = 64
+
+// ValidateOrgID checks the form of an organisation identifier: 2-64
+// characters of [a-z0-9-], starting with a letter and not ending with a
+// hyphen. Whether the organisation exists is membership's business.
+func ValidateOrgID(field, id string) error {
+	if len(id) < 2 || len(id) > MaxOrgIDLen {
+		return fmt.Errorf("%s %q must be 2-%d characters", field, id, MaxOrgIDLen)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' && i > 0 || c == '-' && i > 0 && i < len(id)-1
+		if !ok {
+			return fmt.Errorf("%s %q: use lower-case letters, digits and inner hyphens, starting with a letter", field, id)
+		}
+	}
+	return nil
+}

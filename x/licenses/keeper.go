@@ -34,12 +34,8 @@ func (k Keeper) reader(r kit.Reader) kit.Reader { return kit.PrefixedReader(r, k
 const (
 	MaxLicenseIDLen = 128
 	MaxSPDXLen      = 128
-	MaxOrgIDLen     = 64
 	MaxReasonLen    = 512
 )
-
-// orgIDChars are the characters of organisation ids (see membership).
-const orgIDChars = "abcdefghijklmnopqrstuvwxyz0123456789-"
 
 // grantIDPrefix starts every grant id: "grant-1", "grant-2", ...
 const grantIDPrefix = "grant-"
@@ -194,11 +190,10 @@ func validateLicenseID(field, id string) error {
 	return nil
 }
 
-// ValidateOrgID checks the form of an organisation id: 1-64 characters of
-// [a-z0-9-] starting and ending with a letter or digit. Whether the
-// organisation exists is membership's business and is not checked here.
+// ValidateOrgID checks the form of an organisation id (see
+// [kit.ValidateOrgID]); whether the organisation exists is not checked.
 func ValidateOrgID(field, org string) error {
-	if err := kit.ValidateIdentifier(field, org, MaxOrgIDLen, orgIDChars); err != nil {
+	if err := kit.ValidateOrgID(field, org); err != nil {
 		return ErrInvalidField.Wrapf("%v", err)
 	}
 	return nil

@@ -51,12 +51,9 @@ func (q Querier) License(_ context.Context, req *pb.QueryLicenseRequest) (*pb.Qu
 // shorter ids first, ids of equal length bytewise (ids are length-prefixed
 // in keys); start_after pages through that order.
 func (q Querier) Licenses(_ context.Context, req *pb.QueryLicensesRequest) (*pb.QueryLicensesResponse, error) {
-	limit := int(req.Limit)
-	switch {
-	case limit == 0:
-		limit = DefaultPageLimit
-	case limit > MaxPageLimit:
-		return nil, ErrInvalidQuery.Wrapf("limit %d exceeds %d", limit, MaxPageLimit)
+	limit, err := kit.Bound("limit", req.Limit, DefaultPageLimit, MaxPageLimit)
+	if err != nil {
+		return nil, ErrInvalidQuery.Wrapf("%v", err)
 	}
 	start := []byte{prefixLicense}
 	if req.StartAfter != "" {
@@ -143,12 +140,9 @@ func (q Querier) EffectiveLicense(_ context.Context, req *pb.QueryEffectiveLicen
 			return nil, ErrInvalidQuery.Wrapf("%v", err)
 		}
 	}
-	maxNodes := int(req.MaxNodes)
-	switch {
-	case maxNodes == 0:
-		maxNodes = DefaultMaxNodes
-	case maxNodes > MaxMaxNodes:
-		return nil, ErrInvalidQuery.Wrapf("max_nodes %d exceeds %d", maxNodes, MaxMaxNodes)
+	maxNodes, err := kit.Bound("max_nodes", req.MaxNodes, DefaultMaxNodes, MaxMaxNodes)
+	if err != nil {
+		return nil, ErrInvalidQuery.Wrapf("%v", err)
 	}
 	return q.k.EffectiveLicense(q.root, q.blk, req.Subject, req.Org, maxNodes)
 }

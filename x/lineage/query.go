@@ -31,15 +31,13 @@ var _ pb.QueryServer = Querier{}
 // records never expire, so no answer depends on the block.
 func (k Keeper) Querier(r kit.Reader, _ kit.Block) Querier { return Querier{r: k.reader(r)} }
 
-// limitOr applies a request's limit: 0 means def, above max is rejected.
+// limitOr applies a request's limit (see [kit.Bound]).
 func limitOr(field string, v uint32, def, max int) (int, error) {
-	switch {
-	case v == 0:
-		return def, nil
-	case int64(v) > int64(max):
-		return 0, ErrInvalidQuery.Wrapf("%s %d exceeds %d", field, v, max)
+	n, err := kit.Bound(field, v, def, max)
+	if err != nil {
+		return 0, ErrInvalidQuery.Wrapf("%v", err)
 	}
-	return int(v), nil
+	return n, nil
 }
 
 // Dataset implements pb.QueryServer. Attestations are sorted by

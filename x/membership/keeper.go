@@ -25,7 +25,6 @@ func (k Keeper) reader(r kit.Reader) kit.Reader { return kit.PrefixedReader(r, k
 
 // Limits on user-supplied text.
 const (
-	MaxOrgIDLen  = 64
 	MaxNameLen   = 128
 	MaxLabelLen  = 128
 	MaxReasonLen = 256
@@ -113,18 +112,10 @@ func createAccount(st kit.Store, blk kit.Block, orgID string, pub *keysv1.Public
 	return acct, nil
 }
 
-// ValidateOrgID checks an organisation identifier: 2-64 characters of
-// [a-z0-9-], starting with a letter and not ending with a hyphen.
+// ValidateOrgID checks an organisation identifier (see [kit.ValidateOrgID]).
 func ValidateOrgID(id string) error {
-	if len(id) < 2 || len(id) > MaxOrgIDLen {
-		return ErrInvalidOrgID.Wrapf("%q must be 2-%d characters", id, MaxOrgIDLen)
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' && i > 0 || c == '-' && i > 0 && i < len(id)-1
-		if !ok {
-			return ErrInvalidOrgID.Wrapf("%q: use lower-case letters, digits and inner hyphens, starting with a letter", id)
-		}
+	if err := kit.ValidateOrgID("organisation id", id); err != nil {
+		return ErrInvalidOrgID.Wrapf("%v", err)
 	}
 	return nil
 }

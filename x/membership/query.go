@@ -60,12 +60,9 @@ func (q Querier) Org(_ context.Context, req *pb.QueryOrgRequest) (*pb.QueryOrgRe
 
 // Orgs implements pb.QueryServer.
 func (q Querier) Orgs(_ context.Context, req *pb.QueryOrgsRequest) (*pb.QueryOrgsResponse, error) {
-	limit := int(req.Limit)
-	switch {
-	case limit == 0:
-		limit = DefaultPageLimit
-	case limit > MaxPageLimit:
-		return nil, ErrInvalidQuery.Wrapf("limit %d exceeds %d", limit, MaxPageLimit)
+	limit, err := kit.Bound("limit", req.Limit, DefaultPageLimit, MaxPageLimit)
+	if err != nil {
+		return nil, ErrInvalidQuery.Wrapf("%v", err)
 	}
 	start := []byte{prefixOrg}
 	if req.StartAfter != "" {

@@ -283,13 +283,11 @@ func pageLimit(limit uint32) (int, error) {
 	return bound("limit", limit, DefaultPageLimit, MaxPageLimit)
 }
 
-// bound returns v, or def when v is 0, rejecting v above max.
+// bound applies a request's limit (see [kit.Bound]).
 func bound(field string, v uint32, def, max int) (int, error) {
-	switch {
-	case v == 0:
-		return def, nil
-	case v > uint32(max):
-		return 0, ErrInvalidQuery.Wrapf("%s %d exceeds %d", field, v, max)
+	n, err := kit.Bound(field, v, def, max)
+	if err != nil {
+		return 0, ErrInvalidQuery.Wrapf("%v", err)
 	}
-	return int(v), nil
+	return n, nil
 }
