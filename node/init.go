@@ -99,6 +99,9 @@ func prepareHome(home, moniker string, dev, overwrite bool) (*cmtcfg.Config, err
 	// the chain visibly alive without bloating it.
 	cfg.Consensus.CreateEmptyBlocksInterval = 30 * time.Second
 	cfg.Instrumentation.Prometheus = true
+	// The metrics listener has no TLS: keep it on loopback unless the
+	// operator chooses otherwise (behind a TLS-terminating proxy).
+	cfg.Instrumentation.PrometheusListenAddr = "127.0.0.1:26660"
 	if dev {
 		cfg.Consensus.CreateEmptyBlocks = false
 		cfg.Consensus.TimeoutPropose = time.Second

@@ -2,13 +2,25 @@ package node
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
@@ -31,7 +43,7 @@ func freePort(t testing.TB) int {
 
 // startTestNode initialises a dev-tuned single-validator home whose admin
 // is returned, and runs its node until the test ends.
-func startTestNode(t testing.TB) (*Node, *keys.PrivateKey) {
+func startTestNode(t testing.TB, tweaks ...func(*Config)) (*Node, *keys.PrivateKey) {
 	t.Helper()
 	home := t.TempDir()
 	admin, _ := keys.Generate(keysv1.KeyType_KEY_TYPE_ED25519)
@@ -50,6 +62,9 @@ func startTestNode(t testing.TB) (*Node, *keys.PrivateKey) {
 		t.Fatal(err)
 	}
 	cfg.API.GRPCAddress = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	for _, tweak := range tweaks {
+		tweak(cfg)
+	}
 	logger, _ := NewLogger(io.Discard, cfg.Log)
 	n, err := New(home, cmt, cfg, logger)
 	if err != nil {
@@ -158,4 +173,68 @@ func TestInitRefusesToOverwrite(t *testing.T) {
 	if _, err := LoadCometConfig(home); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestAPIOverTLS: with a certificate configured the query API speaks TLS
+// only, and a client trusting that certificate gets answers.
+func TestAPIOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSigned(t)
+	certFile, keyFile := filepath.Join(dir, "api.crt"), filepath.Join(dir, "api.key")
+	os.WriteFile(certFile, certPEM, 0o600)
+	os.WriteFile(keyFile, keyPEM, 0o600)
+	n, _ := startTestNode(t, func(c *Config) { c.API.TLSCertFile, c.API.TLSKeyFile = certFile, keyFile })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := n.WaitForHeight(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	conn, err := grpc.NewClient(n.APIAddress(), grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: "localhost"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := mpb.NewQueryClient(conn).Org(ctx, &mpb.QueryOrgRequest{OrgId: "alpha"}); err != nil {
+		t.Fatalf("query over TLS: %v", err)
+	}
+	plain, err := grpc.NewClient(n.APIAddress(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	short, cancelShort := context.WithTimeout(ctx, 2*time.Second)
+	defer cancelShort()
+	if _, err := mpb.NewQueryClient(plain).Org(short, &mpb.QueryOrgRequest{OrgId: "alpha"}); err == nil {
+		t.Fatal("the TLS API answered a plaintext client")
+	}
+}
+
+// selfSigned makes a certificate for localhost.
+func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
 }

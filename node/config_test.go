@@ -1,0 +1,71 @@
+package node
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestConfigPrecedence: app.toml, then LINEAGED_* variables, then flags.
+func TestConfigPrecedence(t *testing.T) {
+	home := t.TempDir()
+	if err := WriteConfig(home, DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	// The file says goleveldb and keeps 100 versions.
+	path := AppConfigPath(home)
+	b, _ := os.ReadFile(path)
+	b = []byte(strings.Replace(strings.Replace(string(b), `db_backend = "pebbledb"`, `db_backend = "goleveldb"`, 1), "keep_recent = 0", "keep_recent = 100", 1))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LINEAGED_STATE_KEEP_RECENT", "50")
+	t.Setenv("LINEAGED_LOG_FORMAT", "json")
+	v := NewViper()
+	v.Set("log.format", "plain") // as a flag would
+	cfg, err := LoadConfig(home, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.State.DBBackend != "goleveldb" {
+		t.Errorf("db_backend = %q, want the file's goleveldb", cfg.State.DBBackend)
+	}
+	if cfg.State.KeepRecent != 50 {
+		t.Errorf("keep_recent = %d, want the environment's 50", cfg.State.KeepRecent)
+	}
+	if cfg.Log.Format != "plain" {
+		t.Errorf("log.format = %q, want the flag's plain", cfg.Log.Format)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"memdb is not a node backend", func(c *Config) { c.State.DBBackend = "memdb" }, "db_backend"},
+		{"negative keep_recent", func(c *Config) { c.State.KeepRecent = -1 }, "keep_recent"},
+		{"keep_recent of one", func(c *Config) { c.State.KeepRecent = 1 }, "keep_recent"},
+		{"TLS cert without key", func(c *Config) { c.API.TLSCertFile = "cert.pem" }, "tls_key_file"},
+		{"unknown log format", func(c *Config) { c.Log.Format = "xml" }, "log.format"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tc.edit(c)
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate = %v, want an error about %s", err, tc.want)
+			}
+		})
+	}
+	// A file without the newer keys still loads, with defaults.
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, "config"), 0o755)
+	os.WriteFile(AppConfigPath(home), []byte("[log]\nlevel = \"error\"\n"), 0o644)
+	cfg, err := LoadConfig(home, NewViper())
+	if err != nil || cfg.State.DBBackend != "pebbledb" || cfg.Log.Level != "error" || !cfg.State.SyncWrites {
+		t.Fatalf("partial file: %+v, %v", cfg, err)
+	}
+}
