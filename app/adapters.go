@@ -23,6 +23,7 @@ var (
 	_ models.Datasets     = modelDeps{}
 	_ models.Accounts     = modelDeps{}
 	_ licenses.Provenance = provenance{}
+	_ licenses.Orgs       = orgs{}
 )
 
 func (d modelDeps) DatasetExists(r kit.Reader, digest string) bool {
@@ -50,6 +51,14 @@ func (d modelDeps) PublicKey(r kit.Reader, address string) (*keysv1.PublicKey, e
 		return nil, err
 	}
 	return acct.PublicKey, nil
+}
+
+// orgs serves x/licenses: which organisations are members.
+type orgs struct{ a *App }
+
+func (o orgs) OrgExists(r kit.Reader, id string) bool {
+	_, err := o.a.membership.Org(r, id)
+	return err == nil
 }
 
 // provenance serves x/licenses: a record's licences and what it derives from.

@@ -63,7 +63,7 @@ func New(st *store.Store, logger cmtlog.Logger) *App {
 	// Modules reach each other only through the interfaces they declare;
 	// the adapters (adapters.go) read through the App, so the order of
 	// construction does not matter.
-	a.licenses = licenses.NewKeeper(prefixLicenses, provenance{a})
+	a.licenses = licenses.NewKeeper(prefixLicenses, provenance{a}, orgs{a})
 	a.lineage = lineage.NewKeeper(prefixLineage, a.licenses)
 	a.models = models.NewKeeper(prefixModels, modelDeps{a}, modelDeps{a}, a.licenses)
 	a.queries = a.queryHandlers()

@@ -20,6 +20,7 @@ var (
 	ErrGrantRevoked           = kit.NewError(Codespace, 11, "grant already revoked")
 	ErrInvalidQuery           = kit.NewError(Codespace, 12, "invalid query")
 	ErrNotFound               = kit.NewError(Codespace, 13, "not found")
+	ErrUnknownOrg             = kit.NewError(Codespace, 14, "unknown organisation")
 )
 
 // Errors lists every error of the module in code order, for documentation
@@ -28,5 +29,5 @@ var Errors = []*kit.Error{
 	ErrInvalidField, ErrInvalidDigest, ErrLicenseExists, ErrUnknownLicense,
 	ErrLicenseExpired, ErrNotLicensor, ErrUnknownSubject, ErrSubjectNotUnderLicense,
 	ErrGrantExceedsLicense, ErrUnknownGrant, ErrGrantRevoked, ErrInvalidQuery,
-	ErrNotFound,
+	ErrNotFound, ErrUnknownOrg,
 }

@@ -14,3 +14,9 @@ type Provenance interface {
 	// found is false when s is not registered.
 	Record(r kit.Reader, s *pb.Subject) (licenseIDs []string, parents []*pb.Subject, found bool)
 }
+
+// Orgs is what this module needs from membership: grants go only to
+// organisations of the consortium.
+type Orgs interface {
+	OrgExists(r kit.Reader, orgID string) bool
+}

@@ -122,6 +122,13 @@ var fixtureLicenses = []struct {
 	{acme, &pb.LicenseSpec{Id: "acme/short", SpdxId: "MIT", Usage: usage(true, true, true, true, false), ExpiryHeight: 20}},
 }
 
+// memberOrgs are the organisations of the test consortium.
+var memberOrgs = fakeOrgs{"acme": true, "beta": true, "gamma": true}
+
+type fakeOrgs map[string]bool
+
+func (o fakeOrgs) OrgExists(_ kit.Reader, id string) bool { return o[id] }
+
 type fixtureState struct {
 	k    Keeper
 	st   *kittest.MemStore
@@ -132,7 +139,7 @@ type fixtureState struct {
 func fixture(t *testing.T) fixtureState {
 	t.Helper()
 	prov := newProv()
-	f := fixtureState{k: NewKeeper(0x07, prov), st: kittest.NewMemStore(), prov: prov}
+	f := fixtureState{k: NewKeeper(0x07, prov, memberOrgs), st: kittest.NewMemStore(), prov: prov}
 	for _, l := range fixtureLicenses {
 		if _, err := f.k.DefineLicense(f.st, blk0, l.signer, &pb.MsgDefineLicense{License: l.spec}); err != nil {
 			t.Fatalf("define %s: %v", l.spec.Id, err)

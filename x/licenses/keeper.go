@@ -19,12 +19,13 @@ import (
 type Keeper struct {
 	prefix []byte
 	prov   Provenance
+	orgs   Orgs
 }
 
 // NewKeeper returns the keeper of the module stored under prefix, reading
-// lineage through prov.
-func NewKeeper(prefix byte, prov Provenance) Keeper {
-	return Keeper{prefix: []byte{prefix}, prov: prov}
+// lineage through prov and the consortium's organisations through orgs.
+func NewKeeper(prefix byte, prov Provenance, orgs Orgs) Keeper {
+	return Keeper{prefix: []byte{prefix}, prov: prov, orgs: orgs}
 }
 
 func (k Keeper) store(st kit.Store) kit.Store   { return kit.Prefixed(st, k.prefix) }

@@ -111,6 +111,7 @@ func TestGrantLicense(t *testing.T) {
 		{"expiry height in the past", acme, blk0, &pb.MsgGrantLicense{LicenseId: "acme/base-grant", LicenseeOrg: "beta", Subject: base, Usage: &pb.Usage{}, ExpiryTime: ts(20), ExpiryHeight: 9}, ErrInvalidField},
 		{"expiry time now", acme, blk0, &pb.MsgGrantLicense{LicenseId: "acme/base-grant", LicenseeOrg: "beta", Subject: base, Usage: &pb.Usage{}, ExpiryTime: ts(0)}, ErrInvalidField},
 		{"unknown licence", acme, blk0, &pb.MsgGrantLicense{LicenseId: "acme/ghost", LicenseeOrg: "beta", Subject: base, Usage: &pb.Usage{}}, ErrUnknownLicense},
+		{"licensee not a member", acme, blk0, &pb.MsgGrantLicense{LicenseId: "acme/no-commercial", LicenseeOrg: "nobody", Subject: tokenised, Usage: usage(false, true, false, true, false)}, ErrUnknownOrg},
 		{"granter not the licensor", globex, blk0, baseGrant("beta", usage(true, false, false, false, false)), ErrNotLicensor},
 		{"licensor of another licence", creative, blk0, baseGrant("beta", usage(true, false, false, false, false)), ErrNotLicensor},
 		{"licence expired by height", acme, at(21, 0), &pb.MsgGrantLicense{LicenseId: "acme/short", LicenseeOrg: "beta", Subject: shortDS, Usage: &pb.Usage{}}, ErrLicenseExpired},

@@ -20,9 +20,7 @@ import (
 // Any licence may be granted under, but grants only matter for licences
 // that need one (see [Keeper.EffectiveLicense]).
 //
-// The licensee's id is checked for form only; whether the organisation
-// exists is membership's business, and a grant to an organisation that
-// does not exist simply never applies.
+// The licensee must be a member organisation.
 func (k Keeper) GrantLicense(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgGrantLicense) ([]kit.Event, error) {
 	st := k.store(root)
 	if err := validateLicenseID("license_id", msg.LicenseId); err != nil {
@@ -30,6 +28,9 @@ func (k Keeper) GrantLicense(root kit.Store, blk kit.Block, signer kit.Signer, m
 	}
 	if err := ValidateOrgID("licensee_org", msg.LicenseeOrg); err != nil {
 		return nil, err
+	}
+	if !k.orgs.OrgExists(root, msg.LicenseeOrg) {
+		return nil, ErrUnknownOrg.Wrapf("licensee_org %q is not a member organisation", msg.LicenseeOrg)
 	}
 	if err := ValidateSubject("subject", msg.Subject); err != nil {
 		return nil, err
