@@ -1,14 +1,19 @@
 package app
 
 import (
+	"context"
 	"slices"
 
+	"github.com/lineageledger/lineaged/x/gate"
+	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/licenses"
 	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models"
+	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // The adapters below give each module what its expected.go declares, built
@@ -99,4 +104,52 @@ func (p provenance) Record(r kit.Reader, s *lpb.Subject) ([]string, []*lpb.Subje
 		return mv.Spec.LicenseIds, parents, true
 	}
 	return nil, nil, false
+}
+
+// gateDeps serves x/gate: model records, members and the chain's policy.
+type gateDeps struct{ a *App }
+
+var (
+	_ gate.Models  = gateDeps{}
+	_ gate.Members = gateDeps{}
+	_ gate.Params  = gateDeps{}
+)
+
+func (g gateDeps) Model(r kit.Reader, name, version string) (*mopb.ModelVersion, bool) {
+	return g.a.models.Model(r, name, version)
+}
+
+func (g gateDeps) Revocation(r kit.Reader, name, version string) (*mopb.Revocation, bool) {
+	return g.a.models.Revocation(r, name, version)
+}
+
+func (g gateDeps) Supersession(r kit.Reader, name, version string) (*mopb.Supersession, bool) {
+	return g.a.models.Supersession(r, name, version)
+}
+
+func (g gateDeps) ByDigest(r kit.Reader, manifestDigest string, limit int) ([]string, bool) {
+	resp, err := g.a.models.Querier(r, kit.Block{}).ModelsByDigest(context.Background(),
+		&mopb.QueryModelsByDigestRequest{ManifestDigest: manifestDigest, Limit: uint32(limit)})
+	if err != nil {
+		return nil, false
+	}
+	refs := make([]string, len(resp.Models))
+	for i, m := range resp.Models {
+		refs[i] = models.Ref(m.Spec.Name, m.Spec.Version)
+	}
+	return refs, resp.Truncated
+}
+
+func (g gateDeps) OrgExists(r kit.Reader, orgID string) bool {
+	_, err := g.a.membership.Org(r, orgID)
+	return err == nil
+}
+
+func (g gateDeps) Account(r kit.Reader, address string) (*mpb.Account, bool) {
+	acct, err := g.a.membership.Account(r, address)
+	return acct, err == nil
+}
+
+func (g gateDeps) GatePolicy(r kit.Reader) *gatepb.Policy {
+	return loadParams(r).GatePolicy
 }

@@ -12,6 +12,7 @@ import (
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/x/gate"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/licenses"
 	"github.com/lineageledger/lineaged/x/lineage"
@@ -32,6 +33,7 @@ type App struct {
 	lineage    lineage.Keeper
 	models     models.Keeper
 	licenses   licenses.Keeper
+	gate       gate.Keeper
 	queries    map[string]queryHandler
 
 	mu sync.Mutex // guards the fields below
@@ -56,21 +58,32 @@ var _ abci.Application = (*App)(nil)
 
 // New builds the application over an opened store.
 func New(st *store.Store, logger cmtlog.Logger) *App {
+	a := newStateless(logger)
+	a.store = st
+	if id := st.Committed().Get(keyChainID); id != nil {
+		a.chainID = string(id)
+	}
+	a.check = store.NewCache(st.Committed())
+	return a
+}
+
+// newStateless builds the keepers and the query handlers, and no store:
+// enough to answer queries over any reader (see [OfflineQuery]). Every
+// keeper is wired here, so that New and OfflineQuery serve the same
+// queries.
+func newStateless(logger cmtlog.Logger) *App {
 	if logger == nil {
 		logger = cmtlog.NewNopLogger()
 	}
-	a := &App{store: st, logger: logger, membership: membership.NewKeeper(prefixMembership)}
+	a := &App{logger: logger, membership: membership.NewKeeper(prefixMembership)}
 	// Modules reach each other only through the interfaces they declare;
 	// the adapters (adapters.go) read through the App, so the order of
 	// construction does not matter.
 	a.licenses = licenses.NewKeeper(prefixLicenses, provenance{a}, orgs{a})
 	a.lineage = lineage.NewKeeper(prefixLineage, a.licenses)
 	a.models = models.NewKeeper(prefixModels, modelDeps{a}, modelDeps{a}, a.licenses)
+	a.gate = gate.NewKeeper(gateDeps{a}, a.licenses, gateDeps{a}, a.lineage, gateDeps{a})
 	a.queries = a.queryHandlers()
-	if id := st.Committed().Get(keyChainID); id != nil {
-		a.chainID = string(id)
-	}
-	a.check = store.NewCache(st.Committed())
 	return a
 }
 

@@ -10,13 +10,14 @@ import (
 
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/x/gate"
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
 // DefaultParams are the parameters a new chain starts with unless its
 // genesis says otherwise.
 func DefaultParams() *appv1.Params {
-	return &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256}
+	return &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256, GatePolicy: gate.DefaultPolicy()}
 }
 
 // Bounds on parameters: a chain cannot be configured into nonsense.
@@ -35,6 +36,9 @@ func ValidateParams(p *appv1.Params) error {
 	}
 	if p.MaxMemoBytes > p.MaxTxBytes/2 {
 		return fmt.Errorf("max_memo_bytes %d exceeds half of max_tx_bytes", p.MaxMemoBytes)
+	}
+	if err := gate.ValidatePolicy(p.GatePolicy); err != nil {
+		return fmt.Errorf("gate_policy: %w", err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@
 package appv1
 
 import (
+	gatev1 "github.com/lineageledger/lineaged/x/gate/gatev1"
 	membershipv1 "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -31,7 +32,9 @@ type Params struct {
 	// Largest encoded transaction accepted, in bytes.
 	MaxTxBytes uint32 `protobuf:"varint,1,opt,name=max_tx_bytes,json=maxTxBytes,proto3" json:"max_tx_bytes,omitempty"`
 	// Largest memo accepted, in bytes.
-	MaxMemoBytes  uint32 `protobuf:"varint,2,opt,name=max_memo_bytes,json=maxMemoBytes,proto3" json:"max_memo_bytes,omitempty"`
+	MaxMemoBytes uint32 `protobuf:"varint,2,opt,name=max_memo_bytes,json=maxMemoBytes,proto3" json:"max_memo_bytes,omitempty"`
+	// The deployment gate's policy.
+	GatePolicy    *gatev1.Policy `protobuf:"bytes,3,opt,name=gate_policy,json=gatePolicy,proto3" json:"gate_policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -78,6 +81,13 @@ func (x *Params) GetMaxMemoBytes() uint32 {
 		return x.MaxMemoBytes
 	}
 	return 0
+}
+
+func (x *Params) GetGatePolicy() *gatev1.Policy {
+	if x != nil {
+		return x.GatePolicy
+	}
+	return nil
 }
 
 // Genesis is the app_state of the CometBFT genesis document.
@@ -213,15 +223,125 @@ func (x *QueryParamsResponse) GetParams() *Params {
 	return nil
 }
 
+type ReceiptRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Path  string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	// The encoded request message of that method.
+	Request []byte `protobuf:"bytes,2,opt,name=request,proto3" json:"request,omitempty"`
+	// The state version to prove against; 0 means the latest that already
+	// has a signed header committing to it.
+	Height        int64 `protobuf:"varint,3,opt,name=height,proto3" json:"height,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptRequest) Reset() {
+	*x = ReceiptRequest{}
+	mi := &file_lineage_app_v1_app_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptRequest) ProtoMessage() {}
+
+func (x *ReceiptRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_app_v1_app_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptRequest.ProtoReflect.Descriptor instead.
+func (*ReceiptRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ReceiptRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *ReceiptRequest) GetRequest() []byte {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *ReceiptRequest) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+type ReceiptResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The receipt, a canonical JSON document (see `lineaged verify`).
+	Receipt       []byte `protobuf:"bytes,1,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptResponse) Reset() {
+	*x = ReceiptResponse{}
+	mi := &file_lineage_app_v1_app_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptResponse) ProtoMessage() {}
+
+func (x *ReceiptResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_app_v1_app_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptResponse.ProtoReflect.Descriptor instead.
+func (*ReceiptResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ReceiptResponse) GetReceipt() []byte {
+	if x != nil {
+		return x.Receipt
+	}
+	return nil
+}
+
 var File_lineage_app_v1_app_proto protoreflect.FileDescriptor
 
 const file_lineage_app_v1_app_proto_rawDesc = "" +
 	"\n" +
-	"\x18lineage/app/v1/app.proto\x12\x0elineage.app.v1\x1a&lineage/membership/v1/membership.proto\"P\n" +
+	"\x18lineage/app/v1/app.proto\x12\x0elineage.app.v1\x1a\x1alineage/gate/v1/gate.proto\x1a&lineage/membership/v1/membership.proto\"\x8a\x01\n" +
 	"\x06Params\x12 \n" +
 	"\fmax_tx_bytes\x18\x01 \x01(\rR\n" +
 	"maxTxBytes\x12$\n" +
-	"\x0emax_memo_bytes\x18\x02 \x01(\rR\fmaxMemoBytes\"y\n" +
+	"\x0emax_memo_bytes\x18\x02 \x01(\rR\fmaxMemoBytes\x128\n" +
+	"\vgate_policy\x18\x03 \x01(\v2\x17.lineage.gate.v1.PolicyR\n" +
+	"gatePolicy\"y\n" +
 	"\aGenesis\x12.\n" +
 	"\x06params\x18\x01 \x01(\v2\x16.lineage.app.v1.ParamsR\x06params\x12>\n" +
 	"\n" +
@@ -229,9 +349,17 @@ const file_lineage_app_v1_app_proto_rawDesc = "" +
 	"membership\"\x14\n" +
 	"\x12QueryParamsRequest\"E\n" +
 	"\x13QueryParamsResponse\x12.\n" +
-	"\x06params\x18\x01 \x01(\v2\x16.lineage.app.v1.ParamsR\x06params2Z\n" +
+	"\x06params\x18\x01 \x01(\v2\x16.lineage.app.v1.ParamsR\x06params\"V\n" +
+	"\x0eReceiptRequest\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x18\n" +
+	"\arequest\x18\x02 \x01(\fR\arequest\x12\x16\n" +
+	"\x06height\x18\x03 \x01(\x03R\x06height\"+\n" +
+	"\x0fReceiptResponse\x12\x18\n" +
+	"\areceipt\x18\x01 \x01(\fR\areceipt2Z\n" +
 	"\x05Query\x12Q\n" +
-	"\x06Params\x12\".lineage.app.v1.QueryParamsRequest\x1a#.lineage.app.v1.QueryParamsResponseB3Z1github.com/lineageledger/lineaged/app/appv1;appv1b\x06proto3"
+	"\x06Params\x12\".lineage.app.v1.QueryParamsRequest\x1a#.lineage.app.v1.QueryParamsResponse2V\n" +
+	"\bReceipts\x12J\n" +
+	"\aReceipt\x12\x1e.lineage.app.v1.ReceiptRequest\x1a\x1f.lineage.app.v1.ReceiptResponseB3Z1github.com/lineageledger/lineaged/app/appv1;appv1b\x06proto3"
 
 var (
 	file_lineage_app_v1_app_proto_rawDescOnce sync.Once
@@ -245,25 +373,31 @@ func file_lineage_app_v1_app_proto_rawDescGZIP() []byte {
 	return file_lineage_app_v1_app_proto_rawDescData
 }
 
-var file_lineage_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_lineage_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_lineage_app_v1_app_proto_goTypes = []any{
 	(*Params)(nil),               // 0: lineage.app.v1.Params
 	(*Genesis)(nil),              // 1: lineage.app.v1.Genesis
 	(*QueryParamsRequest)(nil),   // 2: lineage.app.v1.QueryParamsRequest
 	(*QueryParamsResponse)(nil),  // 3: lineage.app.v1.QueryParamsResponse
-	(*membershipv1.Genesis)(nil), // 4: lineage.membership.v1.Genesis
+	(*ReceiptRequest)(nil),       // 4: lineage.app.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),      // 5: lineage.app.v1.ReceiptResponse
+	(*gatev1.Policy)(nil),        // 6: lineage.gate.v1.Policy
+	(*membershipv1.Genesis)(nil), // 7: lineage.membership.v1.Genesis
 }
 var file_lineage_app_v1_app_proto_depIdxs = []int32{
-	0, // 0: lineage.app.v1.Genesis.params:type_name -> lineage.app.v1.Params
-	4, // 1: lineage.app.v1.Genesis.membership:type_name -> lineage.membership.v1.Genesis
-	0, // 2: lineage.app.v1.QueryParamsResponse.params:type_name -> lineage.app.v1.Params
-	2, // 3: lineage.app.v1.Query.Params:input_type -> lineage.app.v1.QueryParamsRequest
-	3, // 4: lineage.app.v1.Query.Params:output_type -> lineage.app.v1.QueryParamsResponse
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	6, // 0: lineage.app.v1.Params.gate_policy:type_name -> lineage.gate.v1.Policy
+	0, // 1: lineage.app.v1.Genesis.params:type_name -> lineage.app.v1.Params
+	7, // 2: lineage.app.v1.Genesis.membership:type_name -> lineage.membership.v1.Genesis
+	0, // 3: lineage.app.v1.QueryParamsResponse.params:type_name -> lineage.app.v1.Params
+	2, // 4: lineage.app.v1.Query.Params:input_type -> lineage.app.v1.QueryParamsRequest
+	4, // 5: lineage.app.v1.Receipts.Receipt:input_type -> lineage.app.v1.ReceiptRequest
+	3, // 6: lineage.app.v1.Query.Params:output_type -> lineage.app.v1.QueryParamsResponse
+	5, // 7: lineage.app.v1.Receipts.Receipt:output_type -> lineage.app.v1.ReceiptResponse
+	6, // [6:8] is the sub-list for method output_type
+	4, // [4:6] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_lineage_app_v1_app_proto_init() }
@@ -277,9 +411,9 @@ func file_lineage_app_v1_app_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_app_v1_app_proto_rawDesc), len(file_lineage_app_v1_app_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_lineage_app_v1_app_proto_goTypes,
 		DependencyIndexes: file_lineage_app_v1_app_proto_depIdxs,

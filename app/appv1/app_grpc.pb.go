@@ -126,3 +126,115 @@ var Query_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "lineage/app/v1/app.proto",
 }
+
+const (
+	Receipts_Receipt_FullMethodName = "/lineage.app.v1.Receipts/Receipt"
+)
+
+// ReceiptsClient is the client API for Receipts service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Receipts serves self-contained, offline-verifiable answers to any query.
+type ReceiptsClient interface {
+	// Receipt runs the query named by path (a full gRPC method name, e.g.
+	// "/lineage.models.v1.Query/Model") with the encoded request at a height,
+	// and returns the answer with proofs of every read, the signed header
+	// that commits to them, and the validator set that signed it.
+	Receipt(ctx context.Context, in *ReceiptRequest, opts ...grpc.CallOption) (*ReceiptResponse, error)
+}
+
+type receiptsClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewReceiptsClient(cc grpc.ClientConnInterface) ReceiptsClient {
+	return &receiptsClient{cc}
+}
+
+func (c *receiptsClient) Receipt(ctx context.Context, in *ReceiptRequest, opts ...grpc.CallOption) (*ReceiptResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReceiptResponse)
+	err := c.cc.Invoke(ctx, Receipts_Receipt_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReceiptsServer is the server API for Receipts service.
+// All implementations should embed UnimplementedReceiptsServer
+// for forward compatibility.
+//
+// Receipts serves self-contained, offline-verifiable answers to any query.
+type ReceiptsServer interface {
+	// Receipt runs the query named by path (a full gRPC method name, e.g.
+	// "/lineage.models.v1.Query/Model") with the encoded request at a height,
+	// and returns the answer with proofs of every read, the signed header
+	// that commits to them, and the validator set that signed it.
+	Receipt(context.Context, *ReceiptRequest) (*ReceiptResponse, error)
+}
+
+// UnimplementedReceiptsServer should be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedReceiptsServer struct{}
+
+func (UnimplementedReceiptsServer) Receipt(context.Context, *ReceiptRequest) (*ReceiptResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Receipt not implemented")
+}
+func (UnimplementedReceiptsServer) testEmbeddedByValue() {}
+
+// UnsafeReceiptsServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to ReceiptsServer will
+// result in compilation errors.
+type UnsafeReceiptsServer interface {
+	mustEmbedUnimplementedReceiptsServer()
+}
+
+func RegisterReceiptsServer(s grpc.ServiceRegistrar, srv ReceiptsServer) {
+	// If the following call pancis, it indicates UnimplementedReceiptsServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Receipts_ServiceDesc, srv)
+}
+
+func _Receipts_Receipt_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReceiptRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReceiptsServer).Receipt(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Receipts_Receipt_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReceiptsServer).Receipt(ctx, req.(*ReceiptRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Receipts_ServiceDesc is the grpc.ServiceDesc for Receipts service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Receipts_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "lineage.app.v1.Receipts",
+	HandlerType: (*ReceiptsServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Receipt",
+			Handler:    _Receipts_Receipt_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "lineage/app/v1/app.proto",
+}
