@@ -1,0 +1,109 @@
+// Package api serves the REST/JSON query API: every query method of the
+// gRPC API under /v1, translated by grpc-gateway from the HTTP bindings in
+// proto/http.yaml, and the OpenAPI document generated from the same
+// bindings.
+//
+// The server proxies only these routes. Nothing of CometBFT is reachable
+// through it: not its RPC, and in particular none of its unsafe routes
+// (dial_peers, unsafe_flush_mempool, ...). It never submits transactions.
+//
+// # Routes
+//
+// JSON field names are the proto field names (as the CLI prints them), 64-bit
+// integers are strings, bytes are base64, and unset fields are present with
+// their zero values. Path parameters are shown in braces; the other fields of
+// the request message are query parameters, nested ones dotted
+// (subject.dataset=...), repeated ones repeated (uses=a&uses=b).
+//
+//	GET  /v1/params                                         lineage.app.v1.Query/Params
+//	POST /v1/receipts                  body ReceiptRequest  lineage.app.v1.Receipts/Receipt
+//	GET  /v1/membership/accounts/{address}                  lineage.membership.v1.Query/Account
+//	GET  /v1/membership/orgs/{org_id}                       lineage.membership.v1.Query/Org
+//	GET  /v1/membership/orgs           ?start_after&limit   lineage.membership.v1.Query/Orgs
+//	GET  /v1/datasets/{digest}                              lineage.lineage.v1.Query/Dataset
+//	GET  /v1/datasets/{digest}/lineage ?direction&max_depth&max_nodes
+//	                                                        lineage.lineage.v1.Query/Lineage
+//	GET  /v1/datasets/{digest}/runs    ?limit               lineage.lineage.v1.Query/RunsByDataset
+//	GET  /v1/dataset-by-name           ?namespace&name&version
+//	                                                        lineage.lineage.v1.Query/DatasetByName
+//	GET  /v1/dataset-history           ?namespace&name&limit
+//	                                                        lineage.lineage.v1.Query/DatasetHistory
+//	GET  /v1/runs/{id}                                      lineage.lineage.v1.Query/Run
+//	GET  /v1/models/{name}/versions/{version}               lineage.models.v1.Query/Model
+//	GET  /v1/models/{name}/versions    ?limit               lineage.models.v1.Query/ModelVersions
+//	GET  /v1/models/{name}/versions/{version}/lineage ?max_depth&max_nodes
+//	                                                        lineage.models.v1.Query/ModelLineage
+//	GET  /v1/models/{name}/deployments ?version&limit       lineage.models.v1.Query/Deployments
+//	GET  /v1/models-by-digest/{manifest_digest} ?limit      lineage.models.v1.Query/ModelsByDigest
+//	GET  /v1/licenses/{id}                                  lineage.licenses.v1.Query/License
+//	GET  /v1/licenses                  ?start_after&limit   lineage.licenses.v1.Query/Licenses
+//	GET  /v1/grants/{id}                                    lineage.licenses.v1.Query/Grant
+//	GET  /v1/grants                    ?subject.dataset|subject.model&licensee_org
+//	                                                        lineage.licenses.v1.Query/Grants
+//	GET  /v1/effective-license         ?subject.dataset|subject.model&org&max_nodes
+//	POST /v1/effective-license         body QueryEffectiveLicenseRequest
+//	                                                        lineage.licenses.v1.Query/EffectiveLicense
+//	POST /v1/gate/check                body CheckRequest
+//	GET  /v1/gate/check                ?model&digest&org&uses&policy.*
+//	                                                        lineage.gate.v1.Query/Check
+//	GET  /v1/gate/policy                                    lineage.gate.v1.Query/Policy
+//	GET  /v1/openapi.json                                   this API's OpenAPI 2.0 document
+//
+// Digests ("sha256:<hex>") go into the path as they are: no route has a
+// custom verb, so the ':' is an ordinary character. Model names and licence
+// ids may contain '/' and are matched by a deep wildcard, so
+// /v1/models/acme/llm-7b/versions/1.0 is model "acme/llm-7b" version "1.0";
+// '/' may also be sent as %2F. (A name with a path segment "versions" or
+// "deployments" is ambiguous in these paths; the list routes win.) Dataset
+// namespaces and names may both contain '/', which no path could split, so
+// datasets by name are looked up with query parameters. Query values are
+// form-encoded, so a '+' (as in version 1.0+build) is sent as %2B there; in
+// a path it stands for itself. Enum parameters take the value name
+// (DIRECTION_UPSTREAM), its number, or the name without its prefix in any
+// case (upstream, ai-training).
+//
+// # Height and receipts
+//
+// Two query parameters apply to every route and are removed before the rest
+// is bound to the request message:
+//
+//   - height=n (n > 0) answers from the state version at height n. It
+//     reaches the connection the server was built on as the outgoing gRPC
+//     metadata [HeightMetadataKey] ("x-lineage-height"), which that
+//     connection must honour; height=0 or none means the latest committed
+//     state. No HTTP header becomes metadata, so a client cannot set it any
+//     other way.
+//   - prove=true (or a bare prove) answers with a receipt instead: the
+//     server asks the [ReceiptFunc] for one, giving it the route's full gRPC
+//     method name, the decoded request message and the height (0: the
+//     latest provable), and writes its bytes as application/json. The
+//     query itself is not sent to the connection.
+//
+// Neither applies to POST /v1/receipts, the generic form for clients that
+// hold an encoded request: its body names the method, the base64 request
+// and the height, and its answer carries the receipt base64-encoded in
+// "receipt". prove is refused on /v1/openapi.json, which runs no query.
+//
+// # Errors
+//
+// Errors are JSON google.rpc.Status objects, {"code", "message", "details"},
+// code being the gRPC status code and the HTTP status its usual mapping
+// (InvalidArgument 400, NotFound 404, ...). Application errors keep their
+// "codespace/code: ..." message. The middleware answers in the same shape:
+// 400 for a malformed prove or height, 403 for a preflight from an origin not
+// allowed, 413 for a body over [Config.MaxRequestBytes], 429 (with
+// Retry-After) over the rate limit; unknown routes are 404, a known path with
+// the wrong method 405.
+//
+// # Limits
+//
+// Each client (the connection's remote IPv4 address or IPv6 /64; headers
+// such as X-Forwarded-For are not trusted, so behind a proxy all its clients
+// share one bucket) gets a token bucket of [Config.RateLimit] requests per
+// second and [Config.RateBurst] at once. Bodies are read whole,
+// up to [Config.MaxRequestBytes], before routing; headers (and so GET query
+// strings) are bounded at 64 KiB. A query gets 30 s before its context is
+// cancelled (504). CORS: only [Config.CORSAllowedOrigins] may read
+// responses, and preflights from other origins are refused. With a
+// certificate and key the server speaks TLS 1.2 or newer only.
+package api
