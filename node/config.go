@@ -43,15 +43,25 @@ type StateConfig struct {
 	IAVLCacheSize int `mapstructure:"iavl_cache_size"`
 }
 
-// APIConfig configures the query API the node serves besides CometBFT's RPC.
+// APIConfig configures the query APIs the node serves besides CometBFT's
+// RPC: gRPC, and REST/JSON under /v1 (with an OpenAPI document).
 type APIConfig struct {
 	// GRPCAddress is where the gRPC query API listens; empty disables it.
 	GRPCAddress string `mapstructure:"grpc_address"`
-	// TLSCertFile and TLSKeyFile, both set, serve the API over TLS.
+	// RESTAddress is where the REST API listens; empty disables it.
+	RESTAddress string `mapstructure:"rest_address"`
+	// TLSCertFile and TLSKeyFile, both set, serve both APIs over TLS.
 	TLSCertFile string `mapstructure:"tls_cert_file"`
 	TLSKeyFile  string `mapstructure:"tls_key_file"`
 	// MaxRequestBytes bounds one request.
 	MaxRequestBytes int `mapstructure:"max_request_bytes"`
+	// CORSAllowedOrigins may call the REST API from browsers
+	// ("https://audit.example.org", or "*").
+	CORSAllowedOrigins []string `mapstructure:"cors_allowed_origins"`
+	// RateLimit is the REST requests per second allowed per client address,
+	// with bursts of RateBurst.
+	RateLimit float64 `mapstructure:"rate_limit"`
+	RateBurst int     `mapstructure:"rate_burst"`
 }
 
 // LogConfig configures the node's log.
@@ -67,8 +77,9 @@ type LogConfig struct {
 func DefaultConfig() *Config {
 	return &Config{
 		State: StateConfig{DBBackend: "pebbledb", SyncWrites: true, IAVLCacheSize: 100_000},
-		API:   APIConfig{GRPCAddress: "127.0.0.1:9090", MaxRequestBytes: 64 << 10},
-		Log:   LogConfig{Level: "info", Format: "plain"},
+		API: APIConfig{GRPCAddress: "127.0.0.1:9090", RESTAddress: "127.0.0.1:1317", MaxRequestBytes: 64 << 10,
+			RateLimit: 20, RateBurst: 40},
+		Log: LogConfig{Level: "info", Format: "plain"},
 	}
 }
 
@@ -95,6 +106,12 @@ func (c *Config) Validate() error {
 	}
 	if c.API.MaxRequestBytes <= 0 {
 		c.API.MaxRequestBytes = d.API.MaxRequestBytes
+	}
+	if c.API.RateLimit < 0 || c.API.RateBurst < 0 {
+		return errors.New("api.rate_limit and api.rate_burst must not be negative")
+	}
+	if c.API.RateLimit == 0 {
+		c.API.RateLimit, c.API.RateBurst = d.API.RateLimit, d.API.RateBurst
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = d.Log.Level
@@ -152,6 +169,10 @@ func setDefaults(v *viper.Viper, c *Config) {
 	v.SetDefault("state.keep_recent", c.State.KeepRecent)
 	v.SetDefault("state.iavl_cache_size", c.State.IAVLCacheSize)
 	v.SetDefault("api.grpc_address", c.API.GRPCAddress)
+	v.SetDefault("api.rest_address", c.API.RESTAddress)
+	v.SetDefault("api.cors_allowed_origins", c.API.CORSAllowedOrigins)
+	v.SetDefault("api.rate_limit", c.API.RateLimit)
+	v.SetDefault("api.rate_burst", c.API.RateBurst)
 	v.SetDefault("api.tls_cert_file", c.API.TLSCertFile)
 	v.SetDefault("api.tls_key_file", c.API.TLSKeyFile)
 	v.SetDefault("api.max_request_bytes", c.API.MaxRequestBytes)
@@ -177,11 +198,19 @@ iavl_cache_size = {{.State.IAVLCacheSize}}
 [api]
 # gRPC query API address; empty disables it.
 grpc_address = "{{.API.GRPCAddress}}"
-# Serve the API over TLS when both are set (PEM files).
+# REST/JSON API address (routes under /v1, OpenAPI at /v1/openapi.json);
+# empty disables it.
+rest_address = "{{.API.RESTAddress}}"
+# Serve both APIs over TLS when both are set (PEM files).
 tls_cert_file = "{{.API.TLSCertFile}}"
 tls_key_file = "{{.API.TLSKeyFile}}"
 # Largest request accepted, in bytes.
 max_request_bytes = {{.API.MaxRequestBytes}}
+# Browser origins allowed to call the REST API, e.g. ["https://audit.example.org"].
+cors_allowed_origins = [{{range $i, $o := .API.CORSAllowedOrigins}}{{if $i}}, {{end}}"{{$o}}"{{end}}]
+# REST requests per second per client address, and the burst allowed.
+rate_limit = {{.API.RateLimit}}
+rate_burst = {{.API.RateBurst}}
 
 [log]
 # debug, info or error (or CometBFT's per-module form, "consensus:debug,*:info").

@@ -51,12 +51,13 @@ type devProcess struct {
 	rpc string
 }
 
-func startDev(t *testing.T, bin, home string, rpcPort, p2pPort, grpcPort int) *devProcess {
+func startDev(t *testing.T, bin, home string, rpcPort, p2pPort, grpcPort, restPort int) *devProcess {
 	t.Helper()
 	rpc := fmt.Sprintf("tcp://127.0.0.1:%d", rpcPort)
 	cmd := exec.Command(bin, "dev", "--home", home, "--rpc.laddr", rpc,
 		"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2pPort),
-		"--api.grpc_address", fmt.Sprintf("127.0.0.1:%d", grpcPort))
+		"--api.grpc_address", fmt.Sprintf("127.0.0.1:%d", grpcPort),
+		"--api.rest_address", fmt.Sprintf("127.0.0.1:%d", restPort))
 	logf, err := os.OpenFile(filepath.Join(filepath.Dir(home), "dev.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +93,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	base := t.TempDir()
 	home := filepath.Join(base, "home")
-	rpcPort, p2pPort, grpcPort := port(t), port(t), port(t)
+	rpcPort, p2pPort, grpcPort, restPort := port(t), port(t), port(t), port(t)
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 
 	type acked struct {
@@ -103,7 +104,7 @@ func TestCrashRecovery(t *testing.T) {
 	var committed []acked
 	const rounds = 3
 	for round := 0; round < rounds; round++ {
-		p := startDev(t, bin, home, rpcPort, p2pPort, grpcPort)
+		p := startDev(t, bin, home, rpcPort, p2pPort, grpcPort, restPort)
 		c, err := client.Dial(p.rpc)
 		if err != nil {
 			t.Fatal(err)
@@ -205,7 +206,7 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatal("no transaction was ever acknowledged: the load did not run")
 	}
 	// Final restart and check.
-	p := startDev(t, bin, home, rpcPort, p2pPort, grpcPort)
+	p := startDev(t, bin, home, rpcPort, p2pPort, grpcPort, restPort)
 	c, _ := client.Dial(p.rpc)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
+	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -26,7 +26,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/node/api"
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
@@ -42,6 +44,7 @@ type Node struct {
 	cmt   *nm.Node
 	grpc  *grpc.Server
 	apiLn net.Listener
+	rest  *api.Server
 
 	stopOnce sync.Once
 	stopErr  error
@@ -106,6 +109,14 @@ func (n *Node) APIAddress() string {
 	return n.apiLn.Addr().String()
 }
 
+// RESTAddress is the REST API's address, empty if disabled.
+func (n *Node) RESTAddress() string {
+	if n.rest == nil {
+		return ""
+	}
+	return n.rest.Addr()
+}
+
 // ChainID is the chain's id from genesis.
 func (n *Node) ChainID() string { return n.cmt.GenesisDoc().ChainID }
 
@@ -143,6 +154,38 @@ func (n *Node) Start() error {
 }
 
 func (n *Node) startAPI() error {
+	receipts := receiptService{app: n.app, src: rpclocal.New(n.cmt)}
+	if err := n.startGRPC(receipts); err != nil {
+		return err
+	}
+	return n.startREST(receipts)
+}
+
+func (n *Node) startREST(receipts receiptService) error {
+	c := n.cfg.API
+	if c.RESTAddress == "" {
+		return nil
+	}
+	// The gateway reaches queries in-process, and receipts through the same
+	// service the gRPC API offers.
+	conn := restConn{queries: inprocConn{app: n.app}, receipts: receipts}
+	srv, err := api.NewServer(api.Config{
+		Address: c.RESTAddress, TLSCertFile: c.TLSCertFile, TLSKeyFile: c.TLSKeyFile,
+		CORSAllowedOrigins: c.CORSAllowedOrigins, MaxRequestBytes: c.MaxRequestBytes,
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst,
+	}, conn, receipts.receiptFor, n.logger.With("module", "rest"))
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("failed to start the REST API: %w", err)
+	}
+	n.rest = srv
+	n.logger.Info("serving REST API", "addr", srv.Addr(), "tls", c.TLSCertFile != "")
+	return nil
+}
+
+func (n *Node) startGRPC(receipts receiptService) error {
 	c := n.cfg.API
 	if c.GRPCAddress == "" {
 		return nil
@@ -164,6 +207,7 @@ func (n *Node) startAPI() error {
 	}
 	n.grpc = grpc.NewServer(opts...)
 	n.app.RegisterGRPC(n.grpc)
+	appv1.RegisterReceiptsServer(n.grpc, receipts)
 	reflection.Register(n.grpc)
 	n.apiLn = ln
 	go func() {
@@ -175,9 +219,7 @@ func (n *Node) startAPI() error {
 	return nil
 }
 
-// grpcErrors gives application errors a gRPC status: NotFound for missing
-// records, InvalidArgument for other rejections, with the stable
-// codespace/code in the message.
+// grpcErrors gives application errors a gRPC status (see statusOf).
 func grpcErrors(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 	resp, err := h(ctx, req)
 	if err == nil {
@@ -190,19 +232,17 @@ func grpcErrors(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.Un
 		}
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	c := codes.InvalidArgument
-	switch {
-	case cs == app.ErrInternal.Codespace && code == app.ErrInternal.Code:
-		c = codes.Internal
-	case strings.Contains(err.Error(), "not found"):
-		c = codes.NotFound
-	}
-	return nil, status.Errorf(c, "%s/%d: %s", cs, code, err.Error())
+	return nil, statusOf(cs, code, err.Error())
 }
 
 // Stop shuts the node down gracefully: API, then consensus, then state.
 func (n *Node) Stop() error {
 	n.stopOnce.Do(func() {
+		if n.rest != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_ = n.rest.Stop(ctx)
+			cancel()
+		}
 		if n.grpc != nil {
 			n.grpc.GracefulStop()
 		}

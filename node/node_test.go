@@ -62,6 +62,7 @@ func startTestNode(t testing.TB, tweaks ...func(*Config)) (*Node, *keys.PrivateK
 		t.Fatal(err)
 	}
 	cfg.API.GRPCAddress = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cfg.API.RESTAddress = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	for _, tweak := range tweaks {
 		tweak(cfg)
 	}

@@ -30,7 +30,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
-			for _, name := range []string{"RPC", "P2P", "GRPC"} {
+			for _, name := range []string{"RPC", "P2P", "GRPC", "REST"} {
 				p, err := nodetest.FreePort()
 				if err != nil {
 					return err

@@ -150,6 +150,7 @@ func nodeFlags(cmd *cobra.Command) {
 	cmd.Flags().String("p2p.laddr", "", "P2P listen address (overrides config.toml)")
 	cmd.Flags().String("p2p.persistent_peers", "", "comma-separated ID@host:port peers (overrides config.toml)")
 	cmd.Flags().String("api.grpc_address", "", "gRPC query API address (overrides app.toml)")
+	cmd.Flags().String("api.rest_address", "", "REST API address (overrides app.toml)")
 	cmd.Flags().String("log.level", "", "log level (overrides app.toml)")
 	cmd.Flags().String("log.format", "", "log format: plain or json (overrides app.toml)")
 }
@@ -170,7 +171,7 @@ func (e *env) loadNode(home, defaultLogLevel string) (*node.Node, error) {
 	}
 	// Flags with empty defaults must not mask app.toml: only set ones count.
 	cv := node.NewViper()
-	for _, key := range []string{"api.grpc_address", "log.level", "log.format"} {
+	for _, key := range []string{"api.grpc_address", "api.rest_address", "log.level", "log.format"} {
 		if s := e.v.GetString(key); s != "" {
 			cv.Set(key, s)
 		}
@@ -323,7 +324,7 @@ func (e *env) printDevBanner(home string, n *node.Node, info *keyring.Info) erro
 	rpc := httpAddr(n.RPCAddress())
 	if e.json() {
 		return printJSON(e.stdout, map[string]string{
-			"home": home, "chain_id": n.ChainID(), "rpc": rpc, "grpc_api": n.APIAddress(),
+			"home": home, "chain_id": n.ChainID(), "rpc": rpc, "grpc_api": n.APIAddress(), "rest_api": "http://" + n.RESTAddress(),
 			"admin_key": info.Name, "admin_address": info.Address, "admin_public_key": info.Type + ":" + info.PublicKey,
 			"keyring": filepath.Join(home, "keyring"), "keyring_encrypted": "false",
 		})
@@ -333,6 +334,7 @@ func (e *env) printDevBanner(home string, n *node.Node, info *keyring.Info) erro
   chain id:    %s
   RPC:         %s
   gRPC API:    %s
+  REST API:    %s  (OpenAPI at /v1/openapi.json)
   admin key:   %s  %s  (%s, every role, org %q)
   keyring:     %s
                DEV ONLY: this keyring is UNENCRYPTED. Never use its keys elsewhere.
@@ -343,7 +345,7 @@ Try, in another terminal:
   lineaged keys add alice && lineaged tx membership add-account --key alice --roles data-steward --from %s
 
 Stop with Ctrl-C; state is kept. Start over with: lineaged dev --reset
-`, home, n.ChainID(), rpc, n.APIAddress(), info.Name, info.Address, info.Type, devOrgID,
+`, home, n.ChainID(), rpc, n.APIAddress(), "http://"+n.RESTAddress(), info.Name, info.Address, info.Type, devOrgID,
 		filepath.Join(home, "keyring"), home, devOrgID, info.Name)
 	return nil
 }

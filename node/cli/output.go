@@ -32,3 +32,10 @@ func (e *env) printProto(m proto.Message) error {
 	_, err = fmt.Fprintln(e.stdout, string(b))
 	return err
 }
+
+func protoUnmarshal(b []byte, m proto.Message) error {
+	if err := proto.Unmarshal(b, m); err != nil {
+		return fmt.Errorf("failed to decode answer: %w", err)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/node/client"
+	"github.com/lineageledger/lineaged/node/receipt"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
@@ -27,6 +29,7 @@ prints one compact line.`,
 	f := cmd.PersistentFlags()
 	f.String("node", defaultNode, "CometBFT RPC address of a node")
 	f.Int64("height", 0, "read the state at this height (0: latest)")
+	f.String("receipt", "", "also write a verifiable receipt of the answer to this file (see lineaged verify)")
 	keyringFlagsOn(cmd)
 
 	membershipCmd := &cobra.Command{Use: "membership", Short: "Organisations, accounts and roles"}
@@ -113,7 +116,8 @@ func (e *env) query(cmd *cobra.Command, path string, req, resp proto.Message) er
 	return e.printProto(resp)
 }
 
-// ask runs one ABCI query at --height on --node.
+// ask runs one ABCI query at --height on --node. With --receipt FILE it
+// fetches a receipt instead, writes it to FILE, and answers from it.
 func (e *env) ask(cmd *cobra.Command, path string, req, resp proto.Message) error {
 	e.bind(cmd)
 	c, err := client.Dial(e.v.GetString("node"))
@@ -122,6 +126,25 @@ func (e *env) ask(cmd *cobra.Command, path string, req, resp proto.Message) erro
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 	defer cancel()
-	_, err = c.Query(ctx, path, req, resp, e.v.GetInt64("height"))
-	return err
+	out := e.v.GetString("receipt")
+	if out == "" {
+		_, err = c.Query(ctx, path, req, resp, e.v.GetInt64("height"))
+		return err
+	}
+	r, err := c.Receipt(ctx, path, req, e.v.GetInt64("height"))
+	if err != nil {
+		return err
+	}
+	data, err := receipt.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(expandHome(out), data, 0o644); err != nil {
+		return fmt.Errorf("failed to write receipt: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "receipt for height %d written to %s\n", r.Height, out)
+	if r.Error != nil {
+		return &client.QueryError{Codespace: r.Error.Codespace, Code: r.Error.Code, Log: r.Error.Log}
+	}
+	return proto.Unmarshal(r.Answer, resp)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/node/keyring"
+	"github.com/lineageledger/lineaged/node/receipt"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
@@ -58,11 +59,12 @@ func (c *Client) ChainID(ctx context.Context) (string, error) {
 	return c.chainID, nil
 }
 
-// WaitForHeight blocks until the node has committed height h.
+// WaitForHeight blocks until the node's application has committed height
+// h (the block store may be a step ahead of the state).
 func (c *Client) WaitForHeight(ctx context.Context, h int64) error {
 	for {
-		st, err := c.rpc.Status(ctx)
-		if err == nil && st.SyncInfo.LatestBlockHeight >= h {
+		info, err := c.rpc.ABCIInfo(ctx)
+		if err == nil && info.Response.LastBlockHeight >= h {
 			return nil
 		}
 		select {
@@ -114,6 +116,35 @@ func (c *Client) Account(ctx context.Context, address string) (*mpb.Account, err
 		return nil, err
 	}
 	return resp.Account, nil
+}
+
+// Receipt fetches a verifiable answer to the query at path (a full gRPC
+// method name) at height; 0 means the newest state a signed header already
+// commits to. Check it with [VerifyReceipt] or `lineaged verify`.
+func (c *Client) Receipt(ctx context.Context, path string, req proto.Message, height int64) (*receipt.Receipt, error) {
+	data, err := proto.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("failed to encode query: %w", err)
+	}
+	return receipt.Build(ctx, c.rpc, path, data, height)
+}
+
+// VerifyReceipt checks a receipt offline against a trust root and decodes
+// its answer into resp.
+func VerifyReceipt(ctx context.Context, r *receipt.Receipt, trust receipt.Trust, resp proto.Message) (*receipt.Result, error) {
+	res, err := receipt.Verify(ctx, r, trust)
+	if err != nil {
+		return nil, err
+	}
+	if res.Error != nil {
+		return res, &QueryError{Codespace: res.Error.Codespace, Code: res.Error.Code, Log: res.Error.Log}
+	}
+	if resp != nil {
+		if err := proto.Unmarshal(res.Answer, resp); err != nil {
+			return res, fmt.Errorf("failed to decode the answer: %w", err)
+		}
+	}
+	return res, nil
 }
 
 // TxOptions are the optional envelope fields of a transaction.

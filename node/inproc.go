@@ -1,0 +1,127 @@
+package node
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/app/appv1"
+)
+
+// HeightMetadata is the gRPC metadata key that selects the state version a
+// query reads (absent or 0: the latest).
+const HeightMetadata = "x-lineage-height"
+
+// inprocConn is a gRPC client connection that runs each call as an ABCI
+// query on the app in the same process: the REST gateway talks to the
+// application through it without a network hop or a second TLS setup.
+type inprocConn struct {
+	app *app.App
+}
+
+var _ grpc.ClientConnInterface = inprocConn{}
+
+// Invoke implements grpc.ClientConnInterface.
+func (c inprocConn) Invoke(ctx context.Context, method string, args, reply any, _ ...grpc.CallOption) error {
+	req, ok := args.(proto.Message)
+	if !ok {
+		return status.Errorf(codes.Internal, "request %T is not a protobuf message", args)
+	}
+	data, err := proto.Marshal(req)
+	if err != nil {
+		return status.Errorf(codes.InvalidArgument, "failed to encode request: %v", err)
+	}
+	height, err := heightFrom(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := c.app.Query(ctx, &abci.QueryRequest{Path: method, Data: data, Height: height})
+	if err != nil {
+		return status.Error(codes.Internal, err.Error())
+	}
+	if res.Code != 0 {
+		return statusOf(res.Codespace, res.Code, res.Log)
+	}
+	if err := proto.Unmarshal(res.Value, reply.(proto.Message)); err != nil {
+		return status.Errorf(codes.Internal, "failed to decode answer: %v", err)
+	}
+	return nil
+}
+
+// NewStream implements grpc.ClientConnInterface; no query streams.
+func (inprocConn) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+	return nil, status.Error(codes.Unimplemented, "streams are not served")
+}
+
+// heightFrom reads the requested state version from outgoing or incoming
+// metadata.
+func heightFrom(ctx context.Context) (int64, error) {
+	var vals []string
+	if md, ok := metadata.FromOutgoingContext(ctx); ok {
+		vals = md.Get(HeightMetadata)
+	}
+	if md, ok := metadata.FromIncomingContext(ctx); ok && len(vals) == 0 {
+		vals = md.Get(HeightMetadata)
+	}
+	if len(vals) == 0 || vals[0] == "" {
+		return 0, nil
+	}
+	h, err := strconv.ParseInt(vals[0], 10, 64)
+	if err != nil || h < 0 {
+		return 0, status.Errorf(codes.InvalidArgument, "%s %q is not a height", HeightMetadata, vals[0])
+	}
+	return h, nil
+}
+
+// statusOf gives an application error a gRPC status: NotFound for missing
+// records, Internal for internal errors, InvalidArgument otherwise, with the
+// stable codespace/code at the start of the message.
+func statusOf(codespace string, code uint32, msg string) error {
+	c := codes.InvalidArgument
+	switch {
+	case codespace == app.ErrInternal.Codespace && code == app.ErrInternal.Code:
+		c = codes.Internal
+	case strings.Contains(msg, "not found"):
+		c = codes.NotFound
+	}
+	return status.Errorf(c, "%s/%d: %s", codespace, code, msg)
+}
+
+// restConn is the REST gateway's connection: receipts go to the receipt
+// service, every other method to the app.
+type restConn struct {
+	queries  inprocConn
+	receipts receiptService
+}
+
+var _ grpc.ClientConnInterface = restConn{}
+
+// Invoke implements grpc.ClientConnInterface.
+func (c restConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	if method != appv1.Receipts_Receipt_FullMethodName {
+		return c.queries.Invoke(ctx, method, args, reply, opts...)
+	}
+	req, ok := args.(*appv1.ReceiptRequest)
+	if !ok {
+		return status.Errorf(codes.Internal, "receipt request is %T", args)
+	}
+	resp, err := c.receipts.Receipt(ctx, req)
+	if err != nil {
+		return err
+	}
+	proto.Merge(reply.(proto.Message), resp)
+	return nil
+}
+
+// NewStream implements grpc.ClientConnInterface.
+func (c restConn) NewStream(ctx context.Context, d *grpc.StreamDesc, m string, o ...grpc.CallOption) (grpc.ClientStream, error) {
+	return c.queries.NewStream(ctx, d, m, o...)
+}

@@ -1,0 +1,31 @@
+// Package receipt builds and verifies receipts: self-contained answers to
+// one query that anyone can check offline, without trusting the node that
+// produced them.
+//
+// # What a receipt holds
+//
+// The query (a gRPC method path and its encoded request) and the height of
+// the state version it was answered from; the answer (or the coded error);
+// ICS 23 proofs of every key the query read, including absences and the
+// completeness of every range it iterated; the header of that height (its
+// time is the clock the query ran with); the header of the next height,
+// which commits to the state's app hash, with the commit that signs it and
+// the validator set that made the commit; and optionally a trust path of
+// light blocks from a trust root to that header.
+//
+// # How it is verified
+//
+// [Verify] checks, in order: that the document is in canonical form (the
+// exact bytes [Marshal] would write, its checksum included, so that any
+// changed byte is detected); that the signed header's commit is signed by
+// more than 2/3 of a validator set reachable from the trust root (the
+// genesis validators, or a trusted header hash), checking every signature;
+// that the state header is the one the signed header builds on; that every
+// proof leads to the signed app hash; and finally it re-runs the query on
+// the proven data alone and requires exactly the recorded answer. A query
+// that reads anything not proven fails. The verdict of a gate check is
+// therefore recomputed, not taken on trust.
+//
+// The checksum is a guard against corruption, not a signature: authenticity
+// comes from the validators' signatures, the proofs and the re-execution.
+package receipt

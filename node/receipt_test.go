@@ -1,0 +1,307 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
+	cmttypes "github.com/cometbft/cometbft/types"
+	gogoproto "github.com/cosmos/gogoproto/proto"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/node/client"
+	"github.com/lineageledger/lineaged/node/receipt"
+	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
+	"github.com/lineageledger/lineaged/x/kit/keys"
+	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lnpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	"github.com/lineageledger/lineaged/x/models"
+	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
+)
+
+// provenanceFixture registers a licence, a dataset and a signed model on a
+// running node, and returns a client.
+func provenanceFixture(t *testing.T, n *Node, admin *keys.PrivateKey) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := client.Dial(n.RPCAddress())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitForHeight(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	d := "sha256:" + strings.Repeat("11", 32)
+	manifest := "sha256:" + strings.Repeat("55", 32)
+	sig, _ := admin.Sign(models.ManifestSignBytes(manifest))
+	for _, msg := range []proto.Message{
+		&lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "cc-by-4.0", SpdxId: "CC-BY-4.0", Usage: &lpb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true, AttributionRequired: true}}},
+		&lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{Digest: d, Namespace: "c", Name: "raw", Version: "1", LicenseIds: []string{"cc-by-4.0"}}},
+		&mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest, TrainingDatasets: []string{d}, LicenseIds: []string{"cc-by-4.0"}}, PublisherSignature: sig},
+	} {
+		raw, err := c.Build(ctx, keySigner{admin}, msg, client.TxOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Submit(ctx, raw)
+		if err != nil || !res.OK() {
+			t.Fatalf("%T: %+v %v", msg, res, err)
+		}
+	}
+	return c
+}
+
+func genesisTrust(t *testing.T, n *Node) receipt.Trust {
+	t.Helper()
+	doc, err := cmttypes.GenesisDocFromFile(n.cmtCfg.GenesisFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return receipt.Trust{Genesis: doc}
+}
+
+// TestGateReceipt: a gate check's receipt verifies offline from the
+// genesis, the verdict recomputed from it equals the node's own answer,
+// and no tampering with any part of it goes unnoticed.
+func TestGateReceipt(t *testing.T) {
+	n, admin := startTestNode(t)
+	c := provenanceFixture(t, n, admin)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	req := &gatepb.CheckRequest{Model: "alpha/bot@1.0", Org: "alpha", Uses: []gatepb.Use{gatepb.Use_USE_COMMERCIAL, gatepb.Use_USE_REDISTRIBUTION}}
+	r, err := c.Receipt(ctx, "/lineage.gate.v1.Query/Check", req, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := receipt.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := genesisTrust(t, n)
+	parsed, err := receipt.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromReceipt gatepb.CheckResponse
+	if _, err := client.VerifyReceipt(ctx, parsed, trust, &fromReceipt); err != nil {
+		t.Fatalf("valid receipt rejected: %v", err)
+	}
+	// The node's own answer at the same height is the verdict recomputed.
+	var direct gatepb.CheckResponse
+	if _, err := c.Query(ctx, "/lineage.gate.v1.Query/Check", req, &direct, r.Height); err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(&fromReceipt, &direct) {
+		t.Fatalf("verdict from receipt %v, node says %v", &fromReceipt, &direct)
+	}
+	if fromReceipt.Verdict != gatepb.Verdict_VERDICT_DENY || len(fromReceipt.Findings) == 0 || fromReceipt.Findings[0].Reason != gatepb.Reason_REASON_LICENCE_FORBIDS_USE {
+		t.Fatalf("expected a licence denial for redistribution, got %v", &fromReceipt)
+	}
+
+	// Any byte flipped anywhere fails.
+	for i := range data {
+		bad := bytes.Clone(data)
+		bad[i] ^= 0x01
+		if p, err := receipt.Parse(bad); err == nil {
+			if _, err := receipt.Verify(ctx, p, trust); err == nil {
+				t.Fatalf("receipt with byte %d flipped verifies", i)
+			}
+		}
+	}
+
+	// Deeper: change one field, recompute the checksum so the document is
+	// intact, and the content must still be refused.
+	fields := map[string]func(*receipt.Receipt) *[]byte{
+		"answer":        func(r *receipt.Receipt) *[]byte { return &r.Answer },
+		"proofs":        func(r *receipt.Receipt) *[]byte { return &r.Proofs },
+		"state_header":  func(r *receipt.Receipt) *[]byte { return &r.StateHeader },
+		"signed_header": func(r *receipt.Receipt) *[]byte { return &r.SignedHeader },
+		"validators":    func(r *receipt.Receipt) *[]byte { return &r.Validators },
+	}
+	for name, field := range fields {
+		t.Run("flip "+name, func(t *testing.T) {
+			n := len(*field(parsed))
+			for i := 0; i < n; i++ {
+				tampered := *parsed
+				b := bytes.Clone(*field(parsed))
+				b[i] ^= 0x01
+				*field(&tampered) = b
+				if _, err := reverify(ctx, &tampered, trust); err == nil {
+					t.Fatalf("%s byte %d of %d flipped, receipt still verifies", name, i, n)
+				}
+			}
+		})
+	}
+	for name, edit := range map[string]func(*receipt.Receipt){
+		"height up":   func(r *receipt.Receipt) { r.Height++ },
+		"height down": func(r *receipt.Receipt) { r.Height-- },
+		"chain id":    func(r *receipt.Receipt) { r.ChainID = "other-chain" },
+		"path":        func(r *receipt.Receipt) { r.Path = "/lineage.gate.v1.Query/Policy" },
+		"error claimed": func(r *receipt.Receipt) {
+			r.Answer, r.Error = nil, &receipt.AnswerError{Codespace: "gate", Code: 1, Log: "invalid request"}
+		},
+	} {
+		tampered := *parsed
+		edit(&tampered)
+		if _, err := reverify(ctx, &tampered, trust); err == nil {
+			t.Fatalf("%s: tampered receipt verifies", name)
+		}
+	}
+
+	// Trust roots: a trusted header hash works; a wrong one, or another
+	// chain's genesis, does not.
+	hdrHash := signedHeaderHash(t, parsed)
+	if _, err := receipt.Verify(ctx, parsed, receipt.Trust{Height: parsed.Height + 1, Hash: hdrHash}); err != nil {
+		t.Fatalf("trusted header hash rejected: %v", err)
+	}
+	wrong := bytes.Clone(hdrHash)
+	wrong[0] ^= 1
+	if _, err := receipt.Verify(ctx, parsed, receipt.Trust{Height: parsed.Height + 1, Hash: wrong}); !errors.Is(err, receipt.ErrInvalid) {
+		t.Fatalf("wrong trusted hash: %v", err)
+	}
+	other, _ := startTestNode(t)
+	if _, err := receipt.Verify(ctx, parsed, genesisTrust(t, other)); !errors.Is(err, receipt.ErrInvalid) {
+		t.Fatalf("another chain's genesis: %v", err)
+	}
+}
+
+// reverify re-marshals a receipt (fresh checksum) and verifies it.
+func reverify(ctx context.Context, r *receipt.Receipt, trust receipt.Trust) (*receipt.Result, error) {
+	data, err := receipt.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	p, err := receipt.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return receipt.Verify(ctx, p, trust)
+}
+
+// signedHeaderHash is the hash of the receipt's signed header, as an
+// operator would read it off their own node.
+func signedHeaderHash(t *testing.T, r *receipt.Receipt) []byte {
+	t.Helper()
+	var shp cmtproto.SignedHeader
+	if err := gogoproto.Unmarshal(r.SignedHeader, &shp); err != nil {
+		t.Fatal(err)
+	}
+	sh, err := cmttypes.SignedHeaderFromProto(&shp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sh.Hash()
+}
+
+// TestReceiptOfAbsence: a query that fails (a model that does not exist)
+// is provable too, and verifies with that error.
+func TestReceiptOfAbsence(t *testing.T) {
+	n, admin := startTestNode(t)
+	c := provenanceFixture(t, n, admin)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r, err := c.Receipt(ctx, "/lineage.models.v1.Query/Model", &mopb.QueryModelRequest{Name: "alpha/ghost", Version: "9"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Error == nil || r.Error.Codespace != "models" {
+		t.Fatalf("receipt error = %+v", r.Error)
+	}
+	res, err := receipt.Verify(ctx, r, genesisTrust(t, n))
+	if err != nil {
+		t.Fatalf("receipt of absence rejected: %v", err)
+	}
+	if res.Error == nil || res.Keys == 0 {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+// TestRESTRoutes reaches the REST API of a real node: plain answers,
+// errors with their codes, a receipt through ?prove=true and POST
+// /v1/receipts, the gate, and the OpenAPI document.
+func TestRESTRoutes(t *testing.T) {
+	n, admin := startTestNode(t)
+	provenanceFixture(t, n, admin)
+	base := "http://" + n.RESTAddress()
+	get := func(path string) (int, []byte) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	cases := []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/v1/params", 200, `"max_tx_bytes":65536`},
+		{"/v1/membership/orgs/alpha", 200, `"id":"alpha"`},
+		{"/v1/models/alpha/bot/versions/1.0", 200, `"manifest_digest":"sha256:5555`},
+		{"/v1/datasets/sha256:" + strings.Repeat("11", 32), 200, `"name":"raw"`},
+		{"/v1/licenses/cc-by-4.0", 200, `"spdx_id":"CC-BY-4.0"`},
+		{"/v1/models/alpha/nobody/versions/1.0", 404, `models/16`},
+		{"/v1/gate/policy", 200, `"max_lineage_nodes":1000`},
+		{"/v1/openapi.json", 200, `"swagger"`},
+	}
+	for _, c := range cases {
+		code, body := get(c.path)
+		if code != c.code || !strings.Contains(strings.ReplaceAll(string(body), " ", ""), c.want) {
+			t.Errorf("GET %s = %d %s; want %d with %s", c.path, code, body, c.code, c.want)
+		}
+	}
+	code, body := get("/v1/models/alpha/bot/versions/1.0?prove=true")
+	if code != 200 {
+		t.Fatalf("prove=true: %d %s", code, body)
+	}
+	r, err := receipt.Parse(body)
+	if err != nil {
+		t.Fatalf("prove=true did not return a receipt: %v", err)
+	}
+	if _, err := receipt.Verify(context.Background(), r, genesisTrust(t, n)); err != nil {
+		t.Fatalf("REST receipt rejected: %v", err)
+	}
+	gateReq, _ := json.Marshal(map[string]any{"model": "alpha/bot@1.0", "org": "alpha", "uses": []string{"USE_COMMERCIAL"}})
+	resp, err := http.Post(base+"/v1/gate/check", "application/json", bytes.NewReader(gateReq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "VERDICT_ALLOW") {
+		t.Fatalf("POST /v1/gate/check = %d %s", resp.StatusCode, b)
+	}
+	reqBytes, _ := proto.Marshal(&gatepb.CheckRequest{Model: "alpha/bot@1.0", Org: "alpha", Uses: []gatepb.Use{gatepb.Use_USE_COMMERCIAL}})
+	rr, _ := json.Marshal(map[string]any{"path": "/lineage.gate.v1.Query/Check", "request": reqBytes})
+	resp, err = http.Post(base+"/v1/receipts", "application/json", bytes.NewReader(rr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out appv1.ReceiptResponse
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var asJSON struct {
+		Receipt []byte `json:"receipt"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(b, &asJSON) != nil {
+		t.Fatalf("POST /v1/receipts = %d %s", resp.StatusCode, b)
+	}
+	out.Receipt = asJSON.Receipt
+	if r, err := receipt.Parse(out.Receipt); err != nil {
+		t.Fatalf("receipts endpoint: %v", err)
+	} else if _, err := receipt.Verify(context.Background(), r, genesisTrust(t, n)); err != nil {
+		t.Fatalf("receipts endpoint receipt rejected: %v", err)
+	}
+}
