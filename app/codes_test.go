@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/gate"
 	"github.com/lineageledger/lineaged/x/licenses"
 	"github.com/lineageledger/lineaged/x/lineage"
 	"github.com/lineageledger/lineaged/x/membership"
@@ -35,6 +36,7 @@ var errorTables = []struct {
 	{lineage.Codespace, lineage.Errors, "../x/lineage/errors.go"},
 	{models.Codespace, models.Errors, "../x/models/errors.go"},
 	{licenses.Codespace, licenses.Errors, "../x/licenses/errors.go"},
+	{gate.Codespace, gate.Errors, "../x/gate/errors.go"},
 }
 
 // TestErrorCodesStable: codespaces, codes and messages are consensus and

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +89,9 @@ func TestGateReceipt(t *testing.T) {
 		t.Fatal(err)
 	}
 	trust := genesisTrust(t, n)
+	if *updateFixture {
+		writeFixture(t, n, data)
+	}
 	parsed, err := receipt.Parse(data)
 	if err != nil {
 		t.Fatal(err)
@@ -171,6 +176,25 @@ func TestGateReceipt(t *testing.T) {
 	other, _ := startTestNode(t)
 	if _, err := receipt.Verify(ctx, parsed, genesisTrust(t, other)); !errors.Is(err, receipt.ErrInvalid) {
 		t.Fatalf("another chain's genesis: %v", err)
+	}
+}
+
+// updateFixture rewrites the receipt and genesis that node/receipt's
+// fuzz target starts from.
+var updateFixture = flag.Bool("update-receipt-fixture", false, "rewrite node/receipt/testdata from a live gate check")
+
+func writeFixture(t *testing.T, n *Node, data []byte) {
+	t.Helper()
+	gen, err := os.ReadFile(n.cmtCfg.GenesisFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll("receipt/testdata", 0o755)
+	if err := os.WriteFile("receipt/testdata/gate-receipt.json", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("receipt/testdata/genesis.json", gen, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

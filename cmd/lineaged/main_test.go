@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"os/exec"
 	"os"
 	"strconv"
 	"testing"
@@ -41,6 +43,43 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// exitcode N PROG ARGS...: run PROG and require exit status N
+			// (stdout and stderr are kept for the next commands).
+			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: exitcode N PROG [ARGS...]")
+				}
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				got := 0
+				if err := ts.Exec(args[1], args[2:]...); err != nil {
+					var ee *exec.ExitError
+					if !errors.As(err, &ee) {
+						ts.Fatalf("%s: %v", args[1], err)
+					}
+					got = ee.ExitCode()
+				}
+				if got != want {
+					ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+				}
+			},
+			// flipbyte FILE OFFSET: flip the lowest bit of one byte, as
+			// corruption or tampering would.
+			"flipbyte": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: flipbyte FILE OFFSET")
+				}
+				off, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				path := ts.MkAbs(args[0])
+				b, err := os.ReadFile(path)
+				ts.Check(err)
+				if off < 0 {
+					off += len(b)
+				}
+				b[off] ^= 1
+				ts.Check(os.WriteFile(path, b, 0o644))
+			},
 			// waitheight PORT HEIGHT: wait up to 60 s for the node's RPC on
 			// 127.0.0.1:PORT to report HEIGHT committed.
 			"waitheight": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/x/gate"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/licenses"
 	"github.com/lineageledger/lineaged/x/lineage"
@@ -33,7 +34,7 @@ func TestReadmeErrorTable(t *testing.T) {
 		t.Fatal("README has no error table markers")
 	}
 	var want []string
-	for _, list := range [][]*kit.Error{app.Errors, membership.Errors, lineage.Errors, models.Errors, licenses.Errors} {
+	for _, list := range [][]*kit.Error{app.Errors, membership.Errors, lineage.Errors, models.Errors, licenses.Errors, gate.Errors} {
 		for _, e := range list {
 			want = append(want, fmt.Sprintf("| %s | %d | %s |", e.Codespace, e.Code, e.Message))
 		}
