@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/gate"
+	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/licenses"
 	"github.com/lineageledger/lineaged/x/lineage"
 	"github.com/lineageledger/lineaged/x/membership"

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"os"
+	"os/exec"
 	"strconv"
 	"testing"
 	"time"
