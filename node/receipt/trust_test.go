@@ -1,0 +1,129 @@
+package receipt
+
+import (
+	"testing"
+	"time"
+
+	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
+	cmtversionpb "github.com/cometbft/cometbft/api/cometbft/version/v1"
+	"github.com/cometbft/cometbft/crypto/tmhash"
+	cmttypes "github.com/cometbft/cometbft/types"
+	"github.com/cometbft/cometbft/version"
+)
+
+const trustChain = "trust-test"
+
+// signer holds mock validators by address.
+type signer map[string]cmttypes.MockPV
+
+func newValidators(s signer, n int) []*cmttypes.Validator {
+	out := make([]*cmttypes.Validator, n)
+	for i := range out {
+		pv := cmttypes.NewMockPV()
+		v := pv.ExtractIntoValidator(10)
+		s[string(v.Address)] = pv
+		out[i] = v
+	}
+	return out
+}
+
+// setOf builds a validator set from validators (copies, so sets do not
+// share proposer priorities).
+func setOf(vals ...*cmttypes.Validator) *cmttypes.ValidatorSet {
+	cp := make([]*cmttypes.Validator, len(vals))
+	for i, v := range vals {
+		cp[i] = cmttypes.NewValidator(v.PubKey, v.VotingPower)
+	}
+	return cmttypes.NewValidatorSet(cp)
+}
+
+// signedBlock makes a header at height naming vals, committed by all of
+// them.
+func signedBlock(t *testing.T, s signer, height int64, vals *cmttypes.ValidatorSet) lightBlock {
+	t.Helper()
+	now := time.Unix(1_700_000_000+height, 0).UTC()
+	h := &cmttypes.Header{
+		Version: cmtversionpb.Consensus{Block: version.BlockProtocol},
+		ChainID: trustChain, Height: height, Time: now,
+		LastBlockID:    cmttypes.BlockID{Hash: tmhash.Sum([]byte("prev")), PartSetHeader: cmttypes.PartSetHeader{Total: 1, Hash: tmhash.Sum([]byte("prev-parts"))}},
+		LastCommitHash: tmhash.Sum(nil), DataHash: tmhash.Sum(nil), ConsensusHash: tmhash.Sum(nil),
+		AppHash: tmhash.Sum(nil), LastResultsHash: tmhash.Sum(nil), EvidenceHash: tmhash.Sum(nil),
+		ValidatorsHash: vals.Hash(), NextValidatorsHash: vals.Hash(),
+		ProposerAddress: vals.Validators[0].Address,
+	}
+	blockID := cmttypes.BlockID{Hash: h.Hash(), PartSetHeader: cmttypes.PartSetHeader{Total: 1, Hash: tmhash.Sum([]byte("parts"))}}
+	voteSet := cmttypes.NewVoteSet(trustChain, height, 0, cmtproto.PrecommitType, vals)
+	ordered := make([]cmttypes.PrivValidator, len(vals.Validators))
+	for i, v := range vals.Validators {
+		ordered[i] = s[string(v.Address)]
+	}
+	ext, err := cmttypes.MakeExtCommit(blockID, height, 0, voteSet, ordered, now, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lightBlock{&cmttypes.SignedHeader{Header: h, Commit: ext.ToCommit()}, vals}
+}
+
+func genesisOf(vals []*cmttypes.Validator) Trust {
+	doc := &cmttypes.GenesisDoc{ChainID: trustChain}
+	for _, v := range vals {
+		doc.Validators = append(doc.Validators, cmttypes.GenesisValidator{Address: v.Address, PubKey: v.PubKey, Power: v.VotingPower})
+	}
+	return Trust{Genesis: doc}
+}
+
+// TestTrustPath: a validator set that changed since the trust root is
+// accepted only when more than 1/3 of the trusted set vouches for it.
+func TestTrustPath(t *testing.T) {
+	s := signer{}
+	a := newValidators(s, 3)     // the genesis set
+	fresh := newValidators(s, 3) // validators that joined later
+	setA := setOf(a...)
+	setB := setOf(a[0], a[1], fresh[0])     // 2 of A's 3 stay: 2/3 of A vouches
+	setC := setOf(a[0], fresh[1], fresh[2]) // 1 of A's 3 stays: exactly 1/3, not more
+	setD := setOf(fresh...)                 // none of A
+	genesis := genesisOf(a)
+
+	cases := []struct {
+		name  string
+		trust func(chain []lightBlock) Trust
+		chain []lightBlock
+		ok    bool
+	}{
+		{"genesis set unchanged", func([]lightBlock) Trust { return genesis }, []lightBlock{signedBlock(t, s, 10, setA)}, true},
+		{"set changed, vouched by 2/3", func([]lightBlock) Trust { return genesis }, []lightBlock{signedBlock(t, s, 10, setB)}, true},
+		{"set changed through a path", func([]lightBlock) Trust { return genesis },
+			[]lightBlock{signedBlock(t, s, 5, setB), signedBlock(t, s, 10, setOf(a[0], fresh[0], fresh[1]))}, true},
+		{"set changed, only 1/3 vouches", func([]lightBlock) Trust { return genesis }, []lightBlock{signedBlock(t, s, 10, setC)}, false},
+		{"entirely new set", func([]lightBlock) Trust { return genesis }, []lightBlock{signedBlock(t, s, 10, setD)}, false},
+		{"trusted header, same set", func(c []lightBlock) Trust { return Trust{Height: 5, Hash: c[0].Hash()} },
+			[]lightBlock{signedBlock(t, s, 5, setD), signedBlock(t, s, 10, setD)}, true},
+		{"trusted header, unvouched change", func(c []lightBlock) Trust { return Trust{Height: 5, Hash: c[0].Hash()} },
+			[]lightBlock{signedBlock(t, s, 5, setA), signedBlock(t, s, 10, setD)}, false},
+		{"trusted hash wrong", func(c []lightBlock) Trust { return Trust{Height: 5, Hash: tmhash.Sum([]byte("x"))} },
+			[]lightBlock{signedBlock(t, s, 5, setA), signedBlock(t, s, 10, setA)}, false},
+		{"trusted height absent", func(c []lightBlock) Trust { return Trust{Height: 7, Hash: c[0].Hash()} },
+			[]lightBlock{signedBlock(t, s, 5, setA), signedBlock(t, s, 10, setA)}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, lb := range c.chain {
+				if err := checkLightBlock(trustChain, lb); err != nil {
+					t.Fatalf("light block %d does not stand on its own: %v", lb.Height, err)
+				}
+			}
+			err := checkTrust(trustChain, c.trust(c.chain), c.chain)
+			if (err == nil) != c.ok {
+				t.Fatalf("checkTrust = %v, want ok=%v", err, c.ok)
+			}
+		})
+	}
+
+	// A commit signed by someone outside the named set is refused.
+	lb := signedBlock(t, s, 10, setA)
+	forged := signedBlock(t, s, 10, setD)
+	lb.Commit = forged.Commit
+	if err := checkLightBlock(trustChain, lb); err == nil {
+		t.Fatal("header committed by another set accepted")
+	}
+}
