@@ -53,7 +53,11 @@ func Init(o InitOptions) (*cmttypes.GenesisDoc, error) {
 	if len(roles) == 0 {
 		roles = membership.AllRoles()
 	}
-	cfg, err := prepareHome(o.Home, o.Moniker, o.Dev, o.Overwrite)
+	var tune func(*cmtcfg.Config, *Config)
+	if o.Dev {
+		tune = devTuning
+	}
+	cfg, err := prepareHome(o.Home, o.Moniker, o.Overwrite, tune)
 	if err != nil {
 		return nil, err
 	}
@@ -82,8 +86,21 @@ func Init(o InitOptions) (*cmttypes.GenesisDoc, error) {
 	return doc, nil
 }
 
-// prepareHome writes config.toml, app.toml and the node key of a home.
-func prepareHome(home, moniker string, dev, overwrite bool) (*cmtcfg.Config, error) {
+// devTuning makes a chain for local development: short timeouts, blocks
+// only when there are transactions, no metrics listener to collide with.
+func devTuning(cfg *cmtcfg.Config, _ *Config) {
+	cfg.Consensus.CreateEmptyBlocks = false
+	cfg.Consensus.TimeoutPropose = time.Second
+	cfg.Consensus.TimeoutCommit = 200 * time.Millisecond
+	cfg.P2P.AllowDuplicateIP = true
+	cfg.P2P.PexReactor = false
+	// Several dev chains (and tests) may run side by side.
+	cfg.Instrumentation.Prometheus = false
+}
+
+// prepareHome writes config.toml, app.toml and the node key of a home;
+// tune, if set, adjusts both configs before they are written.
+func prepareHome(home, moniker string, overwrite bool, tune func(*cmtcfg.Config, *Config)) (*cmtcfg.Config, error) {
 	cfg := cmtcfg.DefaultConfig()
 	cfg.SetRoot(home)
 	if _, err := os.Stat(cfg.GenesisFile()); err == nil && !overwrite {
@@ -102,14 +119,9 @@ func prepareHome(home, moniker string, dev, overwrite bool) (*cmtcfg.Config, err
 	// The metrics listener has no TLS: keep it on loopback unless the
 	// operator chooses otherwise (behind a TLS-terminating proxy).
 	cfg.Instrumentation.PrometheusListenAddr = "127.0.0.1:26660"
-	if dev {
-		cfg.Consensus.CreateEmptyBlocks = false
-		cfg.Consensus.TimeoutPropose = time.Second
-		cfg.Consensus.TimeoutCommit = 200 * time.Millisecond
-		cfg.P2P.AllowDuplicateIP = true
-		cfg.P2P.PexReactor = false
-		// Several dev chains (and tests) may run side by side.
-		cfg.Instrumentation.Prometheus = false
+	appCfg := DefaultConfig()
+	if tune != nil {
+		tune(cfg, appCfg)
 	}
 	for _, dir := range []string{filepath.Join(home, "config"), filepath.Join(home, "data")} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -117,7 +129,7 @@ func prepareHome(home, moniker string, dev, overwrite bool) (*cmtcfg.Config, err
 		}
 	}
 	cmtcfg.WriteConfigFile(filepath.Join(home, "config", "config.toml"), cfg)
-	if err := WriteConfig(home, DefaultConfig()); err != nil {
+	if err := WriteConfig(home, appCfg); err != nil {
 		return nil, err
 	}
 	if _, err := p2p.LoadOrGenNodeKey(cfg.NodeKeyFile()); err != nil {
