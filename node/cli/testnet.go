@@ -148,4 +148,3 @@ func testnetStatus(ctx context.Context, tn *node.Testnet) []nodeStatus {
 	}
 	return rows
 }
-
