@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -22,9 +23,9 @@ import (
 
 // App is the Lineage Ledger state machine.
 type App struct {
-	// BaseApplication answers the state-sync and vote-extension calls, which
-	// this application does not use: it offers no snapshots and adds nothing
-	// to votes.
+	// BaseApplication answers the vote-extension calls, which this
+	// application does not use: it adds nothing to votes. The state-sync
+	// calls are in snapshot.go.
 	abci.BaseApplication
 
 	store      *store.Store
@@ -35,6 +36,8 @@ type App struct {
 	licenses   licenses.Keeper
 	gate       gate.Keeper
 	queries    map[string]queryHandler
+	// metrics observe the calls below; nil records nothing (SetMetrics).
+	metrics atomic.Pointer[Metrics]
 
 	mu sync.Mutex // guards the fields below
 	// chainID is fixed by InitChain and kept in state.
@@ -52,6 +55,12 @@ type App struct {
 	initialHeight int64
 	// proposal is the last block ProcessProposal executed.
 	proposal *executedBlock
+	// snapshots takes and serves state-sync snapshots; nil until
+	// [App.SetSnapshots].
+	snapshots *snapshotManager
+	// restore is the snapshot being restored, between OfferSnapshot and
+	// its last chunk.
+	restore *restoration
 }
 
 var _ abci.Application = (*App)(nil)
@@ -64,6 +73,9 @@ func New(st *store.Store, logger cmtlog.Logger) *App {
 		a.chainID = string(id)
 	}
 	a.check = store.NewCache(st.Committed())
+	// CheckTx runs handlers with the last block's time; after a restart
+	// that is the time recorded with the last committed version.
+	a.lastBlockTime = st.Committed().Time()
 	return a
 }
 
@@ -165,7 +177,8 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	res, _ := a.deliver(a.check, a.block(a.nextHeight(), a.lastBlockTime), req.Tx, modeCheck)
+	res, msg, _ := a.deliver(a.check, a.block(a.nextHeight(), a.lastBlockTime), req.Tx, modeCheck)
+	a.metrics.Load().checked(req.Type, msg, res)
 	return &abci.CheckTxResponse{Code: res.Code, Codespace: res.Codespace, Log: res.Log, GasWanted: 1}, nil
 }
 
@@ -203,22 +216,29 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	if eb == nil || eb.height != req.Height || !bytes.Equal(eb.hash, req.Hash) {
 		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1)
 	}
+	applyStart := time.Now() // for metrics only
 	if err := a.store.Apply(eb.cache); err != nil {
 		return nil, err
 	}
+	a.metrics.Load().finalized(eb, time.Since(applyStart))
 	a.lastBlockTime = req.Time
 	return &abci.FinalizeBlockResponse{TxResults: eb.results, AppHash: a.store.WorkingHash()}, nil
 }
 
 // Commit implements abci.Application: it persists the working tree as the
-// version of the finalized height and resets the mempool's view.
+// version of the finalized height, resets the mempool's view and, at a
+// snapshot interval, starts a snapshot of the new version.
 func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, _, err := a.store.Commit(a.lastBlockTime); err != nil {
+	start := time.Now() // for metrics only
+	height, _, err := a.store.Commit(a.lastBlockTime)
+	if err != nil {
 		return nil, err
 	}
+	a.metrics.Load().committed(time.Since(start))
 	a.genesis = nil
 	a.check = store.NewCache(a.store.Committed())
+	a.snapshotAfterCommit(height)
 	return &abci.CommitResponse{}, nil
 }

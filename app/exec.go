@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -35,13 +36,18 @@ type executedBlock struct {
 	results        []*abci.ExecTxResult
 	rejected       int
 	firstRejection string
+	// For metrics only, never for state: the route of each result's
+	// transaction, and the wall time execute took.
+	msgs    []string
+	elapsed time.Duration
 }
 
 // execute runs txs in order on a cache over base. With maxBytes >= 0 (a
 // proposal being built) transactions that are not admitted, or do not fit,
 // are left out; otherwise every transaction gets a result.
 func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int64) *executedBlock {
-	eb := &executedBlock{height: blk.Height, cache: store.NewCache(base)}
+	start := time.Now() // for metrics only
+	eb := &executedBlock{height: blk.Height, cache: store.NewCache(base), msgs: make([]string, 0, len(txs))}
 	params := loadParams(eb.cache)
 	var size int64
 	for _, raw := range txs {
@@ -50,7 +56,7 @@ func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int
 		if maxBytes >= 0 && size+txSize > maxBytes {
 			continue
 		}
-		res, admitted := a.deliverWith(eb.cache, blk, params, raw, modeBlock)
+		res, msg, admitted := a.deliverWith(eb.cache, blk, params, raw, modeBlock)
 		if !admitted {
 			eb.rejected++
 			if eb.firstRejection == "" {
@@ -63,31 +69,39 @@ func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int
 		size += txSize
 		eb.txs = append(eb.txs, raw)
 		eb.results = append(eb.results, res)
+		eb.msgs = append(eb.msgs, msg)
 	}
+	eb.elapsed = time.Since(start)
 	return eb
 }
 
 // deliver runs one transaction on st with the current parameters.
-func (a *App) deliver(st *store.Cache, blk kit.Block, raw []byte, m mode) (*abci.ExecTxResult, bool) {
+func (a *App) deliver(st *store.Cache, blk kit.Block, raw []byte, m mode) (*abci.ExecTxResult, string, bool) {
 	return a.deliverWith(st, blk, loadParams(st), raw, m)
 }
 
 // deliverWith is the one validation and execution path. It reports whether
-// the transaction was admitted; if not, st is untouched.
-func (a *App) deliverWith(st *store.Cache, blk kit.Block, params *appv1.Params, raw []byte, m mode) (res *abci.ExecTxResult, admitted bool) {
+// the transaction was admitted (if not, st is untouched) and, for metrics,
+// the route of its message: labelUnknown if it has none.
+func (a *App) deliverWith(st *store.Cache, blk kit.Block, params *appv1.Params, raw []byte, m mode) (res *abci.ExecTxResult, msg string, admitted bool) {
 	d, err := decodeTx(raw, int(params.MaxTxBytes))
 	if err != nil {
-		return errorResult(err), false
+		return errorResult(err), labelUnknown, false
 	}
 	acct, rt, err := a.admit(st, blk, params, d)
 	if err != nil {
-		return errorResult(err), false
+		// admit may stop before it looks the route up; look again.
+		msg = labelUnknown
+		if known, ok := a.routeOf(d.body); ok {
+			msg = known.name
+		}
+		return errorResult(err), msg, false
 	}
 	signer := kit.Signer{Address: acct.Address, OrgID: acct.OrgId}
 	txc := store.NewCache(st)
 	events, err := a.runHandler(rt, txc, blk, signer)
 	if err != nil && m == modeCheck {
-		return errorResult(err), false
+		return errorResult(err), rt.name, false
 	}
 	if err == nil {
 		txc.Write(st)
@@ -106,14 +120,14 @@ func (a *App) deliverWith(st *store.Cache, blk kit.Block, params *appv1.Params, 
 	if err != nil {
 		res = errorResult(err)
 		res.Events = []abci.Event{txEvent}
-		return res, true
+		return res, rt.name, true
 	}
 	res = &abci.ExecTxResult{Events: make([]abci.Event, 0, len(events)+1)}
 	res.Events = append(res.Events, txEvent)
 	for _, ev := range events {
 		res.Events = append(res.Events, abciEvent(ev))
 	}
-	return res, true
+	return res, rt.name, true
 }
 
 // runHandler runs a message handler. A panic other than a database failure

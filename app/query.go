@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	crypto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
@@ -88,13 +89,17 @@ func (a *App) RegisterGRPC(s *grpc.Server) {
 		desc.Methods = slices.Clone(desc.Methods)
 		for i, m := range desc.Methods {
 			impl, handler := svc.impl, m.Handler
-			desc.Methods[i].Handler = func(_ any, ctx context.Context, dec func(any) error, icpt grpc.UnaryServerInterceptor) (any, error) {
+			path := "/" + desc.ServiceName + "/" + m.MethodName
+			desc.Methods[i].Handler = func(_ any, ctx context.Context, dec func(any) error, icpt grpc.UnaryServerInterceptor) (resp any, err error) {
+				if metrics := a.metrics.Load(); metrics != nil {
+					start := time.Now()
+					defer func() { metrics.grpcQueryDone(path, resp, err, time.Since(start)) }()
+				}
 				view := a.store.Committed()
 				if view.Height() == 0 {
 					return nil, ErrInvalidRequest.Wrapf("no block committed yet")
 				}
-				var resp any
-				_, err := runQuery(ctx, func(ctx context.Context, r kit.Reader, blk kit.Block, _ []byte) (proto.Message, error) {
+				_, err = runQuery(ctx, func(ctx context.Context, r kit.Reader, blk kit.Block, _ []byte) (proto.Message, error) {
 					out, err := handler(impl(r, blk), ctx, dec, icpt)
 					if err != nil {
 						return nil, err
@@ -129,6 +134,17 @@ func (a *App) QueryPaths() []string {
 // with its own error: a verifier re-running it with [OfflineQuery] over the
 // proven reads gets the same answer or the same error.
 func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	metrics := a.metrics.Load()
+	if metrics == nil {
+		return a.query(ctx, req)
+	}
+	start := time.Now()
+	res, err := a.query(ctx, req)
+	metrics.abciQueryDone(req.Path, res, time.Since(start))
+	return res, err
+}
+
+func (a *App) query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	// Until a version is opened the response reports the height asked for;
 	// then the height read, success or not.
 	res := &abci.QueryResponse{Height: req.Height}
@@ -180,6 +196,10 @@ func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 // same way). If the query could not be run or proven (unknown path, height
 // not available, proof generation failed), bundle is nil.
 func (a *App) ProveQuery(ctx context.Context, path string, req []byte, height int64) (answer []byte, bundle *appv1.ProofBundle, h int64, err error) {
+	if metrics := a.metrics.Load(); metrics != nil {
+		start := time.Now()
+		defer func() { metrics.encodedQueryDone(path, answer, err, time.Since(start)) }()
+	}
 	handler, err := lookupQuery(a.queries, path, req)
 	if err != nil {
 		return nil, nil, 0, err
@@ -200,6 +220,7 @@ func (a *App) prove(ctx context.Context, h queryHandler, view *store.View, req [
 	// The block (chain id, time) is read outside the recorder: a verifier
 	// takes it from the signed header of the version, not from proofs.
 	answer, qerr := answerQuery(ctx, h, rec, a.blockOf(view), req)
+	start := time.Now() // for metrics only
 	bundle, err = rec.Proofs()
 	if err != nil {
 		if errors.Is(err, store.ErrIO) {
@@ -207,6 +228,7 @@ func (a *App) prove(ctx context.Context, h queryHandler, view *store.View, req [
 		}
 		return nil, nil, fmt.Errorf("%w: failed to prove the reads of the query at height %d: %w", ErrInternal, view.Height(), err)
 	}
+	a.metrics.Load().proved(time.Since(start))
 	return answer, bundle, qerr
 }
 

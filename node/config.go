@@ -41,6 +41,11 @@ type StateConfig struct {
 	KeepRecent int64 `mapstructure:"keep_recent"`
 	// IAVLCacheSize is the number of tree nodes cached in memory.
 	IAVLCacheSize int `mapstructure:"iavl_cache_size"`
+	// SnapshotInterval takes a state-sync snapshot every that many heights
+	// (0: none); new nodes can join from them instead of replaying history.
+	SnapshotInterval int64 `mapstructure:"snapshot_interval"`
+	// SnapshotKeepRecent is how many snapshots are kept (0: all).
+	SnapshotKeepRecent int `mapstructure:"snapshot_keep_recent"`
 }
 
 // APIConfig configures the query APIs the node serves besides CometBFT's
@@ -76,7 +81,7 @@ type LogConfig struct {
 // DefaultConfig is what `lineaged init` writes.
 func DefaultConfig() *Config {
 	return &Config{
-		State: StateConfig{DBBackend: "pebbledb", SyncWrites: true, IAVLCacheSize: 100_000},
+		State: StateConfig{DBBackend: "pebbledb", SyncWrites: true, IAVLCacheSize: 100_000, SnapshotKeepRecent: 2},
 		API: APIConfig{GRPCAddress: "127.0.0.1:9090", RESTAddress: "127.0.0.1:1317", MaxRequestBytes: 64 << 10,
 			RateLimit: 20, RateBurst: 40},
 		Log: LogConfig{Level: "info", Format: "plain"},
@@ -100,6 +105,9 @@ func (c *Config) Validate() error {
 	}
 	if c.State.IAVLCacheSize <= 0 {
 		c.State.IAVLCacheSize = d.State.IAVLCacheSize
+	}
+	if c.State.SnapshotInterval < 0 || c.State.SnapshotKeepRecent < 0 {
+		return errors.New("state.snapshot_interval and state.snapshot_keep_recent must not be negative")
 	}
 	if (c.API.TLSCertFile == "") != (c.API.TLSKeyFile == "") {
 		return errors.New("api.tls_cert_file and api.tls_key_file must be set together")
@@ -168,6 +176,8 @@ func setDefaults(v *viper.Viper, c *Config) {
 	v.SetDefault("state.sync_writes", c.State.SyncWrites)
 	v.SetDefault("state.keep_recent", c.State.KeepRecent)
 	v.SetDefault("state.iavl_cache_size", c.State.IAVLCacheSize)
+	v.SetDefault("state.snapshot_interval", c.State.SnapshotInterval)
+	v.SetDefault("state.snapshot_keep_recent", c.State.SnapshotKeepRecent)
 	v.SetDefault("api.grpc_address", c.API.GRPCAddress)
 	v.SetDefault("api.rest_address", c.API.RESTAddress)
 	v.SetDefault("api.cors_allowed_origins", c.API.CORSAllowedOrigins)
@@ -194,6 +204,11 @@ sync_writes = {{.State.SyncWrites}}
 keep_recent = {{.State.KeepRecent}}
 # Tree nodes cached in memory.
 iavl_cache_size = {{.State.IAVLCacheSize}}
+# Take a state-sync snapshot every N heights (0: none), so new nodes can join
+# without replaying all history; keep the newest snapshot_keep_recent (0: all).
+# Snapshots live in data/snapshots.
+snapshot_interval = {{.State.SnapshotInterval}}
+snapshot_keep_recent = {{.State.SnapshotKeepRecent}}
 
 [api]
 # gRPC query API address; empty disables it.

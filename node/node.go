@@ -19,6 +19,7 @@ import (
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -45,6 +46,8 @@ type Node struct {
 	grpc  *grpc.Server
 	apiLn net.Listener
 	rest  *api.Server
+	// metrics are nil unless Prometheus is enabled.
+	metrics *nodeMetrics
 
 	stopOnce sync.Once
 	stopErr  error
@@ -75,6 +78,21 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 	}
 	n := &Node{home: home, cmtCfg: cmtCfg, cfg: cfg, logger: logger, store: st}
 	n.app = app.New(st, logger.With("module", "app"))
+	if err := n.app.SetSnapshots(app.SnapshotConfig{
+		Dir:        filepath.Join(home, "data", "snapshots"),
+		Interval:   cfg.State.SnapshotInterval,
+		KeepRecent: cfg.State.SnapshotKeepRecent,
+	}); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("invalid snapshot settings: %w", err)
+	}
+	// Ours go on the registry CometBFT serves, when it serves one.
+	if cmtCfg.Instrumentation.Prometheus {
+		if err := n.enableMetrics(prometheus.DefaultRegisterer); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 
 	nodeKey, err := p2p.LoadNodeKey(cmtCfg.NodeKeyFile())
 	if err != nil {
@@ -154,7 +172,7 @@ func (n *Node) Start() error {
 }
 
 func (n *Node) startAPI() error {
-	receipts := receiptService{app: n.app, src: rpclocal.New(n.cmt)}
+	receipts := receiptService{app: n.app, src: rpclocal.New(n.cmt), metrics: n.metrics}
 	if err := n.startGRPC(receipts); err != nil {
 		return err
 	}
@@ -172,7 +190,7 @@ func (n *Node) startREST(receipts receiptService) error {
 	srv, err := api.NewServer(api.Config{
 		Address: c.RESTAddress, TLSCertFile: c.TLSCertFile, TLSKeyFile: c.TLSKeyFile,
 		CORSAllowedOrigins: c.CORSAllowedOrigins, MaxRequestBytes: c.MaxRequestBytes,
-		RateLimit: c.RateLimit, RateBurst: c.RateBurst,
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst, ObserveRequest: n.metrics.restObserver(),
 	}, conn, receipts.receiptFor, n.logger.With("module", "rest"))
 	if err != nil {
 		return err
@@ -252,6 +270,11 @@ func (n *Node) Stop() error {
 				errs = append(errs, fmt.Errorf("failed to stop CometBFT: %w", err))
 			}
 			n.cmt.Wait()
+		}
+		// A snapshot being written must finish (or stop) before the state
+		// closes under it.
+		if err := n.app.Close(); err != nil {
+			errs = append(errs, err)
 		}
 		if err := n.store.Close(); err != nil {
 			errs = append(errs, err)

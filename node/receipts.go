@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -17,8 +18,9 @@ import (
 // receiptService serves lineage.app.v1.Receipts from the node's own
 // CometBFT stores.
 type receiptService struct {
-	app *app.App
-	src receipt.Source
+	app     *app.App
+	src     receipt.Source
+	metrics *nodeMetrics // nil: none
 }
 
 var _ appv1.ReceiptsServer = receiptService{}
@@ -43,6 +45,7 @@ func (s receiptService) build(ctx context.Context, path string, request []byte, 
 	if height < 0 {
 		return nil, status.Errorf(codes.InvalidArgument, "height %d is negative", height)
 	}
+	start := time.Now()
 	r, err := receipt.Build(ctx, s.src, path, request, height)
 	if errors.Is(err, receipt.ErrNotYetProvable) {
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
@@ -54,6 +57,7 @@ func (s receiptService) build(ctx context.Context, path string, request []byte, 
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
+	s.metrics.receiptBuilt(time.Since(start))
 	return data, nil
 }
 

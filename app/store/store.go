@@ -47,6 +47,13 @@ type Store struct {
 	cfg  Config
 	db   dbm.DB
 	tree *iavl.MutableTree
+	// reader is a second tree over the same database that every read-only
+	// view comes from. iavl shares in-memory nodes between a version's
+	// readers and the working tree, which rewrites their child links while
+	// a block executes; views from a tree of their own never see that, so
+	// queries may run concurrently with block execution. Nothing is written
+	// through it.
+	reader *iavl.MutableTree
 	// times maps each committed version to the time of the block that
 	// produced it. It lives beside the tree, not in it: block times are
 	// already signed in CometBFT's headers, and writing them into the tree
@@ -56,6 +63,15 @@ type Store struct {
 
 	mu        sync.RWMutex
 	committed *View
+	// base is the height a snapshot restored this store at (0 if it was
+	// built block by block): the versions below it were never stored
+	// here, even where the imported tree still references their nodes.
+	base int64
+
+	// holdMu guards holds, the versions an [Exporter] is reading, which
+	// pruning must leave alone until it is done.
+	holdMu sync.Mutex
+	holds  map[int64]int
 }
 
 // Open opens (or creates) the state database and loads its latest version.
@@ -77,17 +93,50 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to open state database: %w", err)
 	}
-	tree := iavl.NewMutableTree(idb.NewWrapper(dbm.NewPrefixDB(db, []byte("t/"))), cfg.CacheSize, false, iavl.NewNopLogger(), iavl.SyncOption(cfg.SyncWrites))
-	if _, err := tree.Load(); err != nil {
+	s := &Store{cfg: cfg, db: db, times: dbm.NewPrefixDB(db, []byte(prefixTimes)), holds: map[int64]int{}}
+	// A restore that did not finish left a partial tree no version can be
+	// loaded from: start empty again, so that state sync can run anew.
+	if err := s.discardUnfinishedRestore(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("failed to load state tree: %w", err)
+		return nil, err
 	}
-	s := &Store{cfg: cfg, db: db, tree: tree, times: dbm.NewPrefixDB(db, []byte("b/"))}
+	s.reader = s.newReader()
+	if s.tree, err = s.loadTree(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.base, err = s.readBase(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.refreshCommitted(); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// Database prefixes: the tree's nodes, the block times, and the restore
+// bookkeeping (snapshot.go).
+const (
+	prefixTree    = "t/"
+	prefixTimes   = "b/"
+	prefixRestore = "r/"
+)
+
+// newReader opens the read-only tree views come from.
+func (s *Store) newReader() *iavl.MutableTree {
+	return iavl.NewMutableTree(idb.NewWrapper(dbm.NewPrefixDB(s.db, []byte(prefixTree))), s.cfg.CacheSize, true, iavl.NewNopLogger())
+}
+
+// loadTree opens the state tree over the database and loads its latest
+// version.
+func (s *Store) loadTree() (*iavl.MutableTree, error) {
+	tree := iavl.NewMutableTree(idb.NewWrapper(dbm.NewPrefixDB(s.db, []byte(prefixTree))), s.cfg.CacheSize, false, iavl.NewNopLogger(), iavl.SyncOption(s.cfg.SyncWrites))
+	if _, err := tree.Load(); err != nil {
+		return nil, fmt.Errorf("failed to load state tree: %w", err)
+	}
+	return tree, nil
 }
 
 func (s *Store) refreshCommitted() error {
@@ -97,7 +146,7 @@ func (s *Store) refreshCommitted() error {
 		t = iavl.NewImmutableTree(idb.NewMemDB(), 0, true, iavl.NewNopLogger())
 	} else {
 		var err error
-		if t, err = s.tree.GetImmutable(v); err != nil {
+		if t, err = s.reader.GetImmutable(v); err != nil {
 			return fmt.Errorf("failed to open committed version %d: %w", v, err)
 		}
 	}
@@ -158,10 +207,13 @@ func (s *Store) Committed() *View {
 
 // At is a read-only view of the committed version at height.
 func (s *Store) At(height int64) (*View, error) {
-	if height <= 0 || !s.tree.VersionExists(height) {
+	s.mu.RLock()
+	tree, reader, base := s.tree, s.reader, s.base
+	s.mu.RUnlock()
+	if height <= 0 || height < base || !tree.VersionExists(height) {
 		return nil, fmt.Errorf("%w: height %d", ErrVersionUnavailable, height)
 	}
-	t, err := s.tree.GetImmutable(height)
+	t, err := reader.GetImmutable(height)
 	if err != nil {
 		return nil, fmt.Errorf("failed to open version %d: %w", height, err)
 	}
@@ -212,12 +264,33 @@ func (s *Store) Commit(blockTime time.Time) (int64, []byte, error) {
 	if err := s.refreshCommitted(); err != nil {
 		return 0, nil, err
 	}
-	if k := s.cfg.KeepRecent; k > 0 && version > k {
-		if err := s.tree.DeleteVersionsTo(version - k); err != nil {
-			return 0, nil, fmt.Errorf("failed to prune versions up to %d: %w", version-k, err)
-		}
+	if err := s.prune(version); err != nil {
+		return 0, nil, err
 	}
 	return version, hash, nil
+}
+
+// prune deletes the versions [Config.KeepRecent] no longer keeps, except
+// those an export is reading: pruning stops below the oldest of them and
+// catches up at a later commit.
+func (s *Store) prune(latest int64) error {
+	k := s.cfg.KeepRecent
+	if k <= 0 || latest <= k {
+		return nil
+	}
+	s.holdMu.Lock()
+	defer s.holdMu.Unlock()
+	to := latest - k
+	for v := range s.holds {
+		to = min(to, v-1)
+	}
+	if to <= 0 {
+		return nil
+	}
+	if err := s.tree.DeleteVersionsTo(to); err != nil {
+		return fmt.Errorf("failed to prune versions up to %d: %w", to, err)
+	}
+	return nil
 }
 
 // Rollback drops everything applied since the last commit.

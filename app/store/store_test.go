@@ -261,3 +261,48 @@ func TestOpenRejectsUnknownBackend(t *testing.T) {
 		t.Fatal("unknown backend accepted")
 	}
 }
+
+// TestViewsDuringCommits: views are read while new versions are written
+// and committed, as the query API does while blocks execute. Run with
+// -race: views come from a tree of their own and share no nodes with the
+// working tree.
+func TestViewsDuringCommits(t *testing.T) {
+	s := memStore(t)
+	write := func(h int) {
+		c := NewCache(s.Committed())
+		for i := 0; i < 300; i++ {
+			c.Set([]byte(fmt.Sprintf("k%04d", (h*37+i)%3000)), []byte(fmt.Sprint(h)))
+		}
+		if err := s.Apply(c); err != nil {
+			t.Error(err)
+		}
+		if _, _, err := s.Commit(time.Unix(int64(h), 0)); err != nil {
+			t.Error(err)
+		}
+	}
+	write(1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			v := s.Committed()
+			it := v.Iterator(nil, nil, false)
+			n := 0
+			for ; it.Valid(); it.Next() {
+				n++
+			}
+			it.Close()
+			if n == 0 {
+				t.Error("a committed view read no keys")
+				return
+			}
+			if old, err := s.At(1); err == nil {
+				old.Get([]byte("k0000"))
+			}
+		}
+	}()
+	for h := 2; h <= 40; h++ {
+		write(h)
+	}
+	<-done
+}

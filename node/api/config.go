@@ -38,6 +38,16 @@ type Config struct {
 	// 429 with Retry-After.
 	RateLimit float64
 	RateBurst int
+	// ObserveRequest, if set, is called once per request after it is
+	// answered, with the route that answered it and the HTTP status. route
+	// is the method and path template of the route ("GET /v1/gate/check",
+	// "GET /v1/models/{name=**}/versions/{version=*}", "GET /v1/openapi.json"),
+	// or "" for a request answered before or without routing: refused by the
+	// middleware (rate limit, body size, malformed prove or height, CORS
+	// preflight) or matching no route. Both come from fixed sets, whatever
+	// the client sends, so they suit metric labels. It must be safe for
+	// concurrent use and quick: it runs on the request's goroutine.
+	ObserveRequest func(route string, status int)
 }
 
 // DefaultConfig is what [Config.Validate] makes of the zero Config: plain

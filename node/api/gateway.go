@@ -101,6 +101,8 @@ func newGateway(conn grpc.ClientConnInterface) (*runtime.ServeMux, error) {
 		runtime.WithDisableHTTPMethodOverride(),
 		runtime.WithStrictDeepWildcardMatching(),
 		runtime.WithRoutingErrorHandler(routingError),
+		// Tell the observer, if any, which route answers the request.
+		runtime.WithMiddlewares(recordRoute),
 	}
 	// The gateway keeps its query parser in a package variable: set it
 	// once, with the first mux, to a parser without state, so that every

@@ -85,8 +85,9 @@ func NewServer(cfg Config, conn grpc.ClientConnInterface, receipts ReceiptFunc, 
 	}, nil
 }
 
-// newHandler is the whole request path, outermost first: CORS, rate limit,
-// body limit, prove/height, then the gateway's routes.
+// newHandler is the whole request path, outermost first: the observer (if
+// configured), CORS, rate limit, body limit, prove/height, then the
+// gateway's routes.
 func newHandler(cfg Config, conn grpc.ClientConnInterface) (http.Handler, error) {
 	mux, err := newGateway(conn)
 	if err != nil {
@@ -98,6 +99,9 @@ func newHandler(cfg Config, conn grpc.ClientConnInterface) (http.Handler, error)
 	h = limitBody(cfg.MaxRequestBytes, errs, h)
 	h = newRateLimiter(cfg.RateLimit, cfg.RateBurst).wrap(errs, h)
 	h = cors(cfg.CORSAllowedOrigins, errs, h)
+	if cfg.ObserveRequest != nil {
+		h = observe(cfg.ObserveRequest, h)
+	}
 	return h, nil
 }
 
