@@ -111,14 +111,14 @@ var latencyBuckets = prometheus.ExponentialBuckets(0.0005, 2, 15)
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	var errs []error
 	counters := func(name, help string, labels ...string) *prometheus.CounterVec {
-		c, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		c, err := RegisterCollector(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: MetricsNamespace, Name: name, Help: help,
 		}, labels))
 		errs = append(errs, err)
 		return c
 	}
 	histogram := func(name, help string, buckets []float64) prometheus.Histogram {
-		h, err := register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{
+		h, err := RegisterCollector(reg, prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: MetricsNamespace, Name: name, Help: help, Buckets: buckets,
 		}))
 		errs = append(errs, err)
@@ -128,7 +128,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	checkTxs := counters("checktx_total", "Transactions checked for the mempool, rechecks excluded, by message route and result (ok or <codespace>_<code>).", "msg", "result")
 	queries := counters("queries_total", "Queries answered, by path and result (ok or <codespace>_<code>).", "path", "result")
 	gate := counters("gate_checks_total", "Deployment gate checks, by verdict: ALLOW, DENY, or error for a check refused.", "verdict")
-	querySecs, err := register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	querySecs, err := RegisterCollector(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: MetricsNamespace, Name: "query_seconds", Help: "Time to answer a query, proofs included, by path.", Buckets: latencyBuckets,
 	}, []string{"path"}))
 	errs = append(errs, err)
@@ -161,8 +161,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-// register registers c with reg, or returns the equal collector reg holds.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+// RegisterCollector registers c with reg, or returns the equal collector
+// reg already holds (a second node in the same process); the node's own
+// metrics use it too.
+func RegisterCollector[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
 	err := reg.Register(c)
 	if err == nil {
 		return c, nil

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -47,28 +46,13 @@ func newNodeMetrics(reg prometheus.Registerer) (*nodeMetrics, error) {
 	}, []string{"route", "code"})
 	m := &nodeMetrics{}
 	var err error
-	if m.receipt, err = register(reg, receipt); err != nil {
+	if m.receipt, err = app.RegisterCollector(reg, receipt); err != nil {
 		return nil, err
 	}
-	if m.rest, err = register(reg, rest); err != nil {
+	if m.rest, err = app.RegisterCollector(reg, rest); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-// register registers c with reg, or returns the equal collector reg holds
-// (a second node in the same process), as app.NewMetrics does.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, fmt.Errorf("failed to register a lineaged metric: %w", err)
 }
 
 // enableMetrics registers the application's and the node's metrics with
