@@ -36,6 +36,8 @@ type App struct {
 	licenses   licenses.Keeper
 	gate       gate.Keeper
 	queries    map[string]queryHandler
+	// sigs remembers verified signatures (sigcache.go).
+	sigs *sigCache
 	// metrics observe the calls below; nil records nothing (SetMetrics).
 	metrics atomic.Pointer[Metrics]
 
@@ -87,7 +89,7 @@ func newStateless(logger cmtlog.Logger) *App {
 	if logger == nil {
 		logger = cmtlog.NewNopLogger()
 	}
-	a := &App{logger: logger, membership: membership.NewKeeper(prefixMembership)}
+	a := &App{logger: logger, membership: membership.NewKeeper(prefixMembership), sigs: newSigCache()}
 	// Modules reach each other only through the interfaces they declare;
 	// the adapters (adapters.go) read through the App, so the order of
 	// construction does not matter.

@@ -12,7 +12,6 @@ import (
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit"
-	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/membership"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
@@ -49,6 +48,7 @@ func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int
 	start := time.Now() // for metrics only
 	eb := &executedBlock{height: blk.Height, cache: store.NewCache(base), msgs: make([]string, 0, len(txs))}
 	params := loadParams(eb.cache)
+	a.preverify(base, params.MaxTxBytes, txs)
 	var size int64
 	for _, raw := range txs {
 		// Count what CometBFT counts: the tx as an entry of the block's data.
@@ -167,7 +167,7 @@ func (a *App) admit(st kit.Reader, blk kit.Block, params *appv1.Params, d *decod
 	if err != nil {
 		return nil, route{}, ErrUnknownSigner.Wrapf("%s", b.Signer)
 	}
-	if err := keys.Verify(acct.PublicKey, SignBytes(d.tx.Body), d.tx.Signature); err != nil {
+	if err := a.verifySignature(d, acct.PublicKey); err != nil {
 		return nil, route{}, ErrBadSignature.Wrapf("%v", err)
 	}
 	if acct.Status != mpb.AccountStatus_ACCOUNT_STATUS_ACTIVE {

@@ -58,7 +58,8 @@ func TxHash(raw []byte) [32]byte { return sha256.Sum256(raw) }
 type decodedTx struct {
 	tx     *txv1.Tx
 	body   *txv1.TxBody
-	signer []byte // 20-byte address
+	signer []byte   // 20-byte address
+	hash   [32]byte // of the raw bytes, as CometBFT indexes it
 }
 
 // decodeTx parses raw and insists on the canonical encoding of both the
@@ -103,7 +104,7 @@ func decodeTx(raw []byte, maxBytes int) (*decodedTx, error) {
 	if err != nil {
 		return nil, ErrInvalidSigner.Wrapf("%v", err)
 	}
-	return &decodedTx{tx: &tx, body: &body, signer: signer}, nil
+	return &decodedTx{tx: &tx, body: &body, signer: signer, hash: TxHash(raw)}, nil
 }
 
 // hasUnknownFields reports whether m or any message inside it carries

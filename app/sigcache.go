@@ -1,0 +1,130 @@
+package app
+
+import (
+	"crypto/sha256"
+	"runtime"
+	"sync"
+
+	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/kit/keys"
+	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+)
+
+// Signature checks dominate the cost of a transaction, and each one would
+// otherwise be made three times: in CheckTx, in ProcessProposal and (on
+// full nodes) in FinalizeBlock. Whether a signature verifies is a pure
+// function of the public key, the signed bytes and the signature, so a
+// positive answer can be remembered: sigCache holds, for recently verified
+// transactions (by hash, which covers body and signature), the key they
+// verified against. A transaction is skipped only when the signer's key is
+// still that key, so a key rotation in between is seen. Remembering changes
+// no result, only how fast it is reached, and so cannot affect consensus.
+
+// sigCacheSize bounds the cache (about 100 bytes an entry).
+const sigCacheSize = 1 << 15
+
+type sigCache struct {
+	mu      sync.Mutex
+	entries map[[32]byte][32]byte // tx hash -> key fingerprint
+	order   [][32]byte            // insertion order, for eviction
+	next    int
+}
+
+func newSigCache() *sigCache {
+	return &sigCache{entries: make(map[[32]byte][32]byte, sigCacheSize), order: make([][32]byte, 0, sigCacheSize)}
+}
+
+// fingerprint identifies a public key.
+func fingerprint(pub *keysv1.PublicKey) [32]byte {
+	h := sha256.New()
+	h.Write([]byte{byte(pub.GetType())})
+	h.Write(pub.GetKey())
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+func (c *sigCache) verified(txHash, key [32]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k, ok := c.entries[txHash]
+	return ok && k == key
+}
+
+func (c *sigCache) add(txHash, key [32]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[txHash]; ok {
+		c.entries[txHash] = key
+		return
+	}
+	if len(c.order) < sigCacheSize {
+		c.order = append(c.order, txHash)
+	} else {
+		delete(c.entries, c.order[c.next])
+		c.order[c.next] = txHash
+		c.next = (c.next + 1) % sigCacheSize
+	}
+	c.entries[txHash] = key
+}
+
+// verifySignature checks a transaction's signature against pub, through the
+// cache.
+func (a *App) verifySignature(d *decodedTx, pub *keysv1.PublicKey) error {
+	fp := fingerprint(pub)
+	if a.sigs.verified(d.hash, fp) {
+		return nil
+	}
+	if err := keys.Verify(pub, SignBytes(d.tx.Body), d.tx.Signature); err != nil {
+		return err
+	}
+	a.sigs.add(d.hash, fp)
+	return nil
+}
+
+// preverify checks the signatures of a block's transactions in parallel,
+// each against its signer's key in base (the state before the block),
+// filling the cache so that the sequential execution that follows finds
+// them verified. Transactions that do not decode, name unknown signers, or
+// whose signer's key changes during the block are simply left to the
+// sequential path, which has the final word.
+func (a *App) preverify(base kit.Reader, params uint32, txs [][]byte) {
+	if len(txs) < 2 {
+		return
+	}
+	type job struct {
+		d   *decodedTx
+		pub *keysv1.PublicKey
+	}
+	jobs := make([]job, 0, len(txs))
+	for _, raw := range txs {
+		d, err := decodeTx(raw, int(params))
+		if err != nil {
+			continue
+		}
+		acct, err := a.membership.Account(base, d.body.Signer)
+		if err != nil || a.sigs.verified(d.hash, fingerprint(acct.PublicKey)) {
+			continue
+		}
+		jobs = append(jobs, job{d, acct.PublicKey})
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan job)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				if keys.Verify(j.pub, SignBytes(j.d.tx.Body), j.d.tx.Signature) == nil {
+					a.sigs.add(j.d.hash, fingerprint(j.pub))
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+}
