@@ -2,8 +2,11 @@
 # The whole test suite, runnable on a fresh machine with Go 1.26+ and git:
 # pinned generators are built from the Go module proxy into .cache/.
 #
-#   scripts/test.sh          the default suite (well under 20 minutes on 2 cores)
-#   LONG=1 scripts/test.sh   also the long soaks and longer fuzzing
+#   scripts/test.sh          the default suite (well under 20 minutes on 2 cores),
+#                            with the short fault suite (localnet, 4-5 minutes)
+#   LONG=1 scripts/test.sh   also the long soaks, the long fault suite and longer
+#                            fuzzing (LINEAGED_FAULTS=short|long picks the fault
+#                            suite's scale explicitly)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +33,15 @@ step "go vet"
 go vet ./...
 
 step "go test (race detector)"
-go test -race -count=1 -timeout 25m ./...
+# The fault suite runs in its own step below, without the race detector.
+env -u LINEAGED_FAULTS go test -race -count=1 -timeout 25m ./...
+
+faults=${LINEAGED_FAULTS:-short}
+if [[ -n "${LONG:-}" ]]; then
+  faults=${LINEAGED_FAULTS:-long}
+fi
+step "fault tests ($faults): multi-process networks under crashes, pauses, partitions, state sync, replay"
+LINEAGED_FAULTS=$faults go test ./localnet -run Faults -count=1 -v -timeout 30m
 
 fuzztime=${FUZZTIME:-15s}
 if [[ -n "${LONG:-}" ]]; then
