@@ -76,6 +76,7 @@ Start a local single-validator chain with:  lineaged dev`,
 	root.AddCommand(
 		e.initCmd(), e.startCmd(), e.devCmd(), e.versionCmd(),
 		e.keysCmd(), e.txCmd(), e.queryCmd(), e.hashCmd(), e.verifyCmd(), e.gateCmd(), e.testnetCmd(), e.replayCmd(),
+		e.benchCmd(),
 	)
 	return root
 }

@@ -1,0 +1,252 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lineageledger/lineaged/node"
+	"github.com/lineageledger/lineaged/node/keyring"
+)
+
+// chainRun is one chain's throughput, latency and cost on one topology.
+type chainRun struct {
+	kind       string
+	validators int
+	steps      []stepResult
+	// best is the step with the highest committed rate; latency the step
+	// at 70% of it.
+	best, latency stepResult
+	// observer is the mean time to fetch and decode a block and its
+	// results: what "seen committed" adds beyond the polling interval.
+	observer  time.Duration
+	pollEvery time.Duration
+	meanSize  float64
+	profile   string
+	top       string
+}
+
+// nodeCPUPerTx is the CPU all nodes spent per committed transaction in the
+// best window.
+func (r *chainRun) nodeCPUPerTx() time.Duration {
+	var total time.Duration
+	for _, c := range r.best.cpu {
+		total += c
+	}
+	txs := r.best.committed * r.best.window.Seconds()
+	if txs == 0 {
+		return 0
+	}
+	return time.Duration(float64(total) / txs)
+}
+
+// addresses gives each network of a run its own loopback range, so that
+// networks never share a port even while one is shutting down.
+func (b *bench) address(slot int) net.IP {
+	return net.ParseIP(fmt.Sprintf("%s.%d", b.opts.IPPrefix, 11+20*slot))
+}
+
+// runOurs starts a lineaged testnet of validators, sets up the load's
+// accounts and licences, measures throughput and latency if asked, and
+// the verification of a receipt from it if asked.
+func (b *bench) runOurs(ctx context.Context, validators, slot int, throughput, proofs bool) (*chainRun, *receiptResult, error) {
+	dir := filepath.Join(b.dir, fmt.Sprintf("lineaged-%dv", validators))
+	nw, err := newOurNetwork(dir, validators, b.address(slot), b.opts.Lineaged)
+	if err != nil {
+		return nil, nil, err
+	}
+	b.logf("lineaged, %s: starting nodes at %s", validatorsLabel(validators), nw.nodes[0].ip)
+	if err := nw.start(ctx); err != nil {
+		return nil, nil, err
+	}
+	b.track(nw)
+	defer nw.stop()
+	var orgs []string
+	for _, n := range nw.testnet.Nodes {
+		if n.Validator {
+			orgs = append(orgs, n.Org)
+		}
+	}
+	load := newProvenanceLoad(nw.chainID, orgs, b.sz.Lanes)
+	ldr := newLoader(load, nw.rpcs(), 0)
+	defer ldr.close()
+	metrics := fmt.Sprintf("%s:%d", nw.nodes[0].ip, node.TestnetMetricsPort)
+	ldr.failures = func(ctx context.Context) (int, error) { return failedTxs(ctx, metrics) }
+	if err := setupAccounts(ctx, nw, load, ldr); err != nil {
+		return nil, nil, err
+	}
+	sizes := load.sizes()
+	run := &chainRun{kind: chainOurs, validators: validators, pollEvery: ldr.pollEvery, meanSize: meanOf(sizes)}
+	if throughput {
+		if err := b.measureChain(ctx, ldr, nw, run); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		// A little load, so that the receipt has records to prove.
+		if _, err := ldr.step(ctx, stepOptions{rate: 50, warm: 0, window: 2 * time.Second, drain: 30 * time.Second}); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !proofs {
+		return run, nil, nil
+	}
+	rr, err := measureReceipt(ctx, nw, load, b.sz.ReceiptIters)
+	if err != nil {
+		return nil, nil, err
+	}
+	b.logf("lineaged, %s: receipt of %d bytes verifies in %v (proofs alone %v)", validatorsLabel(validators), rr.bytes, rr.full.p(0.5), rr.proofOnly.p(0.5))
+	return run, &rr, nil
+}
+
+// setupAccounts adds the load's accounts, each organisation's admin adding
+// its own, then has every account define its licence.
+func setupAccounts(ctx context.Context, nw *network, load *provenanceLoad, ldr *loader) error {
+	nodes := len(nw.nodes)
+	admins := make([]keyring.Signer, nodes)
+	for v := range nodes {
+		kr := keyring.Open(filepath.Join(nw.nodes[v].home, "keyring"), keyring.Options{})
+		s, err := kr.Signer("admin", "")
+		if err != nil {
+			return fmt.Errorf("%s admin key: %w", nw.nodes[v].name, err)
+		}
+		admins[v] = s
+	}
+	adds, licences := map[int][][]byte{}, map[int][][]byte{}
+	seq := make([]uint64, nodes)
+	for i, a := range load.accts {
+		v := i % nodes
+		tx, err := addAccountTx(nw.chainID, admins[v], seq[v], a, fmt.Sprintf("bench lane %d", i))
+		if err != nil {
+			return err
+		}
+		seq[v]++
+		adds[v] = append(adds[v], tx)
+		licences[v] = append(licences[v], load.setupTx(i))
+	}
+	if err := ldr.submitInOrder(ctx, adds, 60*time.Second); err != nil {
+		return fmt.Errorf("adding load accounts: %w", err)
+	}
+	if err := ldr.submitInOrder(ctx, licences, 60*time.Second); err != nil {
+		return fmt.Errorf("defining load licences: %w", err)
+	}
+	return nil
+}
+
+// runKVStore measures CometBFT's kvstore on the same topology, consensus
+// settings and load method, with transactions of the same sizes.
+func (b *bench) runKVStore(ctx context.Context, validators, slot int, sizes [kinds]int) (*chainRun, error) {
+	dir := filepath.Join(b.dir, fmt.Sprintf("kvstore-%dv", validators))
+	scratch, err := os.MkdirTemp(b.dir, "template-")
+	if err != nil {
+		return nil, err
+	}
+	template, err := templateConfig(scratch, b.address(slot))
+	if err != nil {
+		return nil, err
+	}
+	os.RemoveAll(scratch)
+	nw, err := newKVNetwork(ctx, dir, validators, b.address(slot), b.opts.CometBFT, template)
+	if err != nil {
+		return nil, err
+	}
+	b.logf("kvstore, %s: starting nodes at %s", validatorsLabel(validators), nw.nodes[0].ip)
+	if err := nw.start(ctx); err != nil {
+		return nil, err
+	}
+	b.track(nw)
+	defer nw.stop()
+	load := &kvLoad{tag: fmt.Sprintf("kv%dv", validators), n: b.sz.Lanes, sizes: sizes}
+	ldr := newLoader(load, nw.rpcs(), 0)
+	defer ldr.close()
+	run := &chainRun{kind: chainKVStore, validators: validators, pollEvery: ldr.pollEvery, meanSize: meanOf(sizes)}
+	if err := b.measureChain(ctx, ldr, nw, run); err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// measureChain ramps the offered rate until the committed rate stops
+// rising (or the mempool fills), then measures latency at 70% of the best
+// committed rate, and, if asked, profiles the first node at the best rate.
+func (b *bench) measureChain(ctx context.Context, ldr *loader, nw *network, run *chainRun) error {
+	label := fmt.Sprintf("%s, %s", nw.kind, validatorsLabel(len(nw.nodes)))
+	pids := nw.pids()
+	rate := b.sz.StartRate
+	saturatedSteps := 0
+	for i := 0; i < b.sz.MaxSteps; i++ {
+		r, err := ldr.step(ctx, stepOptions{rate: rate, warm: b.sz.Warm, window: b.sz.Window, drain: b.sz.Drain, pids: pids})
+		if err != nil {
+			return err
+		}
+		run.steps = append(run.steps, r)
+		b.logf("%s: offered %.0f tx/s, committed %.0f tx/s (%d blocks of %.0f txs; %d mempool-full retries; latency p50 %v, p99 %v; broadcast p50 %v, p99 %v; send lag p99 %v)",
+			label, r.offered, r.committed, r.blocks, r.blockTxs, r.fullRetries, r.p(0.5).Round(time.Millisecond), r.p(0.99).Round(time.Millisecond),
+			percentile(r.rtt, 0.5).Round(100*time.Microsecond), percentile(r.rtt, 0.99).Round(100*time.Microsecond), percentile(r.lag, 0.99).Round(time.Millisecond))
+		if r.rejected > 0 {
+			b.logf("%s: %d transactions rejected, first: %s", label, r.rejected, r.firstRejected)
+		}
+		if r.failed > 0 {
+			return fmt.Errorf("%s: %d load transactions failed in their handler", label, r.failed)
+		}
+		if r.sent == 0 {
+			return errors.New(label + ": no transaction was accepted")
+		}
+		// The ramp stops once the chain is saturated and the committed rate
+		// no longer rises by a tenth, or the mempool filled, or after a
+		// second saturated step: past that point steps only build backlog.
+		risen := r.committed >= 1.1*run.best.committed
+		if r.committed > run.best.committed {
+			run.best = r
+		}
+		if r.saturated() {
+			saturatedSteps++
+			if !risen || r.fullRetries > 0 || saturatedSteps >= 2 {
+				break
+			}
+		}
+		rate *= b.sz.RateFactor
+	}
+	lr, err := ldr.step(ctx, stepOptions{rate: 0.7 * run.best.committed, warm: b.sz.Warm, window: b.sz.LatencyWindow, drain: b.sz.Drain, pids: pids})
+	if err != nil {
+		return err
+	}
+	run.latency = lr
+	b.logf("%s: at %.0f tx/s (70%% of %.0f) committed %.0f tx/s, latency p50 %v, p99 %v (%d not seen committed)",
+		label, lr.offered, run.best.committed, lr.committed, lr.p(0.5).Round(time.Millisecond), lr.p(0.99).Round(time.Millisecond), lr.unobserved)
+	if b.opts.ProfileDir != "" {
+		if err := os.MkdirAll(b.opts.ProfileDir, 0o755); err != nil {
+			return err
+		}
+		path := filepath.Join(b.opts.ProfileDir, fmt.Sprintf("%s-%dv-node0.pprof", nw.kind, len(nw.nodes)))
+		var perr error
+		if _, err := ldr.step(ctx, stepOptions{rate: run.best.offered, warm: b.sz.Warm, window: b.sz.ProfileWindow, drain: b.sz.Drain,
+			during: func(ctx context.Context, w time.Duration) { perr = captureProfile(ctx, nw.nodes[0].pprof, w, path) },
+		}); err != nil {
+			return err
+		}
+		if perr != nil {
+			b.logf("%s: no CPU profile: %v", label, perr)
+		} else {
+			run.profile = path
+			if top, err := profileTop(ctx, path, 30); err == nil {
+				run.top = top
+			} else {
+				b.logf("%s: %v", label, err)
+			}
+		}
+	}
+	run.observer = ldr.observerCost()
+	return nil
+}
+
+func meanOf(sizes [kinds]int) float64 {
+	total := 0
+	for _, s := range sizes {
+		total += s
+	}
+	return float64(total) / kinds
+}
