@@ -41,22 +41,38 @@ type App struct {
 	// metrics observe the calls below; nil records nothing (SetMetrics).
 	metrics atomic.Pointer[Metrics]
 
-	mu sync.Mutex // guards the fields below
+	// mu serialises the consensus calls and guards the fields below up to
+	// checkMu. checkMu guards the mempool's state, the fields after it:
+	// CheckTx takes only checkMu, so that mempool checks run alongside
+	// block execution. What replaces the mempool's state (InitChain,
+	// Commit, a restore) holds both, mu first; so the fields both kinds
+	// of call read (chainID, initialHeight) are written holding both.
+	mu sync.Mutex
 	// chainID is fixed by InitChain and kept in state.
 	chainID string
 	// genesis holds InitChain's writes until the first Commit, so that the
 	// first block executes on top of them.
 	genesis *store.Cache
-	// check is the mempool's view: committed state plus the transactions
-	// CheckTx admitted since.
-	check *store.Cache
-	// lastBlockTime is the time of the last finalized block, the clock
-	// CheckTx runs handlers with.
+	// lastBlockTime is the time of the last finalized block.
 	lastBlockTime time.Time
 	// initialHeight is the genesis initial height, the first block's height.
 	initialHeight int64
 	// proposal is the last block ProcessProposal executed.
 	proposal *executedBlock
+	// prepared is the last block PrepareProposal built, and its time: when
+	// this node proposes, ProcessProposal gets the same block back.
+	prepared     *executedBlock
+	preparedTime time.Time
+
+	checkMu sync.Mutex
+	// check is the mempool's view: committed state (read through a view
+	// that is safe alongside block execution) plus the transactions
+	// CheckTx admitted since.
+	check *store.Cache
+	// checkTime is the time of the last committed block, the clock
+	// CheckTx runs handlers with.
+	checkTime time.Time
+
 	// snapshots takes and serves state-sync snapshots; nil until
 	// [App.SetSnapshots].
 	snapshots *snapshotManager
@@ -78,6 +94,7 @@ func New(st *store.Store, logger cmtlog.Logger) *App {
 	// CheckTx runs handlers with the last block's time; after a restart
 	// that is the time recorded with the last committed version.
 	a.lastBlockTime = st.Committed().Time()
+	a.checkTime = a.lastBlockTime
 	return a
 }
 
@@ -106,7 +123,7 @@ func (a *App) base() kit.Reader {
 	if a.genesis != nil {
 		return a.genesis
 	}
-	return a.store.Committed()
+	return a.store.Latest()
 }
 
 // nextHeight is the height of the block a transaction checked now could
@@ -163,10 +180,12 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := a.store.Apply(c); err != nil {
 		return nil, err
 	}
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
 	a.chainID = req.ChainId
 	a.genesis = c
 	a.check = store.NewCache(c)
-	a.lastBlockTime = req.Time
+	a.lastBlockTime, a.checkTime = req.Time, req.Time
 	a.initialHeight = req.InitialHeight
 	return &abci.InitChainResponse{AppHash: a.store.WorkingHash()}, nil
 }
@@ -175,11 +194,15 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 // mempool's view and keeps its effects there if it is admitted, so that the
 // next transaction of the same account is checked against the right
 // sequence. After each Commit the view is rebuilt and CometBFT rechecks
-// what is left in the mempool.
+// what is left in the mempool. It does not wait for a block being
+// executed.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	res, msg, _ := a.deliver(a.check, a.block(a.nextHeight(), a.lastBlockTime), req.Tx, modeCheck)
+	if req.Type == abci.CHECK_TX_TYPE_CHECK {
+		a.verifyAhead(req.Tx)
+	}
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	res, msg, _ := a.deliver(a.check, a.block(a.nextHeight(), a.checkTime), req.Tx, modeCheck)
 	a.metrics.Load().checked(req.Type, msg, res)
 	return &abci.CheckTxResponse{Code: res.Code, Codespace: res.Codespace, Log: res.Log, GasWanted: 1}, nil
 }
@@ -190,6 +213,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	eb := a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, req.MaxTxBytes)
+	a.prepared, a.preparedTime = eb, req.Time
 	return &abci.PrepareProposalResponse{Txs: eb.txs}, nil
 }
 
@@ -198,7 +222,10 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	eb := a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1)
+	eb := a.takePrepared(req.Height, req.Time, req.Txs)
+	if eb == nil {
+		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1)
+	}
 	if eb.rejected > 0 {
 		a.logger.Info("rejecting proposal with inadmissible transactions",
 			"height", req.Height, "rejected", eb.rejected, "first", eb.firstRejection)
@@ -207,6 +234,26 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 	eb.hash = req.Hash
 	a.proposal = eb
 	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+}
+
+// takePrepared returns the block PrepareProposal built if it is the one
+// proposed: same height, time and transactions. Executing it again would
+// give the same results, since PrepareProposal leaves out what it does not
+// admit without touching state, so the proposer executes its block once.
+func (a *App) takePrepared(height int64, t time.Time, txs [][]byte) *executedBlock {
+	eb := a.prepared
+	a.prepared = nil
+	if eb == nil || eb.height != height || !a.preparedTime.Equal(t) || len(eb.txs) != len(txs) {
+		return nil
+	}
+	for i := range txs {
+		if !bytes.Equal(eb.txs[i], txs[i]) {
+			return nil
+		}
+	}
+	// What PrepareProposal left out does not count against its block.
+	eb.rejected, eb.firstRejection = 0, ""
+	return eb
 }
 
 // FinalizeBlock implements abci.Application.
@@ -240,7 +287,10 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	}
 	a.metrics.Load().committed(time.Since(start))
 	a.genesis = nil
+	a.checkMu.Lock()
 	a.check = store.NewCache(a.store.Committed())
+	a.checkTime = a.lastBlockTime
+	a.checkMu.Unlock()
 	a.snapshotAfterCommit(height)
 	return &abci.CommitResponse{}, nil
 }

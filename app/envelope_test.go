@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -249,5 +250,59 @@ func mustUnmarshal(t *testing.T, raw []byte, tx *txv1.Tx) {
 	t.Helper()
 	if err := unmarshalTx(raw, tx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProposerExecutesItsBlockOnce: ProcessProposal of the block this node
+// just prepared reuses PrepareProposal's execution, which leaves out what
+// it does not admit; the outcome is exactly that of a validator executing
+// the proposed block from scratch. A different block is executed anew.
+func TestProposerExecutesItsBlockOnce(t *testing.T) {
+	proposer, validator := newChain(t), newChain(t)
+	for _, c := range []*chain{proposer, validator} {
+		c.mustBlock()
+	}
+	newcomer := testKey(t, "newcomer", keysv1.KeyType_KEY_TYPE_ED25519)
+	add := proposer.tx(proposer.admin, &mpb.MsgAddAccount{PublicKey: newcomer.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}})
+	forged := proposer.sign(proposer.beta.key, proposer.body(proposer.admin, &mpb.MsgSetRoles{Address: proposer.steward.addr(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}))
+	rename := proposer.tx(proposer.admin, &mpb.MsgSetRoles{Address: proposer.steward.addr(), Roles: []mpb.Role{mpb.Role_ROLE_DATA_STEWARD}})
+
+	height, when := proposer.height+1, proposer.now.Add(time.Second)
+	prepare := func(at time.Time) [][]byte {
+		t.Helper()
+		prep, err := proposer.app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{
+			Txs: [][]byte{add, forged, rename}, MaxTxBytes: 1 << 20, Height: height, Time: at,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(prep.Txs) != 2 || !bytes.Equal(prep.Txs[0], add) || !bytes.Equal(prep.Txs[1], rename) {
+			t.Fatalf("PrepareProposal kept %d txs, want the two admissible ones", len(prep.Txs))
+		}
+		return prep.Txs
+	}
+	// A block other than the prepared one (here with the forgery) is
+	// executed, and rejected.
+	prepare(when)
+	if got := proposer.processProposal(add, forged, rename); got != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+		t.Fatalf("ProcessProposal of another block = %v, want reject", got)
+	}
+	// The proposer's own block is accepted although PrepareProposal left a
+	// transaction out; it is finalized from that one execution.
+	txs := prepare(when)
+	if got := proposer.processProposal(txs...); got != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("ProcessProposal of the prepared block = %v", got)
+	}
+	proposer.height, proposer.now = height, when
+	gotRes, gotHash := proposer.finalize([]byte("probe"), txs)
+	wantRes, wantHash := validator.block(txs...)
+	if !bytes.Equal(gotHash, wantHash) {
+		t.Fatalf("app hash %X, a validator executing the block computes %X", gotHash, wantHash)
+	}
+	for i := range wantRes {
+		if gotRes[i].Code != 0 || gotRes[i].Code != wantRes[i].Code || len(gotRes[i].Events) != len(wantRes[i].Events) {
+			t.Fatalf("tx %d: result %d/%d events %d, validator's %d/%d events %d", i,
+				gotRes[i].Code, len(gotRes[i].Events), len(gotRes[i].Events), wantRes[i].Code, len(wantRes[i].Events), len(wantRes[i].Events))
+		}
 	}
 }

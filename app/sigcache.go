@@ -82,6 +82,28 @@ func (a *App) verifySignature(d *decodedTx, pub *keysv1.PublicKey) error {
 	return nil
 }
 
+// verifyAhead checks a new transaction's signature before CheckTx takes the
+// application's lock, against the signer's key in the last committed state
+// (a view safe to read from any goroutine), so that the check overlaps
+// block execution instead of waiting for it; CheckTx then finds the answer
+// in the cache. Anything unusual is left to CheckTx, which has the final
+// word.
+func (a *App) verifyAhead(raw []byte) {
+	view := a.store.Committed()
+	if view.Height() == 0 {
+		return // no parameters or accounts committed yet
+	}
+	d, err := decodeTx(raw, int(loadParams(view).MaxTxBytes))
+	if err != nil {
+		return
+	}
+	acct, err := a.membership.Account(view, d.body.Signer)
+	if err != nil {
+		return
+	}
+	_ = a.verifySignature(d, acct.PublicKey)
+}
+
 // preverify checks the signatures of a block's transactions in parallel,
 // each against its signer's key in base (the state before the block),
 // filling the cache so that the sequential execution that follows finds

@@ -341,9 +341,11 @@ func (a *App) abortRestore() error {
 // and the clock of the block that produced it.
 func (a *App) restored() {
 	view := a.store.Committed()
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
 	a.chainID = string(view.Get(keyChainID))
 	a.genesis = nil
-	a.proposal = nil
+	a.proposal, a.prepared = nil, nil
 	a.check = store.NewCache(view)
-	a.lastBlockTime = view.Time()
+	a.lastBlockTime, a.checkTime = view.Time(), view.Time()
 }

@@ -39,8 +39,11 @@ type StateConfig struct {
 	// KeepRecent, if positive, keeps only that many recent versions. Zero
 	// (the default) keeps every version, as an audit ledger should.
 	KeepRecent int64 `mapstructure:"keep_recent"`
-	// IAVLCacheSize is the number of tree nodes cached in memory.
+	// IAVLCacheSize is the number of tree nodes cached in memory (by each
+	// of the two trees: the one blocks write and the one queries read).
 	IAVLCacheSize int `mapstructure:"iavl_cache_size"`
+	// DBCacheMiB is pebbledb's block cache in MiB.
+	DBCacheMiB int `mapstructure:"db_cache_mib"`
 	// SnapshotInterval takes a state-sync snapshot every that many heights
 	// (0: none); new nodes can join from them instead of replaying history.
 	SnapshotInterval int64 `mapstructure:"snapshot_interval"`
@@ -81,7 +84,7 @@ type LogConfig struct {
 // DefaultConfig is what `lineaged init` writes.
 func DefaultConfig() *Config {
 	return &Config{
-		State: StateConfig{DBBackend: "pebbledb", SyncWrites: true, IAVLCacheSize: 100_000, SnapshotKeepRecent: 2},
+		State: StateConfig{DBBackend: "pebbledb", SyncWrites: true, IAVLCacheSize: store.DefaultCacheSize, DBCacheMiB: store.DefaultDBCacheMiB, SnapshotKeepRecent: 2},
 		API: APIConfig{GRPCAddress: "127.0.0.1:9090", RESTAddress: "127.0.0.1:1317", MaxRequestBytes: 64 << 10,
 			RateLimit: 20, RateBurst: 40},
 		Log: LogConfig{Level: "info", Format: "plain"},
@@ -105,6 +108,9 @@ func (c *Config) Validate() error {
 	}
 	if c.State.IAVLCacheSize <= 0 {
 		c.State.IAVLCacheSize = d.State.IAVLCacheSize
+	}
+	if c.State.DBCacheMiB <= 0 {
+		c.State.DBCacheMiB = d.State.DBCacheMiB
 	}
 	if c.State.SnapshotInterval < 0 || c.State.SnapshotKeepRecent < 0 {
 		return errors.New("state.snapshot_interval and state.snapshot_keep_recent must not be negative")
@@ -176,6 +182,7 @@ func setDefaults(v *viper.Viper, c *Config) {
 	v.SetDefault("state.sync_writes", c.State.SyncWrites)
 	v.SetDefault("state.keep_recent", c.State.KeepRecent)
 	v.SetDefault("state.iavl_cache_size", c.State.IAVLCacheSize)
+	v.SetDefault("state.db_cache_mib", c.State.DBCacheMiB)
 	v.SetDefault("state.snapshot_interval", c.State.SnapshotInterval)
 	v.SetDefault("state.snapshot_keep_recent", c.State.SnapshotKeepRecent)
 	v.SetDefault("api.grpc_address", c.API.GRPCAddress)
@@ -202,8 +209,11 @@ sync_writes = {{.State.SyncWrites}}
 # Versions to keep: 0 keeps every version (the default: the chain is an audit
 # ledger and historical proofs need old versions); N >= 2 keeps the last N.
 keep_recent = {{.State.KeepRecent}}
-# Tree nodes cached in memory.
+# Tree nodes cached in memory by each of the two trees (writer and readers),
+# roughly 300 bytes a node: keep the upper levels of the tree in memory.
 iavl_cache_size = {{.State.IAVLCacheSize}}
+# pebbledb's block cache, in MiB.
+db_cache_mib = {{.State.DBCacheMiB}}
 # Take a state-sync snapshot every N heights (0: none), so new nodes can join
 # without replaying all history; keep the newest snapshot_keep_recent (0: all).
 # Snapshots live in data/snapshots.

@@ -70,6 +70,7 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 		Backend:    cfg.State.DBBackend,
 		Dir:        filepath.Join(home, "data"),
 		CacheSize:  cfg.State.IAVLCacheSize,
+		DBCacheMiB: cfg.State.DBCacheMiB,
 		SyncWrites: cfg.State.SyncWrites,
 		KeepRecent: cfg.State.KeepRecent,
 	})
@@ -101,7 +102,10 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 	}
 	pv := privval.LoadFilePV(cmtCfg.PrivValidatorKeyFile(), cmtCfg.PrivValidatorStateFile())
 	n.cmt, err = nm.NewNode(context.Background(), cmtCfg, pv, nodeKey,
-		proxy.NewLocalClientCreator(n.app),
+		// One lock per ABCI connection rather than one for all: the
+		// application guards its own state, so mempool checks (and their
+		// signature checks) overlap block execution.
+		proxy.NewConnSyncLocalClientCreator(n.app),
 		nm.DefaultGenesisDocProviderFunc(cmtCfg),
 		cmtcfg.DefaultDBProvider,
 		nm.DefaultMetricsProvider(cmtCfg.Instrumentation),

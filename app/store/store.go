@@ -23,8 +23,12 @@ type Config struct {
 	Backend string
 	// Dir holds the database; ignored by memdb.
 	Dir string
-	// CacheSize is the number of IAVL nodes cached in memory.
+	// CacheSize is the number of IAVL nodes cached in memory, by each of
+	// the two trees (the one blocks write, the one queries read);
+	// DefaultCacheSize if zero.
 	CacheSize int
+	// DBCacheMiB is pebbledb's block cache; DefaultDBCacheMiB if zero.
+	DBCacheMiB int
 	// SyncWrites makes every commit durable against power loss, not only
 	// against a crash of the process.
 	SyncWrites bool
@@ -32,6 +36,11 @@ type Config struct {
 	// KeepRecent ones after each commit. Zero keeps every version.
 	KeepRecent int64
 }
+
+// DefaultCacheSize is the IAVL node cache of each tree unless configured:
+// enough to keep the upper levels of a tree of millions of records in
+// memory, so that a write reads only the last few levels from disk.
+const DefaultCacheSize = 500_000
 
 // ErrIO marks a failure of the database underneath the tree. Reads panic
 // with an error wrapping it: a node that cannot read its state cannot
@@ -63,6 +72,10 @@ type Store struct {
 
 	mu        sync.RWMutex
 	committed *View
+	// latest is the last committed version read through the writing
+	// tree, whose index of live values answers a read with one lookup
+	// instead of a walk from the root (see [Store.Latest]).
+	latest *View
 	// base is the height a snapshot restored this store at (0 if it was
 	// built block by block): the versions below it were never stored
 	// here, even where the imported tree still references their nodes.
@@ -80,7 +93,7 @@ func Open(cfg Config) (*Store, error) {
 		cfg.Backend = "pebbledb"
 	}
 	if cfg.CacheSize <= 0 {
-		cfg.CacheSize = 100_000
+		cfg.CacheSize = DefaultCacheSize
 	}
 	known := false
 	for _, b := range Backends {
@@ -89,7 +102,13 @@ func Open(cfg Config) (*Store, error) {
 	if !known {
 		return nil, fmt.Errorf("unknown database backend %q (want one of %v)", cfg.Backend, Backends)
 	}
-	db, err := dbm.NewDB("application", dbm.BackendType(cfg.Backend), cfg.Dir)
+	var db dbm.DB
+	var err error
+	if cfg.Backend == "pebbledb" {
+		db, err = openPebble("application", cfg.Dir, cfg.DBCacheMiB)
+	} else {
+		db, err = dbm.NewDB("application", dbm.BackendType(cfg.Backend), cfg.Dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to open state database: %w", err)
 	}
@@ -151,14 +170,20 @@ func (s *Store) refreshCommitted() error {
 		}
 	}
 	view := &View{tree: t}
+	latest := view
 	if v > 0 {
 		var err error
 		if view.time, err = s.timeOf(v); err != nil {
 			return err
 		}
+		lt, err := s.tree.GetImmutable(v)
+		if err != nil {
+			return fmt.Errorf("failed to open committed version %d: %w", v, err)
+		}
+		latest = &View{tree: lt, time: view.time}
 	}
 	s.mu.Lock()
-	s.committed = view
+	s.committed, s.latest = view, latest
 	s.mu.Unlock()
 	return nil
 }
@@ -203,6 +228,17 @@ func (s *Store) Committed() *View {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.committed
+}
+
+// Latest is a view of the last committed version as fast as the tree can
+// read it: through the writing tree's index of live values. It shares that
+// tree's in-memory nodes, so it is only for the goroutine that writes the
+// store, between its calls of Apply and Commit (the application under its
+// lock); any other reader takes [Store.Committed].
+func (s *Store) Latest() *View {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.latest
 }
 
 // At is a read-only view of the committed version at height.

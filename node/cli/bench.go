@@ -54,6 +54,21 @@ minute or two; the full run takes about an hour on two cores.`,
 			if only, _ := f.GetString("only"); only != "" {
 				opts.Only = strings.Split(only, ",")
 			}
+			if raw, _ := f.GetString("validators"); raw != "" {
+				sz := bench.FullSizes()
+				if opts.Quick {
+					sz = bench.QuickSizes()
+				}
+				sz.Topologies = nil
+				for _, s := range strings.Split(raw, ",") {
+					n, err := strconv.Atoi(strings.TrimSpace(s))
+					if err != nil || n < 1 || n > 10 {
+						return fmt.Errorf("--validators %q: want validator counts from 1 to 10, e.g. 1,4", raw)
+					}
+					sz.Topologies = append(sz.Topologies, n)
+				}
+				opts.Sizes = &sz
+			}
 			var err error
 			if opts.Lineaged, _ = f.GetString("lineaged"); opts.Lineaged == "" {
 				if opts.Lineaged, err = os.Executable(); err != nil {
@@ -83,6 +98,7 @@ minute or two; the full run takes about an hour on two cores.`,
 	f.String("cometbft", "", "cometbft "+pinnedCometBFT+" binary for the kvstore baseline (default: cometbft on PATH, else .cache/bin/cometbft)")
 	f.Bool("no-baseline", false, "skip the kvstore baseline")
 	f.String("ip-prefix", "127.0.3", "first three octets of the loopback addresses the networks listen on")
+	f.String("validators", "", "comma-separated network sizes the throughput workload runs on (default 1,4; the report then says \"custom\")")
 	f.String("only", "", "comma-separated workloads to run: "+strings.Join(bench.Workloads, ","))
 	f.String("profiles", "", "write a CPU profile of each network's first node at saturation to this directory")
 	f.String("growth-worker", "", "")
