@@ -27,11 +27,12 @@
 // every transaction before a step begins; each signing account is a lane
 // that sends its transactions in order, on schedule, to its organisation's
 // validator with broadcast_tx_sync, so that per-account sequences never
-// serialise the load across accounts. An observer reads each new block
-// (and its results) from the first node as soon as it can be read: a
-// transaction is committed when it is seen there. Throughput counts the
-// load's successful transactions in the blocks of a measuring window,
-// over the span of those blocks' times.
+// serialise the load across accounts. An observer follows the first node:
+// a block counts as committed once that node's application reports its
+// height (ABCI Info: executed, not only stored), and its transactions are
+// then committed. Throughput counts the load's transactions in the blocks
+// of a measuring window, over the span of those blocks' times; a ramp that
+// ends before its chain saturates reports a lower bound ("≥").
 //
 // In-process workloads drive the application as CometBFT drives a
 // validator (FinalizeBlock, Commit, Query) over a pebble store on disk;

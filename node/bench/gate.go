@@ -174,7 +174,7 @@ func runGate(ctx context.Context, dir string, sizes []int, ops int, logf func(st
 		want := size / gateVersions
 		start := time.Now()
 		from := families
-		err := c.populate(ctx, func(b int) []txPlan {
+		err := c.populate(ctx, true, func(b int) []txPlan {
 			lo := from + b*familiesPerBlock
 			if lo >= want {
 				return nil
@@ -202,7 +202,9 @@ func runGate(ctx context.Context, dir string, sizes []int, ops int, logf func(st
 
 func measureGate(ctx context.Context, c *localChain, g *gatePopulation, families, ops int) (gateResult, error) {
 	rng := rand.New(rand.NewPCG(1, uint64(families)))
-	const distinct = 256
+	// One request per operation, so that checks do not all hit warm
+	// caches.
+	distinct := ops
 	reqs := make([][]byte, distinct)
 	for i := range reqs {
 		f := rng.IntN(families)
@@ -264,8 +266,8 @@ func measureGate(ctx context.Context, c *localChain, g *gatePopulation, families
 		res.proofKeys += float64(len(bundle.Keys))
 		res.proofBytes += float64(proto.Size(bundle))
 	}
-	res.proofKeys /= distinct
-	res.proofBytes /= distinct
+	res.proofKeys /= float64(distinct)
+	res.proofBytes /= float64(distinct)
 	hash := view.Hash()
 	res.verify, err = measure(ops, workers, func(i int) error {
 		return verifyOffline(ctx, bundles[i%distinct], hash, path, reqs[i%distinct], blk, answers[i%distinct])

@@ -82,7 +82,7 @@ func runGrowth(ctx context.Context, dir string, checkpoints []int, perBlock int,
 	start := time.Now()
 	var recent []blockTiming
 	next := 0
-	err = c.populate(ctx, func(b int) []txPlan {
+	err = c.populate(ctx, false, func(b int) []txPlan {
 		lo := b * perBlock
 		if lo >= last {
 			return nil

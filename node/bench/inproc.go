@@ -136,13 +136,34 @@ func (c *localChain) execute(txs [][]byte) (blockTiming, error) {
 	return blockTiming{finalize: t1.Sub(t0), commit: t2.Sub(t1)}, nil
 }
 
-// populate executes blocks planned by plan (nil: no more blocks), signing
-// the next block while the current one executes; after calls back after
-// each block.
-func (c *localChain) populate(ctx context.Context, plan func(block int) []txPlan, after func(block int, t blockTiming) error) error {
+// populate executes blocks planned by plan (nil: no more blocks); after
+// calls back after each block. With overlap, the next block is signed
+// while the current one executes, which is faster but competes with the
+// execution for the CPU: timed blocks are signed beforehand.
+func (c *localChain) populate(ctx context.Context, overlap bool, plan func(block int) []txPlan, after func(block int, t blockTiming) error) error {
 	type signed struct {
 		n   int
 		txs [][]byte
+	}
+	if !overlap {
+		for n := 0; ; n++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			p := plan(n)
+			if p == nil {
+				return nil
+			}
+			t, err := c.execute(c.sign(p))
+			if err != nil {
+				return err
+			}
+			if after != nil {
+				if err := after(n, t); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	blocks := make(chan signed, 1)
 	stop := make(chan struct{})

@@ -112,31 +112,57 @@ func (l *loader) close() {
 	<-l.done
 }
 
-// observe reads every block from the first node as soon as it (and its
-// results) can be read, and marks the load's transactions in it.
+// observe follows the first node: a block counts as committed once the
+// application reports its height (it has been executed, not only stored),
+// and its transactions are marked with that moment.
 func (l *loader) observe() {
 	defer close(l.done)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-l.stop; cancel() }()
+	var executed int64
+	executedAt := map[int64]time.Time{}
+	wait := func() bool {
+		select {
+		case <-l.stop:
+			return false
+		case <-time.After(l.pollEvery):
+			return true
+		}
+	}
 	for {
 		l.mu.Lock()
 		h := l.scanned + 1
 		l.mu.Unlock()
+		if executed < h {
+			ah, err := l.observer.appHeight(ctx)
+			if err == nil && ah > executed {
+				now := time.Now()
+				for k := max(executed+1, h); k <= ah; k++ {
+					executedAt[k] = now
+				}
+				executed = ah
+			}
+			if executed < h {
+				if !wait() {
+					return
+				}
+				continue
+			}
+		}
 		start := time.Now()
 		b, err := l.observer.block(ctx, h)
 		if err != nil {
-			select {
-			case <-l.stop:
+			if !wait() {
 				return
-			case <-time.After(l.pollEvery):
 			}
 			continue
 		}
-		now := time.Now()
+		now := executedAt[h]
+		delete(executedAt, h)
 		seen := &blockSeen{time: b.time, observed: now, txs: len(b.txs)}
 		l.mu.Lock()
 		l.fetches++
-		l.fetchTotal += now.Sub(start)
+		l.fetchTotal += time.Since(start)
 		for _, tx := range b.txs {
 			k := keyOfBase64(tx)
 			rec := l.byKey[k]
@@ -204,6 +230,9 @@ type stepResult struct {
 	// latencies of the transactions scheduled in the window, sorted.
 	latencies  []time.Duration
 	unobserved int
+	// undrained is how many accepted transactions were still not seen
+	// committed when the drain gave up.
+	undrained int
 	// cpu is the CPU time each watched process used during the window.
 	cpu     []time.Duration
 	selfCPU time.Duration
@@ -239,6 +268,10 @@ func (l *loader) step(ctx context.Context, o stepOptions) (stepResult, error) {
 	perLane := int(math.Ceil(o.rate*total.Seconds()/float64(lanes))) + 1
 	l.fill(perLane)
 
+	failedBefore, err := l.failedSoFar(ctx)
+	if err != nil {
+		return res, err
+	}
 	t0 := time.Now().Add(200 * time.Millisecond)
 	end := t0.Add(total)
 	winStart := t0.Add(o.warm)
@@ -300,10 +333,6 @@ func (l *loader) step(ctx context.Context, o stepOptions) (stepResult, error) {
 		}(ln)
 	}
 
-	failedBefore, err := l.failedSoFar(ctx)
-	if err != nil {
-		return res, err
-	}
 	// CPU over the window, and whatever else watches it.
 	cpuDone := make(chan struct{})
 	go func() {
@@ -347,7 +376,11 @@ func (l *loader) step(ctx context.Context, o stepOptions) (stepResult, error) {
 			}
 		}
 		l.mu.Unlock()
-		if waiting == 0 || time.Now().After(deadline) {
+		if waiting == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			res.undrained = waiting
 			break
 		}
 		select {

@@ -47,6 +47,16 @@ func measureReceipt(ctx context.Context, net *network, load *provenanceLoad, ite
 	if err != nil {
 		return res, fmt.Errorf("receipt of %s: %w", path, err)
 	}
+	// The receipt must be about a registered model, or it proves little.
+	var answer gatepb.CheckResponse
+	if err := proto.Unmarshal(r.Answer, &answer); err != nil {
+		return res, fmt.Errorf("gate answer: %w", err)
+	}
+	for _, f := range answer.Findings {
+		if f.Reason == gatepb.Reason_REASON_MODEL_NOT_REGISTERED {
+			return res, fmt.Errorf("the benchmark's receipt is about %s, which the load did not register", req.Model)
+		}
+	}
 	data, err := receipt.Marshal(r)
 	if err != nil {
 		return res, err

@@ -146,6 +146,22 @@ func (c *rpcClient) status(ctx context.Context) (int64, error) {
 	return st.SyncInfo.LatestBlockHeight, nil
 }
 
+// appHeight is the last height the application itself reports (ABCI
+// Info, through /abci_info): a block at or below it has been executed, not
+// only stored. This chain reports a height after its Commit; kvstore after
+// FinalizeBlock, a little earlier.
+func (c *rpcClient) appHeight(ctx context.Context) (int64, error) {
+	var info struct {
+		Response struct {
+			LastBlockHeight int64 `json:"last_block_height,string"`
+		} `json:"response"`
+	}
+	if err := c.get(ctx, "/abci_info", &info); err != nil {
+		return 0, err
+	}
+	return info.Response.LastBlockHeight, nil
+}
+
 // chainBlock is what the observer reads of a committed block.
 type chainBlock struct {
 	height int64

@@ -21,6 +21,9 @@ type chainRun struct {
 	// best is the step with the highest committed rate; latency the step
 	// at 70% of it.
 	best, latency stepResult
+	// saturated says whether some step of the ramp saturated the chain;
+	// if none did, best is only a lower bound of its capacity.
+	saturated bool
 	// observer is the mean time to fetch and decode a block and its
 	// results: what "seen committed" adds beyond the polling interval.
 	observer  time.Duration
@@ -86,8 +89,10 @@ func (b *bench) runOurs(ctx context.Context, validators, slot int, throughput, p
 			return nil, nil, err
 		}
 	} else {
-		// A little load, so that the receipt has records to prove.
-		if _, err := ldr.step(ctx, stepOptions{rate: 50, warm: 0, window: 2 * time.Second, drain: 30 * time.Second}); err != nil {
+		// A little load, so that the receipt has records to prove: every
+		// lane sends its first few transactions, which register the model
+		// the receipt is about.
+		if _, err := ldr.step(ctx, stepOptions{rate: float64(3 * b.sz.Lanes), warm: 0, window: 2 * time.Second, drain: 30 * time.Second}); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -203,6 +208,7 @@ func (b *bench) measureChain(ctx context.Context, ldr *loader, nw *network, run 
 			run.best = r
 		}
 		if r.saturated() {
+			run.saturated = true
 			saturatedSteps++
 			if !risen || r.fullRetries > 0 || saturatedSteps >= 2 {
 				break
@@ -210,11 +216,20 @@ func (b *bench) measureChain(ctx context.Context, ldr *loader, nw *network, run 
 		}
 		rate *= b.sz.RateFactor
 	}
+	if run.best.committed <= 0 {
+		return errors.New(label + ": nothing was committed")
+	}
+	if !run.saturated {
+		b.logf("%s: the ramp ended before the chain saturated; %.0f tx/s is a lower bound", label, run.best.committed)
+	}
 	lr, err := ldr.step(ctx, stepOptions{rate: 0.7 * run.best.committed, warm: b.sz.Warm, window: b.sz.LatencyWindow, drain: b.sz.Drain, pids: pids})
 	if err != nil {
 		return err
 	}
 	run.latency = lr
+	if lr.failed > 0 || lr.rejected > 0 {
+		return fmt.Errorf("%s: at 70%% load %d transactions failed and %d were rejected (first: %s)", label, lr.failed, lr.rejected, lr.firstRejected)
+	}
 	b.logf("%s: at %.0f tx/s (70%% of %.0f) committed %.0f tx/s, latency p50 %v, p99 %v (%d not seen committed)",
 		label, lr.offered, run.best.committed, lr.committed, lr.p(0.5).Round(time.Millisecond), lr.p(0.99).Round(time.Millisecond), lr.unobserved)
 	if b.opts.ProfileDir != "" {

@@ -59,7 +59,7 @@ func runLineage(ctx context.Context, dir string, depth int, limits []int, reps i
 	}
 	start := time.Now()
 	const perBlock = 1000
-	err = c.populate(ctx, func(b int) []txPlan {
+	err = c.populate(ctx, true, func(b int) []txPlan {
 		lo := b * perBlock
 		if lo >= len(items) {
 			return nil
