@@ -41,8 +41,8 @@ type App struct {
 	// metrics observe the calls below; nil records nothing (SetMetrics).
 	metrics atomic.Pointer[Metrics]
 
-	// mu serialises the consensus calls and guards the fields below up to
-	// checkMu. checkMu guards the mempool's state, the fields after it:
+	// mu serialises the consensus calls and guards the fields below but
+	// check and checkTime, the mempool's state, which checkMu guards:
 	// CheckTx takes only checkMu, so that mempool checks run alongside
 	// block execution. What replaces the mempool's state (InitChain,
 	// Commit, a restore) holds both, mu first; so the fields both kinds

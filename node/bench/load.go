@@ -368,14 +368,7 @@ func (l *loader) step(ctx context.Context, o stepOptions) (stepResult, error) {
 	// Let the accepted transactions land.
 	deadline := time.Now().Add(o.drain)
 	for {
-		l.mu.Lock()
-		waiting := 0
-		for _, r := range recs {
-			if r.observed.IsZero() {
-				waiting++
-			}
-		}
-		l.mu.Unlock()
+		waiting := l.unseen(recs)
 		if waiting == 0 {
 			break
 		}
@@ -415,6 +408,19 @@ func (l *loader) step(ctx context.Context, o stepOptions) (stepResult, error) {
 	slices.Sort(res.rtt)
 	res.committed, res.blocks, res.blockTxs = l.windowRate(winStart, end)
 	return res, nil
+}
+
+// unseen counts the transactions of recs not yet seen committed.
+func (l *loader) unseen(recs []*sent) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range recs {
+		if r.observed.IsZero() {
+			n++
+		}
+	}
+	return n
 }
 
 func (l *loader) failedSoFar(ctx context.Context) (int, error) {
@@ -547,14 +553,7 @@ func (l *loader) submitInOrder(ctx context.Context, perNode map[int][][]byte, ti
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		l.mu.Lock()
-		waiting := 0
-		for _, r := range recs {
-			if r.observed.IsZero() {
-				waiting++
-			}
-		}
-		l.mu.Unlock()
+		waiting := l.unseen(recs)
 		if waiting == 0 {
 			failed, err := l.failedSoFar(ctx)
 			if err != nil {
