@@ -67,6 +67,10 @@ minute or two; the full run takes about an hour on two cores.`,
 					}
 					sz.Topologies = append(sz.Topologies, n)
 				}
+				// Each network takes a range of 20 addresses of the /24.
+				if len(sz.Topologies) > 6 {
+					return fmt.Errorf("--validators %q: at most 6 network sizes in one run", raw)
+				}
 				opts.Sizes = &sz
 			}
 			var err error
