@@ -197,12 +197,13 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 // what is left in the mempool. It does not wait for a block being
 // executed.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	var d *decodedTx
 	if req.Type == abci.CHECK_TX_TYPE_CHECK {
-		a.verifyAhead(req.Tx)
+		d = a.verifyAhead(req.Tx)
 	}
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	res, msg, _ := a.deliver(a.check, a.block(a.nextHeight(), a.checkTime), req.Tx, modeCheck)
+	res, msg, _ := a.deliver(a.check, a.block(a.nextHeight(), a.checkTime), req.Tx, d, modeCheck)
 	a.metrics.Load().checked(req.Type, msg, res)
 	return &abci.CheckTxResponse{Code: res.Code, Codespace: res.Codespace, Log: res.Log, GasWanted: 1}, nil
 }

@@ -48,15 +48,19 @@ func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int
 	start := time.Now() // for metrics only
 	eb := &executedBlock{height: blk.Height, cache: store.NewCache(base), msgs: make([]string, 0, len(txs))}
 	params := loadParams(eb.cache)
-	a.preverify(base, params.MaxTxBytes, txs)
+	decoded := a.preverify(base, params.MaxTxBytes, txs)
 	var size int64
-	for _, raw := range txs {
+	for i, raw := range txs {
 		// Count what CometBFT counts: the tx as an entry of the block's data.
 		txSize := cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{raw})
 		if maxBytes >= 0 && size+txSize > maxBytes {
 			continue
 		}
-		res, msg, admitted := a.deliverWith(eb.cache, blk, params, raw, modeBlock)
+		var d *decodedTx
+		if decoded != nil {
+			d = decoded[i]
+		}
+		res, msg, admitted := a.deliverWith(eb.cache, blk, params, raw, d, modeBlock)
 		if !admitted {
 			eb.rejected++
 			if eb.firstRejection == "" {
@@ -75,18 +79,23 @@ func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int
 	return eb
 }
 
-// deliver runs one transaction on st with the current parameters.
-func (a *App) deliver(st *store.Cache, blk kit.Block, raw []byte, m mode) (*abci.ExecTxResult, string, bool) {
-	return a.deliverWith(st, blk, loadParams(st), raw, m)
+// deliver runs one transaction on st with the current parameters; d, if
+// not nil, is raw already decoded.
+func (a *App) deliver(st *store.Cache, blk kit.Block, raw []byte, d *decodedTx, m mode) (*abci.ExecTxResult, string, bool) {
+	return a.deliverWith(st, blk, loadParams(st), raw, d, m)
 }
 
 // deliverWith is the one validation and execution path. It reports whether
 // the transaction was admitted (if not, st is untouched) and, for metrics,
-// the route of its message: labelUnknown if it has none.
-func (a *App) deliverWith(st *store.Cache, blk kit.Block, params *appv1.Params, raw []byte, m mode) (res *abci.ExecTxResult, msg string, admitted bool) {
-	d, err := decodeTx(raw, int(params.MaxTxBytes))
-	if err != nil {
-		return errorResult(err), labelUnknown, false
+// the route of its message: labelUnknown if it has none. d, if not nil, is
+// raw as an earlier pass decoded it: decoding depends on the parameters
+// only through the size limit, which is checked again here.
+func (a *App) deliverWith(st *store.Cache, blk kit.Block, params *appv1.Params, raw []byte, d *decodedTx, m mode) (res *abci.ExecTxResult, msg string, admitted bool) {
+	if d == nil || len(raw) > int(params.MaxTxBytes) {
+		var err error
+		if d, err = decodeTx(raw, int(params.MaxTxBytes)); err != nil {
+			return errorResult(err), labelUnknown, false
+		}
 	}
 	acct, rt, err := a.admit(st, blk, params, d)
 	if err != nil {

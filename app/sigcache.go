@@ -87,21 +87,21 @@ func (a *App) verifySignature(d *decodedTx, pub *keysv1.PublicKey) error {
 // (a view safe to read from any goroutine), so that the check overlaps
 // block execution instead of waiting for it; CheckTx then finds the answer
 // in the cache. Anything unusual is left to CheckTx, which has the final
-// word.
-func (a *App) verifyAhead(raw []byte) {
+// word. It returns the transaction decoded, for CheckTx to reuse (nil if it
+// was not).
+func (a *App) verifyAhead(raw []byte) *decodedTx {
 	view := a.store.Committed()
 	if view.Height() == 0 {
-		return // no parameters or accounts committed yet
+		return nil // no parameters or accounts committed yet
 	}
 	d, err := decodeTx(raw, int(loadParams(view).MaxTxBytes))
 	if err != nil {
-		return
+		return nil
 	}
-	acct, err := a.membership.Account(view, d.body.Signer)
-	if err != nil {
-		return
+	if acct, err := a.membership.Account(view, d.body.Signer); err == nil {
+		_ = a.verifySignature(d, acct.PublicKey)
 	}
-	_ = a.verifySignature(d, acct.PublicKey)
+	return d
 }
 
 // preverify checks the signatures of a block's transactions in parallel,
@@ -109,21 +109,25 @@ func (a *App) verifyAhead(raw []byte) {
 // filling the cache so that the sequential execution that follows finds
 // them verified. Transactions that do not decode, name unknown signers, or
 // whose signer's key changes during the block are simply left to the
-// sequential path, which has the final word.
-func (a *App) preverify(base kit.Reader, params uint32, txs [][]byte) {
+// sequential path, which has the final word. It returns the transactions
+// decoded, for that path to reuse (nil entries where decoding failed; nil
+// for a block of fewer than two).
+func (a *App) preverify(base kit.Reader, params uint32, txs [][]byte) []*decodedTx {
 	if len(txs) < 2 {
-		return
+		return nil
 	}
 	type job struct {
 		d   *decodedTx
 		pub *keysv1.PublicKey
 	}
 	jobs := make([]job, 0, len(txs))
-	for _, raw := range txs {
+	decoded := make([]*decodedTx, len(txs))
+	for i, raw := range txs {
 		d, err := decodeTx(raw, int(params))
 		if err != nil {
 			continue
 		}
+		decoded[i] = d
 		acct, err := a.membership.Account(base, d.body.Signer)
 		if err != nil || a.sigs.verified(d.hash, fingerprint(acct.PublicKey)) {
 			continue
@@ -149,4 +153,5 @@ func (a *App) preverify(base kit.Reader, params uint32, txs [][]byte) {
 	}
 	close(next)
 	wg.Wait()
+	return decoded
 }
