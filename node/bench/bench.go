@@ -251,12 +251,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		b.dir = dir
 	}
-	stopWatch := b.watchOtherNodes()
-	defer stopWatch()
+	// Read the machine description before the watcher starts writing to it.
 	b.logf("machine: %s", b.report.Machine)
 	if n := b.report.Machine.OtherNodesAtStart; n > 0 {
 		b.logf("WARNING: %d other lineaged nodes are running on this machine; they compete for the CPU", n)
 	}
+	stopWatch := b.watchOtherNodes()
+	defer stopWatch()
 
 	if err := b.throughputAndProofs(ctx); err != nil {
 		return nil, err
