@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -112,6 +113,11 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to open state database: %w", err)
 	}
+	return openOn(cfg, db)
+}
+
+// openOn loads the store from an opened database, which it then owns.
+func openOn(cfg Config, db dbm.DB) (*Store, error) {
 	s := &Store{cfg: cfg, db: db, times: dbm.NewPrefixDB(db, []byte(prefixTimes)), holds: map[int64]int{}}
 	// A restore that did not finish left a partial tree no version can be
 	// loaded from: start empty again, so that state sync can run anew.
@@ -120,6 +126,7 @@ func Open(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s.reader = s.newReader()
+	var err error
 	if s.tree, err = s.loadTree(); err != nil {
 		db.Close()
 		return nil, err
@@ -151,12 +158,25 @@ func (s *Store) newReader() *iavl.MutableTree {
 // loadTree opens the state tree over the database and loads its latest
 // version.
 func (s *Store) loadTree() (*iavl.MutableTree, error) {
-	tree := iavl.NewMutableTree(idb.NewWrapper(dbm.NewPrefixDB(s.db, []byte(prefixTree))), s.cfg.CacheSize, false, iavl.NewNopLogger(), iavl.SyncOption(s.cfg.SyncWrites))
+	// One batch per commit: iavl otherwise flushes a version's writes in
+	// pieces as they pass a size, and a crash between two pieces leaves a
+	// version that cannot be loaded, or entries of the index of live values
+	// that no committed version has. Written whole, a commit is on disk
+	// entirely or not at all, and CometBFT replays the block.
+	tree := iavl.NewMutableTree(idb.NewWrapper(unsizedBatches{dbm.NewPrefixDB(s.db, []byte(prefixTree))}), s.cfg.CacheSize, false, iavl.NewNopLogger(),
+		iavl.SyncOption(s.cfg.SyncWrites), iavl.FlushThresholdOption(math.MaxInt))
 	if _, err := tree.Load(); err != nil {
 		return nil, fmt.Errorf("failed to load state tree: %w", err)
 	}
 	return tree, nil
 }
+
+// unsizedBatches ignores the size iavl asks batches to be made with: it
+// passes its flush threshold, which [Store.loadTree] sets beyond any
+// commit, and some backends would allocate that much up front.
+type unsizedBatches struct{ dbm.DB }
+
+func (u unsizedBatches) NewBatchWithSize(int) dbm.Batch { return u.DB.NewBatch() }
 
 func (s *Store) refreshCommitted() error {
 	v := s.tree.Version()

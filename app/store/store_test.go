@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	dbm "github.com/cosmos/cosmos-db"
+
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
@@ -305,4 +307,51 @@ func TestViewsDuringCommits(t *testing.T) {
 		write(h)
 	}
 	<-done
+}
+
+// batchCounter counts the batches written to a database.
+type batchCounter struct {
+	dbm.DB
+	writes *int
+}
+
+func (c batchCounter) NewBatch() dbm.Batch { return countedBatch{c.DB.NewBatch(), c.writes} }
+func (c batchCounter) NewBatchWithSize(n int) dbm.Batch {
+	return countedBatch{c.DB.NewBatchWithSize(n), c.writes}
+}
+
+type countedBatch struct {
+	dbm.Batch
+	writes *int
+}
+
+func (b countedBatch) Write() error     { *b.writes++; return b.Batch.Write() }
+func (b countedBatch) WriteSync() error { *b.writes++; return b.Batch.WriteSync() }
+
+// TestCommitIsOneBatch: a commit reaches the database as a single batch, so
+// a crash leaves either the whole version or none of it, however big the
+// block (iavl would otherwise flush every 100 kB).
+func TestCommitIsOneBatch(t *testing.T) {
+	writes := 0
+	s, err := openOn(Config{Backend: "memdb", CacheSize: 1000}, batchCounter{dbm.NewMemDB(), &writes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for v := 1; v <= 3; v++ {
+		c := NewCache(s.Committed())
+		for i := range 5000 {
+			c.Set(fmt.Appendf(nil, "key-%05d", i), bytes.Repeat([]byte{byte(v)}, 200))
+		}
+		if err := s.Apply(c); err != nil {
+			t.Fatal(err)
+		}
+		writes = 0
+		if _, _, err := s.Commit(time.Unix(int64(v), 0)); err != nil {
+			t.Fatal(err)
+		}
+		if writes != 1 {
+			t.Fatalf("version %d (over 1 MB of changes) reached the database in %d batches", v, writes)
+		}
+	}
 }
