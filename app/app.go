@@ -63,6 +63,9 @@ type App struct {
 	// this node proposes, ProcessProposal gets the same block back.
 	prepared     *executedBlock
 	preparedTime time.Time
+	// proposalBudget bounds the time PrepareProposal spends executing a
+	// proposal (0: no bound); see [App.SetProposalBudget].
+	proposalBudget time.Duration
 
 	checkMu sync.Mutex
 	// check is the mempool's view: committed state (read through a view
@@ -117,6 +120,15 @@ func newStateless(logger cmtlog.Logger) *App {
 	a.queries = a.queryHandlers()
 	return a
 }
+
+// SetProposalBudget bounds how long building a proposal may execute
+// transactions; what does not fit stays in the mempool for the next block.
+// A proposal that takes longer than the other validators' propose timeout
+// to arrive loses its round, and the backlog then makes the next proposal
+// bigger and later still: a budget well inside that timeout keeps a loaded
+// chain from spiralling into lost rounds. Zero removes the bound. Call it
+// before the node starts.
+func (a *App) SetProposalBudget(d time.Duration) { a.proposalBudget = max(d, 0) }
 
 // base is the state the next block executes on.
 func (a *App) base() kit.Reader {
@@ -213,7 +225,11 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	eb := a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, req.MaxTxBytes)
+	eb := a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, req.MaxTxBytes, a.proposalBudget)
+	if eb.cut > 0 {
+		a.logger.Debug("proposal cut short by its time budget", "height", req.Height,
+			"included", len(eb.txs), "left_for_later", eb.cut, "budget", a.proposalBudget)
+	}
 	a.prepared, a.preparedTime = eb, req.Time
 	return &abci.PrepareProposalResponse{Txs: eb.txs}, nil
 }
@@ -225,7 +241,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 	defer a.mu.Unlock()
 	eb := a.takePrepared(req.Height, req.Time, req.Txs)
 	if eb == nil {
-		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1)
+		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1, 0)
 	}
 	if eb.rejected > 0 {
 		a.logger.Info("rejecting proposal with inadmissible transactions",
@@ -264,7 +280,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	eb := a.proposal
 	a.proposal = nil
 	if eb == nil || eb.height != req.Height || !bytes.Equal(eb.hash, req.Hash) {
-		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1)
+		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1, 0)
 	}
 	applyStart := time.Now() // for metrics only
 	if err := a.store.Apply(eb.cache); err != nil {

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -303,6 +304,64 @@ func TestProposerExecutesItsBlockOnce(t *testing.T) {
 		if gotRes[i].Code != 0 || gotRes[i].Code != wantRes[i].Code || len(gotRes[i].Events) != len(wantRes[i].Events) {
 			t.Fatalf("tx %d: result %d/%d events %d, validator's %d/%d events %d", i,
 				gotRes[i].Code, len(gotRes[i].Events), len(gotRes[i].Events), wantRes[i].Code, len(wantRes[i].Events), len(wantRes[i].Events))
+		}
+	}
+}
+
+// TestPrepareProposalTimeBudget: a proposer out of time keeps an admissible
+// prefix of the mempool and leaves the rest for later blocks; validators
+// accept that block like any other.
+func TestPrepareProposalTimeBudget(t *testing.T) {
+	proposer, validator := newChain(t), newChain(t)
+	for _, c := range []*chain{proposer, validator} {
+		c.mustBlock()
+	}
+	var txs [][]byte
+	for i := range preverifyChunk + 40 {
+		txs = append(txs, proposer.tx(proposer.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, fmt.Sprint("member", i), keysv1.KeyType_KEY_TYPE_ED25519).Public()}))
+	}
+	height, when := proposer.height+1, proposer.now.Add(time.Second)
+	prepare := func(budget time.Duration) [][]byte {
+		t.Helper()
+		proposer.app.SetProposalBudget(budget)
+		prep, err := proposer.app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{
+			Txs: txs, MaxTxBytes: 1 << 22, Height: height, Time: when,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return prep.Txs
+	}
+	if got := prepare(0); len(got) != len(txs) {
+		t.Fatalf("without a budget the proposal kept %d of %d txs", len(got), len(txs))
+	}
+	// A budget already spent once the first chunk has executed: that chunk
+	// is kept, whole and in order, and nothing after it.
+	cut := prepare(time.Nanosecond)
+	if len(cut) != preverifyChunk {
+		t.Fatalf("with a spent budget the proposal kept %d txs, want the first %d", len(cut), preverifyChunk)
+	}
+	for i := range cut {
+		if !bytes.Equal(cut[i], txs[i]) {
+			t.Fatalf("tx %d of the cut proposal is not the mempool's tx %d", i, i)
+		}
+	}
+	if got := validator.processProposal(cut...); got != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("a validator's verdict on the cut proposal = %v", got)
+	}
+	validator.height, validator.now = height, when
+	_, validatorHash := validator.finalize([]byte("cut"), cut)
+	if got := proposer.processProposal(cut...); got != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("the proposer's verdict on its own cut proposal = %v", got)
+	}
+	proposer.height, proposer.now = height, when
+	if _, hash := proposer.finalize([]byte("cut"), cut); !bytes.Equal(hash, validatorHash) {
+		t.Fatalf("proposer's app hash %X, validator's %X", hash, validatorHash)
+	}
+	// What was left out is still admissible next block.
+	for _, raw := range txs[len(cut):] {
+		if res := proposer.checkTx(raw); res.Code != 0 {
+			t.Fatalf("a left-out tx no longer checks: %s", res.Log)
 		}
 	}
 }

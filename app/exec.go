@@ -35,45 +35,65 @@ type executedBlock struct {
 	results        []*abci.ExecTxResult
 	rejected       int
 	firstRejection string
+	// cut is how many transactions a proposal left for later blocks
+	// because building it had used up its time budget.
+	cut int
 	// For metrics only, never for state: the route of each result's
 	// transaction, and the wall time execute took.
 	msgs    []string
 	elapsed time.Duration
 }
 
+// preverifyChunk is how many transactions execute decodes and checks
+// signatures for at a time: small enough that a proposal cut short by its
+// time budget does not first decode what it leaves out, large enough to
+// keep every core busy with signature checks.
+const preverifyChunk = 256
+
 // execute runs txs in order on a cache over base. With maxBytes >= 0 (a
 // proposal being built) transactions that are not admitted, or do not fit,
-// are left out; otherwise every transaction gets a result.
-func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int64) *executedBlock {
-	start := time.Now() // for metrics only
+// are left out, and so is everything after the moment execution has taken
+// budget (if positive); otherwise every transaction gets a result.
+func (a *App) execute(base kit.Reader, blk kit.Block, txs [][]byte, maxBytes int64, budget time.Duration) *executedBlock {
+	start := time.Now() // for metrics, and for a proposal's time budget
 	eb := &executedBlock{height: blk.Height, cache: store.NewCache(base), msgs: make([]string, 0, len(txs))}
 	params := loadParams(eb.cache)
-	decoded := a.preverify(base, params.MaxTxBytes, txs)
 	var size int64
-	for i, raw := range txs {
-		// Count what CometBFT counts: the tx as an entry of the block's data.
-		txSize := cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{raw})
-		if maxBytes >= 0 && size+txSize > maxBytes {
-			continue
+	for from := 0; from < len(txs); from += preverifyChunk {
+		if maxBytes >= 0 && budget > 0 && from > 0 && time.Since(start) > budget {
+			// Stopping here is the proposer's choice alone: a proposal may
+			// hold any admissible prefix of the mempool, so every other
+			// validator accepts it just the same.
+			eb.cut = len(txs) - from
+			break
 		}
-		var d *decodedTx
-		if decoded != nil {
-			d = decoded[i]
-		}
-		res, msg, admitted := a.deliverWith(eb.cache, blk, params, raw, d, modeBlock)
-		if !admitted {
-			eb.rejected++
-			if eb.firstRejection == "" {
-				eb.firstRejection = res.Log
-			}
-			if maxBytes >= 0 {
+		chunk := txs[from:min(from+preverifyChunk, len(txs))]
+		decoded := a.preverify(base, params.MaxTxBytes, chunk)
+		for i, raw := range chunk {
+			// Count what CometBFT counts: the tx as an entry of the block's data.
+			txSize := cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{raw})
+			if maxBytes >= 0 && size+txSize > maxBytes {
 				continue
 			}
+			var d *decodedTx
+			if decoded != nil {
+				d = decoded[i]
+			}
+			res, msg, admitted := a.deliverWith(eb.cache, blk, params, raw, d, modeBlock)
+			if !admitted {
+				eb.rejected++
+				if eb.firstRejection == "" {
+					eb.firstRejection = res.Log
+				}
+				if maxBytes >= 0 {
+					continue
+				}
+			}
+			size += txSize
+			eb.txs = append(eb.txs, raw)
+			eb.results = append(eb.results, res)
+			eb.msgs = append(eb.msgs, msg)
 		}
-		size += txSize
-		eb.txs = append(eb.txs, raw)
-		eb.results = append(eb.results, res)
-		eb.msgs = append(eb.msgs, msg)
 	}
 	eb.elapsed = time.Since(start)
 	return eb

@@ -64,6 +64,14 @@ func NewLogger(w io.Writer, c LogConfig) (cmtlog.Logger, error) {
 	return cmtflags.ParseLogLevel(c.Level, l, "info")
 }
 
+// ProposalBudget is how long this node, as proposer, may spend executing
+// the transactions of a proposal: a third of the propose timeout, which
+// leaves the rest for sending the block and for validators whose clocks
+// started the round a little earlier.
+func ProposalBudget(cmtCfg *cmtcfg.Config) time.Duration {
+	return cmtCfg.Consensus.TimeoutPropose / 3
+}
+
 // New opens the state and builds the node of home; [Node.Start] runs it.
 func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) (*Node, error) {
 	st, err := store.Open(store.Config{
@@ -79,6 +87,7 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 	}
 	n := &Node{home: home, cmtCfg: cmtCfg, cfg: cfg, logger: logger, store: st}
 	n.app = app.New(st, logger.With("module", "app"))
+	n.app.SetProposalBudget(ProposalBudget(cmtCfg))
 	if err := n.app.SetSnapshots(app.SnapshotConfig{
 		Dir:        filepath.Join(home, "data", "snapshots"),
 		Interval:   cfg.State.SnapshotInterval,
