@@ -194,7 +194,7 @@ func (s *Store) Import(height int64, blockTime time.Time) (*Importer, error) {
 		return nil, fmt.Errorf("%w: committed height is %d", ErrNotEmpty, h)
 	}
 	// Drop any working changes and whatever an abandoned import wrote.
-	s.tree.Rollback()
+	s.Rollback()
 	if err := s.wipe(); err != nil {
 		return nil, err
 	}
@@ -354,6 +354,8 @@ func (s *Store) wipe() error {
 	s.mu.Lock()
 	s.tree, s.reader, s.base = tree, s.newReader(), 0
 	s.mu.Unlock()
+	s.pending = nil
+	s.recent.reset(0)
 	return s.refreshCommitted()
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	dbm "github.com/cosmos/cosmos-db"
@@ -77,6 +78,16 @@ type Store struct {
 	// tree, whose index of live values answers a read with one lookup
 	// instead of a walk from the root (see [Store.Latest]).
 	latest *View
+	// recent remembers values of the committed version for the views
+	// [Store.Committed] returns, kept exact by every commit (recent.go);
+	// pending is what Apply wrote since the last commit, for it.
+	recent  *recentValues
+	pending []entry
+	// diskWrites counts the starts and ends of commits (odd while one
+	// writes), for the views that read the index of live values
+	// (fastread.go); treeDB is the tree's part of the database.
+	diskWrites atomic.Uint64
+	treeDB     dbm.DB
 	// base is the height a snapshot restored this store at (0 if it was
 	// built block by block): the versions below it were never stored
 	// here, even where the imported tree still references their nodes.
@@ -118,7 +129,10 @@ func Open(cfg Config) (*Store, error) {
 
 // openOn loads the store from an opened database, which it then owns.
 func openOn(cfg Config, db dbm.DB) (*Store, error) {
-	s := &Store{cfg: cfg, db: db, times: dbm.NewPrefixDB(db, []byte(prefixTimes)), holds: map[int64]int{}}
+	s := &Store{
+		cfg: cfg, db: db, times: dbm.NewPrefixDB(db, []byte(prefixTimes)), treeDB: dbm.NewPrefixDB(db, []byte(prefixTree)),
+		holds: map[int64]int{}, recent: newRecentValues(recentEntries),
+	}
 	// A restore that did not finish left a partial tree no version can be
 	// loaded from: start empty again, so that state sync can run anew.
 	if err := s.discardUnfinishedRestore(); err != nil {
@@ -189,8 +203,13 @@ func (s *Store) refreshCommitted() error {
 			return fmt.Errorf("failed to open committed version %d: %w", v, err)
 		}
 	}
-	view := &View{tree: t}
-	latest := view
+	// Reached other than by Commit (opened, restored, wiped), the version
+	// shares nothing with what recent remembers.
+	if s.recent.newest() != v {
+		s.recent.reset(v)
+	}
+	view := &View{tree: t, recent: s.recent}
+	latest := &View{tree: t}
 	if v > 0 {
 		var err error
 		if view.time, err = s.timeOf(v); err != nil {
@@ -201,6 +220,9 @@ func (s *Store) refreshCommitted() error {
 			return fmt.Errorf("failed to open committed version %d: %w", v, err)
 		}
 		latest = &View{tree: lt, time: view.time}
+		if enabled, err := lt.IsFastCacheEnabled(); err == nil && enabled {
+			view.fast = &fastIndex{db: s.treeDB, writes: &s.diskWrites, seq: s.diskWrites.Load(), version: v}
+		}
 	}
 	s.mu.Lock()
 	s.committed, s.latest = view, latest
@@ -284,6 +306,7 @@ func (s *Store) At(height int64) (*View, error) {
 func (s *Store) Apply(c *Cache) error {
 	var err error
 	c.each(func(e entry) bool {
+		s.pending = append(s.pending, e)
 		if e.deleted {
 			_, _, err = s.tree.Remove(e.key)
 		} else {
@@ -313,10 +336,16 @@ func (s *Store) Commit(blockTime time.Time) (int64, []byte, error) {
 	if err := write(timeKey(s.tree.WorkingVersion()), tb); err != nil {
 		return 0, nil, fmt.Errorf("failed to record block time: %w", err)
 	}
+	// Views of the version before stop reading the index of live values
+	// before it changes (fastread.go).
+	s.diskWrites.Add(1)
 	hash, version, err := s.tree.SaveVersion()
+	s.diskWrites.Add(1)
 	if err != nil {
 		return 0, nil, fmt.Errorf("failed to save state version: %w", err)
 	}
+	s.recent.advance(version, s.pending)
+	s.pending = nil
 	if err := s.refreshCommitted(); err != nil {
 		return 0, nil, err
 	}
@@ -350,7 +379,10 @@ func (s *Store) prune(latest int64) error {
 }
 
 // Rollback drops everything applied since the last commit.
-func (s *Store) Rollback() { s.tree.Rollback() }
+func (s *Store) Rollback() {
+	s.tree.Rollback()
+	s.pending = nil
+}
 
 // Close releases the database.
 func (s *Store) Close() error {
@@ -364,6 +396,12 @@ func (s *Store) Close() error {
 type View struct {
 	tree *iavl.ImmutableTree
 	time time.Time
+	// recent, if not nil, answers reads of keys it remembers at this
+	// view's version.
+	recent *recentValues
+	// fast, if not nil, answers reads from the index of live values while
+	// this view's version is the newest on disk.
+	fast *fastIndex
 }
 
 var _ kit.Reader = (*View)(nil)
@@ -380,9 +418,21 @@ func (v *View) Hash() []byte { return v.tree.Hash() }
 
 // Get implements kit.Reader.
 func (v *View) Get(key []byte) []byte {
-	b, err := v.tree.Get(key)
-	if err != nil {
-		panic(fmt.Errorf("%w: failed to read state: %w", ErrIO, err))
+	version := v.tree.Version()
+	if v.recent != nil {
+		if b, ok := v.recent.get(key, version); ok {
+			return b
+		}
+	}
+	b, ok := v.fast.get(key)
+	if !ok {
+		var err error
+		if b, err = v.tree.Get(key); err != nil {
+			panic(fmt.Errorf("%w: failed to read state: %w", ErrIO, err))
+		}
+	}
+	if v.recent != nil {
+		v.recent.remember(key, b, version)
 	}
 	return b
 }
