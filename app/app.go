@@ -36,8 +36,9 @@ type App struct {
 	licenses   licenses.Keeper
 	gate       gate.Keeper
 	queries    map[string]queryHandler
-	// sigs remembers verified signatures (sigcache.go).
-	sigs *sigCache
+	// sigs remembers verified transaction signatures, detached the other
+	// signatures messages carry (sigcache.go).
+	sigs, detached *sigCache
 	// metrics observe the calls below; nil records nothing (SetMetrics).
 	metrics atomic.Pointer[Metrics]
 
@@ -109,13 +110,13 @@ func newStateless(logger cmtlog.Logger) *App {
 	if logger == nil {
 		logger = cmtlog.NewNopLogger()
 	}
-	a := &App{logger: logger, membership: membership.NewKeeper(prefixMembership), sigs: newSigCache()}
+	a := &App{logger: logger, membership: membership.NewKeeper(prefixMembership), sigs: newSigCache(), detached: newSigCache()}
 	// Modules reach each other only through the interfaces they declare;
 	// the adapters (adapters.go) read through the App, so the order of
 	// construction does not matter.
 	a.licenses = licenses.NewKeeper(prefixLicenses, provenance{a}, orgs{a})
 	a.lineage = lineage.NewKeeper(prefixLineage, a.licenses)
-	a.models = models.NewKeeper(prefixModels, modelDeps{a}, modelDeps{a}, a.licenses)
+	a.models = models.NewKeeper(prefixModels, modelDeps{a}, modelDeps{a}, a.licenses).WithVerifier(a.verifyDetached)
 	a.gate = gate.NewKeeper(gateDeps{a}, a.licenses, gateDeps{a}, a.lineage, gateDeps{a})
 	a.queries = a.queryHandlers()
 	return a

@@ -2,6 +2,7 @@ package app
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"runtime"
 	"sync"
 
@@ -79,6 +80,28 @@ func (a *App) verifySignature(d *decodedTx, pub *keysv1.PublicKey) error {
 		return err
 	}
 	a.sigs.add(d.hash, fp)
+	return nil
+}
+
+// verifyDetached checks a signature a message carries (a publisher's over
+// a model manifest), through a cache of its own: like a transaction's, it
+// is otherwise checked in CheckTx and again in each block execution.
+func (a *App) verifyDetached(pub *keysv1.PublicKey, msg, sig []byte) error {
+	fp := fingerprint(pub)
+	h := sha256.New()
+	h.Write(fp[:])
+	h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(msg))))
+	h.Write(msg)
+	h.Write(sig)
+	var id [32]byte
+	h.Sum(id[:0])
+	if a.detached.verified(id, fp) {
+		return nil
+	}
+	if err := keys.Verify(pub, msg, sig); err != nil {
+		return err
+	}
+	a.detached.add(id, fp)
 	return nil
 }
 

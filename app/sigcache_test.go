@@ -5,6 +5,7 @@ import (
 
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	"github.com/lineageledger/lineaged/x/models"
 )
 
 func TestSigCache(t *testing.T) {
@@ -54,4 +55,44 @@ func TestSignatureVerifiedOnce(t *testing.T) {
 		t.Fatal("a failed signature was remembered")
 	}
 	c.mustBlock(good)
+}
+
+// TestDetachedSignatureCache: a message's own signature (a publisher's over
+// a manifest) is remembered once verified, for its key, message and
+// signature only; failures are never remembered.
+func TestDetachedSignatureCache(t *testing.T) {
+	a := newStateless(nil)
+	alice, bob := testKey(t, "alice", keysv1.KeyType_KEY_TYPE_ED25519), testKey(t, "bob", keysv1.KeyType_KEY_TYPE_P256)
+	msg := models.ManifestSignBytes(contentDigest("manifest"))
+	sig, err := alice.Sign(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := append([]byte(nil), sig...)
+	forged[len(forged)-1] ^= 1
+	other := models.ManifestSignBytes(contentDigest("other"))
+	for i, tc := range []struct {
+		key     *keysv1.PublicKey
+		msg     []byte
+		sig     []byte
+		ok      bool
+		entries int // remembered signatures afterwards
+	}{
+		{alice.Public(), msg, sig, true, 1},
+		{alice.Public(), msg, sig, true, 1}, // answered from the cache
+		{bob.Public(), msg, sig, false, 1},
+		{alice.Public(), other, sig, false, 1},
+		{alice.Public(), msg, forged, false, 1},
+	} {
+		err := a.verifyDetached(tc.key, tc.msg, tc.sig)
+		if (err == nil) != tc.ok {
+			t.Fatalf("case %d: verify = %v, want ok=%v", i, err, tc.ok)
+		}
+		if got := len(a.detached.entries); got != tc.entries {
+			t.Fatalf("case %d: %d remembered signatures, want %d", i, got, tc.entries)
+		}
+	}
+	if len(a.sigs.entries) != 0 {
+		t.Fatal("a detached signature went into the transaction cache")
+	}
 }

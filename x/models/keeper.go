@@ -6,6 +6,8 @@ import (
 
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/digest"
+	"github.com/lineageledger/lineaged/x/kit/keys"
+	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	pb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
@@ -18,11 +20,23 @@ type Keeper struct {
 	datasets Datasets
 	accounts Accounts
 	licenses Licenses
+	// verify checks a publisher's signature; keys.Verify unless
+	// [Keeper.WithVerifier] set another.
+	verify func(pub *keysv1.PublicKey, msg, sig []byte) error
 }
 
 // NewKeeper returns the keeper of the module stored under prefix.
 func NewKeeper(prefix byte, datasets Datasets, accounts Accounts, licenses Licenses) Keeper {
-	return Keeper{prefix: []byte{prefix}, datasets: datasets, accounts: accounts, licenses: licenses}
+	return Keeper{prefix: []byte{prefix}, datasets: datasets, accounts: accounts, licenses: licenses, verify: keys.Verify}
+}
+
+// WithVerifier returns the keeper checking publisher signatures with
+// verify, which must give keys.Verify's answers (a cache of them, say: a
+// signature is checked when its transaction enters the mempool and again
+// in every block that executes it).
+func (k Keeper) WithVerifier(verify func(pub *keysv1.PublicKey, msg, sig []byte) error) Keeper {
+	k.verify = verify
+	return k
 }
 
 func (k Keeper) store(st kit.Store) kit.Store   { return kit.Prefixed(st, k.prefix) }

@@ -8,7 +8,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/lineageledger/lineaged/x/kit"
-	"github.com/lineageledger/lineaged/x/kit/keys"
 	pb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
@@ -160,7 +159,7 @@ func (k Keeper) publisherSignature(root kit.Reader, signer kit.Signer, manifestD
 	if err != nil {
 		return nil, ErrBadPublisherSignature.Wrapf("no public key for signer %s: %v", signer.Address, err)
 	}
-	if err := keys.Verify(pub, ManifestSignBytes(manifestDigest), sig); err != nil {
+	if err := k.verify(pub, ManifestSignBytes(manifestDigest), sig); err != nil {
 		return nil, ErrBadPublisherSignature.Wrapf("signer %s over %s: %v", signer.Address, manifestDigest, err)
 	}
 	return &pb.PublisherSignature{PublicKey: pub, Signature: bytes.Clone(sig)}, nil
