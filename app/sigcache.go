@@ -37,12 +37,9 @@ func newSigCache() *sigCache {
 
 // fingerprint identifies a public key.
 func fingerprint(pub *keysv1.PublicKey) [32]byte {
-	h := sha256.New()
-	h.Write([]byte{byte(pub.GetType())})
-	h.Write(pub.GetKey())
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	// Keys are at most 65 bytes: hash them from the stack.
+	var buf [96]byte
+	return sha256.Sum256(append(append(buf[:0], byte(pub.GetType())), pub.GetKey()...))
 }
 
 func (c *sigCache) verified(txHash, key [32]byte) bool {

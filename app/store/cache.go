@@ -26,9 +26,13 @@ type Cache struct {
 
 var _ kit.Store = (*Cache)(nil)
 
+// cacheNodes recycles the nodes of caches' trees: a block makes one cache
+// per transaction, and each would otherwise allocate a free list of its own.
+var cacheNodes = btree.NewFreeListG[entry](btree.DefaultFreeListSize)
+
 // NewCache stacks an empty cache over parent.
 func NewCache(parent kit.Reader) *Cache {
-	return &Cache{parent: parent, writes: btree.NewG(16, lessEntry)}
+	return &Cache{parent: parent, writes: btree.NewWithFreeListG(16, lessEntry, cacheNodes)}
 }
 
 // Get implements kit.Reader.
@@ -64,6 +68,16 @@ func (c *Cache) Len() int { return c.writes.Len() }
 
 // Write passes the staged writes to dst in key order and empties the cache.
 func (c *Cache) Write(dst kit.Store) {
+	if parent, ok := dst.(*Cache); ok {
+		// The entries are this cache's own copies, and it forgets them:
+		// hand them over instead of copying them again.
+		c.each(func(e entry) bool {
+			parent.writes.ReplaceOrInsert(e)
+			return true
+		})
+		c.writes.Clear(true)
+		return
+	}
 	c.each(func(e entry) bool {
 		if e.deleted {
 			dst.Delete(e.key)
