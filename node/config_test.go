@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
 )
 
 // TestConfigPrecedence: app.toml, then LINEAGED_* variables, then flags.
@@ -67,5 +70,21 @@ func TestConfigValidate(t *testing.T) {
 	cfg, err := LoadConfig(home, NewViper())
 	if err != nil || cfg.State.DBBackend != "pebbledb" || cfg.Log.Level != "error" || !cfg.State.SyncWrites {
 		t.Fatalf("partial file: %+v, %v", cfg, err)
+	}
+}
+
+// TestProposalBudget: a proposer executes for a third of the propose
+// timeout, whatever that is set to.
+func TestProposalBudget(t *testing.T) {
+	for _, tc := range []struct{ propose, want time.Duration }{
+		{3 * time.Second, time.Second},
+		{time.Second, time.Second / 3},
+		{0, 0},
+	} {
+		cfg := cmtcfg.DefaultConfig()
+		cfg.Consensus.TimeoutPropose = tc.propose
+		if got := ProposalBudget(cfg); got != tc.want {
+			t.Errorf("timeout_propose %v: budget %v, want %v", tc.propose, got, tc.want)
+		}
 	}
 }
