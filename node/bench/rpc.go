@@ -146,6 +146,17 @@ func (c *rpcClient) status(ctx context.Context) (int64, error) {
 	return st.SyncInfo.LatestBlockHeight, nil
 }
 
+// pending is how many transactions wait in the node's mempool.
+func (c *rpcClient) pending(ctx context.Context) (int, error) {
+	var n struct {
+		Total int `json:"total,string"`
+	}
+	if err := c.get(ctx, "/num_unconfirmed_txs", &n); err != nil {
+		return 0, err
+	}
+	return n.Total, nil
+}
+
 // appHeight is the last height the application itself reports (ABCI
 // Info, through /abci_info): a block at or below it has been executed, not
 // only stored. This chain reports a height after its Commit; kvstore after

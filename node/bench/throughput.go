@@ -174,6 +174,38 @@ func (b *bench) runKVStore(ctx context.Context, validators, slot int, sizes [kin
 	return run, nil
 }
 
+// settle waits, up to the drain time, until no node of nw has transactions
+// waiting in its mempool, and says in the report if some still do.
+func (b *bench) settle(ctx context.Context, nw *network, label string) error {
+	start := time.Now()
+	deadline := start.Add(b.sz.Drain)
+	for {
+		waiting := 0
+		for _, n := range nw.nodes {
+			p, err := newRPC(n.rpc).pending(ctx)
+			if err != nil {
+				return fmt.Errorf("%s: mempool size of %s: %w", label, n.name, err)
+			}
+			waiting += p
+		}
+		if waiting == 0 {
+			if d := time.Since(start); d > time.Second {
+				b.logf("%s: mempools empty after %v", label, d.Round(time.Second))
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			b.note("%s: the latency step started with %d transactions still in the nodes' mempools after %v of waiting for the ramp's backlog.", label, waiting, b.sz.Drain)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
 // measureChain ramps the offered rate until the committed rate stops
 // rising (or the mempool fills), then measures latency at 70% of the best
 // committed rate, and, if asked, profiles the first node at the best rate.
@@ -221,6 +253,11 @@ func (b *bench) measureChain(ctx context.Context, ldr *loader, nw *network, run 
 	}
 	if !run.saturated {
 		b.logf("%s: the ramp ended before the chain saturated; %.0f tx/s is a lower bound", label, run.best.committed)
+	}
+	// A ramp that ended past saturation leaves a backlog; latency measured
+	// on top of it would be the backlog's.
+	if err := b.settle(ctx, nw, label); err != nil {
+		return err
 	}
 	lr, err := ldr.step(ctx, stepOptions{rate: 0.7 * run.best.committed, warm: b.sz.Warm, window: b.sz.LatencyWindow, drain: b.sz.Drain, pids: pids})
 	if err != nil {
