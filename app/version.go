@@ -1,6 +1,9 @@
 package app
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"sync"
+)
 
 // AppVersion is the application protocol version reported to CometBFT. It
 // changes only with a change of state-machine rules.
@@ -16,6 +19,13 @@ func SoftwareVersion() string {
 	if Version != "" {
 		return Version
 	}
+	return buildVersion()
+}
+
+// buildVersion is read once: parsing the build information allocates, and
+// every ABCI Info call (a load balancer or monitor may poll it many times
+// a second) asks for the version.
+var buildVersion = sync.OnceValue(func() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			return bi.Main.Version
@@ -27,4 +37,4 @@ func SoftwareVersion() string {
 		}
 	}
 	return "devel"
-}
+})
