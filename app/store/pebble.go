@@ -108,8 +108,10 @@ func (p *pebbleDB) SetSync(key, value []byte) error { return p.set(key, value, p
 func (p *pebbleDB) Delete(key []byte) error         { return p.delete(key, pebble.NoSync) }
 func (p *pebbleDB) DeleteSync(key []byte) error     { return p.delete(key, pebble.Sync) }
 func (p *pebbleDB) NewBatch() dbm.Batch             { return &pebbleBatch{b: p.db.NewBatch()} }
-func (p *pebbleDB) NewBatchWithSize(int) dbm.Batch  { return p.NewBatch() }
-func (p *pebbleDB) Close() error                    { return p.db.Close() }
+func (p *pebbleDB) NewBatchWithSize(size int) dbm.Batch {
+	return &pebbleBatch{b: p.db.NewBatchWithSize(max(size, 0))}
+}
+func (p *pebbleDB) Close() error { return p.db.Close() }
 func (p *pebbleDB) Stats() map[string]string {
 	return map[string]string{"pebble": p.db.Metrics().String()}
 }

@@ -88,6 +88,8 @@ type Store struct {
 	// (fastread.go); treeDB is the tree's part of the database.
 	diskWrites atomic.Uint64
 	treeDB     dbm.DB
+	// batchSize sizes the tree's next write batch (commitBatches).
+	batchSize atomic.Int64
 	// base is the height a snapshot restored this store at (0 if it was
 	// built block by block): the versions below it were never stored
 	// here, even where the imported tree still references their nodes.
@@ -177,7 +179,7 @@ func (s *Store) loadTree() (*iavl.MutableTree, error) {
 	// version that cannot be loaded, or entries of the index of live values
 	// that no committed version has. Written whole, a commit is on disk
 	// entirely or not at all, and CometBFT replays the block.
-	tree := iavl.NewMutableTree(idb.NewWrapper(unsizedBatches{dbm.NewPrefixDB(s.db, []byte(prefixTree))}), s.cfg.CacheSize, false, iavl.NewNopLogger(),
+	tree := iavl.NewMutableTree(idb.NewWrapper(commitBatches{dbm.NewPrefixDB(s.db, []byte(prefixTree)), &s.batchSize}), s.cfg.CacheSize, false, iavl.NewNopLogger(),
 		iavl.SyncOption(s.cfg.SyncWrites), iavl.FlushThresholdOption(math.MaxInt))
 	if _, err := tree.Load(); err != nil {
 		return nil, fmt.Errorf("failed to load state tree: %w", err)
@@ -185,12 +187,46 @@ func (s *Store) loadTree() (*iavl.MutableTree, error) {
 	return tree, nil
 }
 
-// unsizedBatches ignores the size iavl asks batches to be made with: it
-// passes its flush threshold, which [Store.loadTree] sets beyond any
-// commit, and some backends would allocate that much up front.
-type unsizedBatches struct{ dbm.DB }
+// commitBatches makes the batches iavl writes versions with. iavl asks for
+// its flush threshold as the size, which [Store.loadTree] sets beyond any
+// commit, and some backends would allocate that much up front. Instead a
+// batch starts as big as the recent commits were, so that under a steady
+// load a commit's buffer is allocated once instead of regrown (and copied)
+// from a few kilobytes at every doubling.
+type commitBatches struct {
+	dbm.DB
+	// size is the byte size to give the next batch: the largest recent
+	// batch, decaying by an eighth per smaller one.
+	size *atomic.Int64
+}
 
-func (u unsizedBatches) NewBatchWithSize(int) dbm.Batch { return u.DB.NewBatch() }
+// maxBatchHint bounds the size given to a new batch, whatever came before.
+const maxBatchHint = 256 << 20
+
+func (c commitBatches) NewBatch() dbm.Batch { return c.NewBatchWithSize(0) }
+
+func (c commitBatches) NewBatchWithSize(int) dbm.Batch {
+	hint := min(c.size.Load(), maxBatchHint)
+	return sizedBatch{Batch: c.DB.NewBatchWithSize(int(hint + hint/8)), size: c.size}
+}
+
+// sizedBatch records its size when written, for the next batch.
+type sizedBatch struct {
+	dbm.Batch
+	size *atomic.Int64
+}
+
+func (b sizedBatch) Write() error     { b.record(); return b.Batch.Write() }
+func (b sizedBatch) WriteSync() error { b.record(); return b.Batch.WriteSync() }
+
+func (b sizedBatch) record() {
+	n, err := b.GetByteSize()
+	if err != nil {
+		return
+	}
+	prev := b.size.Load()
+	b.size.Store(max(int64(n), prev-prev/8))
+}
 
 func (s *Store) refreshCommitted() error {
 	v := s.tree.Version()

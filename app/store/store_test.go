@@ -309,31 +309,85 @@ func TestViewsDuringCommits(t *testing.T) {
 	<-done
 }
 
-// batchCounter counts the batches written to a database.
+// batchCounter counts the batches written to a database and, if hints is
+// set, records the size each batch was made with and then had.
 type batchCounter struct {
 	dbm.DB
 	writes *int
+	hints  *[][2]int
 }
 
-func (c batchCounter) NewBatch() dbm.Batch { return countedBatch{c.DB.NewBatch(), c.writes} }
+func (c batchCounter) NewBatch() dbm.Batch { return c.NewBatchWithSize(0) }
 func (c batchCounter) NewBatchWithSize(n int) dbm.Batch {
-	return countedBatch{c.DB.NewBatchWithSize(n), c.writes}
+	return countedBatch{c.DB.NewBatchWithSize(n), c, n}
 }
 
 type countedBatch struct {
 	dbm.Batch
-	writes *int
+	c    batchCounter
+	hint int
 }
 
-func (b countedBatch) Write() error     { *b.writes++; return b.Batch.Write() }
-func (b countedBatch) WriteSync() error { *b.writes++; return b.Batch.WriteSync() }
+func (b countedBatch) Write() error     { b.count(); return b.Batch.Write() }
+func (b countedBatch) WriteSync() error { b.count(); return b.Batch.WriteSync() }
+
+func (b countedBatch) count() {
+	*b.c.writes++
+	if b.c.hints != nil {
+		n, _ := b.GetByteSize()
+		*b.c.hints = append(*b.c.hints, [2]int{b.hint, n})
+	}
+}
+
+// TestCommitBatchesAreSizedFromTheLast: a commit's batch is made as big as
+// the commit before it wrote, not regrown from nothing every block, and the
+// size decays when commits get smaller.
+func TestCommitBatchesAreSizedFromTheLast(t *testing.T) {
+	writes := 0
+	var hints [][2]int
+	s, err := openOn(Config{Backend: "memdb", CacheSize: 1000}, batchCounter{dbm.NewMemDB(), &writes, &hints})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Opening writes a small batch of its own (the index of live values
+	// marks its format); count from the first commit.
+	hints = hints[:0]
+	keys := []int{3000, 3000, 100, 100}
+	for v, n := range keys {
+		c := NewCache(s.Committed())
+		for i := range n {
+			c.Set(fmt.Appendf(nil, "v%d-key-%05d", v, i), bytes.Repeat([]byte{byte(v)}, 100))
+		}
+		if err := s.Apply(c); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Commit(time.Unix(int64(v+1), 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(hints) != len(keys) {
+		t.Fatalf("%d batches written for %d commits", len(hints), len(keys))
+	}
+	for i := 1; i < len(hints); i++ {
+		prev, hint := hints[i-1][1], hints[i][0]
+		// At least the previous batch's size less an eighth (the decay),
+		// at most it plus an eighth (the headroom).
+		if lo, hi := prev-prev/8, hints[i-1][0]+hints[i-1][0]/8+prev+prev/8; hint < lo || hint > hi {
+			t.Errorf("batch %d made with size %d after one of %d bytes, want within [%d, %d]", i, hint, prev, lo, hi)
+		}
+	}
+	if hints[3][0] >= hints[2][0] {
+		t.Errorf("batch sizes do not decay after small commits: %v", hints)
+	}
+}
 
 // TestCommitIsOneBatch: a commit reaches the database as a single batch, so
 // a crash leaves either the whole version or none of it, however big the
 // block (iavl would otherwise flush every 100 kB).
 func TestCommitIsOneBatch(t *testing.T) {
 	writes := 0
-	s, err := openOn(Config{Backend: "memdb", CacheSize: 1000}, batchCounter{dbm.NewMemDB(), &writes})
+	s, err := openOn(Config{Backend: "memdb", CacheSize: 1000}, batchCounter{dbm.NewMemDB(), &writes, nil})
 	if err != nil {
 		t.Fatal(err)
 	}
