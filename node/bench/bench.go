@@ -84,6 +84,12 @@ type Sizes struct {
 	// GateOps operations each.
 	GateModels []int
 	GateOps    int
+	// MinRatedBlocks is how many blocks a throughput step's window must
+	// hold for its committed rate to count as the chain's pace.
+	MinRatedBlocks int
+	// RefineSaturation adds a step between the last rate the chain kept
+	// up with and the first it did not.
+	RefineSaturation bool
 	// LineageDepth is the depth of the fan-out-3 tree; LineageReps the
 	// queries timed per node limit.
 	LineageDepth, LineageReps int
@@ -100,8 +106,8 @@ func FullSizes() Sizes {
 	return Sizes{
 		Topologies: []int{1, 4}, Lanes: 64, StartRate: 200, RateFactor: 1.5, MaxSteps: 10,
 		Warm: 5 * time.Second, Window: 25 * time.Second, LatencyWindow: 25 * time.Second, ProfileWindow: 20 * time.Second, Drain: 60 * time.Second,
-		GateModels: []int{10_000, 100_000}, GateOps: 4000,
-		LineageDepth: 10, LineageReps: 20,
+		MinRatedBlocks: 3, RefineSaturation: true, GateModels: []int{10_000, 100_000}, GateOps: 4000,
+		LineageDepth: 10, LineageReps: 200,
 		GrowthCheckpoints: []int{10_000, 100_000, 1_000_000}, GrowthBlock: 1000,
 		ReceiptIters: 300,
 	}
@@ -113,7 +119,7 @@ func QuickSizes() Sizes {
 	return Sizes{
 		Topologies: []int{1, 4}, Lanes: 32, StartRate: 300, RateFactor: 2, MaxSteps: 3,
 		Warm: time.Second, Window: 3 * time.Second, LatencyWindow: 3 * time.Second, ProfileWindow: 3 * time.Second, Drain: 15 * time.Second,
-		GateModels: []int{1000, 5000}, GateOps: 400,
+		MinRatedBlocks: 1, GateModels: []int{1000, 5000}, GateOps: 400,
 		LineageDepth: 6, LineageReps: 10,
 		GrowthCheckpoints: []int{2000, 10_000, 20_000}, GrowthBlock: 1000,
 		ReceiptIters: 50,
@@ -402,8 +408,8 @@ func (b *bench) throughputRows(ours, kv *chainRun) {
 			continue
 		}
 		for _, s := range run.steps {
-			b.report.Steps = append(b.report.Steps, fmt.Sprintf("%s, %s: offered %s tx/s → committed %s tx/s; %d blocks of %.0f txs; %d mempool-full retries; latency p50 %s, p99 %s; broadcast_tx_sync p50 %s; send lag p99 %s",
-				run.kind, validatorsLabel(run.validators), fmtCount(s.offered), fmtCount(s.committed), s.blocks, s.blockTxs, s.fullRetries,
+			b.report.Steps = append(b.report.Steps, fmt.Sprintf("%s, %s: offered %s tx/s (accepted %s tx/s) → committed %s tx/s; %d blocks of %.0f txs; %d mempool-full retries; latency p50 %s, p99 %s; broadcast_tx_sync p50 %s; send lag p99 %s",
+				run.kind, validatorsLabel(run.validators), fmtCount(s.offered), fmtCount(s.accepted), fmtCount(s.committed), s.blocks, s.blockTxs, s.fullRetries,
 				fmtDur(s.p(0.5)), fmtDur(s.p(0.99)), fmtDur(percentile(s.rtt, 0.5)), fmtDur(percentile(s.lag, 0.99))))
 		}
 		b.note("%s, %s: a transaction counts as committed when the first node's application reports its block's height (/abci_info, polled every %v, so up to that much late; "+

@@ -208,12 +208,15 @@ func (l *loader) fill(n int) {
 // stepResult is one load step: offered rate, what the chain committed, and
 // commit latencies.
 type stepResult struct {
-	offered       float64
-	warm, window  time.Duration
-	sent          int
-	fullRetries   int
-	rejected      int
-	firstRejected string
+	// offered is the scheduled rate; accepted the rate at which the nodes
+	// took transactions into their mempools during the window, which falls
+	// short of it when broadcasts wait or find the mempool full.
+	offered, accepted float64
+	warm, window      time.Duration
+	sent              int
+	fullRetries       int
+	rejected          int
+	firstRejected     string
 	// committed is the load's transactions per second in blocks of the
 	// measuring window, from block times.
 	committed float64
@@ -391,7 +394,11 @@ func (l *loader) step(ctx context.Context, o stepOptions) (stepResult, error) {
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	acceptedInWindow := 0
 	for _, r := range recs {
+		if !r.acked.Before(winStart) && r.acked.Before(end) {
+			acceptedInWindow++
+		}
 		if r.scheduled.Before(winStart) {
 			continue
 		}
@@ -403,6 +410,7 @@ func (l *loader) step(ctx context.Context, o stepOptions) (stepResult, error) {
 		}
 		res.latencies = append(res.latencies, r.observed.Sub(r.scheduled))
 	}
+	res.accepted = float64(acceptedInWindow) / o.window.Seconds()
 	slices.Sort(res.latencies)
 	slices.Sort(res.lag)
 	slices.Sort(res.rtt)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -195,7 +196,7 @@ func (b *bench) settle(ctx context.Context, nw *network, label string) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			b.note("%s: the latency step started with %d transactions still in the nodes' mempools after %v of waiting for the ramp's backlog.", label, waiting, b.sz.Drain)
+			b.note("%s: a step started with %d transactions still in the nodes' mempools after %v of waiting for the backlog of the one before.", label, waiting, b.sz.Drain)
 			return nil
 		}
 		select {
@@ -212,41 +213,75 @@ func (b *bench) settle(ctx context.Context, nw *network, label string) error {
 func (b *bench) measureChain(ctx context.Context, ldr *loader, nw *network, run *chainRun) error {
 	label := fmt.Sprintf("%s, %s", nw.kind, validatorsLabel(len(nw.nodes)))
 	pids := nw.pids()
-	rate := b.sz.StartRate
-	saturatedSteps := 0
-	for i := 0; i < b.sz.MaxSteps; i++ {
-		r, err := ldr.step(ctx, stepOptions{rate: rate, warm: b.sz.Warm, window: b.sz.Window, drain: b.sz.Drain, pids: pids})
+	// step offers rate and records the step; rated reports whether its
+	// window held enough blocks for its committed rate to count.
+	step := func(rate float64) (r stepResult, rated bool, err error) {
+		r, err = ldr.step(ctx, stepOptions{rate: rate, warm: b.sz.Warm, window: b.sz.Window, drain: b.sz.Drain, pids: pids})
 		if err != nil {
-			return err
+			return r, false, err
 		}
 		run.steps = append(run.steps, r)
-		b.logf("%s: offered %.0f tx/s, committed %.0f tx/s (%d blocks of %.0f txs; %d mempool-full retries; latency p50 %v, p99 %v; broadcast p50 %v, p99 %v; send lag p99 %v)",
-			label, r.offered, r.committed, r.blocks, r.blockTxs, r.fullRetries, r.p(0.5).Round(time.Millisecond), r.p(0.99).Round(time.Millisecond),
+		b.logf("%s: offered %.0f tx/s (accepted %.0f), committed %.0f tx/s (%d blocks of %.0f txs; %d mempool-full retries; latency p50 %v, p99 %v; broadcast p50 %v, p99 %v; send lag p99 %v)",
+			label, r.offered, r.accepted, r.committed, r.blocks, r.blockTxs, r.fullRetries, r.p(0.5).Round(time.Millisecond), r.p(0.99).Round(time.Millisecond),
 			percentile(r.rtt, 0.5).Round(100*time.Microsecond), percentile(r.rtt, 0.99).Round(100*time.Microsecond), percentile(r.lag, 0.99).Round(time.Millisecond))
 		if r.rejected > 0 {
 			b.logf("%s: %d transactions rejected, first: %s", label, r.rejected, r.firstRejected)
 		}
 		if r.failed > 0 {
-			return fmt.Errorf("%s: %d load transactions failed in their handler", label, r.failed)
+			return r, false, fmt.Errorf("%s: %d load transactions failed in their handler", label, r.failed)
 		}
 		if r.sent == 0 {
-			return errors.New(label + ": no transaction was accepted")
+			return r, false, errors.New(label + ": no transaction was accepted")
+		}
+		if r.blocks < b.sz.MinRatedBlocks {
+			// One or two blocks, after a stall, rate the stall's backlog
+			// over a fraction of the window, not a pace the chain keeps.
+			b.logf("%s: only %d blocks in the window; this step is not rated", label, r.blocks)
+			return r, false, nil
+		}
+		if r.committed > run.best.committed {
+			run.best = r
+		}
+		return r, true, nil
+	}
+
+	rate := b.sz.StartRate
+	keptUp := 0.0 // the highest offered rate the chain kept up with
+	saturatedAt := 0.0
+	saturatedSteps := 0
+	for i := 0; i < b.sz.MaxSteps; i++ {
+		prevBest := run.best.committed
+		r, rated, err := step(rate)
+		if err != nil {
+			return err
 		}
 		// The ramp stops once the chain is saturated and the committed rate
 		// no longer rises by a tenth, or the mempool filled, or after a
 		// second saturated step: past that point steps only build backlog.
-		risen := r.committed >= 1.1*run.best.committed
-		if r.committed > run.best.committed {
-			run.best = r
-		}
-		if r.saturated() {
+		risen := rated && r.committed >= 1.1*prevBest
+		if !r.saturated() {
+			keptUp = rate
+		} else {
 			run.saturated = true
+			saturatedAt = rate
 			saturatedSteps++
 			if !risen || r.fullRetries > 0 || saturatedSteps >= 2 {
 				break
 			}
 		}
 		rate *= b.sz.RateFactor
+	}
+	// The ramp's steps are coarse (each half as much again as the last):
+	// the chain's pace lies somewhere between the last rate it kept up
+	// with and the first it did not. One more step, halfway (geometrically)
+	// and after the backlog has cleared, narrows that down.
+	if b.sz.RefineSaturation && keptUp > 0 && saturatedAt > keptUp {
+		if err := b.settle(ctx, nw, label); err != nil {
+			return err
+		}
+		if _, _, err := step(math.Sqrt(keptUp * saturatedAt)); err != nil {
+			return err
+		}
 	}
 	if run.best.committed <= 0 {
 		return errors.New(label + ": nothing was committed")
