@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -22,6 +23,8 @@ const restUnrouted = "unrouted"
 //
 //	lineaged_receipt_seconds                   histogram  building a receipt (gRPC Receipts, REST ?prove=true and /v1/receipts)
 //	lineaged_rest_requests_total{route, code}  counter    REST API requests answered
+//	lineaged_db_write_stalls_total             counter    times the state database held writes back (flushes or compactions behind)
+//	lineaged_db_write_stall_seconds_total      counter    time writes were held back in all
 //
 // receipt_seconds counts receipts built, not refusals (unknown path, a
 // height not yet provable). For rest_requests_total, route is the HTTP
@@ -34,7 +37,36 @@ type nodeMetrics struct {
 	rest    *prometheus.CounterVec
 }
 
-func newNodeMetrics(reg prometheus.Registerer) (*nodeMetrics, error) {
+// stallCollector exports the state database's write stalls. The source is
+// swapped, not the collector, when a node in the same process registers
+// again (the registry keeps the first collector of a name).
+type stallCollector struct {
+	source       atomic.Pointer[func() (int64, time.Duration)]
+	count, total *prometheus.Desc
+}
+
+func newStallCollector() *stallCollector {
+	return &stallCollector{
+		count: prometheus.NewDesc(app.MetricsNamespace+"_db_write_stalls_total",
+			"Times the state database held writes back because its flushes or compactions fell behind.", nil, nil),
+		total: prometheus.NewDesc(app.MetricsNamespace+"_db_write_stall_seconds_total",
+			"Time the state database held writes back, in all.", nil, nil),
+	}
+}
+
+func (c *stallCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.count; ch <- c.total }
+
+func (c *stallCollector) Collect(ch chan<- prometheus.Metric) {
+	src := c.source.Load()
+	if src == nil {
+		return
+	}
+	n, total := (*src)()
+	ch <- prometheus.MustNewConstMetric(c.count, prometheus.CounterValue, float64(n))
+	ch <- prometheus.MustNewConstMetric(c.total, prometheus.CounterValue, total.Seconds())
+}
+
+func newNodeMetrics(reg prometheus.Registerer, stalls func() (int64, time.Duration)) (*nodeMetrics, error) {
 	receipt := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: app.MetricsNamespace, Name: "receipt_seconds",
 		Help:    "Time to build a receipt: the proven query, the signed header and its commit.",
@@ -52,6 +84,11 @@ func newNodeMetrics(reg prometheus.Registerer) (*nodeMetrics, error) {
 	if m.rest, err = app.RegisterCollector(reg, rest); err != nil {
 		return nil, err
 	}
+	sc, err := app.RegisterCollector(reg, newStallCollector())
+	if err != nil {
+		return nil, err
+	}
+	sc.source.Store(&stalls)
 	return m, nil
 }
 
@@ -69,7 +106,7 @@ func (n *Node) enableMetrics(reg prometheus.Registerer) error {
 	if err != nil {
 		return err
 	}
-	nm, err := newNodeMetrics(reg)
+	nm, err := newNodeMetrics(reg, n.store.WriteStalls)
 	if err != nil {
 		return err
 	}

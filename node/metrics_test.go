@@ -115,6 +115,8 @@ func TestMetricsEndpoint(t *testing.T) {
 		`lineaged_rest_requests_total{chain_id="node-test",code="200",route="GET /v1/params"} 1`,
 		`lineaged_rest_requests_total{chain_id="node-test",code="200",route="GET /v1/membership/orgs/{org_id=*}"} 1`,
 		`lineaged_rest_requests_total{chain_id="node-test",code="404",route="unrouted"} 1`,
+		`lineaged_db_write_stalls_total{chain_id="node-test"} `,
+		`lineaged_db_write_stall_seconds_total{chain_id="node-test"} `,
 		// CometBFT's own.
 		`cometbft_consensus_height{chain_id="node-test"}`,
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
@@ -25,7 +27,48 @@ const DefaultDBCacheMiB = 256
 // uses (DIR/application.db), so databases written by either open in the
 // other.
 type pebbleDB struct {
-	db *pebble.DB
+	db     *pebble.DB
+	stalls *writeStalls
+}
+
+// writeStalls adds up the times pebble held writes back because flushes or
+// compactions fell behind: a commit waits through them, so they are the
+// first thing to look at when blocks commit slowly.
+type writeStalls struct {
+	mu    sync.Mutex
+	count int64
+	total time.Duration
+	began time.Time // zero unless writes are held back now
+}
+
+func (w *writeStalls) begin(now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.began.IsZero() {
+		w.count++
+		w.began = now
+	}
+}
+
+func (w *writeStalls) end(now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.began.IsZero() {
+		w.total += now.Sub(w.began)
+		w.began = time.Time{}
+	}
+}
+
+// read returns the stalls so far and their total duration, a stall in
+// progress included up to now.
+func (w *writeStalls) read(now time.Time) (int64, time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	total := w.total
+	if !w.began.IsZero() {
+		total += now.Sub(w.began)
+	}
+	return w.count, total
 }
 
 var _ dbm.DB = (*pebbleDB)(nil)
@@ -44,9 +87,14 @@ func openPebble(name, dir string, cacheMiB int) (*pebbleDB, error) {
 	}
 	cache := pebble.NewCache(int64(cacheMiB) << 20)
 	defer cache.Unref() // the database holds its own reference
+	stalls := &writeStalls{}
 	opts := &pebble.Options{
 		Cache:  cache,
 		Logger: quietLogger{},
+		EventListener: &pebble.EventListener{
+			WriteStallBegin: func(pebble.WriteStallBeginInfo) { stalls.begin(time.Now()) },
+			WriteStallEnd:   func() { stalls.end(time.Now()) },
+		},
 		// Larger memtables mean fewer, larger flushes of the nodes every
 		// commit writes.
 		MemTableSize:             64 << 20,
@@ -68,7 +116,7 @@ func openPebble(name, dir string, cacheMiB int) (*pebbleDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pebbleDB{db: db}, nil
+	return &pebbleDB{db: db, stalls: stalls}, nil
 }
 
 // quietLogger drops pebble's informational lines (flushes, compactions),

@@ -169,3 +169,34 @@ func TestLatestIsTheCommittedVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteStallAccounting: stalls are counted once each, a repeated begin
+// or a stray end changes nothing, and a stall in progress counts up to now.
+func TestWriteStallAccounting(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	var w writeStalls
+	w.end(at(0)) // no stall to end
+	w.begin(at(10))
+	w.begin(at(20)) // still the same stall
+	w.end(at(110))
+	w.end(at(500))
+	w.begin(at(1000))
+	for _, tc := range []struct {
+		now       time.Time
+		count     int64
+		totalMsec int
+	}{
+		{at(1000), 2, 100},
+		{at(1250), 2, 350},
+	} {
+		n, total := w.read(tc.now)
+		if n != tc.count || total != time.Duration(tc.totalMsec)*time.Millisecond {
+			t.Fatalf("at %v: %d stalls, %v in all; want %d, %dms", tc.now.Sub(t0), n, total, tc.count, tc.totalMsec)
+		}
+	}
+	w.end(at(1300))
+	if n, total := w.read(at(5000)); n != 2 || total != 400*time.Millisecond {
+		t.Fatalf("after the second stall: %d stalls, %v; want 2, 400ms", n, total)
+	}
+}

@@ -420,6 +420,16 @@ func (s *Store) Rollback() {
 	s.pending = nil
 }
 
+// WriteStalls reports how many times the database has held writes back
+// because its flushes or compactions fell behind, and for how long in all,
+// since it was opened; zero for backends that do not stall.
+func (s *Store) WriteStalls() (count int64, total time.Duration) {
+	if p, ok := s.db.(*pebbleDB); ok {
+		return p.stalls.read(time.Now())
+	}
+	return 0, 0
+}
+
 // Close releases the database.
 func (s *Store) Close() error {
 	if err := s.tree.Close(); err != nil {
