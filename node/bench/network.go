@@ -170,6 +170,10 @@ func templateConfig(scratch string, ip net.IP) (*cmtcfg.Config, error) {
 
 // start starts every node and waits until each has committed a block.
 func (n *network) start(ctx context.Context) error {
+	// Write back first what earlier work left dirty in the page cache (the
+	// build before the run, the last network's state): this network's
+	// commits wait for the disk, and would otherwise queue behind it.
+	syscall.Sync()
 	for _, p := range n.nodes {
 		f, err := os.Create(filepath.Join(n.dir, p.name+".log"))
 		if err != nil {
