@@ -67,9 +67,6 @@ type App struct {
 	// proposalBudget bounds the time PrepareProposal spends executing a
 	// proposal (0: no bound); see [App.SetProposalBudget].
 	proposalBudget time.Duration
-	// speculation is the accepted proposal being written into the working
-	// tree ahead of FinalizeBlock (speculate.go); nil if none.
-	speculation *speculation
 
 	checkMu sync.Mutex
 	// check is the mempool's view: committed state (read through a view
@@ -229,7 +226,6 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.awaitSpeculation()
 	eb := a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, req.MaxTxBytes, a.proposalBudget)
 	if eb.cut > 0 {
 		a.logger.Debug("proposal cut short by its time budget", "height", req.Height,
@@ -244,7 +240,6 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.awaitSpeculation()
 	eb := a.takePrepared(req.Height, req.Time, req.Txs)
 	if eb == nil {
 		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1, 0)
@@ -256,13 +251,6 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 	}
 	eb.hash = req.Hash
 	a.proposal = eb
-	// Start writing the block while it is voted on. Not the first block:
-	// rolling back would also drop the genesis state, which is not
-	// committed yet.
-	if a.genesis == nil {
-		a.dropSpeculation()
-		a.speculate(eb)
-	}
 	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
 }
 
@@ -292,27 +280,16 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	defer a.mu.Unlock()
 	eb := a.proposal
 	a.proposal = nil
-	if eb != nil && (eb.height != req.Height || !bytes.Equal(eb.hash, req.Hash)) {
-		eb = nil
+	if eb == nil || eb.height != req.Height || !bytes.Equal(eb.hash, req.Hash) {
+		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1, 0)
 	}
-	var hash []byte
-	var applied time.Duration // for metrics only
-	if sp := a.takeSpeculation(eb); sp != nil {
-		hash, applied = sp.hash, sp.elapsed
-	} else {
-		if eb == nil {
-			eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1, 0)
-		}
-		applyStart := time.Now() // for metrics only
-		if err := a.store.Apply(eb.cache); err != nil {
-			return nil, err
-		}
-		hash = a.store.WorkingHash()
-		applied = time.Since(applyStart)
+	applyStart := time.Now() // for metrics only
+	if err := a.store.Apply(eb.cache); err != nil {
+		return nil, err
 	}
-	a.metrics.Load().finalized(eb, applied)
+	a.metrics.Load().finalized(eb, time.Since(applyStart))
 	a.lastBlockTime = req.Time
-	return &abci.FinalizeBlockResponse{TxResults: eb.results, AppHash: hash}, nil
+	return &abci.FinalizeBlockResponse{TxResults: eb.results, AppHash: a.store.WorkingHash()}, nil
 }
 
 // Commit implements abci.Application: it persists the working tree as the
@@ -321,9 +298,6 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	// FinalizeBlock has taken or dropped any speculation; this only makes
-	// sure no write into the tree is running.
-	a.awaitSpeculation()
 	start := time.Now() // for metrics only
 	height, _, err := a.store.Commit(a.lastBlockTime)
 	if err != nil {

@@ -22,10 +22,7 @@
 // ProcessProposal executes the proposed block on a cache over the last
 // committed state and keeps the result; FinalizeBlock reuses it when the
 // decided block is the same one (else executes afresh), writes it into the
-// working tree and returns the working hash. An accepted proposal starts
-// being written into the working tree in the background while it is voted
-// on, and a different decided block rolls that back (speculate.go): the
-// tree ends the same either way. Only Commit persists, so a node
+// working tree and returns the working hash. Only Commit persists, so a node
 // killed at any point restarts at its last commit and CometBFT replays the
 // rest. State prefixes are one byte per module; see router.go.
 //
