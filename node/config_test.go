@@ -53,6 +53,9 @@ func TestConfigValidate(t *testing.T) {
 		{"keep_recent of one", func(c *Config) { c.State.KeepRecent = 1 }, "keep_recent"},
 		{"TLS cert without key", func(c *Config) { c.API.TLSCertFile = "cert.pem" }, "tls_key_file"},
 		{"unknown log format", func(c *Config) { c.Log.Format = "xml" }, "log.format"},
+		{"collector target too low", func(c *Config) { c.Runtime.GCPercent = 5 }, "runtime.gc_percent"},
+		{"collector disabled", func(c *Config) { c.Runtime.GCPercent = -1 }, "runtime.gc_percent"},
+		{"negative memory limit", func(c *Config) { c.Runtime.MemoryLimitMiB = -1 }, "runtime.memory_limit_mib"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,8 +71,22 @@ func TestConfigValidate(t *testing.T) {
 	os.MkdirAll(filepath.Join(home, "config"), 0o755)
 	os.WriteFile(AppConfigPath(home), []byte("[log]\nlevel = \"error\"\n"), 0o644)
 	cfg, err := LoadConfig(home, NewViper())
-	if err != nil || cfg.State.DBBackend != "pebbledb" || cfg.Log.Level != "error" || !cfg.State.SyncWrites {
+	if err != nil || cfg.State.DBBackend != "pebbledb" || cfg.Log.Level != "error" || !cfg.State.SyncWrites ||
+		cfg.Runtime.GCPercent != DefaultGCPercent || cfg.Runtime.MemoryLimitMiB != 0 {
 		t.Fatalf("partial file: %+v, %v", cfg, err)
+	}
+	// The runtime section is written, and read back from the environment.
+	t.Setenv("LINEAGED_RUNTIME_GC_PERCENT", "150")
+	t.Setenv("LINEAGED_RUNTIME_MEMORY_LIMIT_MIB", "2048")
+	if err := WriteConfig(home, DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(AppConfigPath(home)); !strings.Contains(string(b), "gc_percent = 400") {
+		t.Fatalf("app.toml lacks the runtime section:\n%s", b)
+	}
+	cfg, err = LoadConfig(home, NewViper())
+	if err != nil || cfg.Runtime.GCPercent != 150 || cfg.Runtime.MemoryLimitMiB != 2048 {
+		t.Fatalf("runtime from the environment: %+v, %v", cfg.Runtime, err)
 	}
 }
 

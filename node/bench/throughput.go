@@ -36,16 +36,34 @@ type chainRun struct {
 
 // nodeCPUPerTx is the CPU all nodes spent per committed transaction in the
 // best window.
-func (r *chainRun) nodeCPUPerTx() time.Duration {
+func (r *chainRun) nodeCPUPerTx() time.Duration { return r.best.nodeCPUPerTx() }
+
+// nodeCPU is the CPU all nodes spent during the step's window.
+func (s *stepResult) nodeCPU() time.Duration {
 	var total time.Duration
-	for _, c := range r.best.cpu {
+	for _, c := range s.cpu {
 		total += c
 	}
-	txs := r.best.committed * r.best.window.Seconds()
+	return total
+}
+
+// nodeCPUPerTx is the CPU all nodes spent per transaction committed in
+// the step's window.
+func (s *stepResult) nodeCPUPerTx() time.Duration {
+	txs := s.committed * s.window.Seconds()
 	if txs == 0 {
 		return 0
 	}
-	return time.Duration(float64(total) / txs)
+	return time.Duration(float64(s.nodeCPU()) / txs)
+}
+
+// nodeCores is how many cores the nodes kept busy on average during the
+// step's window: near the machine's count, the chain is CPU-bound.
+func (s *stepResult) nodeCores() float64 {
+	if s.window <= 0 {
+		return 0
+	}
+	return s.nodeCPU().Seconds() / s.window.Seconds()
 }
 
 // addresses gives each network of a run its own loopback range, so that
@@ -221,9 +239,10 @@ func (b *bench) measureChain(ctx context.Context, ldr *loader, nw *network, run 
 			return r, false, err
 		}
 		run.steps = append(run.steps, r)
-		b.logf("%s: offered %.0f tx/s (accepted %.0f), committed %.0f tx/s (%d blocks of %.0f txs; %d mempool-full retries; latency p50 %v, p99 %v; broadcast p50 %v, p99 %v; send lag p99 %v)",
+		b.logf("%s: offered %.0f tx/s (accepted %.0f), committed %.0f tx/s (%d blocks of %.0f txs; %d mempool-full retries; latency p50 %v, p99 %v; broadcast p50 %v, p99 %v; send lag p99 %v; nodes %.2f cores, %v CPU per tx)",
 			label, r.offered, r.accepted, r.committed, r.blocks, r.blockTxs, r.fullRetries, r.p(0.5).Round(time.Millisecond), r.p(0.99).Round(time.Millisecond),
-			percentile(r.rtt, 0.5).Round(100*time.Microsecond), percentile(r.rtt, 0.99).Round(100*time.Microsecond), percentile(r.lag, 0.99).Round(time.Millisecond))
+			percentile(r.rtt, 0.5).Round(100*time.Microsecond), percentile(r.rtt, 0.99).Round(100*time.Microsecond), percentile(r.lag, 0.99).Round(time.Millisecond),
+			r.nodeCores(), r.nodeCPUPerTx().Round(10*time.Microsecond))
 		if r.rejected > 0 {
 			b.logf("%s: %d transactions rejected, first: %s", label, r.rejected, r.firstRejected)
 		}

@@ -187,6 +187,9 @@ func (e *env) loadNode(home, defaultLogLevel string) (*node.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("log.level: %w", err)
 	}
+	// The process runs one node, so its runtime is the node's to tune.
+	rt := node.ApplyRuntime(cfg.Runtime, os.Getenv)
+	logger.Info("Go runtime", "settings", rt.String())
 	return node.New(home, cmt, cfg, logger)
 }
 
