@@ -64,6 +64,9 @@ func TestDeterministicReplay(t *testing.T) {
 		all = append(all, h.results)
 	}
 	g.checkCoverage(all)
+	if seen := checkSearchable(t, all); len(seen) < 7 {
+		t.Errorf("the replay emitted only %v", seen)
+	}
 	extraKinds := map[string]int{}
 	for _, h := range history {
 		for _, e := range h.blk.extras {
@@ -529,6 +532,61 @@ func (g *replayGen) block() replayBlock {
 		blk.extras = append(blk.extras, replayExtra{at: g.rng.IntN(len(blk.txs) + 1), kind: kind, raw: raw})
 	}
 	return blk
+}
+
+// checkSearchable: the transaction index gets the signer and route of
+// every transaction and, for every event a handler emits, the attributes
+// that identify its subject, and nothing else: what tx_search can find.
+// It returns the event types it saw.
+func checkSearchable(t *testing.T, heights [][]*abci.ExecTxResult) []string {
+	t.Helper()
+	indexed := map[string][]string{}
+	for _, results := range heights {
+		for _, r := range results {
+			for _, ev := range r.Events {
+				var keys []string
+				for _, at := range ev.Attributes {
+					if at.Index {
+						keys = append(keys, at.Key)
+					}
+				}
+				if prev, seen := indexed[ev.Type]; seen && !slices.Equal(prev, keys) {
+					t.Fatalf("event %s indexes %v here and %v elsewhere", ev.Type, keys, prev)
+				}
+				indexed[ev.Type] = keys
+			}
+		}
+	}
+	want := map[string][]string{
+		"tx":                            {"signer", "msg"},
+		"membership.org_created":        {"org_id"},
+		"membership.account_added":      {"address"},
+		"membership.account_suspended":  {"address"},
+		"membership.account_reinstated": {"address"},
+		"membership.key_rotated":        {"address"},
+		"membership.roles_set":          {"address"},
+		"licenses.license_defined":      {"license_id"},
+		"licenses.license_granted":      {"grant_id", "license_id"},
+		"licenses.grant_revoked":        {"grant_id"},
+		"models.model_registered":       {"name", "manifest_digest"},
+		"models.model_superseded":       {"name"},
+		"models.model_revoked":          {"name"},
+		"models.deployment_recorded":    {"name"},
+		"lineage.dataset_registered":    {"digest"},
+		"lineage.dataset_attested":      {"digest"},
+		"lineage.run_recorded":          {"run_id"},
+	}
+	var seen []string
+	for typ, got := range indexed {
+		keys, ok := want[typ]
+		if !ok {
+			t.Errorf("event %s is not in the table of searchable attributes", typ)
+		} else if !slices.Equal(got, keys) {
+			t.Errorf("%s indexes %v, want %v", typ, got, keys)
+		}
+		seen = append(seen, typ)
+	}
+	return seen
 }
 
 // checkCoverage fails the test if the seeded history does not exercise

@@ -145,7 +145,7 @@ func (a *App) deliverWith(st *store.Cache, blk kit.Block, params *appv1.Params, 
 
 	txEvent := abciEvent(kit.NewEvent("tx",
 		"signer", signer.Address, "org_id", signer.OrgID,
-		"sequence", strconv.FormatUint(d.body.Sequence, 10), "msg", rt.name))
+		"sequence", strconv.FormatUint(d.body.Sequence, 10), "msg", rt.name).Searchable("signer", "msg"))
 	if err != nil {
 		res = errorResult(err)
 		res.Events = []abci.Event{txEvent}
@@ -227,7 +227,7 @@ func errorResult(err error) *abci.ExecTxResult {
 func abciEvent(ev kit.Event) abci.Event {
 	out := abci.Event{Type: ev.Type, Attributes: make([]abci.EventAttribute, len(ev.Attributes))}
 	for i, at := range ev.Attributes {
-		out.Attributes[i] = abci.EventAttribute{Key: at.Key, Value: at.Value, Index: true}
+		out.Attributes[i] = abci.EventAttribute{Key: at.Key, Value: at.Value, Index: at.Index}
 	}
 	return out
 }

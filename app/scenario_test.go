@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -101,6 +103,13 @@ func TestProvenanceReplay(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	b := newChainOn(t, st, true)
+	var results [][]*abci.ExecTxResult
+	for _, blk := range a.blocks {
+		results = append(results, blk.results)
+	}
+	seen := checkSearchable(t, results)
+	slices.Sort(seen)
+	t.Logf("events seen: %v", seen)
 	for i, blk := range a.blocks {
 		res, hash := b.fullNodeBlock(blk.txs...)
 		if !bytes.Equal(hash, blk.hash) {

@@ -125,6 +125,20 @@ func TestNodeSubmitAndQuery(t *testing.T) {
 	if acct.OrgId != "alpha" || acct.Label != "pipeline" || acct.CreatedHeight != res.Height {
 		t.Fatalf("account = %v (tx at height %d)", acct, res.Height)
 	}
+	// The transaction index finds it by the attributes marked searchable,
+	// and only by those.
+	found, err := c.RPC().TxSearch(ctx, fmt.Sprintf("membership.account_added.address='%s'", acct.Address), false, nil, nil, "asc")
+	if err != nil || found.TotalCount != 1 || found.Txs[0].Height != res.Height {
+		t.Fatalf("tx_search by the new account's address: %+v, %v", found, err)
+	}
+	bySigner, err := c.RPC().TxSearch(ctx, fmt.Sprintf("tx.signer='%s' AND tx.msg='membership.add_account'", keys.Address(admin.Public())), false, nil, nil, "asc")
+	if err != nil || bySigner.TotalCount != 1 {
+		t.Fatalf("tx_search by signer and route: %+v, %v", bySigner, err)
+	}
+	unindexed, err := c.RPC().TxSearch(ctx, "membership.account_added.roles EXISTS", false, nil, nil, "asc")
+	if err != nil || unindexed.TotalCount != 0 {
+		t.Fatalf("tx_search by an attribute not marked searchable found %+v, %v", unindexed, err)
+	}
 	// Resubmitting the same bytes is a replay: rejected, not executed twice.
 	again, err := c.Submit(ctx, raw)
 	if err == nil && again.Height != res.Height {

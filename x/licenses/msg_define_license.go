@@ -52,5 +52,5 @@ func (k Keeper) DefineLicense(root kit.Store, blk kit.Block, signer kit.Signer, 
 		Time:        timestamp(blk),
 	})
 	return []kit.Event{kit.NewEvent("licenses.license_defined",
-		"license_id", spec.Id, "licensor_org", signer.OrgID, "by", signer.Address)}, nil
+		"license_id", spec.Id, "licensor_org", signer.OrgID, "by", signer.Address).Searchable("license_id")}, nil
 }

@@ -92,7 +92,7 @@ func (k Keeper) GrantLicense(root kit.Store, blk kit.Block, signer kit.Signer, m
 	st.Set(GrantByLicenseKey(msg.LicenseId, seq), []byte{1})
 	return []kit.Event{kit.NewEvent("licenses.license_granted",
 		"grant_id", grant.Id, "license_id", msg.LicenseId, "licensee_org", msg.LicenseeOrg,
-		"subject", subjectKey, "by", signer.Address)}, nil
+		"subject", subjectKey, "by", signer.Address).Searchable("grant_id", "license_id")}, nil
 }
 
 // checkGrantExpiry rejects a grant that could outlive its licence: when

@@ -44,5 +44,5 @@ func (k Keeper) RevokeGrant(root kit.Store, blk kit.Block, signer kit.Signer, ms
 		Time:      timestamp(blk),
 	})
 	return []kit.Event{kit.NewEvent("licenses.grant_revoked",
-		"grant_id", grant.Id, "license_id", grant.LicenseId, "licensee_org", grant.LicenseeOrg, "by", signer.Address)}, nil
+		"grant_id", grant.Id, "license_id", grant.LicenseId, "licensee_org", grant.LicenseeOrg, "by", signer.Address).Searchable("grant_id")}, nil
 }

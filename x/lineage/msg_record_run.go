@@ -137,7 +137,7 @@ func (k Keeper) RecordRun(root kit.Store, blk kit.Block, signer kit.Signer, msg 
 	}
 	events = append(events, kit.NewEvent("lineage.run_recorded",
 		"run_id", id, "org_id", signer.OrgID, "recorded_by", signer.Address, "code_digest", msg.CodeDigest,
-		"inputs", strconv.Itoa(len(run.Inputs)), "outputs", strconv.Itoa(len(run.Outputs))))
+		"inputs", strconv.Itoa(len(run.Inputs)), "outputs", strconv.Itoa(len(run.Outputs))).Searchable("run_id"))
 	return events, nil
 }
 

@@ -54,7 +54,7 @@ func (k Keeper) RegisterDataset(root kit.Store, blk kit.Block, signer kit.Signer
 		Time:       timestamppb.New(blk.Time),
 	})
 	return []kit.Event{kit.NewEvent("lineage.dataset_attested",
-		"digest", spec.Digest, "org_id", signer.OrgID, "attested_by", signer.Address, "owner_org", existing.OwnerOrg)}, nil
+		"digest", spec.Digest, "org_id", signer.OrgID, "attested_by", signer.Address, "owner_org", existing.OwnerOrg).Searchable("digest")}, nil
 }
 
 // checkNameFree rejects a spec whose namespace/name@version is held by a
@@ -86,7 +86,7 @@ func storeDataset(st kit.Store, blk kit.Block, signer kit.Signer, spec *pb.Datas
 	st.Set(HistoryKey(spec.Namespace, spec.Name, blk.Height, spec.Digest), []byte{1})
 	return kit.NewEvent("lineage.dataset_registered",
 		"digest", spec.Digest, "namespace", spec.Namespace, "name", spec.Name, "version", spec.Version,
-		"owner_org", signer.OrgID, "registered_by", signer.Address, "size_bytes", strconv.FormatUint(spec.SizeBytes, 10))
+		"owner_org", signer.OrgID, "registered_by", signer.Address, "size_bytes", strconv.FormatUint(spec.SizeBytes, 10)).Searchable("digest")
 }
 
 // fullName is namespace/name@version, as users write it.

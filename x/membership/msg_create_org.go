@@ -39,12 +39,12 @@ func (k Keeper) CreateOrg(root kit.Store, blk kit.Block, signer kit.Signer, msg 
 		return nil, err
 	}
 	return []kit.Event{
-		kit.NewEvent("membership.org_created", "org_id", msg.OrgId, "admin", acct.Address),
+		kit.NewEvent("membership.org_created", "org_id", msg.OrgId, "admin", acct.Address).Searchable("org_id"),
 		accountAddedEvent(acct),
 	}, nil
 }
 
 func accountAddedEvent(acct *pb.Account) kit.Event {
 	return kit.NewEvent("membership.account_added",
-		"address", acct.Address, "org_id", acct.OrgId, "roles", rolesString(acct.Roles))
+		"address", acct.Address, "org_id", acct.OrgId, "roles", rolesString(acct.Roles)).Searchable("address")
 }

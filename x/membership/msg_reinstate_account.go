@@ -21,5 +21,5 @@ func (k Keeper) ReinstateAccount(root kit.Store, _ kit.Block, signer kit.Signer,
 	acct.SuspensionReason = ""
 	saveAccount(st, acct)
 	return []kit.Event{kit.NewEvent("membership.account_reinstated",
-		"address", acct.Address, "org_id", acct.OrgId, "by", signer.Address)}, nil
+		"address", acct.Address, "org_id", acct.OrgId, "by", signer.Address).Searchable("address")}, nil
 }

@@ -48,5 +48,5 @@ func (k Keeper) RotateKey(root kit.Store, blk kit.Block, signer kit.Signer, msg 
 	saveAccount(st, acct)
 	st.Set(PublicKeyKey(msg.NewPublicKey), addr)
 	return []kit.Event{kit.NewEvent("membership.key_rotated",
-		"address", acct.Address, "org_id", acct.OrgId, "key_type", keys.TypeName(msg.NewPublicKey.Type))}, nil
+		"address", acct.Address, "org_id", acct.OrgId, "key_type", keys.TypeName(msg.NewPublicKey.Type)).Searchable("address")}, nil
 }

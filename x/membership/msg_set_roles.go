@@ -27,5 +27,5 @@ func (k Keeper) SetRoles(root kit.Store, _ kit.Block, signer kit.Signer, msg *pb
 	}
 	saveAccount(st, acct)
 	return []kit.Event{kit.NewEvent("membership.roles_set",
-		"address", acct.Address, "org_id", acct.OrgId, "roles", rolesString(roles), "by", signer.Address)}, nil
+		"address", acct.Address, "org_id", acct.OrgId, "roles", rolesString(roles), "by", signer.Address).Searchable("address")}, nil
 }

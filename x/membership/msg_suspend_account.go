@@ -27,5 +27,5 @@ func (k Keeper) SuspendAccount(root kit.Store, _ kit.Block, signer kit.Signer, m
 	}
 	saveAccount(st, acct)
 	return []kit.Event{kit.NewEvent("membership.account_suspended",
-		"address", acct.Address, "org_id", acct.OrgId, "reason", msg.Reason, "by", signer.Address)}, nil
+		"address", acct.Address, "org_id", acct.OrgId, "reason", msg.Reason, "by", signer.Address).Searchable("address")}, nil
 }

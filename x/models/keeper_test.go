@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,17 @@ func check(t *testing.T, err error, want *kit.Error) {
 	if !ok || space != want.Codespace || code != want.Code {
 		t.Fatalf("CodeOf(%v) = %s/%d/%v, want %s/%d", err, space, code, ok, want.Codespace, want.Code)
 	}
+}
+
+// indexed lists the attributes an event marks searchable.
+func indexed(ev kit.Event) []string {
+	var out []string
+	for _, a := range ev.Attributes {
+		if a.Index {
+			out = append(out, a.Key)
+		}
+	}
+	return out
 }
 
 func attrs(ev kit.Event) map[string]string {
@@ -342,7 +354,7 @@ func TestRevokeModel(t *testing.T) {
 			if !bytes.Equal(f.k.reader(f.st).Get(ModelKey("acme/base", "1.0")), modelBefore) {
 				t.Fatal("revocation changed the model record")
 			}
-			if len(events) != 1 || events[0].Type != "models.model_revoked" || attrs(events[0])["name"] != c.msg.Name {
+			if len(events) != 1 || events[0].Type != "models.model_revoked" || !slices.Equal(indexed(events[0]), []string{"name"}) || attrs(events[0])["name"] != c.msg.Name {
 				t.Fatalf("events = %v", events)
 			}
 		})
@@ -405,7 +417,7 @@ func TestSupersedeModel(t *testing.T) {
 				sup.Name != c.msg.Name || sup.Version != c.msg.Version {
 				t.Fatalf("supersession = %v, %v", sup, ok)
 			}
-			if len(events) != 1 || events[0].Type != "models.model_superseded" || attrs(events[0])["superseded_by"] != c.msg.SupersededBy {
+			if len(events) != 1 || events[0].Type != "models.model_superseded" || !slices.Equal(indexed(events[0]), []string{"name"}) || attrs(events[0])["superseded_by"] != c.msg.SupersededBy {
 				t.Fatalf("events = %v", events)
 			}
 		})
@@ -452,7 +464,7 @@ func TestRecordDeployment(t *testing.T) {
 			if !sub.Has(VersionDeploymentKey(c.msg.Name, c.msg.Version, 1)) || !sub.Has(NameDeploymentKey(c.msg.Name, 1)) {
 				t.Fatal("deployment indexes missing")
 			}
-			if len(events) != 1 || events[0].Type != "models.deployment_recorded" || attrs(events[0])["id"] != "1" {
+			if len(events) != 1 || events[0].Type != "models.deployment_recorded" || !slices.Equal(indexed(events[0]), []string{"name"}) || attrs(events[0])["id"] != "1" {
 				t.Fatalf("events = %v", events)
 			}
 			// The sequence continues.

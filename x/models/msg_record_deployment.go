@@ -48,7 +48,7 @@ func (k Keeper) RecordDeployment(root kit.Store, blk kit.Block, signer kit.Signe
 	st.Set(NameDeploymentKey(msg.Name, id), []byte{1})
 	return []kit.Event{kit.NewEvent("models.deployment_recorded",
 		"id", strconv.FormatUint(id, 10), "name", msg.Name, "version", msg.Version,
-		"org_id", signer.OrgID, "environment", msg.Environment)}, nil
+		"org_id", signer.OrgID, "environment", msg.Environment).Searchable("name")}, nil
 }
 
 // nextDeploymentID advances the deployment sequence and returns the new id.

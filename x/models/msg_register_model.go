@@ -50,7 +50,7 @@ func (k Keeper) RegisterModel(root kit.Store, blk kit.Block, signer kit.Signer, 
 	st.Set(VersionKey(spec.Name, blk.Height, spec.Version), []byte{1})
 	return []kit.Event{kit.NewEvent("models.model_registered",
 		"name", spec.Name, "version", spec.Version, "manifest_digest", spec.ManifestDigest,
-		"publisher_org", signer.OrgID, "signed", strconv.FormatBool(sig != nil))}, nil
+		"publisher_org", signer.OrgID, "signed", strconv.FormatBool(sig != nil)).Searchable("name", "manifest_digest")}, nil
 }
 
 // validateSpec checks everything about a spec that does not need state.

@@ -43,5 +43,5 @@ func (k Keeper) RevokeModel(root kit.Store, blk kit.Block, signer kit.Signer, ms
 	})
 	return []kit.Event{kit.NewEvent("models.model_revoked",
 		"name", msg.Name, "version", msg.Version, "reason_code", RevocationReasonName(msg.ReasonCode),
-		"revoked_by", signer.Address)}, nil
+		"revoked_by", signer.Address).Searchable("name")}, nil
 }

@@ -62,5 +62,5 @@ func (k Keeper) SupersedeModel(root kit.Store, blk kit.Block, signer kit.Signer,
 	})
 	return []kit.Event{kit.NewEvent("models.model_superseded",
 		"name", msg.Name, "version", msg.Version, "superseded_by", msg.SupersededBy,
-		"recorded_by", signer.Address)}, nil
+		"recorded_by", signer.Address).Searchable("name")}, nil
 }
