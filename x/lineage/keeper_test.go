@@ -144,17 +144,6 @@ func call(t *testing.T, st *kittest.MemStore, want error, fn func() ([]kit.Event
 	return nil
 }
 
-// indexed lists the attributes an event marks searchable.
-func indexed(ev kit.Event) []string {
-	var out []string
-	for _, a := range ev.Attributes {
-		if a.Index {
-			out = append(out, a.Key)
-		}
-	}
-	return out
-}
-
 func attr(ev kit.Event, key string) string {
 	for _, a := range ev.Attributes {
 		if a.Key == key {
@@ -248,7 +237,7 @@ func TestRegisterDataset(t *testing.T) {
 			if !r.Has(HistoryKey(c.spec.Namespace, c.spec.Name, blk.Height, c.spec.Digest)) {
 				t.Fatal("history index missing")
 			}
-			if len(events) != 1 || events[0].Type != "lineage.dataset_registered" || !slices.Equal(indexed(events[0]), []string{"digest"}) || attr(events[0], "digest") != c.spec.Digest ||
+			if len(events) != 1 || events[0].Type != "lineage.dataset_registered" || !slices.Equal(kittest.Indexed(events[0]), []string{"digest"}) || attr(events[0], "digest") != c.spec.Digest ||
 				attr(events[0], "owner_org") != c.signer.OrgID || attr(events[0], "registered_by") != c.signer.Address {
 				t.Fatalf("events = %v", events)
 			}
@@ -316,7 +305,7 @@ func TestAttestDataset(t *testing.T) {
 			if ds.OwnerOrg != "alpha" || ds.Spec.MediaType != "" {
 				t.Fatalf("attestation changed the dataset: %v", ds)
 			}
-			if len(events) != 1 || events[0].Type != "lineage.dataset_attested" || !slices.Equal(indexed(events[0]), []string{"digest"}) || attr(events[0], "digest") != dsA ||
+			if len(events) != 1 || events[0].Type != "lineage.dataset_attested" || !slices.Equal(kittest.Indexed(events[0]), []string{"digest"}) || attr(events[0], "digest") != dsA ||
 				attr(events[0], "org_id") != c.signer.OrgID || attr(events[0], "attested_by") != c.signer.Address {
 				t.Fatalf("events = %v", events)
 			}

@@ -131,17 +131,6 @@ func check(t *testing.T, err error, want *kit.Error) {
 	}
 }
 
-// indexed lists the attributes an event marks searchable.
-func indexed(ev kit.Event) []string {
-	var out []string
-	for _, a := range ev.Attributes {
-		if a.Index {
-			out = append(out, a.Key)
-		}
-	}
-	return out
-}
-
 func attrs(ev kit.Event) map[string]string {
 	out := map[string]string{}
 	for _, a := range ev.Attributes {
@@ -354,7 +343,7 @@ func TestRevokeModel(t *testing.T) {
 			if !bytes.Equal(f.k.reader(f.st).Get(ModelKey("acme/base", "1.0")), modelBefore) {
 				t.Fatal("revocation changed the model record")
 			}
-			if len(events) != 1 || events[0].Type != "models.model_revoked" || !slices.Equal(indexed(events[0]), []string{"name"}) || attrs(events[0])["name"] != c.msg.Name {
+			if len(events) != 1 || events[0].Type != "models.model_revoked" || !slices.Equal(kittest.Indexed(events[0]), []string{"name"}) || attrs(events[0])["name"] != c.msg.Name {
 				t.Fatalf("events = %v", events)
 			}
 		})
@@ -417,7 +406,7 @@ func TestSupersedeModel(t *testing.T) {
 				sup.Name != c.msg.Name || sup.Version != c.msg.Version {
 				t.Fatalf("supersession = %v, %v", sup, ok)
 			}
-			if len(events) != 1 || events[0].Type != "models.model_superseded" || !slices.Equal(indexed(events[0]), []string{"name"}) || attrs(events[0])["superseded_by"] != c.msg.SupersededBy {
+			if len(events) != 1 || events[0].Type != "models.model_superseded" || !slices.Equal(kittest.Indexed(events[0]), []string{"name"}) || attrs(events[0])["superseded_by"] != c.msg.SupersededBy {
 				t.Fatalf("events = %v", events)
 			}
 		})
@@ -464,7 +453,7 @@ func TestRecordDeployment(t *testing.T) {
 			if !sub.Has(VersionDeploymentKey(c.msg.Name, c.msg.Version, 1)) || !sub.Has(NameDeploymentKey(c.msg.Name, 1)) {
 				t.Fatal("deployment indexes missing")
 			}
-			if len(events) != 1 || events[0].Type != "models.deployment_recorded" || !slices.Equal(indexed(events[0]), []string{"name"}) || attrs(events[0])["id"] != "1" {
+			if len(events) != 1 || events[0].Type != "models.deployment_recorded" || !slices.Equal(kittest.Indexed(events[0]), []string{"name"}) || attrs(events[0])["id"] != "1" {
 				t.Fatalf("events = %v", events)
 			}
 			// The sequence continues.

@@ -71,3 +71,15 @@ func (it *iter) Next()         { it.keys = it.keys[1:] }
 func (it *iter) Key() []byte   { return []byte(it.keys[0]) }
 func (it *iter) Value() []byte { return it.s.m[it.keys[0]] }
 func (it *iter) Close()        {}
+
+// Indexed lists the keys of the attributes an event marks searchable, in
+// order.
+func Indexed(ev kit.Event) []string {
+	var keys []string
+	for _, a := range ev.Attributes {
+		if a.Index {
+			keys = append(keys, a.Key)
+		}
+	}
+	return keys
+}
