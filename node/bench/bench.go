@@ -408,9 +408,9 @@ func (b *bench) throughputRows(ours, kv *chainRun) {
 			continue
 		}
 		for _, s := range run.steps {
-			b.report.Steps = append(b.report.Steps, fmt.Sprintf("%s, %s: offered %s tx/s (accepted %s tx/s) → committed %s tx/s; %d blocks of %.0f txs; %d mempool-full retries; latency p50 %s, p99 %s; broadcast_tx_sync p50 %s; send lag p99 %s; nodes busy %.2f cores, %s CPU per committed tx",
+			b.report.Steps = append(b.report.Steps, fmt.Sprintf("%s, %s: offered %s tx/s (accepted %s tx/s) → committed %s tx/s; %d blocks of %.0f txs; %d mempool-full retries; latency p50 %s, p99 %s; broadcast_tx_sync p50 %s; send lag p99 %s; nodes busy %.2f cores, %s CPU per committed tx; largest node's peak RSS %s",
 				run.kind, validatorsLabel(run.validators), fmtCount(s.offered), fmtCount(s.accepted), fmtCount(s.committed), s.blocks, s.blockTxs, s.fullRetries,
-				fmtDur(s.p(0.5)), fmtDur(s.p(0.99)), fmtDur(percentile(s.rtt, 0.5)), fmtDur(percentile(s.lag, 0.99)), s.nodeCores(), fmtDur(s.nodeCPUPerTx())))
+				fmtDur(s.p(0.5)), fmtDur(s.p(0.99)), fmtDur(percentile(s.rtt, 0.5)), fmtDur(percentile(s.lag, 0.99)), s.nodeCores(), fmtDur(s.nodeCPUPerTx()), fmtBytes(float64(s.peakRSS))))
 		}
 		b.note("%s, %s: a transaction counts as committed when the first node's application reports its block's height (/abci_info, polled every %v, so up to that much late; "+
 			"this chain reports after its Commit, kvstore after FinalizeBlock); its block is then fetched and scanned (%v on average). Generator CPU during the best window: %.0f%% of one core; "+

@@ -172,3 +172,25 @@ func (l testLog) Write(b []byte) (int, error) {
 	l.t.Log(strings.TrimRight(string(b), "\n"))
 	return len(b), nil
 }
+
+func TestParsePeakRSS(t *testing.T) {
+	cases := []struct {
+		name, status string
+		want         int64
+	}{
+		{"typical", "Name:\tlineaged\nVmPeak:\t 3252560 kB\nVmHWM:\t 1435956 kB\nVmRSS:\t 1300000 kB\n", 1435956 << 10},
+		{"absent (a kernel thread)", "Name:\tkthreadd\nState:\tS (sleeping)\n", 0},
+		{"unexpected unit", "VmHWM:\t 12 MB\n", 0},
+		{"garbled", "VmHWM:\t lots kB\n", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := parsePeakRSS(tc.status); got != tc.want {
+				t.Fatalf("parsePeakRSS = %d, want %d", got, tc.want)
+			}
+		})
+	}
+	if own := peakRSSOf(os.Getpid()); own <= 0 {
+		t.Fatalf("peak RSS of this process = %d, want > 0", own)
+	}
+}

@@ -239,6 +239,9 @@ type stepResult struct {
 	// cpu is the CPU time each watched process used during the window.
 	cpu     []time.Duration
 	selfCPU time.Duration
+	// peakRSS is the largest peak resident memory of a watched process
+	// since it started, read at the window's end.
+	peakRSS int64
 }
 
 func (s stepResult) saturated() bool {
@@ -356,6 +359,7 @@ func (l *loader) step(ctx context.Context, o stepOptions) (stepResult, error) {
 		case <-time.After(time.Until(end)):
 		}
 		after, selfAfter := processCPU(o.pids), selfCPU()
+		res.peakRSS = largestPeakRSS(o.pids)
 		for i := range before {
 			res.cpu = append(res.cpu, after[i]-before[i])
 		}

@@ -115,6 +115,45 @@ func cpuOf(pid string) time.Duration {
 	return time.Duration(ut+st) * clockTick
 }
 
+// peakRSSOf is the most resident memory a process has had since it
+// started, in bytes (VmHWM; 0 if it is gone).
+func peakRSSOf(pid int) int64 {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0
+	}
+	return parsePeakRSS(string(b))
+}
+
+// parsePeakRSS reads VmHWM from the text of /proc/PID/status.
+func parsePeakRSS(status string) int64 {
+	for line := range strings.Lines(status) {
+		rest, ok := strings.CutPrefix(line, "VmHWM:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0
+		}
+		return kb << 10
+	}
+	return 0
+}
+
+// largestPeakRSS is the highest peak resident memory among pids.
+func largestPeakRSS(pids []int) int64 {
+	var most int64
+	for _, p := range pids {
+		most = max(most, peakRSSOf(p))
+	}
+	return most
+}
+
 func processCPU(pids []int) []time.Duration {
 	out := make([]time.Duration, len(pids))
 	for i, p := range pids {

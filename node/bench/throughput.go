@@ -239,10 +239,10 @@ func (b *bench) measureChain(ctx context.Context, ldr *loader, nw *network, run 
 			return r, false, err
 		}
 		run.steps = append(run.steps, r)
-		b.logf("%s: offered %.0f tx/s (accepted %.0f), committed %.0f tx/s (%d blocks of %.0f txs; %d mempool-full retries; latency p50 %v, p99 %v; broadcast p50 %v, p99 %v; send lag p99 %v; nodes %.2f cores, %v CPU per tx)",
+		b.logf("%s: offered %.0f tx/s (accepted %.0f), committed %.0f tx/s (%d blocks of %.0f txs; %d mempool-full retries; latency p50 %v, p99 %v; broadcast p50 %v, p99 %v; send lag p99 %v; nodes %.2f cores, %v CPU per tx, peak RSS %d MiB)",
 			label, r.offered, r.accepted, r.committed, r.blocks, r.blockTxs, r.fullRetries, r.p(0.5).Round(time.Millisecond), r.p(0.99).Round(time.Millisecond),
 			percentile(r.rtt, 0.5).Round(100*time.Microsecond), percentile(r.rtt, 0.99).Round(100*time.Microsecond), percentile(r.lag, 0.99).Round(time.Millisecond),
-			r.nodeCores(), r.nodeCPUPerTx().Round(10*time.Microsecond))
+			r.nodeCores(), r.nodeCPUPerTx().Round(10*time.Microsecond), r.peakRSS>>20)
 		if r.rejected > 0 {
 			b.logf("%s: %d transactions rejected, first: %s", label, r.rejected, r.firstRejected)
 		}
