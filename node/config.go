@@ -20,6 +20,9 @@ import (
 // LINEAGED_STATE_DB_BACKEND overrides [state] db_backend, and so on.
 const EnvPrefix = "LINEAGED"
 
+// maxNodeCacheMiB bounds state.node_cache_mib: 64 GiB.
+const maxNodeCacheMiB = 64 << 10
+
 // Config is the application's own settings, kept in config/app.toml beside
 // CometBFT's config.toml. Precedence: file, then LINEAGED_* environment
 // variables, then command-line flags.
@@ -45,6 +48,9 @@ type StateConfig struct {
 	IAVLCacheSize int `mapstructure:"iavl_cache_size"`
 	// DBCacheMiB is pebbledb's block cache in MiB.
 	DBCacheMiB int `mapstructure:"db_cache_mib"`
+	// NodeCacheMiB holds encoded tree nodes in memory outside the Go heap,
+	// below the trees' node caches; 0 turns it off.
+	NodeCacheMiB int `mapstructure:"node_cache_mib"`
 	// SnapshotInterval takes a state-sync snapshot every that many heights
 	// (0: none); new nodes can join from them instead of replaying history.
 	SnapshotInterval int64 `mapstructure:"snapshot_interval"`
@@ -97,7 +103,7 @@ type RuntimeConfig struct {
 // DefaultConfig is what `lineaged init` writes.
 func DefaultConfig() *Config {
 	return &Config{
-		State: StateConfig{DBBackend: "pebbledb", SyncWrites: true, IAVLCacheSize: store.DefaultCacheSize, DBCacheMiB: store.DefaultDBCacheMiB, SnapshotKeepRecent: 2},
+		State: StateConfig{DBBackend: "pebbledb", SyncWrites: true, IAVLCacheSize: store.DefaultCacheSize, DBCacheMiB: store.DefaultDBCacheMiB, NodeCacheMiB: store.DefaultNodeBytesMiB, SnapshotKeepRecent: 2},
 		API: APIConfig{GRPCAddress: "127.0.0.1:9090", RESTAddress: "127.0.0.1:1317", MaxRequestBytes: 64 << 10,
 			RateLimit: 20, RateBurst: 40},
 		Log:     LogConfig{Level: "info", Format: "plain"},
@@ -125,6 +131,9 @@ func (c *Config) Validate() error {
 	}
 	if c.State.DBCacheMiB <= 0 {
 		c.State.DBCacheMiB = d.State.DBCacheMiB
+	}
+	if c.State.NodeCacheMiB < 0 || c.State.NodeCacheMiB > maxNodeCacheMiB {
+		return fmt.Errorf("state.node_cache_mib %d: must be 0 (off) to %d", c.State.NodeCacheMiB, maxNodeCacheMiB)
 	}
 	if c.State.SnapshotInterval < 0 || c.State.SnapshotKeepRecent < 0 {
 		return errors.New("state.snapshot_interval and state.snapshot_keep_recent must not be negative")
@@ -206,6 +215,7 @@ func setDefaults(v *viper.Viper, c *Config) {
 	v.SetDefault("state.keep_recent", c.State.KeepRecent)
 	v.SetDefault("state.iavl_cache_size", c.State.IAVLCacheSize)
 	v.SetDefault("state.db_cache_mib", c.State.DBCacheMiB)
+	v.SetDefault("state.node_cache_mib", c.State.NodeCacheMiB)
 	v.SetDefault("state.snapshot_interval", c.State.SnapshotInterval)
 	v.SetDefault("state.snapshot_keep_recent", c.State.SnapshotKeepRecent)
 	v.SetDefault("api.grpc_address", c.API.GRPCAddress)
@@ -239,6 +249,10 @@ keep_recent = {{.State.KeepRecent}}
 iavl_cache_size = {{.State.IAVLCacheSize}}
 # pebbledb's block cache, in MiB.
 db_cache_mib = {{.State.DBCacheMiB}}
+# Encoded tree nodes kept in memory (outside the Go heap), in MiB, so that a
+# write to a large tree does not look its lower levels up in the database;
+# 0 turns it off. Raise it with the state: about 500 bytes a record.
+node_cache_mib = {{.State.NodeCacheMiB}}
 # Take a state-sync snapshot every N heights (0: none), so new nodes can join
 # without replaying all history; keep the newest snapshot_keep_recent (0: all).
 # Snapshots live in data/snapshots.

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"github.com/lineageledger/lineaged/app/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,8 @@ func TestConfigValidate(t *testing.T) {
 		{"unknown log format", func(c *Config) { c.Log.Format = "xml" }, "log.format"},
 		{"collector target too low", func(c *Config) { c.Runtime.GCPercent = 5 }, "runtime.gc_percent"},
 		{"collector disabled", func(c *Config) { c.Runtime.GCPercent = -1 }, "runtime.gc_percent"},
+		{"negative node cache", func(c *Config) { c.State.NodeCacheMiB = -1 }, "state.node_cache_mib"},
+		{"node cache too large", func(c *Config) { c.State.NodeCacheMiB = maxNodeCacheMiB + 1 }, "state.node_cache_mib"},
 		{"negative memory limit", func(c *Config) { c.Runtime.MemoryLimitMiB = -1 }, "runtime.memory_limit_mib"},
 	}
 	for _, tc := range cases {
@@ -72,7 +75,7 @@ func TestConfigValidate(t *testing.T) {
 	os.WriteFile(AppConfigPath(home), []byte("[log]\nlevel = \"error\"\n"), 0o644)
 	cfg, err := LoadConfig(home, NewViper())
 	if err != nil || cfg.State.DBBackend != "pebbledb" || cfg.Log.Level != "error" || !cfg.State.SyncWrites ||
-		cfg.Runtime.GCPercent != DefaultGCPercent || cfg.Runtime.MemoryLimitMiB != 0 {
+		cfg.Runtime.GCPercent != DefaultGCPercent || cfg.Runtime.MemoryLimitMiB != 0 || cfg.State.NodeCacheMiB != store.DefaultNodeBytesMiB {
 		t.Fatalf("partial file: %+v, %v", cfg, err)
 	}
 	// The runtime section is written, and read back from the environment.

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/app/store"
 )
 
 // restUnrouted is the route label of a REST request answered before or
@@ -25,6 +26,9 @@ const restUnrouted = "unrouted"
 //	lineaged_rest_requests_total{route, code}  counter    REST API requests answered
 //	lineaged_db_write_stalls_total             counter    times the state database held writes back (flushes or compactions behind)
 //	lineaged_db_write_stall_seconds_total      counter    time writes were held back in all
+//	lineaged_db_node_cache_hits_total          counter    tree node reads answered by the node cache (state.node_cache_mib)
+//	lineaged_db_node_cache_misses_total        counter    tree node reads it passed to the database
+//	lineaged_db_node_cache_bytes               gauge      bytes of encoded nodes it holds
 //
 // receipt_seconds counts receipts built, not refusals (unknown path, a
 // height not yet provable). For rest_requests_total, route is the HTTP
@@ -37,36 +41,48 @@ type nodeMetrics struct {
 	rest    *prometheus.CounterVec
 }
 
-// stallCollector exports the state database's write stalls. The source is
-// swapped, not the collector, when a node in the same process registers
-// again (the registry keeps the first collector of a name).
-type stallCollector struct {
-	source       atomic.Pointer[func() (int64, time.Duration)]
-	count, total *prometheus.Desc
+// dbCollector exports the state database's figures. The source is swapped,
+// not the collector, when a node in the same process registers again (the
+// registry keeps the first collector of a name).
+type dbCollector struct {
+	source                         atomic.Pointer[func() store.Stats]
+	stalls, stallTime              *prometheus.Desc
+	cacheHits, cacheMisses, cached *prometheus.Desc
 }
 
-func newStallCollector() *stallCollector {
-	return &stallCollector{
-		count: prometheus.NewDesc(app.MetricsNamespace+"_db_write_stalls_total",
-			"Times the state database held writes back because its flushes or compactions fell behind.", nil, nil),
-		total: prometheus.NewDesc(app.MetricsNamespace+"_db_write_stall_seconds_total",
-			"Time the state database held writes back, in all.", nil, nil),
+func newDBCollector() *dbCollector {
+	desc := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(app.MetricsNamespace+"_db_"+name, help, nil, nil)
+	}
+	return &dbCollector{
+		stalls:      desc("write_stalls_total", "Times the state database held writes back because its flushes or compactions fell behind."),
+		stallTime:   desc("write_stall_seconds_total", "Time the state database held writes back, in all."),
+		cacheHits:   desc("node_cache_hits_total", "Reads of tree nodes answered by the node cache."),
+		cacheMisses: desc("node_cache_misses_total", "Reads of tree nodes the node cache passed to the database."),
+		cached:      desc("node_cache_bytes", "Bytes of encoded tree nodes the node cache holds."),
 	}
 }
 
-func (c *stallCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.count; ch <- c.total }
+func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.stalls, c.stallTime, c.cacheHits, c.cacheMisses, c.cached} {
+		ch <- d
+	}
+}
 
-func (c *stallCollector) Collect(ch chan<- prometheus.Metric) {
+func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	src := c.source.Load()
 	if src == nil {
 		return
 	}
-	n, total := (*src)()
-	ch <- prometheus.MustNewConstMetric(c.count, prometheus.CounterValue, float64(n))
-	ch <- prometheus.MustNewConstMetric(c.total, prometheus.CounterValue, total.Seconds())
+	st := (*src)()
+	ch <- prometheus.MustNewConstMetric(c.stalls, prometheus.CounterValue, float64(st.WriteStalls))
+	ch <- prometheus.MustNewConstMetric(c.stallTime, prometheus.CounterValue, st.WriteStallTime.Seconds())
+	ch <- prometheus.MustNewConstMetric(c.cacheHits, prometheus.CounterValue, float64(st.NodeCacheHits))
+	ch <- prometheus.MustNewConstMetric(c.cacheMisses, prometheus.CounterValue, float64(st.NodeCacheMisses))
+	ch <- prometheus.MustNewConstMetric(c.cached, prometheus.GaugeValue, float64(st.NodeCacheBytes))
 }
 
-func newNodeMetrics(reg prometheus.Registerer, stalls func() (int64, time.Duration)) (*nodeMetrics, error) {
+func newNodeMetrics(reg prometheus.Registerer, stats func() store.Stats) (*nodeMetrics, error) {
 	receipt := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: app.MetricsNamespace, Name: "receipt_seconds",
 		Help:    "Time to build a receipt: the proven query, the signed header and its commit.",
@@ -84,11 +100,11 @@ func newNodeMetrics(reg prometheus.Registerer, stalls func() (int64, time.Durati
 	if m.rest, err = app.RegisterCollector(reg, rest); err != nil {
 		return nil, err
 	}
-	sc, err := app.RegisterCollector(reg, newStallCollector())
+	dc, err := app.RegisterCollector(reg, newDBCollector())
 	if err != nil {
 		return nil, err
 	}
-	sc.source.Store(&stalls)
+	dc.source.Store(&stats)
 	return m, nil
 }
 
@@ -106,7 +122,7 @@ func (n *Node) enableMetrics(reg prometheus.Registerer) error {
 	if err != nil {
 		return err
 	}
-	nm, err := newNodeMetrics(reg, n.store.WriteStalls)
+	nm, err := newNodeMetrics(reg, n.store.Stats)
 	if err != nil {
 		return err
 	}

@@ -117,6 +117,9 @@ func TestMetricsEndpoint(t *testing.T) {
 		`lineaged_rest_requests_total{chain_id="node-test",code="404",route="unrouted"} 1`,
 		`lineaged_db_write_stalls_total{chain_id="node-test"} `,
 		`lineaged_db_write_stall_seconds_total{chain_id="node-test"} `,
+		`lineaged_db_node_cache_hits_total{chain_id="node-test"} `,
+		`lineaged_db_node_cache_misses_total{chain_id="node-test"} `,
+		`lineaged_db_node_cache_bytes{chain_id="node-test"} `,
 		// CometBFT's own.
 		`cometbft_consensus_height{chain_id="node-test"}`,
 	}

@@ -74,13 +74,18 @@ func ProposalBudget(cmtCfg *cmtcfg.Config) time.Duration {
 
 // New opens the state and builds the node of home; [Node.Start] runs it.
 func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) (*Node, error) {
+	nodeBytes := cfg.State.NodeCacheMiB
+	if nodeBytes == 0 {
+		nodeBytes = -1 // off, where the store takes 0 for its default
+	}
 	st, err := store.Open(store.Config{
-		Backend:    cfg.State.DBBackend,
-		Dir:        filepath.Join(home, "data"),
-		CacheSize:  cfg.State.IAVLCacheSize,
-		DBCacheMiB: cfg.State.DBCacheMiB,
-		SyncWrites: cfg.State.SyncWrites,
-		KeepRecent: cfg.State.KeepRecent,
+		Backend:      cfg.State.DBBackend,
+		Dir:          filepath.Join(home, "data"),
+		CacheSize:    cfg.State.IAVLCacheSize,
+		DBCacheMiB:   cfg.State.DBCacheMiB,
+		NodeBytesMiB: nodeBytes,
+		SyncWrites:   cfg.State.SyncWrites,
+		KeepRecent:   cfg.State.KeepRecent,
 	})
 	if err != nil {
 		return nil, err

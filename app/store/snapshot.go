@@ -367,6 +367,8 @@ func (s *Store) deleteAll() error {
 			return err
 		}
 	}
+	// The tree's nodes went around the node cache.
+	s.nodes.reset()
 	if err := s.db.DeleteSync(keyBase); err != nil {
 		return fmt.Errorf("%w: failed to delete the restore base: %w", ErrIO, err)
 	}

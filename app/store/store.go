@@ -31,6 +31,10 @@ type Config struct {
 	CacheSize int
 	// DBCacheMiB is pebbledb's block cache; DefaultDBCacheMiB if zero.
 	DBCacheMiB int
+	// NodeBytesMiB holds encoded tree nodes in memory, below the node
+	// caches, for both trees (nodebytes.go); DefaultNodeBytesMiB if zero
+	// (none for memdb, which is memory already), none if negative.
+	NodeBytesMiB int
 	// SyncWrites makes every commit durable against power loss, not only
 	// against a crash of the process.
 	SyncWrites bool
@@ -88,6 +92,8 @@ type Store struct {
 	// (fastread.go); treeDB is the tree's part of the database.
 	diskWrites atomic.Uint64
 	treeDB     dbm.DB
+	// nodes holds encoded tree nodes for both trees (nil if disabled).
+	nodes *nodeBytes
 	// batchSize sizes the tree's next write batch (commitBatches).
 	batchSize atomic.Int64
 	// base is the height a snapshot restored this store at (0 if it was
@@ -108,6 +114,9 @@ func Open(cfg Config) (*Store, error) {
 	}
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = DefaultCacheSize
+	}
+	if cfg.NodeBytesMiB == 0 && cfg.Backend != "memdb" {
+		cfg.NodeBytesMiB = DefaultNodeBytesMiB
 	}
 	known := false
 	for _, b := range Backends {
@@ -133,29 +142,32 @@ func Open(cfg Config) (*Store, error) {
 func openOn(cfg Config, db dbm.DB) (*Store, error) {
 	s := &Store{
 		cfg: cfg, db: db, times: dbm.NewPrefixDB(db, []byte(prefixTimes)), treeDB: dbm.NewPrefixDB(db, []byte(prefixTree)),
-		holds: map[int64]int{}, recent: newRecentValues(recentEntries),
+		holds: map[int64]int{}, recent: newRecentValues(recentEntries), nodes: newNodeBytes(cfg.NodeBytesMiB << 20),
 	}
-	// A restore that did not finish left a partial tree no version can be
-	// loaded from: start empty again, so that state sync can run anew.
-	if err := s.discardUnfinishedRestore(); err != nil {
-		db.Close()
-		return nil, err
-	}
-	s.reader = s.newReader()
-	var err error
-	if s.tree, err = s.loadTree(); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if s.base, err = s.readBase(); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := s.refreshCommitted(); err != nil {
+	if err := s.load(); err != nil {
+		s.nodes.close()
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// load opens the trees over the database and reads the latest version.
+func (s *Store) load() error {
+	// A restore that did not finish left a partial tree no version can be
+	// loaded from: start empty again, so that state sync can run anew.
+	if err := s.discardUnfinishedRestore(); err != nil {
+		return err
+	}
+	s.reader = s.newReader()
+	var err error
+	if s.tree, err = s.loadTree(); err != nil {
+		return err
+	}
+	if s.base, err = s.readBase(); err != nil {
+		return err
+	}
+	return s.refreshCommitted()
 }
 
 // Database prefixes: the tree's nodes, the block times, and the restore
@@ -168,7 +180,7 @@ const (
 
 // newReader opens the read-only tree views come from.
 func (s *Store) newReader() *iavl.MutableTree {
-	return iavl.NewMutableTree(idb.NewWrapper(dbm.NewPrefixDB(s.db, []byte(prefixTree))), s.cfg.CacheSize, true, iavl.NewNopLogger())
+	return iavl.NewMutableTree(idb.NewWrapper(withNodeBytes(dbm.NewPrefixDB(s.db, []byte(prefixTree)), s.nodes)), s.cfg.CacheSize, true, iavl.NewNopLogger())
 }
 
 // loadTree opens the state tree over the database and loads its latest
@@ -179,7 +191,7 @@ func (s *Store) loadTree() (*iavl.MutableTree, error) {
 	// version that cannot be loaded, or entries of the index of live values
 	// that no committed version has. Written whole, a commit is on disk
 	// entirely or not at all, and CometBFT replays the block.
-	tree := iavl.NewMutableTree(idb.NewWrapper(commitBatches{dbm.NewPrefixDB(s.db, []byte(prefixTree)), &s.batchSize}), s.cfg.CacheSize, false, iavl.NewNopLogger(),
+	tree := iavl.NewMutableTree(idb.NewWrapper(withNodeBytes(commitBatches{dbm.NewPrefixDB(s.db, []byte(prefixTree)), &s.batchSize}, s.nodes)), s.cfg.CacheSize, false, iavl.NewNopLogger(),
 		iavl.SyncOption(s.cfg.SyncWrites), iavl.FlushThresholdOption(math.MaxInt))
 	if _, err := tree.Load(); err != nil {
 		return nil, fmt.Errorf("failed to load state tree: %w", err)
@@ -430,10 +442,38 @@ func (s *Store) WriteStalls() (count int64, total time.Duration) {
 	return 0, 0
 }
 
+// Stats are figures of the state database, for metrics.
+type Stats struct {
+	// WriteStalls and WriteStallTime are as [Store.WriteStalls] reports.
+	WriteStalls    int64
+	WriteStallTime time.Duration
+	// NodeCacheHits and NodeCacheMisses count the reads of tree nodes the
+	// node cache answered and those it passed to the database, since the
+	// store opened; NodeCacheBytes is what it holds now. All zero without
+	// one.
+	NodeCacheHits, NodeCacheMisses, NodeCacheBytes uint64
+}
+
+// Stats returns the state database's figures.
+func (s *Store) Stats() Stats {
+	st := Stats{}
+	st.WriteStalls, st.WriteStallTime = s.WriteStalls()
+	if c := s.nodes; c != nil {
+		st.NodeCacheHits, st.NodeCacheMisses = c.hits.Load(), c.misses.Load()
+		c.mu.Lock()
+		st.NodeCacheBytes = c.head - c.tail
+		c.mu.Unlock()
+	}
+	return st
+}
+
 // Close releases the database.
 func (s *Store) Close() error {
 	if err := s.tree.Close(); err != nil {
 		return fmt.Errorf("failed to close state tree: %w", err)
+	}
+	if err := s.nodes.close(); err != nil {
+		return fmt.Errorf("failed to release the node cache: %w", err)
 	}
 	return s.db.Close()
 }

@@ -520,8 +520,8 @@ func (b *bench) growth(ctx context.Context) error {
 	}
 	b.note("State growth: dataset registrations (~%d B transactions) signed by 8 accounts and executed in blocks of %d through the application (FinalizeBlock + Commit), "+
 		"%s, on pebble with fsync on commit and every version kept (a node's defaults); each block is signed before it is timed. "+
-		"Resident memory is read after a full GC with free memory returned to the system (%s before the store opened); it includes the IAVL node caches (%s nodes for each of the two trees) and pebble's block cache (%d MiB). Took %.0f s.",
-		res.TxBytes, res.BlockRecords, where, fmtBytes(float64(res.BaseRSSBytes)), fmtCount(store.DefaultCacheSize), store.DefaultDBCacheMiB, res.Seconds)
+		"Resident memory is read after a full GC with free memory returned to the system (%s before the store opened); it includes the IAVL node caches (%s nodes for each of the two trees), the cache of encoded nodes (%d MiB, outside the Go heap) and pebble's block cache (%d MiB). Took %.0f s.",
+		res.TxBytes, res.BlockRecords, where, fmtBytes(float64(res.BaseRSSBytes)), fmtCount(store.DefaultCacheSize), store.DefaultNodeBytesMiB, store.DefaultDBCacheMiB, res.Seconds)
 	return nil
 }
 
