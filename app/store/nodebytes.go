@@ -115,11 +115,26 @@ func (c *nodeBytes) put(id nodeID, v []byte) {
 }
 
 func (c *nodeBytes) putLocked(id nodeID, v []byte) {
+	if off, ok := c.stageLocked(id, v); ok {
+		c.index[id] = off
+	} else {
+		delete(c.index, id)
+	}
+}
+
+// stage copies a node's bytes into the ring without indexing them, and
+// says where; false if the node is too large to hold.
+func (c *nodeBytes) stage(id nodeID, v []byte) (uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stageLocked(id, v)
+}
+
+func (c *nodeBytes) stageLocked(id nodeID, v []byte) (uint64, bool) {
 	size := uint64(len(c.ring))
 	need := uint64(entryHeader + len(v))
 	if need > c.largest || need > size { // the latter when closed
-		delete(c.index, id)
-		return
+		return 0, false
 	}
 	if pos := c.head % size; pos+need > size {
 		// Entries do not wrap: mark the rest of the ring skipped (when a
@@ -136,8 +151,9 @@ func (c *nodeBytes) putLocked(id nodeID, v []byte) {
 	binary.BigEndian.PutUint32(c.ring[pos+8:], id.nonce)
 	binary.BigEndian.PutUint32(c.ring[pos+12:], uint32(len(v)))
 	copy(c.ring[pos+entryHeader:], v)
-	c.index[id] = c.head
+	off := c.head
 	c.head += need
+	return off, true
 }
 
 // evictUntil drops the oldest entries until the ring has room up to end.
@@ -239,27 +255,30 @@ func (d nodeBytesDB) NewBatchWithSize(size int) dbm.Batch {
 	return &nodeBytesBatch{Batch: d.DB.NewBatchWithSize(size), cache: d.cache}
 }
 
-// nodeBytesBatch collects the nodes a batch writes and deletes, for the
-// cache to take in once the batch is written.
+// nodeBytesBatch copies the nodes a batch writes into the ring as they
+// come, unindexed, and indexes them once the batch is written: one copy,
+// and nothing allocated per node.
 type nodeBytesBatch struct {
 	dbm.Batch
 	cache   *nodeBytes
 	deleted []nodeID
-	// written are the nodes set, whose bytes follow one another in buf:
-	// one allocation per batch, not one per node.
 	written []writtenNode
-	buf     []byte
 }
 
+// writtenNode is a node a batch set, and where its bytes went.
 type writtenNode struct {
 	id     nodeID
-	offset int
+	offset uint64
 }
 
 func (b *nodeBytesBatch) Set(key, value []byte) error {
 	if id, ok := parseNodeKey(key); ok {
-		b.written = append(b.written, writtenNode{id: id, offset: len(b.buf)})
-		b.buf = append(b.buf, value...)
+		if off, staged := b.cache.stage(id, value); staged {
+			b.written = append(b.written, writtenNode{id: id, offset: off})
+		} else {
+			// Too large to hold: no older copy may stay either.
+			b.deleted = append(b.deleted, id)
+		}
 	}
 	return b.Batch.Set(key, value)
 }
@@ -275,13 +294,14 @@ func (b *nodeBytesBatch) Write() error     { return b.done(b.Batch.Write()) }
 func (b *nodeBytesBatch) WriteSync() error { return b.done(b.Batch.WriteSync()) }
 
 func (b *nodeBytesBatch) Close() error {
-	b.deleted, b.written, b.buf = nil, nil, nil
+	b.deleted, b.written = nil, nil
 	return b.Batch.Close()
 }
 
-// done hands the batch's nodes to the cache once the batch is written. A
-// failed write may have reached the disk or not, so then the cache only
-// forgets them, and later reads ask the database.
+// done indexes the batch's nodes once it is written. A failed write may
+// have reached the disk or not, so then the cache only forgets them, and
+// later reads ask the database; so it does for a node whose staged bytes
+// the ring has already overwritten.
 func (b *nodeBytesBatch) done(err error) error {
 	c := b.cache
 	c.mu.Lock()
@@ -289,17 +309,13 @@ func (b *nodeBytesBatch) done(err error) error {
 	for _, id := range b.deleted {
 		delete(c.index, id)
 	}
-	for i, w := range b.written {
-		if err != nil {
+	for _, w := range b.written {
+		if err != nil || w.offset < c.tail {
 			delete(c.index, w.id)
 			continue
 		}
-		end := len(b.buf)
-		if i+1 < len(b.written) {
-			end = b.written[i+1].offset
-		}
-		c.putLocked(w.id, b.buf[w.offset:end])
+		c.index[w.id] = w.offset
 	}
-	b.deleted, b.written, b.buf = b.deleted[:0], b.written[:0], b.buf[:0]
+	b.deleted, b.written = b.deleted[:0], b.written[:0]
 	return err
 }

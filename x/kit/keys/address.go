@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcutil/bech32"
 
@@ -49,6 +50,52 @@ func EncodeAddress(b []byte) string {
 
 // ParseAddress decodes a canonical address string into its 20 bytes.
 func ParseAddress(s string) ([]byte, error) {
+	if b, ok := parsedAddresses.get(s); ok {
+		return b, nil
+	}
+	b, err := parseAddress(s)
+	if err != nil {
+		return nil, err
+	}
+	parsedAddresses.add(s, b)
+	return b, nil
+}
+
+// parsedAddresses remembers the bytes of addresses parsed lately: every
+// transaction parses its signer's address several times, and a bech32
+// decode costs more than the rest of an account lookup. Only valid
+// addresses are kept, and the answer is the same as parsing again.
+var parsedAddresses = addressCache{m: map[string][AddressSize]byte{}}
+
+// addressCacheSize bounds the cache; when full it starts again empty.
+const addressCacheSize = 1 << 14
+
+type addressCache struct {
+	mu sync.Mutex
+	m  map[string][AddressSize]byte
+}
+
+// get returns a fresh slice, which the caller may change.
+func (c *addressCache) get(s string) ([]byte, bool) {
+	c.mu.Lock()
+	b, ok := c.m[s]
+	c.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	return b[:], true
+}
+
+func (c *addressCache) add(s string, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= addressCacheSize {
+		clear(c.m)
+	}
+	c.m[s] = [AddressSize]byte(b)
+}
+
+func parseAddress(s string) ([]byte, error) {
 	if s == "" {
 		return nil, fmt.Errorf("%w: empty", ErrBadAddress)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/elliptic"
 	"encoding/asn1"
+	"encoding/binary"
 	"errors"
 	"math/big"
 	"strings"
@@ -212,6 +213,46 @@ func TestAddress(t *testing.T) {
 		if _, err := ParseAddress(s); !errors.Is(err, ErrBadAddress) {
 			t.Errorf("ParseAddress(%q) = %v, want ErrBadAddress", s, err)
 		}
+	}
+}
+
+// TestParseAddressRemembered: a parse answered from the cache of recent
+// addresses is the parse itself, and the caller's copy is its own.
+func TestParseAddressRemembered(t *testing.T) {
+	k, _ := PrivateKeyFromBytes(keysv1.KeyType_KEY_TYPE_ED25519, bytes.Repeat([]byte{9}, 32))
+	addr, want := Address(k.Public()), AddressBytes(k.Public())
+	first, err := ParseAddress(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, held := parsedAddresses.get(addr); !held {
+		t.Fatal("a valid address was not remembered")
+	}
+	first[0] ^= 0xff
+	again, err := ParseAddress(addr)
+	if err != nil || !bytes.Equal(again, want) {
+		t.Fatalf("second parse = %x, %v; want %x (the first caller's change leaked)", again, err, want)
+	}
+	// Invalid input is never remembered, and stays invalid.
+	upper := strings.ToUpper(addr)
+	for range 2 {
+		if _, err := ParseAddress(upper); !errors.Is(err, ErrBadAddress) {
+			t.Fatalf("ParseAddress(%q) = %v", upper, err)
+		}
+	}
+	if _, held := parsedAddresses.get(upper); held {
+		t.Fatal("an invalid address was remembered")
+	}
+	// The cache stays within its bound.
+	for i := range addressCacheSize + 10 {
+		b := make([]byte, AddressSize)
+		binary.BigEndian.PutUint32(b, uint32(i))
+		if _, err := ParseAddress(EncodeAddress(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(parsedAddresses.m); n > addressCacheSize {
+		t.Fatalf("%d addresses remembered, bound %d", n, addressCacheSize)
 	}
 }
 
