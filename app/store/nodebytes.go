@@ -10,7 +10,7 @@ import (
 
 // DefaultNodeBytesMiB is the memory given to encoded tree nodes
 // ([nodeBytes]) unless configured.
-const DefaultNodeBytesMiB = 256
+const DefaultNodeBytesMiB = 512
 
 // nodeBytes keeps the encoded form of tree nodes in one block of memory
 // outside the Go heap, below iavl's own cache of decoded nodes.
