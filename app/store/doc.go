@@ -20,4 +20,13 @@
 // safe to read concurrently with block execution; [Store.At] opens an older
 // one. A [Cache] stacks writes over any reader and can be discarded or
 // written down.
+//
+// # Memory
+//
+// Below IAVL's caches of decoded nodes, a ring outside the Go heap holds
+// encoded nodes ([Config.NodeBytesMiB], nodebytes.go), so that a write to a
+// tree larger than those caches finds the lower levels of its path without
+// a database lookup. Node keys name immutable contents, so the ring is
+// exact as long as every write to the tree's keys passes through it or
+// resets it.
 package store
