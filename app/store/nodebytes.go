@@ -19,10 +19,10 @@ const DefaultNodeBytesMiB = 512
 // children of every node on it. In a tree of a few hundred thousand keys
 // the lower levels of that path fall out of iavl's cache (which also holds
 // every node the recent blocks replaced), and each of those loads is a
-// pebble lookup through memtables, levels and blocks: at a million keys
-// they were three quarters of the time a block's writes took. Here a load
-// is a map lookup and a copy, and the memory is neither scanned by the
-// collector nor counted in its target.
+// pebble lookup through memtables, levels and blocks: near a million keys
+// they took three quarters of the time of a block's writes to the tree.
+// Here a load is a map lookup and a copy, and the memory is neither
+// scanned by the collector nor counted in its target.
 //
 // Nodes come in as the tree's batches write them, and as they are read
 // from the database after the ring has let them go. A node key (a version
