@@ -178,6 +178,13 @@ func (c *nodeBytes) evictUntil(end uint64) {
 	}
 }
 
+// held is how much of the ring is in use.
+func (c *nodeBytes) held() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.head - c.tail
+}
+
 // reset forgets everything.
 func (c *nodeBytes) reset() {
 	if c == nil {

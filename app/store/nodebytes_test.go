@@ -173,9 +173,12 @@ func TestNodeBytesAgainstMap(t *testing.T) {
 func TestNodeBytesResetAndClose(t *testing.T) {
 	c := newNodeBytes(1 << 20)
 	c.put(nodeID{1, 1}, []byte("a"))
+	if got := c.held(); got != entryHeader+1 {
+		t.Fatalf("one entry of one byte holds %d bytes", got)
+	}
 	c.reset()
-	if c.get(nodeID{1, 1}) != nil {
-		t.Fatal("held after reset")
+	if c.get(nodeID{1, 1}) != nil || c.held() != 0 {
+		t.Fatalf("after reset: held %d bytes", c.held())
 	}
 	c.put(nodeID{1, 2}, []byte("b"))
 	if got := c.get(nodeID{1, 2}); string(got) != "b" {

@@ -459,10 +459,7 @@ func (s *Store) Stats() Stats {
 	st := Stats{}
 	st.WriteStalls, st.WriteStallTime = s.WriteStalls()
 	if c := s.nodes; c != nil {
-		st.NodeCacheHits, st.NodeCacheMisses = c.hits.Load(), c.misses.Load()
-		c.mu.Lock()
-		st.NodeCacheBytes = c.head - c.tail
-		c.mu.Unlock()
+		st.NodeCacheHits, st.NodeCacheMisses, st.NodeCacheBytes = c.hits.Load(), c.misses.Load(), c.held()
 	}
 	return st
 }
@@ -472,10 +469,11 @@ func (s *Store) Close() error {
 	if err := s.tree.Close(); err != nil {
 		return fmt.Errorf("failed to close state tree: %w", err)
 	}
+	var errs []error
 	if err := s.nodes.close(); err != nil {
-		return fmt.Errorf("failed to release the node cache: %w", err)
+		errs = append(errs, fmt.Errorf("failed to release the node cache: %w", err))
 	}
-	return s.db.Close()
+	return errors.Join(append(errs, s.db.Close())...)
 }
 
 // View is a read-only version of the state.
