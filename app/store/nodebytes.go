@@ -178,6 +178,14 @@ func (c *nodeBytes) evictUntil(end uint64) {
 	}
 }
 
+// has says whether a node is held.
+func (c *nodeBytes) has(id nodeID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.index[id]
+	return ok
+}
+
 // held is how much of the ring is in use.
 func (c *nodeBytes) held() uint64 {
 	c.mu.Lock()
@@ -245,13 +253,8 @@ func (d nodeBytesDB) Get(key []byte) ([]byte, error) {
 }
 
 func (d nodeBytesDB) Has(key []byte) (bool, error) {
-	if id, ok := parseNodeKey(key); ok {
-		d.cache.mu.Lock()
-		_, held := d.cache.index[id]
-		d.cache.mu.Unlock()
-		if held {
-			return true, nil
-		}
+	if id, ok := parseNodeKey(key); ok && d.cache.has(id) {
+		return true, nil
 	}
 	return d.DB.Has(key)
 }

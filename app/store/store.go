@@ -432,19 +432,12 @@ func (s *Store) Rollback() {
 	s.pending = nil
 }
 
-// WriteStalls reports how many times the database has held writes back
-// because its flushes or compactions fell behind, and for how long in all,
-// since it was opened; zero for backends that do not stall.
-func (s *Store) WriteStalls() (count int64, total time.Duration) {
-	if p, ok := s.db.(*pebbleDB); ok {
-		return p.stalls.read(time.Now())
-	}
-	return 0, 0
-}
-
 // Stats are figures of the state database, for metrics.
 type Stats struct {
-	// WriteStalls and WriteStallTime are as [Store.WriteStalls] reports.
+	// WriteStalls and WriteStallTime count the times the database held
+	// writes back because its flushes or compactions fell behind, and
+	// the time in all, since it opened; zero for backends that do not
+	// stall.
 	WriteStalls    int64
 	WriteStallTime time.Duration
 	// NodeCacheHits and NodeCacheMisses count the reads of tree nodes the
@@ -457,7 +450,9 @@ type Stats struct {
 // Stats returns the state database's figures.
 func (s *Store) Stats() Stats {
 	st := Stats{}
-	st.WriteStalls, st.WriteStallTime = s.WriteStalls()
+	if p, ok := s.db.(*pebbleDB); ok {
+		st.WriteStalls, st.WriteStallTime = p.stalls.read(time.Now())
+	}
 	if c := s.nodes; c != nil {
 		st.NodeCacheHits, st.NodeCacheMisses, st.NodeCacheBytes = c.hits.Load(), c.misses.Load(), c.held()
 	}
