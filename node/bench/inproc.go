@@ -33,6 +33,9 @@ type localChain struct {
 	seqs    map[*benchAccount]uint64
 }
 
+// localChainID is the chain id of every in-process chain.
+const localChainID = "lineage-bench-local"
+
 var localGenesisTime = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 
 // openLocalChain creates a chain in dir (pebble, fsync on commit and the
@@ -43,7 +46,7 @@ func openLocalChain(dir string, accts []*benchAccount) (*localChain, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &localChain{dir: dir, st: st, app: app.New(st, nil), chainID: "lineage-bench-local", now: localGenesisTime, seqs: map[*benchAccount]uint64{}}
+	c := &localChain{dir: dir, st: st, app: app.New(st, nil), chainID: localChainID, now: localGenesisTime, seqs: map[*benchAccount]uint64{}}
 	gen := &appv1.Genesis{Params: app.DefaultParams(), Membership: &mpb.Genesis{}}
 	seen := map[string]bool{}
 	for i, a := range accts {
