@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	cmtversion "github.com/cometbft/cometbft/version"
 	"github.com/spf13/cobra"
@@ -155,6 +156,11 @@ func nodeFlags(cmd *cobra.Command) {
 	cmd.Flags().String("log.format", "", "log format: plain or json (overrides app.toml)")
 }
 
+// hugePageInterval is how often a node marks new mappings for huge pages:
+// often enough that an arena the heap maps under load is marked before
+// most of it has been touched.
+const hugePageInterval = time.Second
+
 // loadNode reads a home's configs, applies flag overrides and builds the node.
 func (e *env) loadNode(home, defaultLogLevel string) (*node.Node, error) {
 	cmt, err := node.LoadCometConfig(home)
@@ -190,12 +196,23 @@ func (e *env) loadNode(home, defaultLogLevel string) (*node.Node, error) {
 	// The process runs one node, so its runtime is the node's to tune.
 	rt := node.ApplyRuntime(cfg.Runtime, os.Getenv)
 	logger.Info("Go runtime", "settings", rt.String())
-	return node.New(home, cmt, cfg, logger)
+	n, err := node.New(home, cmt, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	// After New: the state store maps its node ring there, and the first
+	// pass should find it before it fills.
+	e.hugePages = node.StartHugePages(cfg.Runtime.HugePages, hugePageInterval)
+	logger.Info("Huge pages", "state", e.hugePages.String())
+	return n, nil
 }
 
 // run starts n, calls ready once the first block is committed, and stops
 // the node gracefully on SIGINT or SIGTERM.
 func (e *env) run(n *node.Node, ready func() error) error {
+	if e.hugePages != nil {
+		defer e.hugePages.Stop()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := n.Start(); err != nil {

@@ -22,6 +22,8 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	kr     *keyring.Keyring // opened once per command
+	// hugePages is the huge page advice of the node this command runs.
+	hugePages *node.HugePages
 }
 
 // envFlags are the flags LINEAGED_<FLAG> variables may set (dashes and
