@@ -105,6 +105,18 @@ func newNodeMetrics(reg prometheus.Registerer, stats func() store.Stats) (*nodeM
 		return nil, err
 	}
 	dc.source.Store(&stats)
+	if _, ok := HugePagesInUse(); ok {
+		huge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: app.MetricsNamespace, Name: "process_huge_page_bytes",
+			Help: "The process's anonymous memory backed by transparent huge pages (runtime.huge_pages).",
+		}, func() float64 {
+			n, _ := HugePagesInUse()
+			return float64(n)
+		})
+		if _, err := app.RegisterCollector(reg, huge); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 

@@ -123,6 +123,9 @@ func TestMetricsEndpoint(t *testing.T) {
 		// CometBFT's own.
 		`cometbft_consensus_height{chain_id="node-test"}`,
 	}
+	if _, ok := HugePagesInUse(); ok {
+		want = append(want, `lineaged_process_huge_page_bytes{chain_id="node-test"} `)
+	}
 	// The REST observer runs once a response is sent: allow it a moment.
 	var text string
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
