@@ -41,6 +41,16 @@ func TestConfigPrecedence(t *testing.T) {
 	if cfg.Log.Format != "plain" {
 		t.Errorf("log.format = %q, want the flag's plain", cfg.Log.Format)
 	}
+	if !cfg.Runtime.HugePages {
+		t.Error("runtime.huge_pages is off by default")
+	}
+	t.Setenv("LINEAGED_RUNTIME_HUGE_PAGES", "false")
+	if cfg, err = LoadConfig(home, NewViper()); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Runtime.HugePages {
+		t.Error("LINEAGED_RUNTIME_HUGE_PAGES=false left huge_pages on")
+	}
 }
 
 func TestConfigValidate(t *testing.T) {
