@@ -30,39 +30,44 @@ const hugePageSize = 2 << 20
 type mapping struct{ start, end uint64 }
 
 // adviseCandidates reads a /proc/<pid>/maps listing and returns the
-// private, writable, anonymous mappings that can hold at least one whole
-// huge page: the Go heap's arenas, the C allocator's arenas and anonymous
-// mmaps like the node ring. File mappings, shared memory and the stacks
-// are left alone.
+// mappings worth advising (candidate).
 func adviseCandidates(r io.Reader) ([]mapping, error) {
 	var out []mapping
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		// start-end perms offset dev inode [path]
-		f := strings.Fields(sc.Text())
-		if len(f) < 5 || f[1] != "rw-p" || f[4] != "0" {
-			continue
+		if m, ok := candidate(sc.Text()); ok {
+			out = append(out, m)
 		}
-		if len(f) > 5 && f[5] != "[heap]" && !strings.HasPrefix(f[5], "[anon:") {
-			continue // [stack], [vvar] and the other named regions
-		}
-		lo, hi, ok := strings.Cut(f[0], "-")
-		if !ok {
-			continue
-		}
-		start, err1 := strconv.ParseUint(lo, 16, 64)
-		end, err2 := strconv.ParseUint(hi, 16, 64)
-		if err1 != nil || err2 != nil || end <= start {
-			continue
-		}
-		// Only a huge-page-aligned span inside the mapping can be backed
-		// by a huge page.
-		if alignUp(start) >= end || end-alignUp(start) < hugePageSize {
-			continue
-		}
-		out = append(out, mapping{start, end})
 	}
 	return out, sc.Err()
+}
+
+// candidate parses a line of a /proc/<pid>/maps listing (also the header
+// of each mapping in smaps) and reports whether it is a private, writable,
+// anonymous mapping that can hold at least one whole huge page: the Go
+// heap's arenas, the C allocator's arenas, anonymous mmaps like the node
+// ring. File mappings, shared memory and the stacks are left alone.
+func candidate(line string) (mapping, bool) {
+	// start-end perms offset dev inode [path]
+	f := strings.Fields(line)
+	if len(f) < 5 || f[1] != "rw-p" || f[4] != "0" {
+		return mapping{}, false
+	}
+	if len(f) > 5 && f[5] != "[heap]" && !strings.HasPrefix(f[5], "[anon:") {
+		return mapping{}, false // [stack], [vvar] and the other named regions
+	}
+	lo, hi, ok := strings.Cut(f[0], "-")
+	if !ok {
+		return mapping{}, false
+	}
+	start, err1 := strconv.ParseUint(lo, 16, 64)
+	end, err2 := strconv.ParseUint(hi, 16, 64)
+	// Only a huge-page-aligned span inside the mapping can be backed by a
+	// huge page.
+	if err1 != nil || err2 != nil || end <= start || alignUp(start) >= end || end-alignUp(start) < hugePageSize {
+		return mapping{}, false
+	}
+	return mapping{start, end}, true
 }
 
 // collapseCandidates reads a /proc/<pid>/smaps listing and returns the
@@ -95,9 +100,8 @@ func collapseCandidates(r io.Reader, minSmall int64) ([]mapping, error) {
 		}
 		// A new mapping's header line.
 		flush()
-		ms, err := adviseCandidates(strings.NewReader(line))
-		if err == nil && len(ms) == 1 {
-			cur, curOK = mapping{alignUp(ms[0].start), ms[0].end &^ (hugePageSize - 1)}, true
+		if m, ok := candidate(line); ok {
+			cur, curOK = mapping{alignUp(m.start), m.end &^ (hugePageSize - 1)}, true
 		}
 	}
 	flush()
