@@ -26,6 +26,10 @@ import (
 // the node advises (amd64 and arm64 with 4 KiB base pages).
 const hugePageSize = 2 << 20
 
+// thpEnabledPath is where Linux says which transparent huge page mode is
+// in force.
+const thpEnabledPath = "/sys/kernel/mm/transparent_hugepage/enabled"
+
 // mapping is an address range of the process's memory map.
 type mapping struct{ start, end uint64 }
 

@@ -10,10 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// thpEnabledPath is where Linux says which transparent huge page mode is
-// in force.
-const thpEnabledPath = "/sys/kernel/mm/transparent_hugepage/enabled"
-
 // StartHugePages marks the process's large anonymous memory for
 // transparent huge pages now and every interval after, until Stop. It
 // does so only where the kernel's mode is "madvise": under "always" every

@@ -135,5 +135,4 @@ func TestStartHugePages(t *testing.T) {
 		t.Logf("mode file: %s", data)
 	}
 	t.Fatalf("huge pages in use %d MiB before, %d MiB after touching 64 MiB", before>>20, n>>20)
-	runtime.KeepAlive(buf)
 }
