@@ -68,6 +68,10 @@ type App struct {
 	// proposal (0: no bound); see [App.SetProposalBudget].
 	proposalBudget time.Duration
 
+	// checkHandlers has CheckTx run every message's handler, not only the
+	// admission checks (see [App.SetCheckHandlers]).
+	checkHandlers bool
+
 	checkMu sync.Mutex
 	// check is the mempool's view: committed state (read through a view
 	// that is safe alongside block execution) plus the transactions
@@ -121,6 +125,15 @@ func newStateless(logger cmtlog.Logger) *App {
 	a.queries = a.queryHandlers()
 	return a
 }
+
+// SetCheckHandlers has CheckTx run every message's handler against the
+// mempool's view, as the block will, so that a transaction bound to fail
+// is refused before it reaches a block, with the error its handler gives
+// (a client learns it from the broadcast instead of from the block), at
+// the cost of executing each transaction once more on this node. It suits
+// a node that takes clients' transactions and passes them on, not a
+// validator. It changes no block's result. Call it before the node starts.
+func (a *App) SetCheckHandlers(on bool) { a.checkHandlers = on }
 
 // SetProposalBudget bounds how long building a proposal may execute
 // transactions; what does not fit stays in the mempool for the next block.
@@ -203,12 +216,21 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	return &abci.InitChainResponse{AppHash: a.store.WorkingHash()}, nil
 }
 
-// CheckTx implements abci.Application: it runs the transaction against the
-// mempool's view and keeps its effects there if it is admitted, so that the
-// next transaction of the same account is checked against the right
-// sequence. After each Commit the view is rebuilt and CometBFT rechecks
-// what is left in the mempool. It does not wait for a block being
-// executed.
+// CheckTx implements abci.Application: it decides whether the mempool
+// admits a transaction, with the checks that decide whether a block may
+// hold it (decoding, chain id, timeout, memo, signer, signature, status,
+// sequence, role), against the mempool's view, where it then spends the
+// sequence so that the account's next transaction is checked against the
+// right one. A message's handler runs in the block, where a failure is the
+// transaction's result with its sequence spent: every validator checks
+// every transaction it receives, from clients and from its peers, and
+// running the handlers there as well would execute each transaction once
+// per validator more. The exceptions run here too: membership messages,
+// whose effects decide the admission of the transactions behind them
+// (changesAdmission), and every handler on a node set to
+// ([App.SetCheckHandlers]). After each Commit the view is rebuilt and
+// CometBFT rechecks what is left in the mempool. It does not wait for a
+// block being executed.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	var d *decodedTx
 	if req.Type == abci.CHECK_TX_TYPE_CHECK {

@@ -22,7 +22,9 @@ type mode int
 const (
 	// modeBlock: in a block. A failing handler still spends the sequence.
 	modeBlock mode = iota
-	// modeCheck: in the mempool. A failing handler rejects the transaction.
+	// modeCheck: in the mempool. Only the admission checks run, and the
+	// handler too where it changes admission or the node is set to (see
+	// [App.CheckTx]); a failing handler rejects the transaction.
 	modeCheck
 )
 
@@ -127,6 +129,13 @@ func (a *App) deliverWith(st *store.Cache, blk kit.Block, params *appv1.Params, 
 		return errorResult(err), msg, false
 	}
 	signer := kit.Signer{Address: acct.Address, OrgID: acct.OrgId}
+	if m == modeCheck && !a.checkHandlers && !changesAdmission(d.body) {
+		// Admitted: spend the sequence, so that the account's next
+		// transaction is checked against the right one, and leave the
+		// handler to the block.
+		a.membership.SpendSequence(st, acct)
+		return &abci.ExecTxResult{}, rt.name, true
+	}
 	txc := store.NewCache(st)
 	events, err := a.runHandler(rt, txc, blk, signer)
 	if err != nil && m == modeCheck {

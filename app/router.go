@@ -96,3 +96,18 @@ func (a *App) routeOf(body *txv1.TxBody) (route, bool) {
 	}
 	return route{}, false
 }
+
+// changesAdmission reports whether a message can change what [App.admit]
+// decides for the transactions after it: which organisations and accounts
+// exist, their status, keys and roles. CheckTx runs these handlers even
+// when it runs no others, so that a transaction queued behind one (an
+// account's first, a rotated key's first) is admitted or refused in the
+// mempool as it will be in the block. They are rare and cheap.
+func changesAdmission(body *txv1.TxBody) bool {
+	switch body.Msg.(type) {
+	case *txv1.TxBody_CreateOrg, *txv1.TxBody_AddAccount, *txv1.TxBody_SetRoles,
+		*txv1.TxBody_SuspendAccount, *txv1.TxBody_ReinstateAccount, *txv1.TxBody_RotateKey:
+		return true
+	}
+	return false
+}

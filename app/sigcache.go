@@ -6,9 +6,11 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+	"github.com/lineageledger/lineaged/x/models"
 )
 
 // Signature checks dominate the cost of a transaction, and each one would
@@ -119,9 +121,25 @@ func (a *App) verifyAhead(raw []byte) *decodedTx {
 		return nil
 	}
 	if acct, err := a.membership.Account(view, d.body.Signer); err == nil {
-		_ = a.verifySignature(d, acct.PublicKey)
+		if a.verifySignature(d, acct.PublicKey) == nil {
+			a.verifyCarried(d, acct.PublicKey)
+		}
 	}
 	return d
+}
+
+// verifyCarried checks, through its cache, a signature the transaction's
+// message carries besides its own (a publisher's over a model manifest),
+// against the key the handler will check it with: the signer's. CheckTx
+// does not run the handler that would check it (see [App.CheckTx]), so
+// without this the first check would fall to the block's sequential
+// execution. The answer is not used here; the handler has the final word.
+func (a *App) verifyCarried(d *decodedTx, pub *keysv1.PublicKey) {
+	m, ok := d.body.Msg.(*txv1.TxBody_RegisterModel)
+	if !ok || m.RegisterModel.GetModel() == nil || len(m.RegisterModel.PublisherSignature) == 0 {
+		return
+	}
+	_ = a.verifyDetached(pub, models.ManifestSignBytes(m.RegisterModel.Model.ManifestDigest), m.RegisterModel.PublisherSignature)
 }
 
 // preverify checks the signatures of a block's transactions in parallel,
@@ -164,6 +182,7 @@ func (a *App) preverify(base kit.Reader, params uint32, txs [][]byte) []*decoded
 			for j := range next {
 				if keys.Verify(j.pub, SignBytes(j.d.tx.Body), j.d.tx.Signature) == nil {
 					a.sigs.add(j.d.hash, fingerprint(j.pub))
+					a.verifyCarried(j.d, j.pub)
 				}
 			}
 		}()

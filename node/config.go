@@ -31,6 +31,16 @@ type Config struct {
 	API     APIConfig     `mapstructure:"api"`
 	Log     LogConfig     `mapstructure:"log"`
 	Runtime RuntimeConfig `mapstructure:"runtime"`
+	Mempool MempoolConfig `mapstructure:"mempool"`
+}
+
+// MempoolConfig is how the application checks transactions for the
+// mempool (CometBFT's own mempool settings are in config.toml).
+type MempoolConfig struct {
+	// RunHandlers has CheckTx run every message's handler, so that a
+	// transaction bound to fail is refused at the broadcast instead of
+	// failing in a block (app.App.SetCheckHandlers).
+	RunHandlers bool `mapstructure:"run_handlers"`
 }
 
 // StateConfig says how the state tree is stored.
@@ -235,6 +245,7 @@ func setDefaults(v *viper.Viper, c *Config) {
 	v.SetDefault("runtime.gc_percent", c.Runtime.GCPercent)
 	v.SetDefault("runtime.memory_limit_mib", c.Runtime.MemoryLimitMiB)
 	v.SetDefault("runtime.huge_pages", c.Runtime.HugePages)
+	v.SetDefault("mempool.run_handlers", c.Mempool.RunHandlers)
 }
 
 var appTOML = template.Must(template.New("app.toml").Parse(`# Lineage Ledger application settings (CometBFT's own are in config.toml).
@@ -304,6 +315,17 @@ memory_limit_mib = {{.Runtime.MemoryLimitMiB}}
 # reads those structures at random, and with 4 KiB pages each read tends to
 # miss the TLB, which costs most on virtual machines.
 huge_pages = {{.Runtime.HugePages}}
+
+[mempool]
+# Run every message's handler when checking a transaction for the mempool,
+# not only the checks that decide whether a block may hold it (signature,
+# sequence, role...), so that a transaction bound to fail (a digest already
+# registered, an unknown input) is refused at the broadcast, with its
+# handler's error, instead of failing in a block with its sequence spent.
+# It executes each transaction once more on this node: worth it on a node
+# that takes clients' transactions and passes them on, not on a validator,
+# which checks every transaction its peers send too.
+run_handlers = {{.Mempool.RunHandlers}}
 `))
 
 // WriteConfig writes c to home's app.toml.

@@ -51,6 +51,16 @@ func TestConfigPrecedence(t *testing.T) {
 	if cfg.Runtime.HugePages {
 		t.Error("LINEAGED_RUNTIME_HUGE_PAGES=false left huge_pages on")
 	}
+	if cfg.Mempool.RunHandlers {
+		t.Error("mempool.run_handlers is on by default")
+	}
+	t.Setenv("LINEAGED_MEMPOOL_RUN_HANDLERS", "true")
+	if cfg, err = LoadConfig(home, NewViper()); err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Mempool.RunHandlers {
+		t.Error("LINEAGED_MEMPOOL_RUN_HANDLERS=true left run_handlers off")
+	}
 }
 
 func TestConfigValidate(t *testing.T) {

@@ -93,6 +93,7 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 	n := &Node{home: home, cmtCfg: cmtCfg, cfg: cfg, logger: logger, store: st}
 	n.app = app.New(st, logger.With("module", "app"))
 	n.app.SetProposalBudget(ProposalBudget(cmtCfg))
+	n.app.SetCheckHandlers(cfg.Mempool.RunHandlers)
 	if err := n.app.SetSnapshots(app.SnapshotConfig{
 		Dir:        filepath.Join(home, "data", "snapshots"),
 		Interval:   cfg.State.SnapshotInterval,

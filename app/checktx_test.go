@@ -1,0 +1,138 @@
+package app
+
+import (
+	"testing"
+
+	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	"github.com/lineageledger/lineaged/x/lineage"
+	lnpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	"github.com/lineageledger/lineaged/x/models"
+	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
+)
+
+// registered returns a chain on which alpha's admin has defined a licence
+// and registered the dataset it returns.
+func registered(t *testing.T) (*chain, *lnpb.DatasetSpec) {
+	t.Helper()
+	c := newChain(t)
+	c.mustBlock(c.tx(c.admin, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "cc-by-4.0", SpdxId: "CC-BY-4.0",
+		Usage: &lpb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true}}}))
+	spec := &lnpb.DatasetSpec{Digest: contentDigest("first"), Namespace: "c", Name: "raw", Version: "1", LicenseIds: []string{"cc-by-4.0"}}
+	c.mustBlock(c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: spec}))
+	return c, spec
+}
+
+// TestCheckTxAdmitsWithoutHandler: by default CheckTx decides admission
+// only. A transaction its handler will refuse enters the mempool, spends
+// its sequence there, and fails in the block with the handler's error,
+// its sequence spent and nothing else written.
+func TestCheckTxAdmitsWithoutHandler(t *testing.T) {
+	c, spec := registered(t)
+	dup := c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: spec})
+	next := c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{
+		Digest: contentDigest("second"), Namespace: "c", Name: "raw", Version: "2", LicenseIds: []string{"cc-by-4.0"}}})
+	for _, raw := range [][]byte{dup, next} {
+		if res := c.checkTx(raw); res.Code != 0 {
+			t.Fatalf("CheckTx = %s/%d %s, want admitted", res.Codespace, res.Code, res.Log)
+		}
+	}
+	// The mempool's view spent both sequences: a replay of either is refused.
+	if res := c.checkTx(dup); res.Code != ErrSequenceReused.Code || res.Codespace != Codespace {
+		t.Fatalf("replayed CheckTx = %s/%d %s, want the sequence refused", res.Codespace, res.Code, res.Log)
+	}
+	before := c.account(c.admin.addr()).Sequence
+	results, _ := c.block(dup, next)
+	if results[0].Code != lineage.ErrDatasetExists.Code || results[0].Codespace != lineage.Codespace {
+		t.Fatalf("duplicate in the block = %s/%d %s, want %s/%d", results[0].Codespace, results[0].Code, results[0].Log,
+			lineage.Codespace, lineage.ErrDatasetExists.Code)
+	}
+	if results[1].Code != 0 {
+		t.Fatalf("second registration = %s/%d %s", results[1].Codespace, results[1].Code, results[1].Log)
+	}
+	if got := c.account(c.admin.addr()).Sequence; got != before+2 {
+		t.Fatalf("sequence %d after the block, want %d", got, before+2)
+	}
+}
+
+// TestCheckTxRunsHandlersWhenSet: a node set to run handlers in CheckTx
+// refuses a transaction its handler refuses, with the handler's error, and
+// its mempool view is untouched: the same sequence is admitted next.
+func TestCheckTxRunsHandlersWhenSet(t *testing.T) {
+	c, spec := registered(t)
+	c.app.SetCheckHandlers(true)
+	seq := c.admin.seq
+	dup := c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: spec})
+	res := c.checkTx(dup)
+	if res.Code != lineage.ErrDatasetExists.Code || res.Codespace != lineage.Codespace {
+		t.Fatalf("CheckTx(duplicate) = %s/%d %s, want %s/%d", res.Codespace, res.Code, res.Log, lineage.Codespace, lineage.ErrDatasetExists.Code)
+	}
+	c.admin.seq = seq
+	retry := c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{
+		Digest: contentDigest("second"), Namespace: "c", Name: "raw", Version: "2", LicenseIds: []string{"cc-by-4.0"}}})
+	if res := c.checkTx(retry); res.Code != 0 {
+		t.Fatalf("CheckTx(same sequence, valid) = %s/%d %s", res.Codespace, res.Code, res.Log)
+	}
+	// A transaction that builds on one still in the mempool is checked
+	// against its effects: a run over the dataset registered just above.
+	run := c.tx(c.admin, &lnpb.MsgRecordRun{Inputs: []string{contentDigest("second")}, CodeDigest: contentDigest("code"),
+		Executor: "ci", NewOutputs: []*lnpb.DatasetSpec{{Digest: contentDigest("derived"), Namespace: "c", Name: "derived", Version: "1", LicenseIds: []string{"cc-by-4.0"}}}})
+	if res := c.checkTx(run); res.Code != 0 {
+		t.Fatalf("CheckTx(run over a pending dataset) = %s/%d %s", res.Codespace, res.Code, res.Log)
+	}
+	c.mustBlock(retry, run)
+}
+
+// TestCheckTxRunsMembershipHandlers: membership messages change who may
+// sign, so CheckTx runs them even when it runs no other handler: an
+// account's first transaction is admitted while the transaction adding it
+// still waits in the mempool.
+func TestCheckTxRunsMembershipHandlers(t *testing.T) {
+	c := newChain(t)
+	c.mustBlock()
+	newcomer := &actor{key: testKey(t, "newcomer", keysv1.KeyType_KEY_TYPE_ED25519)}
+	add := c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: newcomer.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_DATA_STEWARD}})
+	first := c.tx(newcomer, &lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{Digest: contentDigest("newcomer"), Namespace: "n", Name: "raw", Version: "1"}})
+	for i, raw := range [][]byte{add, first} {
+		if res := c.checkTx(raw); res.Code != 0 {
+			t.Fatalf("CheckTx #%d = %s/%d %s", i, res.Codespace, res.Code, res.Log)
+		}
+	}
+	results, _ := c.block(add, first)
+	if results[0].Code != 0 {
+		t.Fatalf("add account = %s/%d %s", results[0].Codespace, results[0].Code, results[0].Log)
+	}
+	if acct := c.account(newcomer.addr()); acct.Sequence != 1 {
+		t.Fatalf("newcomer's sequence = %d after its first transaction, want 1", acct.Sequence)
+	}
+}
+
+// TestCheckTxVerifiesCarriedSignature: CheckTx runs no model handler, but
+// it still checks (and remembers) the publisher's signature a model
+// registration carries, so that the block's sequential execution finds it
+// checked.
+func TestCheckTxVerifiesCarriedSignature(t *testing.T) {
+	c := newChain(t)
+	c.mustBlock()
+	manifest := contentDigest("manifest")
+	sig, err := c.admin.key.Sign(models.ManifestSignBytes(manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := c.tx(c.admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest},
+		PublisherSignature: sig})
+	if res := c.checkTx(raw); res.Code != 0 {
+		t.Fatalf("CheckTx = %s/%d %s", res.Codespace, res.Code, res.Log)
+	}
+	if n := len(c.app.detached.entries); n != 1 {
+		t.Fatalf("%d publisher signatures remembered after CheckTx, want 1", n)
+	}
+	// It is this one: checking it again adds nothing.
+	if err := c.app.verifyDetached(c.admin.key.Public(), models.ManifestSignBytes(manifest), sig); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.app.detached.entries); n != 1 {
+		t.Fatalf("%d publisher signatures remembered, want the one CheckTx checked", n)
+	}
+}
