@@ -397,6 +397,9 @@ func (b *bench) throughputRows(ours, kv *chainRun) {
 		}
 		b.note("Target: committed tx/s on 4 validators at least %.1f× kvstore's. Measured %.2f× (%s vs %s tx/s): %s.",
 			throughputTarget, ratio, fmtCount(ours.best.committed), fmtCount(kv.best.committed), verdict)
+		if note, ok := budgetNote(kv, ours, throughputTarget); ok {
+			b.note("%s", note)
+		}
 	}
 	r = Row{Workload: "cost", Setting: setting + ", best window", Metric: "node CPU per committed tx (all nodes)", Ours: fmtDur(ours.nodeCPUPerTx())}
 	if kv != nil {
