@@ -136,3 +136,28 @@ func TestCheckTxVerifiesCarriedSignature(t *testing.T) {
 		t.Fatalf("%d publisher signatures remembered, want the one CheckTx checked", n)
 	}
 }
+
+// TestCheckTxRefusesForgedCarriedSignature: a model registration whose
+// publisher signature does not verify against its signer's key is refused
+// by CheckTx, as one whose own signature fails, and nothing is spent.
+func TestCheckTxRefusesForgedCarriedSignature(t *testing.T) {
+	c := newChain(t)
+	c.mustBlock()
+	manifest := contentDigest("manifest")
+	forged, err := c.steward.key.Sign(models.ManifestSignBytes(manifest)) // not the signer's key
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := c.admin.seq
+	raw := c.tx(c.admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest},
+		PublisherSignature: forged})
+	res := c.checkTx(raw)
+	if res.Codespace != models.Codespace || res.Code != models.ErrBadPublisherSignature.Code {
+		t.Fatalf("CheckTx(forged publisher signature) = %s/%d %s, want %s/%d", res.Codespace, res.Code, res.Log,
+			models.Codespace, models.ErrBadPublisherSignature.Code)
+	}
+	c.admin.seq = seq
+	if res := c.checkTx(c.tx(c.admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest}})); res.Code != 0 {
+		t.Fatalf("CheckTx(unsigned model, same sequence) = %s/%d %s", res.Codespace, res.Code, res.Log)
+	}
+}

@@ -130,6 +130,11 @@ func (a *App) deliverWith(st *store.Cache, blk kit.Block, params *appv1.Params, 
 	}
 	signer := kit.Signer{Address: acct.Address, OrgID: acct.OrgId}
 	if m == modeCheck && !a.checkHandlers && !changesAdmission(d.body) {
+		// Every signature the transaction carries is the signer's to
+		// answer for, like its own.
+		if err := a.verifyCarried(d, acct.PublicKey); err != nil {
+			return errorResult(err), rt.name, false
+		}
 		// Admitted: spend the sequence, so that the account's next
 		// transaction is checked against the right one, and leave the
 		// handler to the block.

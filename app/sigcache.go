@@ -122,7 +122,7 @@ func (a *App) verifyAhead(raw []byte) *decodedTx {
 	}
 	if acct, err := a.membership.Account(view, d.body.Signer); err == nil {
 		if a.verifySignature(d, acct.PublicKey) == nil {
-			a.verifyCarried(d, acct.PublicKey)
+			_ = a.verifyCarried(d, acct.PublicKey)
 		}
 	}
 	return d
@@ -130,16 +130,22 @@ func (a *App) verifyAhead(raw []byte) *decodedTx {
 
 // verifyCarried checks, through its cache, a signature the transaction's
 // message carries besides its own (a publisher's over a model manifest),
-// against the key the handler will check it with: the signer's. CheckTx
-// does not run the handler that would check it (see [App.CheckTx]), so
-// without this the first check would fall to the block's sequential
-// execution. The answer is not used here; the handler has the final word.
-func (a *App) verifyCarried(d *decodedTx, pub *keysv1.PublicKey) {
+// against the key the handler checks it with: the signer's. It is nil for
+// a message that carries none. CheckTx refuses a transaction whose carried
+// signature fails, as it refuses one whose own signature does; the
+// checks ahead of it (verifyAhead, preverify) only fill the cache, so that
+// the block's sequential execution finds the answer. The handler has the
+// final word in the block.
+func (a *App) verifyCarried(d *decodedTx, pub *keysv1.PublicKey) error {
 	m, ok := d.body.Msg.(*txv1.TxBody_RegisterModel)
 	if !ok || m.RegisterModel.GetModel() == nil || len(m.RegisterModel.PublisherSignature) == 0 {
-		return
+		return nil
 	}
-	_ = a.verifyDetached(pub, models.ManifestSignBytes(m.RegisterModel.Model.ManifestDigest), m.RegisterModel.PublisherSignature)
+	digest := m.RegisterModel.Model.ManifestDigest
+	if err := a.verifyDetached(pub, models.ManifestSignBytes(digest), m.RegisterModel.PublisherSignature); err != nil {
+		return models.ErrBadPublisherSignature.Wrapf("signer %s over %s: %v", d.body.Signer, digest, err)
+	}
+	return nil
 }
 
 // preverify checks the signatures of a block's transactions in parallel,
@@ -182,7 +188,7 @@ func (a *App) preverify(base kit.Reader, params uint32, txs [][]byte) []*decoded
 			for j := range next {
 				if keys.Verify(j.pub, SignBytes(j.d.tx.Body), j.d.tx.Signature) == nil {
 					a.sigs.add(j.d.hash, fingerprint(j.pub))
-					a.verifyCarried(j.d, j.pub)
+					_ = a.verifyCarried(j.d, j.pub)
 				}
 			}
 		}()
