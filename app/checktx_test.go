@@ -108,32 +108,33 @@ func TestCheckTxRunsMembershipHandlers(t *testing.T) {
 	}
 }
 
-// TestCheckTxVerifiesCarriedSignature: CheckTx runs no model handler, but
-// it still checks (and remembers) the publisher's signature a model
-// registration carries, so that the block's sequential execution finds it
-// checked.
-func TestCheckTxVerifiesCarriedSignature(t *testing.T) {
+// TestCarriedSignatureCheckedAhead: the publisher's signature a model
+// registration carries is checked and remembered before the lock, with the
+// transaction's own (verifyAhead), and with a block's unseen transactions
+// in parallel (preverify), so that the block's sequential execution finds
+// it checked. Neither runs the handler.
+func TestCarriedSignatureCheckedAhead(t *testing.T) {
 	c := newChain(t)
 	c.mustBlock()
-	manifest := contentDigest("manifest")
-	sig, err := c.admin.key.Sign(models.ManifestSignBytes(manifest))
-	if err != nil {
-		t.Fatal(err)
+	register := func(name string) []byte {
+		manifest := contentDigest(name)
+		sig, err := c.admin.key.Sign(models.ManifestSignBytes(manifest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.tx(c.admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/" + name, Version: "1.0", ManifestDigest: manifest},
+			PublisherSignature: sig})
 	}
-	raw := c.tx(c.admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest},
-		PublisherSignature: sig})
-	if res := c.checkTx(raw); res.Code != 0 {
-		t.Fatalf("CheckTx = %s/%d %s", res.Codespace, res.Code, res.Log)
-	}
-	if n := len(c.app.detached.entries); n != 1 {
-		t.Fatalf("%d publisher signatures remembered after CheckTx, want 1", n)
-	}
-	// It is this one: checking it again adds nothing.
-	if err := c.app.verifyDetached(c.admin.key.Public(), models.ManifestSignBytes(manifest), sig); err != nil {
-		t.Fatal(err)
+	if c.app.verifyAhead(register("ahead")) == nil {
+		t.Fatal("verifyAhead decoded nothing")
 	}
 	if n := len(c.app.detached.entries); n != 1 {
-		t.Fatalf("%d publisher signatures remembered, want the one CheckTx checked", n)
+		t.Fatalf("%d publisher signatures remembered by verifyAhead, want 1", n)
+	}
+	// A block of transactions this node never saw: two more signatures.
+	c.app.preverify(c.store.Committed(), DefaultParams().MaxTxBytes, [][]byte{register("block-a"), register("block-b")})
+	if n := len(c.app.detached.entries); n != 3 {
+		t.Fatalf("%d publisher signatures remembered after preverify, want 3", n)
 	}
 }
 

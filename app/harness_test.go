@@ -14,6 +14,7 @@ import (
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/app/txv1"
+	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
@@ -164,6 +165,17 @@ func (c *chain) checkTx(raw []byte) *abci.CheckTxResponse {
 // FinalizeBlock and Commit. It returns the results and the app hash.
 func (c *chain) block(txs ...[]byte) ([]*abci.ExecTxResult, []byte) {
 	c.t.Helper()
+	// CheckTx runs only the handlers changesAdmission lists: no other
+	// message may change what admission reads, whatever a test sends.
+	var before []byte
+	if h, _ := c.store.LastCommit(); h > 0 && !c.anyChangesAdmission(txs) {
+		before = c.admissionState()
+		defer func() {
+			if !bytes.Equal(before, c.admissionState()) {
+				c.t.Errorf("height %d changed the state admission reads, with no message that changesAdmission lists", c.height)
+			}
+		}()
+	}
 	c.height++
 	c.now = c.now.Add(time.Second)
 	hash := sha256.Sum256([]byte(fmt.Sprint("block", c.height, len(txs))))
@@ -177,6 +189,49 @@ func (c *chain) block(txs ...[]byte) ([]*abci.ExecTxResult, []byte) {
 		c.t.Fatalf("height %d: proposal rejected", c.height)
 	}
 	return c.finalize(hash[:], txs)
+}
+
+// anyChangesAdmission reports whether some tx of txs (those that decode)
+// carries a message that changesAdmission lists.
+func (c *chain) anyChangesAdmission(txs [][]byte) bool {
+	for _, raw := range txs {
+		var tx txv1.Tx
+		var body txv1.TxBody
+		if proto.Unmarshal(raw, &tx) != nil || proto.Unmarshal(tx.Body, &body) != nil {
+			continue
+		}
+		if changesAdmission(&body) {
+			return true
+		}
+	}
+	return false
+}
+
+// admissionState digests what admit reads of the committed state but the
+// sequences: the membership module's keys and values, with every
+// account's sequence zeroed (every transaction spends one).
+func (c *chain) admissionState() []byte {
+	c.t.Helper()
+	start := []byte{prefixMembership}
+	it := c.store.Committed().Iterator(start, kit.PrefixEnd(start), false)
+	defer it.Close()
+	h := sha256.New()
+	for ; it.Valid(); it.Next() {
+		k, v := it.Key(), it.Value()
+		if len(k) > 1 && k[1] == 0x02 { // an account (x/membership/keys.go)
+			var a mpb.Account
+			if err := proto.Unmarshal(v, &a); err != nil {
+				c.t.Fatalf("account %x: %v", k, err)
+			}
+			a.Sequence = 0
+			var err error
+			if v, err = (proto.MarshalOptions{Deterministic: true}).Marshal(&a); err != nil {
+				c.t.Fatal(err)
+			}
+		}
+		fmt.Fprintf(h, "%d:%x=%d:%x;", len(k), k, len(v), v)
+	}
+	return h.Sum(nil)
 }
 
 // finalize runs FinalizeBlock and Commit only, as a full node does.

@@ -30,18 +30,32 @@ type appBudget struct {
 // steps. It reports false when the baseline has no steps on both sides of
 // rate to interpolate between.
 func budgetAt(kv, ours *chainRun, rate float64) (appBudget, bool) {
-	type point struct{ committed, cores float64 }
+	if kv.validators <= 0 || rate <= 0 {
+		return appBudget{}, false
+	}
+	type point struct{ committed, offered, cores float64 }
 	var pts []point
 	usable := 0.0
 	for _, run := range []*chainRun{kv, ours} {
 		for _, s := range run.steps {
+			if !s.rated {
+				continue // a stall's backlog, not a pace
+			}
 			usable = max(usable, s.nodeCores())
 			if run == kv && s.committed > 0 {
-				pts = append(pts, point{s.committed, s.nodeCores()})
+				pts = append(pts, point{s.committed, s.offered, s.nodeCores()})
 			}
 		}
 	}
-	sort.Slice(pts, func(i, j int) bool { return pts[i].committed < pts[j].committed })
+	// Steps at the same committed rate (a saturated one and the refining
+	// step after it) keep the order of their offered rates, so that the
+	// choice between them does not depend on the sort.
+	sort.SliceStable(pts, func(i, j int) bool {
+		if pts[i].committed != pts[j].committed {
+			return pts[i].committed < pts[j].committed
+		}
+		return pts[i].offered < pts[j].offered
+	})
 	for i := 1; i < len(pts); i++ {
 		lo, hi := pts[i-1], pts[i]
 		if lo.committed > rate || hi.committed < rate || hi.committed == lo.committed {
@@ -59,16 +73,19 @@ func budgetAt(kv, ours *chainRun, rate float64) (appBudget, bool) {
 // the highest offered rate both kept up with, over the validators. It
 // reports the rate too, and false when there is no such rate.
 func appCost(kv, ours *chainRun) (time.Duration, float64, bool) {
+	if ours.validators <= 0 {
+		return 0, 0, false
+	}
 	kept := map[float64]stepResult{}
 	for _, s := range kv.steps {
-		if !s.saturated() {
+		if s.rated && !s.saturated() {
 			kept[s.offered] = s
 		}
 	}
 	best, rate, found := time.Duration(0), 0.0, false
 	for _, s := range ours.steps {
 		k, ok := kept[s.offered]
-		if !ok || s.saturated() || s.offered <= rate {
+		if !ok || !s.rated || s.saturated() || s.offered <= rate {
 			continue
 		}
 		best, rate, found = (s.nodeCPUPerTx()-k.nodeCPUPerTx())/time.Duration(ours.validators), s.offered, true
@@ -91,7 +108,11 @@ func budgetNote(kv, ours *chainRun, target float64) (string, bool) {
 		"(between its %s and %s tx/s steps), and the most any nodes of this run kept busy was %.2f cores; that leaves %s per validator per transaction "+
 		"for an application whose transactions cost CometBFT what kvstore's do.",
 		target, fmtCount(b.rate), b.baseCores, fmtCount(b.lo), fmtCount(b.hi), b.usable, fmtBudget(b.perValidator))
-	if cost, at, ok := appCost(kv, ours); ok {
+	switch cost, at, ok := appCost(kv, ours); {
+	case !ok:
+	case cost <= 0:
+		note += fmt.Sprintf(" This chain's nodes spent no more CPU per committed transaction than kvstore's at %s tx/s.", fmtCount(at))
+	default:
 		note += fmt.Sprintf(" This chain's application spends about %s per validator per transaction (its nodes' CPU per committed transaction less kvstore's at %s tx/s, over %d validators).",
 			fmtDur(cost), fmtCount(at), ours.validators)
 	}

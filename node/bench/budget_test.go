@@ -10,8 +10,14 @@ import (
 // the nodes keeping cores cores busy.
 func step(offered, committed, cores float64) stepResult {
 	const window = 10 * time.Second
-	return stepResult{offered: offered, committed: committed, window: window,
+	return stepResult{offered: offered, committed: committed, window: window, blocks: 10, rated: true,
 		cpu: []time.Duration{time.Duration(cores * float64(window))}}
+}
+
+// unrated is a step whose window held too few blocks to count.
+func unrated(s stepResult) stepResult {
+	s.rated = false
+	return s
 }
 
 func TestBudgetAt(t *testing.T) {
@@ -21,7 +27,11 @@ func TestBudgetAt(t *testing.T) {
 	kv.best = kv.steps[3]
 	ours := &chainRun{kind: "lineaged", validators: 4, saturated: true, steps: []stepResult{
 		step(200, 200, 0.8), step(450, 450, 1.6), step(675, 560, 1.83),
+		// A stall's backlog: counts neither as a pace nor as what the
+		// machine can give.
+		unrated(step(1012, 1300, 1.99)),
 	}}
+	kv.steps = append(kv.steps, unrated(step(1100, 1100, 0.5)))
 	cases := []struct {
 		rate      float64
 		ok        bool
@@ -89,5 +99,19 @@ func TestAppCost(t *testing.T) {
 	kv.saturated = false
 	if _, ok := budgetNote(kv, ours, 0.6); ok {
 		t.Fatal("a note from a baseline that never saturated")
+	}
+	// Noise can make this chain's CPU per transaction look lower than
+	// kvstore's: the note says so rather than printing a cost of zero.
+	kv.saturated = true
+	cheap := &chainRun{kind: "lineaged", validators: 4, saturated: true, steps: []stepResult{step(450, 450, 0.8)}}
+	if note, ok := budgetNote(kv, cheap, 0.6); !ok || !strings.Contains(note, "no more CPU per committed transaction than kvstore's at 450") {
+		t.Fatalf("note for a chain cheaper than kvstore: %q", note)
+	}
+	// No validators: no estimate, and no division by zero.
+	if _, ok := budgetAt(&chainRun{steps: kv.steps}, ours, 900); ok {
+		t.Fatal("a budget for a network of no validators")
+	}
+	if _, _, ok := appCost(kv, &chainRun{steps: ours.steps}); ok {
+		t.Fatal("an application cost for a network of no validators")
 	}
 }

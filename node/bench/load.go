@@ -223,6 +223,9 @@ type stepResult struct {
 	// blocks and blockTxs describe the blocks of the window.
 	blocks   int
 	blockTxs float64
+	// rated says the window held enough blocks for its committed rate to
+	// count (a step after a stall rates the backlog, not a pace).
+	rated bool
 	// failed counts the step's transactions that were committed with an
 	// error (zero unless the chain reports failures).
 	failed int

@@ -238,6 +238,7 @@ func (b *bench) measureChain(ctx context.Context, ldr *loader, nw *network, run 
 		if err != nil {
 			return r, false, err
 		}
+		r.rated = r.blocks >= b.sz.MinRatedBlocks
 		run.steps = append(run.steps, r)
 		b.logf("%s: offered %.0f tx/s (accepted %.0f), committed %.0f tx/s (%d blocks of %.0f txs; %d mempool-full retries; latency p50 %v, p99 %v; broadcast p50 %v, p99 %v; send lag p99 %v; nodes %.2f cores, %v CPU per tx, peak RSS %d MiB)",
 			label, r.offered, r.accepted, r.committed, r.blocks, r.blockTxs, r.fullRetries, r.p(0.5).Round(time.Millisecond), r.p(0.99).Round(time.Millisecond),
@@ -252,7 +253,7 @@ func (b *bench) measureChain(ctx context.Context, ldr *loader, nw *network, run 
 		if r.sent == 0 {
 			return r, false, errors.New(label + ": no transaction was accepted")
 		}
-		if r.blocks < b.sz.MinRatedBlocks {
+		if !r.rated {
 			// One or two blocks, after a stall, rate the stall's backlog
 			// over a fraction of the window, not a pace the chain keeps.
 			b.logf("%s: only %d blocks in the window; this step is not rated", label, r.blocks)
