@@ -146,7 +146,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	// only look them up.
 	a := offlineApp()
 	routes := append(routeNames(a), labelUnknown)
-	paths := append(a.QueryPaths(), labelUnknown)
+	paths := append(a.QueryPaths(), SimulatePath, labelUnknown)
 	m.txs = newResultCounters(txs, routes)
 	m.checkTxs = newResultCounters(checkTxs, routes)
 	m.queries = newResultCounters(queries, paths)

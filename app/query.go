@@ -156,6 +156,17 @@ func (a *App) query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 		res.Code, res.Codespace, res.Log, res.Value = code, cs, err.Error(), nil
 		return res, nil
 	}
+	if req.Path == SimulatePath {
+		if req.Height != 0 || req.Prove {
+			return fail(ErrInvalidRequest.Wrapf("%s runs on the mempool's view of the latest state, without proofs", SimulatePath))
+		}
+		value, height, err := a.simulate(req.Data)
+		if err != nil {
+			return fail(err)
+		}
+		res.Value, res.Height = value, height
+		return res, nil
+	}
 	h, err := lookupQuery(a.queries, req.Path, req.Data)
 	if err != nil {
 		return fail(err)

@@ -29,7 +29,14 @@ broadcast it through CometBFT's RPC and wait until it is committed.
 
 The account's sequence and the chain id are fetched from the node unless given.
 With -o json the result is {"tx_hash","height","code","codespace","log","events"}.
-The exit code is 0 when the transaction was committed and succeeded, 1 otherwise.`,
+The exit code is 0 when the transaction was committed and succeeded, 1 otherwise.
+
+The node's mempool checks a transaction's signature, sequence and role, not its
+message: a transaction whose message is refused (a digest already registered, an
+input nobody registered) is included in a block, fails there and spends its
+sequence. --dry-run runs it on the node as the next block would, message
+included, and prints what would happen without broadcasting it (exit code 0 if
+it would succeed; "simulated": true in JSON).`,
 	}
 	f := cmd.PersistentFlags()
 	f.String("from", "", "keyring key to sign with (required)")
@@ -39,6 +46,7 @@ The exit code is 0 when the transaction was committed and succeeded, 1 otherwise
 	f.String("memo", "", "note attached to the transaction")
 	f.String("signer-cmd", "", "sign with this external command instead of the key's private part")
 	f.Duration("wait", 60*time.Second, "how long to wait for the commit")
+	f.Bool("dry-run", false, "run the transaction on the node as the next block would, without broadcasting it")
 	keyringFlagsOn(cmd)
 	cmd.AddCommand(e.membershipTxCmd(), e.lineageTxCmd(), e.modelsTxCmd(), e.licensesTxCmd())
 	return cmd
@@ -80,7 +88,11 @@ func (e *env) submit(cmd *cobra.Command, build func(s keyring.Signer, chainID st
 	if err != nil {
 		return err
 	}
-	res, err := c.Submit(ctx, raw)
+	submit := c.Submit
+	if e.v.GetBool("dry-run") {
+		submit = c.Simulate
+	}
+	res, err := submit(ctx, raw)
 	if err != nil {
 		return err
 	}
@@ -90,7 +102,7 @@ func (e *env) submit(cmd *cobra.Command, build func(s keyring.Signer, chainID st
 	if !res.OK() {
 		return &exitError{code: 1}
 	}
-	if after != nil {
+	if after != nil && !res.Simulated {
 		return after(res)
 	}
 	return nil
@@ -104,6 +116,10 @@ func (e *env) printResult(r *client.Result) error {
 		return printJSON(e.stdout, r)
 	}
 	switch {
+	case r.Simulated && r.Code != 0:
+		fmt.Fprintf(e.stdout, "tx %s would fail: %s (%s/%d); not broadcast\n", r.TxHash, r.Log, r.Codespace, r.Code)
+	case r.Simulated:
+		fmt.Fprintf(e.stdout, "tx %s would succeed; not broadcast\n", r.TxHash)
 	case r.Height == 0:
 		fmt.Fprintf(e.stdout, "tx %s rejected: %s (%s/%d)\n", r.TxHash, r.Log, r.Codespace, r.Code)
 	case r.Code != 0:

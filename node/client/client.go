@@ -198,10 +198,38 @@ type Result struct {
 	Codespace string       `json:"codespace"`
 	Log       string       `json:"log"`
 	Events    []abci.Event `json:"events"`
+	// Simulated marks the outcome of [Client.Simulate]: what a block would
+	// make of the transaction, which was not broadcast.
+	Simulated bool `json:"simulated,omitempty"`
 }
 
-// OK reports whether the transaction was committed and succeeded.
-func (r *Result) OK() bool { return r.Code == 0 && r.Height > 0 }
+// OK reports whether the transaction was committed and succeeded, or,
+// for a simulation, would succeed.
+func (r *Result) OK() bool { return r.Code == 0 && (r.Height > 0 || r.Simulated) }
+
+// Simulate runs raw on the node's mempool view as the next block would,
+// its message's handler included, without broadcasting it or spending
+// anything (app.SimulatePath): the node's mempool checks admission only,
+// so this is how to learn beforehand whether the handler accepts it. The
+// result has Simulated set and Height 0; the same bytes can be submitted
+// afterwards.
+func (c *Client) Simulate(ctx context.Context, raw []byte) (*Result, error) {
+	hash := app.TxHash(raw)
+	res := &Result{TxHash: strings.ToUpper(hex.EncodeToString(hash[:])), Simulated: true}
+	q, err := c.rpc.ABCIQuery(ctx, app.SimulatePath, raw)
+	if err != nil {
+		return nil, fmt.Errorf("failed to simulate: %w", err)
+	}
+	if r := q.Response; r.Code != 0 {
+		return nil, &QueryError{Codespace: r.Codespace, Code: r.Code, Log: r.Log}
+	}
+	var out abci.ExecTxResult
+	if err := out.Unmarshal(q.Response.Value); err != nil {
+		return nil, fmt.Errorf("failed to decode the simulated result: %w", err)
+	}
+	res.Code, res.Codespace, res.Log, res.Events = out.Code, out.Codespace, out.Log, out.Events
+	return res, nil
+}
 
 // Submit broadcasts raw and waits until it is committed (or rejected by the
 // node's mempool check, in which case Height is 0). It gives up when ctx
