@@ -203,6 +203,9 @@ type Result struct {
 	Simulated bool `json:"simulated,omitempty"`
 }
 
+// hashString writes a transaction hash as CometBFT's RPC does: upper-case hex.
+func hashString(h []byte) string { return strings.ToUpper(hex.EncodeToString(h)) }
+
 // OK reports whether the transaction was committed and succeeded, or,
 // for a simulation, would succeed.
 func (r *Result) OK() bool { return r.Code == 0 && (r.Height > 0 || r.Simulated) }
@@ -215,7 +218,7 @@ func (r *Result) OK() bool { return r.Code == 0 && (r.Height > 0 || r.Simulated)
 // afterwards.
 func (c *Client) Simulate(ctx context.Context, raw []byte) (*Result, error) {
 	hash := app.TxHash(raw)
-	res := &Result{TxHash: strings.ToUpper(hex.EncodeToString(hash[:])), Simulated: true}
+	res := &Result{TxHash: hashString(hash[:]), Simulated: true}
 	q, err := c.rpc.ABCIQuery(ctx, app.SimulatePath, raw)
 	if err != nil {
 		return nil, fmt.Errorf("failed to simulate: %w", err)
@@ -236,7 +239,7 @@ func (c *Client) Simulate(ctx context.Context, raw []byte) (*Result, error) {
 // ends; the transaction may still be committed later.
 func (c *Client) Submit(ctx context.Context, raw []byte) (*Result, error) {
 	hash := app.TxHash(raw)
-	res := &Result{TxHash: strings.ToUpper(hex.EncodeToString(hash[:]))}
+	res := &Result{TxHash: hashString(hash[:])}
 	bres, err := c.rpc.BroadcastTxSync(ctx, raw)
 	if err != nil {
 		if cs, code, log, ok := parseCheckTxRejection(err.Error()); ok {
@@ -273,7 +276,7 @@ func parseCheckTxRejection(msg string) (codespace string, code uint32, log strin
 // Wait polls for a transaction by hash until it is committed.
 func (c *Client) Wait(ctx context.Context, hash []byte, res *Result) (*Result, error) {
 	if res == nil {
-		res = &Result{TxHash: strings.ToUpper(hex.EncodeToString(hash))}
+		res = &Result{TxHash: hashString(hash)}
 	}
 	tick := time.NewTicker(c.PollInterval)
 	defer tick.Stop()
