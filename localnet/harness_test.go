@@ -219,9 +219,7 @@ func (p *proc) start() error {
 	fmt.Fprintf(logf, "==== harness: starting %s at %s\n", p.info.Name, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(p.argv[0], p.argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// If the test binary dies (a timeout panic skips cleanups), the node
-	// dies with it rather than holding its addresses for the next run.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = tiedToParent()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("failed to start %s: %w", p.info.Name, err)
 	}

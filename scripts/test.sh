@@ -32,6 +32,11 @@ fi
 step "go vet"
 go vet ./...
 
+step "other platforms: go vet for macOS, and the binary for Windows"
+# Pipelines run the CLI on developers' machines, not only on Linux nodes.
+GOOS=darwin go vet ./...
+GOOS=windows go build -o /dev/null ./cmd/lineaged
+
 step "go test (race detector)"
 # The fault suite runs in its own step below, without the race detector.
 env -u LINEAGED_FAULTS go test -race -count=1 -timeout 25m ./...

@@ -173,7 +173,7 @@ func (n *network) start(ctx context.Context) error {
 	// Write back first what earlier work left dirty in the page cache (the
 	// build before the run, the last network's state): this network's
 	// commits wait for the disk, and would otherwise queue behind it.
-	syscall.Sync()
+	flushDisks()
 	for _, p := range n.nodes {
 		f, err := os.Create(filepath.Join(n.dir, p.name+".log"))
 		if err != nil {
@@ -182,8 +182,8 @@ func (n *network) start(ctx context.Context) error {
 		p.log = f
 		p.cmd = exec.Command(p.argv[0], p.argv[1:]...)
 		p.cmd.Stdout, p.cmd.Stderr = f, f
-		// If this process dies, its nodes die with it.
-		p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		// If this process dies, its nodes die with it (on Linux).
+		p.cmd.SysProcAttr = tiedToParent()
 		if err := p.cmd.Start(); err != nil {
 			n.stop()
 			return fmt.Errorf("starting %s: %w", p.name, err)
