@@ -195,12 +195,7 @@ func (c *chain) block(txs ...[]byte) ([]*abci.ExecTxResult, []byte) {
 // carries a message that changesAdmission lists.
 func (c *chain) anyChangesAdmission(txs [][]byte) bool {
 	for _, raw := range txs {
-		var tx txv1.Tx
-		var body txv1.TxBody
-		if proto.Unmarshal(raw, &tx) != nil || proto.Unmarshal(tx.Body, &body) != nil {
-			continue
-		}
-		if changesAdmission(&body) {
+		if d, err := decodeTx(raw, int(DefaultParams().MaxTxBytes)); err == nil && changesAdmission(d.body) {
 			return true
 		}
 	}
