@@ -1,0 +1,269 @@
+package app
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/x/kit/keys"
+	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+	"github.com/lineageledger/lineaged/x/membership"
+	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	"github.com/lineageledger/lineaged/x/models"
+	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
+)
+
+// The golden history pins consensus: the app hash of every height, and a
+// digest of every block's results, for a fixed sequence of blocks that
+// touches every module and every message (successes, handler failures and
+// a key rotation). A change that must not move consensus leaves
+// testdata/apphash.golden as it is; one that does rewrites it with -update
+// and says so.
+//
+// testdata/chain-v1.tar.gz is a pebble state directory written by the
+// release whose state layout the golden file pins, after the first
+// goldenFixtureHeight blocks: the current binary must open it, report the
+// same last commit, and carry on to the same hashes.
+const (
+	appHashGolden       = "testdata/apphash.golden"
+	chainFixture        = "testdata/chain-v1.tar.gz"
+	goldenFixtureHeight = 20
+)
+
+// goldenHistory runs the golden sequence on c and returns, per height, the
+// block's transactions and its golden line.
+func goldenHistory(t *testing.T, c *chain) []finalized {
+	t.Helper()
+	runProvenanceScenario(t, c)
+
+	// Models: deployments, a supersession, a revocation, and handler
+	// failures (a duplicate, a revoked base, deploying a revoked version).
+	admin := c.admin
+	reg := func(name, version, base string) []byte {
+		d := contentDigest(name + "@" + version)
+		sig, err := admin.key.Sign(models.ManifestSignBytes(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.tx(admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: name, Version: version,
+			ManifestDigest: d, Format: "gguf", BaseModel: base, LicenseIds: []string{"cc-by-4.0"}}, PublisherSignature: sig})
+	}
+	c.mustBlock(reg("acme/summariser", "1.0", ""), reg("acme/summariser", "1.1", "acme/summariser@1.0"))
+	c.mustBlock(
+		c.tx(admin, &mopb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.0", Environment: "azure/prod-eu", Note: "canary"}),
+		c.tx(admin, &mopb.MsgSupersedeModel{Name: "acme/summariser", Version: "1.0", SupersededBy: "acme/summariser@1.1"}),
+	)
+	c.block(
+		reg("acme/summariser", "1.0", ""),
+		c.tx(admin, &mopb.MsgRevokeModel{Name: "acme/summariser", Version: "1.1", ReasonCode: mopb.RevocationReason_REVOCATION_REASON_SECURITY, Reason: "poisoned shard"}),
+		c.tx(admin, &mopb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.1", Environment: "azure/prod-eu"}),
+		reg("acme/summariser", "2.0", "acme/summariser@1.1"),
+	)
+
+	// Membership: an account added, its roles changed, suspended and
+	// reinstated, and a key rotated.
+	newcomer := &actor{key: testKey(t, "golden-newcomer", keysv1.KeyType_KEY_TYPE_ED25519)}
+	c.mustBlock(c.tx(admin, &mpb.MsgAddAccount{PublicKey: newcomer.key.Public(),
+		Roles: []mpb.Role{mpb.Role_ROLE_DEPLOYER}, Label: "deploy bot"}))
+	c.mustBlock(c.tx(admin, &mpb.MsgSetRoles{Address: newcomer.addr(), Roles: []mpb.Role{mpb.Role_ROLE_DEPLOYER, mpb.Role_ROLE_LICENSOR}}))
+	c.mustBlock(c.tx(admin, &mpb.MsgSuspendAccount{Address: newcomer.addr(), Reason: "key on a lost laptop"}))
+	c.mustBlock(c.tx(admin, &mpb.MsgReinstateAccount{Address: newcomer.addr()}))
+	rotated := testKey(t, "golden-newcomer-rotated", keysv1.KeyType_KEY_TYPE_ED25519)
+	proof, err := rotated.Sign(membership.RotationSignBytes(testChainID, keys.AddressBytes(newcomer.key.Public()), newcomer.seq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.mustBlock(c.tx(newcomer, &mpb.MsgRotateKey{NewPublicKey: rotated.Public(), NewKeySignature: proof}))
+	c.mustBlock(c.signedBy(rotated, newcomer.addr(), newcomer.seq,
+		&mopb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.0", Environment: "on-prem"}))
+	return c.blocks
+}
+
+// goldenLine is one height of the golden file: height, app hash, and the
+// SHA-256 of the block's results as CometBFT hashes them, plus their logs
+// and events (which clients read).
+func goldenLine(height int, blk finalized) string {
+	h := sha256.New()
+	for _, r := range blk.results {
+		b, err := r.Marshal()
+		if err != nil {
+			panic(err)
+		}
+		fmt.Fprintf(h, "%d:", len(b))
+		h.Write(b)
+	}
+	return fmt.Sprintf("%d %X %x", height, blk.hash, h.Sum(nil)[:12])
+}
+
+func goldenText(blocks []finalized) string {
+	var b strings.Builder
+	for i, blk := range blocks {
+		b.WriteString(goldenLine(i+1, blk))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestAppHashGolden: the fixed history gives the recorded app hash at every
+// height, on the validator path and on a full node replaying it on pebble.
+func TestAppHashGolden(t *testing.T) {
+	a := newChain(t)
+	blocks := goldenHistory(t, a)
+	got := goldenText(blocks)
+
+	if *update {
+		if err := os.WriteFile(appHashGolden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		writeChainFixture(t, blocks[:goldenFixtureHeight])
+		t.Logf("wrote %s and %s", appHashGolden, chainFixture)
+		return
+	}
+	want, err := os.ReadFile(appHashGolden)
+	if err != nil {
+		t.Fatalf("%v (create it with -update)", err)
+	}
+	if got != string(want) {
+		t.Fatalf("the golden history's app hashes or results changed; if consensus is meant to move, rerun with -update and say so.\n%s", lineDiff(string(want), got))
+	}
+
+	st, err := store.Open(store.Config{Backend: "pebbledb", Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b := newChainOn(t, st, true)
+	for _, blk := range blocks {
+		b.fullNodeBlock(blk.txs...)
+	}
+	if replayed := goldenText(b.blocks); replayed != got {
+		t.Fatalf("replay on pebble differs:\n%s", lineDiff(got, replayed))
+	}
+}
+
+// TestReleaseChainContinues opens the state a released binary wrote and
+// runs the rest of the golden history on it.
+func TestReleaseChainContinues(t *testing.T) {
+	a := newChain(t)
+	blocks := goldenHistory(t, a)
+	dir := t.TempDir()
+	extractFixture(t, chainFixture, dir)
+	st, err := store.Open(store.Config{Backend: "pebbledb", Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := newChainOn(t, st, false)
+	info, err := c.app.Info(context.Background(), &abci.InfoRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.LastBlockHeight != goldenFixtureHeight || !bytes.Equal(info.LastBlockAppHash, blocks[goldenFixtureHeight-1].hash) {
+		t.Fatalf("Info on the release's state: height %d hash %X; want %d %X", info.LastBlockHeight, info.LastBlockAppHash,
+			goldenFixtureHeight, blocks[goldenFixtureHeight-1].hash)
+	}
+	c.now = genesisTime.Add(goldenFixtureHeight * time.Second) // the harness's clock: one second a block
+	for i, blk := range blocks[goldenFixtureHeight:] {
+		c.fullNodeBlock(blk.txs...)
+		got, want := c.blocks[i], blk
+		if !bytes.Equal(got.hash, want.hash) {
+			t.Fatalf("height %d: app hash %X on the release's state, %X fresh", goldenFixtureHeight+i+1, got.hash, want.hash)
+		}
+	}
+}
+
+func writeChainFixture(t *testing.T, blocks []finalized) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(store.Config{Backend: "pebbledb", Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newChainOn(t, st, true)
+	for _, blk := range blocks {
+		c.fullNodeBlock(blk.txs...)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		_, err = tw.Write(data)
+		return err
+	})
+	if err == nil {
+		err = tw.Close()
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err == nil {
+		err = os.WriteFile(chainFixture, buf.Bytes(), 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func extractFixture(t *testing.T, archive, dir string) {
+	t.Helper()
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.FromSlash(h.Name)
+		if !filepath.IsLocal(name) {
+			t.Fatalf("fixture entry %q escapes its directory", h.Name)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
