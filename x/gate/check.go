@@ -83,7 +83,7 @@ func validateRequest(req *gatev1.CheckRequest) error {
 		return ErrInvalidRequest.Wrapf("give model (name@version), digest, or both")
 	}
 	if req.Model != "" {
-		if _, _, err := parseRef("model", req.Model); err != nil {
+		if _, err := parseRef("model", req.Model); err != nil {
 			return err
 		}
 	}

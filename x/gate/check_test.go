@@ -558,7 +558,7 @@ func TestCheckRejectsAnInvalidChainPolicy(t *testing.T) {
 }
 
 func TestCheckRequestValidation(t *testing.T) {
-	long := strings.Repeat("a", MaxModelNameLen+1)
+	long := strings.Repeat("a", kit.MaxModelNameLen+1)
 	cases := []struct {
 		name    string
 		req     *gatev1.CheckRequest

@@ -1,7 +1,7 @@
 package gate
 
 import (
-	"strings"
+	"errors"
 
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/licenses/licensesv1"
@@ -23,29 +23,21 @@ func NewKeeper(models Models, licenses Licenses, members Members, datasets Datas
 	return Keeper{models: models, licenses: licenses, members: members, datasets: datasets, params: params}
 }
 
-// Limits of a model reference "name@version" (those of x/models).
-const (
-	MaxModelNameLen    = 128
-	MaxModelVersionLen = 64
-)
-
 // maxDigestMatches is how many versions of an ambiguous digest an error
 // names.
 const maxDigestMatches = 10
 
-// parseRef splits "name@version" and validates both parts.
-func parseRef(field, s string) (name, version string, err error) {
-	name, version, found := strings.Cut(s, "@")
-	if !found {
-		return "", "", ErrInvalidRequest.Wrapf("%s %q: want name@version", field, s)
+// parseRef splits "name@version" and validates both parts
+// ([kit.ParseModelRef]).
+func parseRef(field, s string) (kit.ModelRef, error) {
+	ref, err := kit.ParseModelRef(field, s)
+	switch {
+	case errors.Is(err, kit.ErrRefForm):
+		return ref, ErrInvalidRequest.Wrapf("%s %q: want name@version", field, s)
+	case err != nil:
+		return ref, ErrInvalidRequest.Wrapf("%v", err)
 	}
-	if err := kit.ValidateIdentifier(field+" name", name, MaxModelNameLen, kit.NameChars); err != nil {
-		return "", "", ErrInvalidRequest.Wrapf("%v", err)
-	}
-	if err := kit.ValidateIdentifier(field+" version", version, MaxModelVersionLen, kit.VersionChars); err != nil {
-		return "", "", ErrInvalidRequest.Wrapf("%v", err)
-	}
-	return name, version, nil
+	return ref, nil
 }
 
 // modelSubject and datasetSubject name records in findings, as x/models

@@ -1,17 +1,11 @@
 package licenses
 
 import (
-	"strings"
+	"errors"
 
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/digest"
 	pb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-)
-
-// Limits of a model reference "name@version" (those of the models module).
-const (
-	MaxModelNameLen    = 128
-	MaxModelVersionLen = 64
 )
 
 // DatasetSubject is the subject naming a dataset by its content digest.
@@ -54,14 +48,11 @@ func ValidateSubject(field string, s *pb.Subject) error {
 }
 
 func validateModelRef(field, ref string) error {
-	name, version, ok := strings.Cut(ref, "@")
-	if !ok {
+	_, err := kit.ParseModelRef(field, ref)
+	switch {
+	case errors.Is(err, kit.ErrRefForm):
 		return ErrInvalidField.Wrapf("%s %q: want name@version", field, ref)
-	}
-	if err := kit.ValidateIdentifier(field+" name", name, MaxModelNameLen, kit.NameChars); err != nil {
-		return ErrInvalidField.Wrapf("%v", err)
-	}
-	if err := kit.ValidateIdentifier(field+" version", version, MaxModelVersionLen, kit.VersionChars); err != nil {
+	case err != nil:
 		return ErrInvalidField.Wrapf("%v", err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -44,8 +45,8 @@ func (k Keeper) reader(r kit.Reader) kit.Reader { return kit.PrefixedReader(r, k
 
 // Limits on user-supplied fields.
 const (
-	MaxNameLen           = 128
-	MaxVersionLen        = 64
+	MaxNameLen           = kit.MaxModelNameLen
+	MaxVersionLen        = kit.MaxModelVersionLen
 	MaxFormatLen         = 64
 	MaxTrainingDatasets  = 256
 	MaxLicenses          = 16
@@ -56,30 +57,24 @@ const (
 	MaxDeploymentNoteLen = 256
 )
 
-// refSeparator joins name and version; neither charset contains it.
-const refSeparator = "@"
-
 // manifestSignDomain separates manifest signatures from every other signed
 // object.
 const manifestSignDomain = "lineage-ledger/model-manifest/v1\x00"
 
 // Ref is the "name@version" reference of a model version.
-func Ref(name, version string) string { return name + refSeparator + version }
+func Ref(name, version string) string { return kit.ModelRef{Name: name, Version: version}.String() }
 
-// ParseRef splits a "name@version" reference and validates both parts.
-// Errors are [ErrInvalidRef].
+// ParseRef splits a "name@version" reference and validates both parts
+// ([kit.ParseModelRef]). Errors are [ErrInvalidRef].
 func ParseRef(s string) (name, version string, err error) {
-	name, version, found := strings.Cut(s, refSeparator)
-	if !found {
+	ref, err := kit.ParseModelRef("", s)
+	switch {
+	case errors.Is(err, kit.ErrRefForm):
 		return "", "", ErrInvalidRef.Wrapf("%q: want name@version", s)
-	}
-	if err := kit.ValidateIdentifier("name", name, MaxNameLen, kit.NameChars); err != nil {
+	case err != nil:
 		return "", "", ErrInvalidRef.Wrapf("%q: %v", s, err)
 	}
-	if err := kit.ValidateIdentifier("version", version, MaxVersionLen, kit.VersionChars); err != nil {
-		return "", "", ErrInvalidRef.Wrapf("%q: %v", s, err)
-	}
-	return name, version, nil
+	return ref.Name, ref.Version, nil
 }
 
 // ManifestSignBytes is what a publisher signs to vouch for a model's
