@@ -12,30 +12,21 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store"
-	"github.com/lineageledger/lineaged/x/gate"
 	"github.com/lineageledger/lineaged/x/kit"
-	"github.com/lineageledger/lineaged/x/licenses"
-	"github.com/lineageledger/lineaged/x/lineage"
-	"github.com/lineageledger/lineaged/x/membership"
-	"github.com/lineageledger/lineaged/x/models"
 )
 
 // App is the Lineage Ledger state machine.
 type App struct {
-	// BaseApplication answers the vote-extension calls, which this
-	// application does not use: it adds nothing to votes. The state-sync
-	// calls are in snapshot.go.
+	// The vote-extension calls are in voteext.go, the state-sync calls
+	// in snapshot.go.
 	abci.BaseApplication
 
-	store      *store.Store
-	logger     cmtlog.Logger
-	membership membership.Keeper
-	lineage    lineage.Keeper
-	models     models.Keeper
-	licenses   licenses.Keeper
-	gate       gate.Keeper
-	queries    map[string]queryHandler
+	store  *store.Store
+	logger cmtlog.Logger
+	// mods is the chain's table of modules: routes, queries, genesis.
+	mods *modules.Table
 	// sigs remembers verified transaction signatures, detached the other
 	// signatures messages carry (sigcache.go).
 	sigs, detached *sigCache
@@ -68,6 +59,10 @@ type App struct {
 	// proposal (0: no bound); see [App.SetProposalBudget].
 	proposalBudget time.Duration
 
+	// voteSigners sign the vote extensions the modules ask for, by kind
+	// (see [App.SetVoteSigner]).
+	voteSigners map[string]VoteSigner
+
 	// checkHandlers has CheckTx run every message's handler, not only the
 	// admission checks (see [App.SetCheckHandlers]).
 	checkHandlers bool
@@ -92,12 +87,13 @@ type App struct {
 var _ abci.Application = (*App)(nil)
 
 // New builds the application over an opened store.
-func New(st *store.Store, logger cmtlog.Logger) *App {
-	a := newStateless(logger)
+func New(st *store.Store, logger cmtlog.Logger) *App { return newWith(st, logger) }
+
+// newWith is New with extra modules after the chain's own (tests).
+func newWith(st *store.Store, logger cmtlog.Logger, extra ...modules.Module) *App {
+	a := newStateless(logger, extra...)
 	a.store = st
-	if id := st.Committed().Get(keyChainID); id != nil {
-		a.chainID = string(id)
-	}
+	a.chainID = modules.ChainID(st.Committed())
 	a.check = store.NewCache(st.Committed())
 	// CheckTx runs handlers with the last block's time; after a restart
 	// that is the time recorded with the last committed version.
@@ -106,23 +102,14 @@ func New(st *store.Store, logger cmtlog.Logger) *App {
 	return a
 }
 
-// newStateless builds the keepers and the query handlers, and no store:
-// enough to answer queries over any reader (see [OfflineQuery]). Every
-// keeper is wired here, so that New and OfflineQuery serve the same
-// queries.
-func newStateless(logger cmtlog.Logger) *App {
+// newStateless builds the application without a store: its table of
+// modules and its caches.
+func newStateless(logger cmtlog.Logger, extra ...modules.Module) *App {
 	if logger == nil {
 		logger = cmtlog.NewNopLogger()
 	}
-	a := &App{logger: logger, membership: membership.NewKeeper(prefixMembership), sigs: newSigCache(), detached: newSigCache()}
-	// Modules reach each other only through the interfaces they declare;
-	// the adapters (adapters.go) read through the App, so the order of
-	// construction does not matter.
-	a.licenses = licenses.NewKeeper(prefixLicenses, provenance{a}, orgs{a})
-	a.lineage = lineage.NewKeeper(prefixLineage, a.licenses)
-	a.models = models.NewKeeper(prefixModels, modelDeps{a}, modelDeps{a}, a.licenses).WithVerifier(a.verifyDetached)
-	a.gate = gate.NewKeeper(gateDeps{a}, a.licenses, gateDeps{a}, a.lineage, gateDeps{a})
-	a.queries = a.queryHandlers()
+	a := &App{logger: logger, sigs: newSigCache(), detached: newSigCache()}
+	a.mods = modules.New(modules.Config{VerifySignature: a.verifyDetached, Extra: extra})
 	return a
 }
 
@@ -187,7 +174,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if h, _ := a.store.LastCommit(); h != 0 {
 		return nil, fmt.Errorf("InitChain called on state already at height %d", h)
 	}
-	g, err := ParseGenesis(req.AppStateBytes)
+	g, err := modules.ParseGenesis(req.AppStateBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -195,12 +182,10 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		return nil, errors.New("genesis has no chain id")
 	}
 	c := store.NewCache(a.store.Committed())
-	kit.Save(c, keyParams, g.Params)
-	c.Set(keyChainID, []byte(req.ChainId))
 	// Genesis records carry height 0: they predate every block.
 	blk := kit.Block{ChainID: req.ChainId, Height: 0, Time: req.Time}
-	if err := a.membership.InitGenesis(c, blk, g.Membership); err != nil {
-		return nil, fmt.Errorf("invalid genesis: %w", err)
+	if err := a.mods.InitGenesis(c, req.ChainId, g, blk); err != nil {
+		return nil, err
 	}
 	a.store.SetInitialVersion(req.InitialHeight)
 	if err := a.store.Apply(c); err != nil {
@@ -227,7 +212,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 // running the handlers there as well would execute each transaction once
 // per validator more. The exceptions run here too: membership messages,
 // whose effects decide the admission of the transactions behind them
-// (changesAdmission), and every handler on a node set to
+// (routes marked modules.ChangesAdmission), and every handler on a node set to
 // ([App.SetCheckHandlers]). After each Commit the view is rebuilt and
 // CometBFT rechecks what is left in the mempool. It does not wait for a
 // block being executed.
@@ -243,31 +228,45 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	return &abci.CheckTxResponse{Code: res.Code, Codespace: res.Codespace, Log: res.Log, GasWanted: 1}, nil
 }
 
-// PrepareProposal implements abci.Application: it keeps the transactions
-// that are admitted in order, within the block's byte budget.
+// PrepareProposal implements abci.Application: it puts the modules'
+// preamble entries, built from the votes on the previous block, at the
+// head of the block, then keeps the transactions that are admitted, in
+// order, within the block's byte budget.
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	eb := a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, req.MaxTxBytes, a.proposalBudget)
+	blk := a.block(req.Height, req.Time)
+	preamble := a.buildPreamble(a.base(), blk, req.LocalLastCommit)
+	limits := &proposalLimits{maxBytes: req.MaxTxBytes, budget: a.proposalBudget}
+	eb := a.execute(a.base(), blk, preamble, req.Txs, extendedCommitInfo(req.LocalLastCommit, ""), limits)
 	if eb.cut > 0 {
 		a.logger.Debug("proposal cut short by its time budget", "height", req.Height,
 			"included", len(eb.txs), "left_for_later", eb.cut, "budget", a.proposalBudget)
+	}
+	if preamble != nil && (len(eb.txs) == 0 || !bytes.Equal(eb.txs[0], preamble) || eb.results[0].Code != 0) {
+		// The modules built an entry that fails on their own state: a
+		// bug, and one that would have every validator reject the block.
+		// Propose without it.
+		a.logger.Error("dropping a preamble that fails", "height", req.Height, "err", eb.firstRejection)
+		eb = a.execute(a.base(), blk, nil, req.Txs, extendedCommitInfo(req.LocalLastCommit, ""), limits)
 	}
 	a.prepared, a.preparedTime = eb, req.Time
 	return &abci.PrepareProposalResponse{Txs: eb.txs}, nil
 }
 
 // ProcessProposal implements abci.Application: a block with a transaction
-// that is not admitted is rejected, as an honest proposer never makes one.
+// that is not admitted, or a preamble that fails, is rejected, as an
+// honest proposer never makes one.
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	eb := a.takePrepared(req.Height, req.Time, req.Txs)
 	if eb == nil {
-		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1, 0)
+		preamble, txs := splitPreamble(req.Txs)
+		eb = a.execute(a.base(), a.block(req.Height, req.Time), preamble, txs, commitInfo(req.ProposedLastCommit), nil)
 	}
 	if eb.rejected > 0 {
-		a.logger.Info("rejecting proposal with inadmissible transactions",
+		a.logger.Info("rejecting proposal with inadmissible entries",
 			"height", req.Height, "rejected", eb.rejected, "first", eb.firstRejection)
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
 	}
@@ -277,8 +276,8 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 }
 
 // takePrepared returns the block PrepareProposal built if it is the one
-// proposed: same height, time and transactions. Executing it again would
-// give the same results, since PrepareProposal leaves out what it does not
+// proposed: same height, time and entries. Executing it again would give
+// the same results, since PrepareProposal leaves out what it does not
 // admit without touching state, so the proposer executes its block once.
 func (a *App) takePrepared(height int64, t time.Time, txs [][]byte) *executedBlock {
 	eb := a.prepared
@@ -296,14 +295,18 @@ func (a *App) takePrepared(height int64, t time.Time, txs [][]byte) *executedBlo
 	return eb
 }
 
-// FinalizeBlock implements abci.Application.
+// FinalizeBlock implements abci.Application: it writes the decided block
+// into the working tree, executing it unless ProcessProposal already did,
+// and returns its results, the modules' end-of-block events and the
+// validator-set changes they ask for.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	eb := a.proposal
 	a.proposal = nil
 	if eb == nil || eb.height != req.Height || !bytes.Equal(eb.hash, req.Hash) {
-		eb = a.execute(a.base(), a.block(req.Height, req.Time), req.Txs, -1, 0)
+		preamble, txs := splitPreamble(req.Txs)
+		eb = a.execute(a.base(), a.block(req.Height, req.Time), preamble, txs, commitInfo(req.DecidedLastCommit), nil)
 	}
 	applyStart := time.Now() // for metrics only
 	if err := a.store.Apply(eb.cache); err != nil {
@@ -311,7 +314,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	a.metrics.Load().finalized(eb, time.Since(applyStart))
 	a.lastBlockTime = req.Time
-	return &abci.FinalizeBlockResponse{TxResults: eb.results, AppHash: a.store.WorkingHash()}, nil
+	return &abci.FinalizeBlockResponse{
+		TxResults: eb.results, Events: eb.events, ValidatorUpdates: eb.updates, AppHash: a.store.WorkingHash(),
+	}, nil
 }
 
 // Commit implements abci.Application: it persists the working tree as the

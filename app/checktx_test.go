@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"github.com/lineageledger/lineaged/app/modules"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -42,7 +43,7 @@ func TestCheckTxAdmitsWithoutHandler(t *testing.T) {
 		}
 	}
 	// The mempool's view spent both sequences: a replay of either is refused.
-	if res := c.checkTx(dup); res.Code != ErrSequenceReused.Code || res.Codespace != Codespace {
+	if res := c.checkTx(dup); res.Code != modules.ErrSequenceReused.Code || res.Codespace != modules.Codespace {
 		t.Fatalf("replayed CheckTx = %s/%d %s, want the sequence refused", res.Codespace, res.Code, res.Log)
 	}
 	before := c.account(c.admin.addr()).Sequence
@@ -135,7 +136,7 @@ func TestCarriedSignatureCheckedAhead(t *testing.T) {
 		t.Fatalf("%d publisher signatures remembered by verifyAhead, want 1", n)
 	}
 	// A block of transactions this node never saw: two more signatures.
-	c.app.preverify(c.store.Committed(), DefaultParams().MaxTxBytes, [][]byte{register("block-a"), register("block-b")})
+	c.app.preverify(c.store.Committed(), modules.DefaultParams().MaxTxBytes, [][]byte{register("block-a"), register("block-b")})
 	if n := len(c.app.detached.entries); n != 3 {
 		t.Fatalf("%d publisher signatures remembered after preverify, want 3", n)
 	}
@@ -215,16 +216,16 @@ func TestSimulate(t *testing.T) {
 		t.Fatalf("CheckTx after the simulation = %s/%d %s", res.Codespace, res.Code, res.Log)
 	}
 	c.mustBlock(ok)
-	if res, _ := c.simulate([]byte("not a transaction")); res.Code != ErrMalformedTx.Code || res.Codespace != Codespace {
+	if res, _ := c.simulate([]byte("not a transaction")); res.Code != modules.ErrMalformedTx.Code || res.Codespace != modules.Codespace {
 		t.Fatalf("simulated garbage = %s/%d %s", res.Codespace, res.Code, res.Log)
 	}
 	if _, q := c.simulate(ok); q.Code != 0 {
 		t.Fatalf("simulating a committed transaction failed as a query: %q", q.Log)
-	} else if res, _ := c.simulate(ok); res.Code != ErrSequenceReused.Code {
+	} else if res, _ := c.simulate(ok); res.Code != modules.ErrSequenceReused.Code {
 		t.Fatalf("simulated replay = %s/%d %s, want the sequence refused", res.Codespace, res.Code, res.Log)
 	}
 	// Proofs and past heights make no sense for it.
-	if q, _ := c.app.Query(context.Background(), &abci.QueryRequest{Path: SimulatePath, Data: ok, Prove: true}); q.Code != ErrInvalidRequest.Code {
+	if q, _ := c.app.Query(context.Background(), &abci.QueryRequest{Path: SimulatePath, Data: ok, Prove: true}); q.Code != modules.ErrInvalidRequest.Code {
 		t.Fatalf("simulation with proofs = %d %q", q.Code, q.Log)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"github.com/lineageledger/lineaged/app/modules"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -103,9 +104,9 @@ func TestDeterministicReplay(t *testing.T) {
 			compareResult(t, fmt.Sprintf("height %d tx %d: B vs C", height, k), resB[k], resC[k])
 			if h.blk.isExtra(k) {
 				r := resB[k]
-				if r.Code == 0 || r.Codespace != Codespace || len(r.Events) != 0 {
+				if r.Code == 0 || r.Codespace != modules.Codespace || len(r.Events) != 0 {
 					t.Fatalf("height %d tx %d (inadmissible %s): result %s/%d %q with %d events; want a %q rejection without events",
-						height, k, h.blk.extraKind(k), r.Codespace, r.Code, r.Log, len(r.Events), Codespace)
+						height, k, h.blk.extraKind(k), r.Codespace, r.Code, r.Log, len(r.Events), modules.Codespace)
 				}
 				continue
 			}
@@ -284,7 +285,7 @@ func (g *replayGen) sync() {
 	for _, m := range all {
 		// Read the state the next block executes on (the genesis state
 		// before the first commit).
-		acct, err := membership.Keeper{}.Account(kit.PrefixedReader(g.c.app.base(), []byte{prefixMembership}), m.addr)
+		acct, err := g.c.app.mods.Accounts().Account(g.c.app.base(), m.addr)
 		if err != nil {
 			continue // created by a transaction that failed
 		}

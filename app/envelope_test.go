@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/lineageledger/lineaged/app/modules"
 	"math/big"
 	"strings"
 	"testing"
@@ -55,55 +56,55 @@ func TestEnvelopeRejections(t *testing.T) {
 		raw  []byte
 		want *kit.Error
 	}{
-		{"garbage bytes", []byte{0xff, 0x01, 0x02}, ErrMalformedTx},
-		{"empty", nil, ErrMalformedTx},
-		{"unsigned junk appended to envelope", append(signed(good()), protowire.AppendTag(nil, 9, protowire.VarintType)...), ErrMalformedTx},
+		{"garbage bytes", []byte{0xff, 0x01, 0x02}, modules.ErrMalformedTx},
+		{"empty", nil, modules.ErrMalformedTx},
+		{"unsigned junk appended to envelope", append(signed(good()), protowire.AppendTag(nil, 9, protowire.VarintType)...), modules.ErrMalformedTx},
 		{"body field duplicated", func() []byte {
 			var tx txv1.Tx
 			mustUnmarshal(t, signed(good()), &tx)
 			raw := kit.Marshal(&tx)
 			return append(protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), tx.Body), raw...)
-		}(), ErrMalformedTx},
+		}(), modules.ErrMalformedTx},
 		{"unknown message", func() []byte {
 			b := kit.Marshal(&txv1.TxBody{ChainId: testChainID, Signer: c.admin.addr(), Sequence: c.admin.seq})
 			b = protowire.AppendBytes(protowire.AppendTag(b, 999, protowire.BytesType), []byte{})
 			sig, _ := c.admin.key.Sign(SignBytes(b))
 			return kit.Marshal(&txv1.Tx{Body: b, Signature: sig})
-		}(), ErrUnknownMessage},
-		{"no message", signed(c.body(c.admin, nil)), ErrNoMessage},
+		}(), modules.ErrUnknownMessage},
+		{"no message", signed(c.body(c.admin, nil)), modules.ErrNoMessage},
 		{"oversize", signed(func() *txv1.TxBody {
 			b := good()
 			b.Msg.(*txv1.TxBody_AddAccount).AddAccount.Label = strings.Repeat("x", 70<<10)
 			return b
-		}()), ErrTxTooLarge},
-		{"signer not an address", signed(func() *txv1.TxBody { b := good(); b.Signer = "alice"; return b }()), ErrInvalidSigner},
-		{"signer upper-case", signed(func() *txv1.TxBody { b := good(); b.Signer = strings.ToUpper(b.Signer); return b }()), ErrInvalidSigner},
-		{"wrong chain id", signed(func() *txv1.TxBody { b := good(); b.ChainId = "other-chain"; return b }()), ErrWrongChainID},
-		{"timed out", signed(func() *txv1.TxBody { b := good(); b.TimeoutHeight = 2; return b }()), ErrTxExpired},
-		{"memo too large", signed(func() *txv1.TxBody { b := good(); b.Memo = strings.Repeat("m", 257); return b }()), ErrMemoTooLarge},
+		}()), modules.ErrTxTooLarge},
+		{"signer not an address", signed(func() *txv1.TxBody { b := good(); b.Signer = "alice"; return b }()), modules.ErrInvalidSigner},
+		{"signer upper-case", signed(func() *txv1.TxBody { b := good(); b.Signer = strings.ToUpper(b.Signer); return b }()), modules.ErrInvalidSigner},
+		{"wrong chain id", signed(func() *txv1.TxBody { b := good(); b.ChainId = "other-chain"; return b }()), modules.ErrWrongChainID},
+		{"timed out", signed(func() *txv1.TxBody { b := good(); b.TimeoutHeight = 2; return b }()), modules.ErrTxExpired},
+		{"memo too large", signed(func() *txv1.TxBody { b := good(); b.Memo = strings.Repeat("m", 257); return b }()), modules.ErrMemoTooLarge},
 		{"unknown signer", c.sign(stranger, func() *txv1.TxBody {
 			b := good()
 			b.Signer = (&actor{key: stranger}).addr()
 			b.Sequence = 0
 			return b
-		}()), ErrUnknownSigner},
-		{"signed by another key", c.sign(c.steward.key, good()), ErrBadSignature},
+		}()), modules.ErrUnknownSigner},
+		{"signed by another key", c.sign(c.steward.key, good()), modules.ErrBadSignature},
 		{"signature bit flipped", func() []byte {
 			raw := signed(good())
 			raw[len(raw)-1] ^= 1
 			return raw
-		}(), ErrBadSignature},
+		}(), modules.ErrBadSignature},
 		{"body bit flipped after signing", func() []byte {
 			var tx txv1.Tx
 			mustUnmarshal(t, signed(good()), &tx)
 			tx.Body = bytes.Replace(tx.Body, []byte(testChainID), []byte("lineage-tesT"), 1)
 			return kit.Marshal(&tx)
-		}(), ErrWrongChainID},
-		{"malleated high-S signature", highS(), ErrBadSignature},
-		{"suspended signer", c.sign(victim.key, c.body(victim, addAcct())), ErrSignerSuspended},
-		{"reused sequence", signed(func() *txv1.TxBody { b := good(); b.Sequence = 0; return b }()), ErrSequenceReused},
-		{"future sequence", signed(func() *txv1.TxBody { b := good(); b.Sequence = 7; return b }()), ErrSequenceFuture},
-		{"missing role", c.sign(c.steward.key, c.body(c.steward, addAcct())), ErrMissingRole},
+		}(), modules.ErrWrongChainID},
+		{"malleated high-S signature", highS(), modules.ErrBadSignature},
+		{"suspended signer", c.sign(victim.key, c.body(victim, addAcct())), modules.ErrSignerSuspended},
+		{"reused sequence", signed(func() *txv1.TxBody { b := good(); b.Sequence = 0; return b }()), modules.ErrSequenceReused},
+		{"future sequence", signed(func() *txv1.TxBody { b := good(); b.Sequence = 7; return b }()), modules.ErrSequenceFuture},
+		{"missing role", c.sign(c.steward.key, c.body(c.steward, addAcct())), modules.ErrMissingRole},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -163,7 +164,7 @@ func TestFailedHandlerSpendsSequence(t *testing.T) {
 		t.Fatalf("sequence after failed tx = %d, want 1", got)
 	}
 	// The same bytes again are now a replay.
-	if res := c.checkTx(raw); res.Code != ErrSequenceReused.Code {
+	if res := c.checkTx(raw); res.Code != modules.ErrSequenceReused.Code {
 		t.Fatalf("replay CheckTx = %s/%d", res.Codespace, res.Code)
 	}
 }
@@ -187,7 +188,7 @@ func TestCheckTxTracksPendingSequences(t *testing.T) {
 		t.Fatalf("recheck: %v %s", err, res.GetLog())
 	}
 	// And the committed ones are now replays.
-	if res := c.checkTx(txs[0]); res.Code != ErrSequenceReused.Code {
+	if res := c.checkTx(txs[0]); res.Code != modules.ErrSequenceReused.Code {
 		t.Fatalf("replay after commit = %d", res.Code)
 	}
 }
@@ -232,14 +233,14 @@ func TestCheckTxUsesInitialHeight(t *testing.T) {
 	}
 	defer st.Close()
 	c := newChainOn(t, st, false)
-	gen, _ := GenesisJSON(testGenesis(c.admin, c.steward, c.beta))
+	gen, _ := modules.GenesisJSON(testGenesis(c.admin, c.steward, c.beta))
 	if _, err := c.app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChainID, InitialHeight: 100, AppStateBytes: gen, Time: genesisTime}); err != nil {
 		t.Fatal(err)
 	}
 	b := c.body(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, "late", keysv1.KeyType_KEY_TYPE_ED25519).Public()})
 	b.TimeoutHeight = 50
-	if res := c.checkTx(c.sign(c.admin.key, b)); res.Code != ErrTxExpired.Code || res.Codespace != Codespace {
-		t.Fatalf("CheckTx = %s/%d %s, want tx/%d", res.Codespace, res.Code, res.Log, ErrTxExpired.Code)
+	if res := c.checkTx(c.sign(c.admin.key, b)); res.Code != modules.ErrTxExpired.Code || res.Codespace != modules.Codespace {
+		t.Fatalf("CheckTx = %s/%d %s, want tx/%d", res.Codespace, res.Code, res.Log, modules.ErrTxExpired.Code)
 	}
 	b.TimeoutHeight = 100
 	if res := c.checkTx(c.sign(c.admin.key, b)); res.Code != 0 {

@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/lineageledger/lineaged/app/modules"
+
 	abci "github.com/cometbft/cometbft/abci/types"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -16,7 +18,6 @@ import (
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	"github.com/lineageledger/lineaged/x/membership"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
@@ -118,7 +119,7 @@ func FuzzCheckTx(f *testing.F) {
 			if res.Codespace == "" || res.Log == "" {
 				t.Fatalf("rejection %d without codespace (%q) or log (%q)", res.Code, res.Codespace, res.Log)
 			}
-			if _, known := knownCode(res.Codespace, res.Code); !known {
+			if modules.Default().ErrorOf(res.Codespace, res.Code) == nil {
 				t.Fatalf("rejection with undeclared code %s/%d %q", res.Codespace, res.Code, res.Log)
 			}
 			if after := checkDigest(c.app.check); after != before || c.app.check.Len() != 0 {
@@ -129,11 +130,11 @@ func FuzzCheckTx(f *testing.F) {
 		if res.Codespace != "" || res.Log != "" {
 			t.Fatalf("accepted tx with codespace %q log %q", res.Codespace, res.Log)
 		}
-		d, err := decodeTx(raw, int(DefaultParams().MaxTxBytes))
+		d, err := decodeTx(raw, int(modules.DefaultParams().MaxTxBytes))
 		if err != nil {
 			t.Fatalf("accepted tx does not decode: %v", err)
 		}
-		acct, err := membership.Keeper{}.Account(kit.PrefixedReader(c.app.check, []byte{prefixMembership}), d.body.Signer)
+		acct, err := c.app.mods.Accounts().Account(c.app.check, d.body.Signer)
 		if err != nil {
 			t.Fatalf("signer of accepted tx: %v", err)
 		}
@@ -145,18 +146,6 @@ func FuzzCheckTx(f *testing.F) {
 			t.Fatalf("the same tx was accepted twice (%v)", err)
 		}
 	})
-}
-
-// knownCode reports whether codespace/code is a declared error.
-func knownCode(codespace string, code uint32) (*kit.Error, bool) {
-	for _, tbl := range errorTables {
-		for _, e := range tbl.errors {
-			if e.Codespace == codespace && e.Code == code {
-				return e, true
-			}
-		}
-	}
-	return nil, false
 }
 
 // FuzzDecodeTx: decodeTx never panics, rejects with a declared envelope
@@ -173,12 +162,12 @@ func FuzzDecodeTx(f *testing.F) {
 	// Found by this fuzzer: an unknown varint field in the envelope.
 	f.Add([]byte("\nh\n\f000000000000\x12*lin1kllner8rgxkgcw6l8ahudftjump2qk6tquhrq4b,\n*00000000000000000000000000000000000000000000"))
 
-	maxBytes := int(DefaultParams().MaxTxBytes)
+	maxBytes := int(modules.DefaultParams().MaxTxBytes)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		d, err := decodeTx(raw, maxBytes)
 		if err != nil {
 			cs, _, ok := kit.CodeOf(err)
-			if !ok || cs != Codespace {
+			if !ok || cs != modules.Codespace {
 				t.Fatalf("decode error without an envelope code: %v", err)
 			}
 			return
@@ -224,7 +213,7 @@ func TestDecodeTxRejectsUnknownEnvelopeField(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c.app.check = store.NewCache(c.store.Committed())
 			res := c.checkTx(tc.raw)
-			wantCode(t, "CheckTx", res.Codespace, res.Code, res.Log, ErrMalformedTx)
+			wantCode(t, "CheckTx", res.Codespace, res.Code, res.Log, modules.ErrMalformedTx)
 		})
 	}
 }

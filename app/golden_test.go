@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit/keys"
@@ -36,6 +38,8 @@ import (
 // release whose state layout the golden file pins, after the first
 // goldenFixtureHeight blocks: the current binary must open it, report the
 // same last commit, and carry on to the same hashes.
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
 const (
 	appHashGolden       = "testdata/apphash.golden"
 	chainFixture        = "testdata/chain-v1.tar.gz"
@@ -136,7 +140,7 @@ func TestAppHashGolden(t *testing.T) {
 		t.Fatalf("%v (create it with -update)", err)
 	}
 	if got != string(want) {
-		t.Fatalf("the golden history's app hashes or results changed; if consensus is meant to move, rerun with -update and say so.\n%s", lineDiff(string(want), got))
+		t.Fatalf("the golden history's app hashes or results changed; if consensus is meant to move, rerun with -update and say so.\n%s", cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")))
 	}
 
 	st, err := store.Open(store.Config{Backend: "pebbledb", Dir: t.TempDir()})
@@ -149,7 +153,7 @@ func TestAppHashGolden(t *testing.T) {
 		b.fullNodeBlock(blk.txs...)
 	}
 	if replayed := goldenText(b.blocks); replayed != got {
-		t.Fatalf("replay on pebble differs:\n%s", lineDiff(got, replayed))
+		t.Fatalf("replay on pebble differs:\n%s", cmp.Diff(strings.Split(got, "\n"), strings.Split(replayed, "\n")))
 	}
 }
 

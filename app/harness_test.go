@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"github.com/lineageledger/lineaged/app/modules"
 	"testing"
 	"time"
 
@@ -69,7 +70,7 @@ type finalized struct {
 
 func testGenesis(admin, steward, beta *actor) *appv1.Genesis {
 	return &appv1.Genesis{
-		Params: DefaultParams(),
+		Params: modules.DefaultParams(),
 		Membership: &mpb.Genesis{
 			Orgs: []*mpb.Org{{Id: "alpha", Name: "Alpha Labs"}, {Id: "beta", Name: "Beta Data"}},
 			Accounts: []*mpb.GenesisAccount{
@@ -113,7 +114,7 @@ func newChainOn(t testing.TB, st *store.Store, init bool) *chain {
 	if !init {
 		return c
 	}
-	gen, err := GenesisJSON(testGenesis(c.admin, c.steward, c.beta))
+	gen, err := modules.GenesisJSON(testGenesis(c.admin, c.steward, c.beta))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,14 +166,14 @@ func (c *chain) checkTx(raw []byte) *abci.CheckTxResponse {
 // FinalizeBlock and Commit. It returns the results and the app hash.
 func (c *chain) block(txs ...[]byte) ([]*abci.ExecTxResult, []byte) {
 	c.t.Helper()
-	// CheckTx runs only the handlers changesAdmission lists: no other
-	// message may change what admission reads, whatever a test sends.
+	// CheckTx runs only the handlers of routes that change admission: no
+	// other message may change what admission reads, whatever a test sends.
 	var before []byte
 	if h, _ := c.store.LastCommit(); h > 0 && !c.anyChangesAdmission(txs) {
 		before = c.admissionState()
 		defer func() {
 			if !bytes.Equal(before, c.admissionState()) {
-				c.t.Errorf("height %d changed the state admission reads, with no message that changesAdmission lists", c.height)
+				c.t.Errorf("height %d changed the state admission reads, with no message whose route changes admission", c.height)
 			}
 		}()
 	}
@@ -192,10 +193,10 @@ func (c *chain) block(txs ...[]byte) ([]*abci.ExecTxResult, []byte) {
 }
 
 // anyChangesAdmission reports whether some tx of txs (those that decode)
-// carries a message that changesAdmission lists.
+// carries a message whose route changes admission.
 func (c *chain) anyChangesAdmission(txs [][]byte) bool {
 	for _, raw := range txs {
-		if d, err := decodeTx(raw, int(DefaultParams().MaxTxBytes)); err == nil && changesAdmission(d.body) {
+		if d, err := c.app.decode(raw, int(modules.DefaultParams().MaxTxBytes)); err == nil && d.route != nil && d.route.ChangesAdmission() {
 			return true
 		}
 	}
@@ -207,7 +208,8 @@ func (c *chain) anyChangesAdmission(txs [][]byte) bool {
 // account's sequence zeroed (every transaction spends one).
 func (c *chain) admissionState() []byte {
 	c.t.Helper()
-	start := []byte{prefixMembership}
+	m, _ := c.app.mods.Module("membership")
+	start := []byte{m.Prefix}
 	it := c.store.Committed().Iterator(start, kit.PrefixEnd(start), false)
 	defer it.Close()
 	h := sha256.New()

@@ -3,16 +3,15 @@ package app
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/lineageledger/lineaged/app/modules"
+
 	abci "github.com/cometbft/cometbft/abci/types"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/lineageledger/lineaged/app/store"
-	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
@@ -124,10 +123,10 @@ func TestKeyRotationFlow(t *testing.T) {
 		raw  []byte
 		want *kit.Error
 	}{
-		{"old key, next sequence", c.signedBy(oldKey, addr, 1, add("r1")), ErrBadSignature},
-		{"old key, replayed rotation", rot, ErrBadSignature},
-		{"new key, spent sequence", c.signedBy(newKey, addr, 0, add("r2")), ErrSequenceReused},
-		{"new key, sequence ahead", c.signedBy(newKey, addr, 2, add("r3")), ErrSequenceFuture},
+		{"old key, next sequence", c.signedBy(oldKey, addr, 1, add("r1")), modules.ErrBadSignature},
+		{"old key, replayed rotation", rot, modules.ErrBadSignature},
+		{"new key, spent sequence", c.signedBy(newKey, addr, 0, add("r2")), modules.ErrSequenceReused},
+		{"new key, sequence ahead", c.signedBy(newKey, addr, 2, add("r3")), modules.ErrSequenceFuture},
 		{"new key, next sequence", c.signedBy(newKey, addr, 1, add("r4")), nil},
 	}
 	for _, tc := range cases {
@@ -145,7 +144,7 @@ func TestKeyRotationFlow(t *testing.T) {
 
 	// In a block: the old key's transaction is refused, the new key's runs.
 	res, _ := c.fullNodeBlock(cases[0].raw, cases[4].raw)
-	wantCode(t, "old-key tx in block", res[0].Codespace, res[0].Code, res[0].Log, ErrBadSignature)
+	wantCode(t, "old-key tx in block", res[0].Codespace, res[0].Code, res[0].Log, modules.ErrBadSignature)
 	wantCode(t, "new-key tx in block", res[1].Codespace, res[1].Code, res[1].Log, nil)
 	if got := c.account(addr).Sequence; got != 2 {
 		t.Fatalf("sequence = %d, want 2", got)
@@ -187,7 +186,7 @@ func TestRotationAndNewKeyInSameBlock(t *testing.T) {
 		want     [2]*kit.Error // results in block order, on the full-node path
 	}{
 		{"rotation first", false, abci.PROCESS_PROPOSAL_STATUS_ACCEPT, [2]*kit.Error{nil, nil}},
-		{"new-key tx first", true, abci.PROCESS_PROPOSAL_STATUS_REJECT, [2]*kit.Error{ErrBadSignature, nil}},
+		{"new-key tx first", true, abci.PROCESS_PROPOSAL_STATUS_REJECT, [2]*kit.Error{modules.ErrBadSignature, nil}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,8 +244,8 @@ func TestSuspensionInvalidatesPendingTx(t *testing.T) {
 		block [][]byte
 		want  *kit.Error
 	}{
-		{"suspended", [][]byte{c.tx(c.admin, &mpb.MsgSuspendAccount{Address: stewardAddr, Reason: "laptop stolen"})}, ErrSignerSuspended},
-		{"unrelated block", nil, ErrSignerSuspended},
+		{"suspended", [][]byte{c.tx(c.admin, &mpb.MsgSuspendAccount{Address: stewardAddr, Reason: "laptop stolen"})}, modules.ErrSignerSuspended},
+		{"unrelated block", nil, modules.ErrSignerSuspended},
 		{"reinstated", [][]byte{c.tx(c.admin, &mpb.MsgReinstateAccount{Address: stewardAddr})}, nil},
 	}
 	for _, s := range steps {
@@ -278,7 +277,7 @@ func TestRoleRemovalTakesEffectWithinBlock(t *testing.T) {
 		wantAdded    bool
 		wantSequence uint64 // of the demoted account afterwards
 	}{
-		{"revoke then use", true, abci.PROCESS_PROPOSAL_STATUS_REJECT, 1, nil, ErrMissingRole, false, 0},
+		{"revoke then use", true, abci.PROCESS_PROPOSAL_STATUS_REJECT, 1, nil, modules.ErrMissingRole, false, 0},
 		{"use then revoke", false, abci.PROCESS_PROPOSAL_STATUS_ACCEPT, 2, nil, nil, true, 1},
 	}
 	for _, tc := range cases {
@@ -316,52 +315,5 @@ func TestRoleRemovalTakesEffectWithinBlock(t *testing.T) {
 				t.Fatalf("deputy: sequence %d (want %d), roles %v (want admin revoked)", d.Sequence, tc.wantSequence, d.Roles)
 			}
 		})
-	}
-}
-
-// TestRouteOfCoversEveryMessage: every message of the TxBody oneof has a
-// route with a name matching its field and a known role.
-func TestRouteOfCoversEveryMessage(t *testing.T) {
-	a := New(mustMemStore(t), nil)
-	od := (&txv1.TxBody{}).ProtoReflect().Descriptor().Oneofs().ByName("msg")
-	if od == nil || od.Fields().Len() == 0 {
-		t.Fatal("TxBody has no msg oneof")
-	}
-	names := map[string]string{}
-	for i := 0; i < od.Fields().Len(); i++ {
-		fd := od.Fields().Get(i)
-		t.Run(string(fd.Name()), func(t *testing.T) {
-			body := &txv1.TxBody{}
-			m := body.ProtoReflect()
-			m.Set(fd, protoreflect.ValueOfMessage(m.NewField(fd).Message()))
-			if body.Msg == nil {
-				t.Fatal("setting the oneof field left Msg nil")
-			}
-			rt, ok := a.routeOf(body)
-			if !ok {
-				t.Fatalf("routeOf(%T) = no route", body.Msg)
-			}
-			if rt.name == "" || rt.run == nil {
-				t.Fatalf("route for %s: name %q, run set %v", fd.Name(), rt.name, rt.run != nil)
-			}
-			if !strings.HasSuffix(rt.name, "."+string(fd.Name())) {
-				t.Errorf("route name %q does not end in the field name %q", rt.name, fd.Name())
-			}
-			if prev, dup := names[rt.name]; dup {
-				t.Errorf("route name %q used by %s and %s", rt.name, prev, fd.Name())
-			}
-			names[rt.name] = string(fd.Name())
-			if rt.role != mpb.Role_ROLE_UNSPECIFIED {
-				if _, known := mpb.Role_name[int32(rt.role)]; !known {
-					t.Errorf("route %s needs undefined role %d", rt.name, rt.role)
-				}
-				if n := membership.RoleName(rt.role); n == "" || strings.HasPrefix(n, "role(") {
-					t.Errorf("route %s needs role %d with no documented name (%q)", rt.name, rt.role, n)
-				}
-			}
-		})
-	}
-	if _, ok := a.routeOf(&txv1.TxBody{}); ok {
-		t.Error("routeOf(empty body) found a route")
 	}
 }

@@ -10,12 +10,10 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/prometheus/client_golang/prometheus"
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/txv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
-	"github.com/lineageledger/lineaged/x/kit"
 )
 
 // MetricsNamespace prefixes every metric of the application and the node,
@@ -144,10 +142,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 
 	// Pre-resolve every series a success can reach, so that the hot paths
 	// only look them up.
-	a := offlineApp()
-	routes := append(routeNames(a), labelUnknown)
-	paths := append(a.QueryPaths(), SimulatePath, labelUnknown)
-	m.txs = newResultCounters(txs, routes)
+	t := modules.Default()
+	routes := append(routeNames(t), labelUnknown)
+	paths := append(t.QueryPaths(), SimulatePath, labelUnknown)
+	// A block's entries are transactions and its preamble; the mempool
+	// sees transactions only.
+	m.txs = newResultCounters(txs, append(routes, labelPreamble))
 	m.checkTxs = newResultCounters(checkTxs, routes)
 	m.queries = newResultCounters(queries, paths)
 	m.querySecs = make(map[string]prometheus.Observer, len(paths))
@@ -178,18 +178,11 @@ func RegisterCollector[C prometheus.Collector](reg prometheus.Registerer, c C) (
 }
 
 // routeNames lists the route of every message a transaction body can
-// carry, from the body's oneof, so that none is missed.
-func routeNames(a *App) []string {
+// carry.
+func routeNames(t *modules.Table) []string {
 	var out []string
-	fields := (&txv1.TxBody{}).ProtoReflect().Descriptor().Oneofs().ByName("msg").Fields()
-	for i := range fields.Len() {
-		body := &txv1.TxBody{}
-		fd := fields.Get(i)
-		b := body.ProtoReflect()
-		b.Set(fd, protoreflect.ValueOfMessage(b.NewField(fd).Message()))
-		if rt, ok := a.routeOf(body); ok {
-			out = append(out, rt.name)
-		}
+	for _, r := range t.Routes() {
+		out = append(out, r.Name)
 	}
 	return out
 }
@@ -282,32 +275,9 @@ func (m *Metrics) proved(elapsed time.Duration) {
 	m.proof.Observe(elapsed.Seconds())
 }
 
-// abciQueryDone records an ABCI query answered with res.
-func (m *Metrics) abciQueryDone(path string, res *abci.QueryResponse, elapsed time.Duration) {
-	if m == nil || res == nil {
-		return
-	}
-	m.queryDone(path, res.Codespace, res.Code, elapsed)
-	if path == gatepb.Query_Check_FullMethodName {
-		m.gateChecked(res.Code, res.Value, nil)
-	}
-}
-
-// encodedQueryDone records a query answered with the encoded answer, or
+// queryAnswered records a query, from any API, answered with resp or
 // failed with err.
-func (m *Metrics) encodedQueryDone(path string, answer []byte, err error, elapsed time.Duration) {
-	if m == nil {
-		return
-	}
-	cs, code := resultCode(err)
-	m.queryDone(path, cs, code, elapsed)
-	if path == gatepb.Query_Check_FullMethodName {
-		m.gateChecked(code, answer, nil)
-	}
-}
-
-// grpcQueryDone records a gRPC query answered with resp, or failed with err.
-func (m *Metrics) grpcQueryDone(path string, resp any, err error, elapsed time.Duration) {
+func (m *Metrics) queryAnswered(path string, resp proto.Message, err error, elapsed time.Duration) {
 	if m == nil {
 		return
 	}
@@ -315,7 +285,7 @@ func (m *Metrics) grpcQueryDone(path string, resp any, err error, elapsed time.D
 	m.queryDone(path, cs, code, elapsed)
 	if path == gatepb.Query_Check_FullMethodName {
 		r, _ := resp.(*gatepb.CheckResponse)
-		m.gateChecked(code, nil, r)
+		m.gateChecked(code, r)
 	}
 }
 
@@ -328,19 +298,14 @@ func (m *Metrics) queryDone(path, codespace string, code uint32, elapsed time.Du
 	obs.Observe(elapsed.Seconds())
 }
 
-// gateChecked counts a gate check that ended with code. Only a check that
-// succeeded has its verdict read: from the response resp, else from its
-// encoding answer.
-func (m *Metrics) gateChecked(code uint32, answer []byte, resp *gatepb.CheckResponse) {
+// gateChecked counts a gate check that ended with code; only a check that
+// succeeded has a verdict.
+func (m *Metrics) gateChecked(code uint32, resp *gatepb.CheckResponse) {
 	if code != 0 {
 		m.gateErrors.Inc()
 		return
 	}
-	v := resp.GetVerdict()
-	if resp == nil {
-		v = verdictOf(answer)
-	}
-	switch v {
+	switch v := resp.GetVerdict(); v {
 	case gatepb.Verdict_VERDICT_ALLOW:
 		m.allow.Inc()
 	case gatepb.Verdict_VERDICT_DENY:
@@ -354,42 +319,4 @@ func (m *Metrics) gateChecked(code uint32, answer []byte, resp *gatepb.CheckResp
 // verdictLabel is the verdict's name without its enum prefix: "ALLOW".
 func verdictLabel(v gatepb.Verdict) string {
 	return strings.TrimPrefix(v.String(), "VERDICT_")
-}
-
-// resultCode is the codespace and code a query's error is reported with,
-// as [App.Query] reports it; 0 for no error.
-func resultCode(err error) (string, uint32) {
-	if err == nil {
-		return "", 0
-	}
-	if cs, code, ok := kit.CodeOf(err); ok {
-		return cs, code
-	}
-	return ErrInternal.Codespace, ErrInternal.Code
-}
-
-// verdictOf reads the verdict (field 1) of an encoded
-// lineage.gate.v1.CheckResponse without decoding the rest; unreadable input
-// reads as VERDICT_UNSPECIFIED.
-func verdictOf(b []byte) gatepb.Verdict {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return gatepb.Verdict_VERDICT_UNSPECIFIED
-		}
-		b = b[n:]
-		if num == 1 && typ == protowire.VarintType {
-			v, n := protowire.ConsumeVarint(b)
-			if n < 0 {
-				return gatepb.Verdict_VERDICT_UNSPECIFIED
-			}
-			return gatepb.Verdict(v)
-		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return gatepb.Verdict_VERDICT_UNSPECIFIED
-		}
-		b = b[n:]
-	}
-	return gatepb.Verdict_VERDICT_UNSPECIFIED
 }

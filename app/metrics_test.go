@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lineageledger/lineaged/app/modules"
+
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -16,7 +18,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
-	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/txv1"
@@ -97,12 +98,12 @@ func TestMetricsSeriesFromStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	routes := (&txv1.TxBody{}).ProtoReflect().Descriptor().Oneofs().ByName("msg").Fields().Len()
-	paths := len(offlineApp().QueryPaths()) + 1 // and SimulatePath
+	paths := len(modules.Default().QueryPaths()) + 1 // and SimulatePath
 	for _, tc := range []struct {
 		name string
 		want int
 	}{
-		{"lineaged_txs_total", routes + 1},
+		{"lineaged_txs_total", routes + 2}, // and the preamble
 		{"lineaged_checktx_total", routes + 1},
 		{"lineaged_queries_total", paths + 1},
 		{"lineaged_query_seconds", paths + 1},
@@ -132,7 +133,7 @@ func TestMetricsSeriesFromStart(t *testing.T) {
 // TestRouteNames: every message of the body has its own route name, none
 // of them the label for unknown messages.
 func TestRouteNames(t *testing.T) {
-	names := routeNames(offlineApp())
+	names := routeNames(modules.Default())
 	fields := (&txv1.TxBody{}).ProtoReflect().Descriptor().Oneofs().ByName("msg").Fields().Len()
 	sorted := slices.Clone(names)
 	slices.Sort(sorted)
@@ -167,10 +168,10 @@ func TestMetricsTransactions(t *testing.T) {
 	if res := c.checkTx(add); res.Code != 0 {
 		t.Fatalf("CheckTx: %s", res.Log)
 	}
-	if res := c.checkTx(add); res.Codespace != Codespace || res.Code != ErrSequenceReused.Code {
+	if res := c.checkTx(add); res.Codespace != modules.Codespace || res.Code != modules.ErrSequenceReused.Code {
 		t.Fatalf("replayed CheckTx = %s/%d", res.Codespace, res.Code)
 	}
-	if res := c.checkTx([]byte("not a transaction")); res.Code != ErrMalformedTx.Code {
+	if res := c.checkTx([]byte("not a transaction")); res.Code != modules.ErrMalformedTx.Code {
 		t.Fatalf("garbage CheckTx = %s/%d", res.Codespace, res.Code)
 	}
 	c.recheck(again)
@@ -178,7 +179,7 @@ func TestMetricsTransactions(t *testing.T) {
 		t.Fatalf("checktx: ok %v, reused %v, malformed %v",
 			checks("membership.add_account", "ok"), checks("membership.add_account", "tx_9"), checks(labelUnknown, "tx_1"))
 	}
-	if got := testutil.CollectAndCount(reg, "lineaged_checktx_total"); got != len(routeNames(offlineApp()))+1+2 {
+	if got := testutil.CollectAndCount(reg, "lineaged_checktx_total"); got != len(routeNames(modules.Default()))+1+2 {
 		t.Errorf("checktx has %d series: a recheck or a proposal created one", got)
 	}
 
@@ -250,7 +251,7 @@ func TestMetricsQueries(t *testing.T) {
 		t.Fatal("a bad address was answered")
 	}
 	res := c.rawQuery("/no.such.Service/Method", nil, 0)
-	if res.Code != ErrUnknownQuery.Code {
+	if res.Code != modules.ErrUnknownQuery.Code {
 		t.Fatalf("unknown path: %s/%d", res.Codespace, res.Code)
 	}
 	c.rawQuery("/another/made-up/path", nil, 0)
@@ -413,9 +414,7 @@ func TestNilMetrics(t *testing.T) {
 	m.finalized(&executedBlock{results: []*abci.ExecTxResult{{}}, msgs: []string{"x"}}, time.Second)
 	m.committed(time.Second)
 	m.proved(time.Second)
-	m.abciQueryDone(gatepb.Query_Check_FullMethodName, &abci.QueryResponse{}, time.Second)
-	m.encodedQueryDone(gatepb.Query_Check_FullMethodName, nil, nil, time.Second)
-	m.grpcQueryDone(gatepb.Query_Check_FullMethodName, nil, nil, time.Second)
+	m.queryAnswered(gatepb.Query_Check_FullMethodName, &gatepb.CheckResponse{}, nil, time.Second)
 
 	c, reg := meteredChain(t)
 	c.app.SetMetrics(nil)
@@ -468,31 +467,6 @@ func TestNewMetricsRegistration(t *testing.T) {
 	clash.MustRegister(prometheus.NewGauge(prometheus.GaugeOpts{Name: "lineaged_commit_seconds", Help: "something else"}))
 	if _, err := NewMetrics(clash); err == nil {
 		t.Fatal("NewMetrics accepted a clashing collector")
-	}
-}
-
-// TestVerdictOf: the verdict is read from an encoded answer wherever it
-// sits, and anything unreadable reads as unspecified.
-func TestVerdictOf(t *testing.T) {
-	deny := kitMarshal(t, &gatepb.CheckResponse{Verdict: gatepb.Verdict_VERDICT_DENY, Model: "m@1",
-		Findings: []*gatepb.Finding{{Reason: gatepb.Reason_REASON_MODEL_REVOKED}}, Height: 7})
-	allowLast := protowire.AppendTag(kitMarshal(t, &gatepb.CheckResponse{Model: "m@1", Height: 7}), 1, protowire.VarintType)
-	allowLast = protowire.AppendVarint(allowLast, uint64(gatepb.Verdict_VERDICT_ALLOW))
-	for _, tc := range []struct {
-		name string
-		in   []byte
-		want gatepb.Verdict
-	}{
-		{"deny first", deny, gatepb.Verdict_VERDICT_DENY},
-		{"allow after other fields", allowLast, gatepb.Verdict_VERDICT_ALLOW},
-		{"empty", nil, gatepb.Verdict_VERDICT_UNSPECIFIED},
-		{"truncated tag", []byte{0x80}, gatepb.Verdict_VERDICT_UNSPECIFIED},
-		{"truncated varint", []byte{0x08, 0x80}, gatepb.Verdict_VERDICT_UNSPECIFIED},
-		{"truncated field", []byte{0x1a, 0x05, 'a'}, gatepb.Verdict_VERDICT_UNSPECIFIED},
-	} {
-		if got := verdictOf(tc.in); got != tc.want {
-			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
-		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/lineageledger/lineaged/app/modules"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -20,7 +21,7 @@ import (
 
 // verifyProvenQuery does what a verifier holding only the app hash of the
 // version does with a proven ABCI response: decode the proofs, verify them
-// against the hash, re-run the query over them with OfflineQuery, and
+// against the hash, re-run the query over them with the table's Answer, and
 // compare the result with the response. It returns the verified bundle.
 func verifyProvenQuery(t *testing.T, path string, data []byte, res *abci.QueryResponse, view *store.View) *appv1.ProofBundle {
 	t.Helper()
@@ -45,7 +46,7 @@ func verifyProvenQuery(t *testing.T, path string, data []byte, res *abci.QueryRe
 	blk := kit.Block{ChainID: testChainID, Height: view.Height(), Time: view.Time()}
 	var answer []byte
 	var qerr error
-	if err := store.RunProven(func() { answer, qerr = OfflineQuery(context.Background(), path, reader, blk, data) }); err != nil {
+	if err := store.RunProven(func() { answer, qerr = modules.Default().Answer(context.Background(), path, reader, blk, data) }); err != nil {
 		t.Fatalf("re-running over the proofs needs unproven state: %v", err)
 	}
 	if res.Code != 0 {
@@ -100,7 +101,7 @@ func TestProvenQueries(t *testing.T) {
 		{"unknown org", pathOrg, marshal(t, &mpb.QueryOrgRequest{OrgId: "zeta"}), 0, membership.ErrOrgNotFound},
 		{"org id invalid", pathOrg, marshal(t, &mpb.QueryOrgRequest{OrgId: "Zeta!"}), 0, membership.ErrInvalidOrgID},
 		{"limit above maximum", pathOrgs, marshal(t, &mpb.QueryOrgsRequest{Limit: membership.MaxPageLimit + 1}), 0, membership.ErrInvalidQuery},
-		{"garbage request", pathAccount, []byte{0xff, 0xff, 0xff}, 0, ErrInvalidRequest},
+		{"garbage request", pathAccount, []byte{0xff, 0xff, 0xff}, 0, modules.ErrInvalidRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,22 +172,22 @@ func TestProvenQueryReadsAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blk := c.app.blockOf(view)
+	blk := blockOf(view)
 	err = store.RunProven(func() {
-		_, _ = OfflineQuery(context.Background(), pathOrgs, reader, blk, marshal(t, &mpb.QueryOrgsRequest{}))
+		_, _ = modules.Default().Answer(context.Background(), pathOrgs, reader, blk, marshal(t, &mpb.QueryOrgsRequest{}))
 	})
 	if !errors.Is(err, store.ErrUnproven) {
 		t.Fatalf("Orgs over the proofs of Account: %v, want ErrUnproven", err)
 	}
 	err = store.RunProven(func() {
-		_, _ = OfflineQuery(context.Background(), pathAccount, reader, blk, marshal(t, &mpb.QueryAccountRequest{Address: c.steward.addr()}))
+		_, _ = modules.Default().Answer(context.Background(), pathAccount, reader, blk, marshal(t, &mpb.QueryAccountRequest{Address: c.steward.addr()}))
 	})
 	if !errors.Is(err, store.ErrUnproven) {
 		t.Fatalf("another account over the proofs of the admin's: %v, want ErrUnproven", err)
 	}
 }
 
-// TestOfflineQueryErrors: OfflineQuery rejects what Query rejects, with the
+// TestOfflineQueryErrors: the table's Answer rejects what Query rejects, with the
 // same codes and logs, without touching the reader.
 func TestOfflineQueryErrors(t *testing.T) {
 	c := newChain(t)
@@ -197,8 +198,8 @@ func TestOfflineQueryErrors(t *testing.T) {
 		data []byte
 		want *kit.Error
 	}{
-		{"unknown path", "/lineage.nothing.v1.Query/Foo", nil, ErrUnknownQuery},
-		{"oversize request", pathAccount, make([]byte, MaxQueryBytes+1), ErrInvalidRequest},
+		{"unknown path", "/lineage.nothing.v1.Query/Foo", nil, modules.ErrUnknownQuery},
+		{"oversize request", pathAccount, make([]byte, modules.MaxQueryBytes+1), modules.ErrInvalidRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,7 +208,7 @@ func TestOfflineQueryErrors(t *testing.T) {
 			var answer []byte
 			var qerr error
 			if err := store.RunProven(func() {
-				answer, qerr = OfflineQuery(context.Background(), tc.path, &store.ProvenReader{}, kit.Block{}, tc.data)
+				answer, qerr = modules.Default().Answer(context.Background(), tc.path, &store.ProvenReader{}, kit.Block{}, tc.data)
 			}); err != nil {
 				t.Fatalf("OfflineQuery read state: %v", err)
 			}
@@ -227,12 +228,12 @@ func TestOfflineQueryErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, "Query", res.Codespace, res.Code, res.Log, ErrInvalidRequest)
+		wantCode(t, "Query", res.Codespace, res.Code, res.Log, modules.ErrInvalidRequest)
 		if res.ProofOps != nil {
 			t.Fatalf("failed query carries proofs: %v", res.ProofOps)
 		}
-		if _, bundle, _, err := fresh.app.ProveQuery(context.Background(), pathParams, nil, 0); bundle != nil || !errors.Is(err, ErrInvalidRequest) {
-			t.Fatalf("ProveQuery = (bundle %v, %v), want no bundle and ErrInvalidRequest", bundle, err)
+		if _, bundle, _, err := fresh.app.ProveQuery(context.Background(), pathParams, nil, 0); bundle != nil || !errors.Is(err, modules.ErrInvalidRequest) {
+			t.Fatalf("ProveQuery = (bundle %v, %v), want no bundle and modules.ErrInvalidRequest", bundle, err)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/lineageledger/lineaged/app/modules"
 	"slices"
 	"strings"
 	"testing"
@@ -131,23 +132,23 @@ func TestQuery(t *testing.T) {
 			if err := proto.Unmarshal(v, &resp); err != nil {
 				t.Fatal(err)
 			}
-			if !proto.Equal(resp.Params, DefaultParams()) {
-				t.Fatalf("params = %v, want %v", resp.Params, DefaultParams())
+			if !proto.Equal(resp.Params, modules.DefaultParams()) {
+				t.Fatalf("params = %v, want %v", resp.Params, modules.DefaultParams())
 			}
 		}},
-		{"unknown path", "/lineage.nothing.v1.Query/Foo", nil, 0, ErrUnknownQuery, 0, nil},
-		{"empty path", "", nil, 0, ErrUnknownQuery, 0, nil},
-		{"path without leading slash", strings.TrimPrefix(pathParams, "/"), nil, 0, ErrUnknownQuery, 0, nil},
-		{"garbage request bytes", pathAccount, []byte{0xff, 0xff, 0xff}, 0, ErrInvalidRequest, 0, nil},
-		{"truncated request", pathAccount, acctReq(c.admin.addr())[:10], 0, ErrInvalidRequest, 0, nil},
-		{"oversize request", pathAccount, make([]byte, MaxQueryBytes+1), 0, ErrInvalidRequest, 0, nil},
+		{"unknown path", "/lineage.nothing.v1.Query/Foo", nil, 0, modules.ErrUnknownQuery, 0, nil},
+		{"empty path", "", nil, 0, modules.ErrUnknownQuery, 0, nil},
+		{"path without leading slash", strings.TrimPrefix(pathParams, "/"), nil, 0, modules.ErrUnknownQuery, 0, nil},
+		{"garbage request bytes", pathAccount, []byte{0xff, 0xff, 0xff}, 0, modules.ErrInvalidRequest, 0, nil},
+		{"truncated request", pathAccount, acctReq(c.admin.addr())[:10], 0, modules.ErrInvalidRequest, 0, nil},
+		{"oversize request", pathAccount, make([]byte, modules.MaxQueryBytes+1), 0, modules.ErrInvalidRequest, 0, nil},
 		{"roles at the height they were granted", pathAccount, acctReq(clerkAddr), h1, nil, h1, clerkRoles(mpb.Role_ROLE_AUDITOR)},
 		{"roles at the height they changed", pathAccount, acctReq(clerkAddr), h2, nil, h2, clerkRoles(mpb.Role_ROLE_LICENSOR, mpb.Role_ROLE_AUDITOR)},
 		{"roles at latest", pathAccount, acctReq(clerkAddr), 0, nil, c.height, clerkRoles(mpb.Role_ROLE_LICENSOR, mpb.Role_ROLE_AUDITOR)},
 		{"account before it existed", pathAccount, acctReq(clerkAddr), h1 - 1, membership.ErrAccountNotFound, 0, nil},
-		{"height not yet committed", pathAccount, acctReq(c.admin.addr()), c.height + 1, ErrInvalidRequest, 0, nil},
-		{"height far ahead", pathParams, nil, 1 << 40, ErrInvalidRequest, 0, nil},
-		{"negative height", pathParams, nil, -1, ErrInvalidRequest, 0, nil},
+		{"height not yet committed", pathAccount, acctReq(c.admin.addr()), c.height + 1, modules.ErrInvalidRequest, 0, nil},
+		{"height far ahead", pathParams, nil, 1 << 40, modules.ErrInvalidRequest, 0, nil},
+		{"negative height", pathParams, nil, -1, modules.ErrInvalidRequest, 0, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,7 +174,7 @@ func TestQueryBeforeFirstCommit(t *testing.T) {
 	c := newChain(t)
 	for _, h := range []int64{0, 1} {
 		res := c.rawQuery(pathParams, nil, h)
-		wantCode(t, fmt.Sprintf("Query at height %d", h), res.Codespace, res.Code, res.Log, ErrInvalidRequest)
+		wantCode(t, fmt.Sprintf("Query at height %d", h), res.Codespace, res.Code, res.Log, modules.ErrInvalidRequest)
 	}
 }
 
@@ -303,9 +304,14 @@ func TestQueryPaths(t *testing.T) {
 	}
 
 	var want []string
-	for _, svc := range a.queryServices() {
-		for _, m := range svc.desc.Methods {
-			want = append(want, "/"+svc.desc.ServiceName+"/"+m.MethodName)
+	for _, m := range a.mods.Modules() {
+		for _, svc := range m.Services {
+			if svc.New == nil {
+				continue
+			}
+			for _, md := range svc.Desc.Methods {
+				want = append(want, "/"+svc.Desc.ServiceName+"/"+md.MethodName)
+			}
 		}
 	}
 	// Every service of this project's proto packages that is linked in must
@@ -340,7 +346,7 @@ func TestQueryPaths(t *testing.T) {
 	for _, p := range paths {
 		t.Run(p, func(t *testing.T) {
 			res := c.rawQuery(p, nil, 0)
-			if res.Codespace == ErrUnknownQuery.Codespace && res.Code == ErrUnknownQuery.Code {
+			if res.Codespace == modules.ErrUnknownQuery.Codespace && res.Code == modules.ErrUnknownQuery.Code {
 				t.Fatalf("listed path is not answered: %s", res.Log)
 			}
 		})

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"github.com/lineageledger/lineaged/app/modules"
 	"slices"
 	"testing"
 	"time"
@@ -163,8 +164,8 @@ func TestRestartKeepsLastCommit(t *testing.T) {
 	for i := range first.TxResults {
 		compareResult(t, "replayed tx", first.TxResults[i], replay.TxResults[i])
 	}
-	if first.TxResults[2].Code != ErrMissingRole.Code {
-		t.Errorf("third tx of the replayed block = %s/%d, want tx/%d", first.TxResults[2].Codespace, first.TxResults[2].Code, ErrMissingRole.Code)
+	if first.TxResults[2].Code != modules.ErrMissingRole.Code {
+		t.Errorf("third tx of the replayed block = %s/%d, want tx/%d", first.TxResults[2].Codespace, first.TxResults[2].Code, modules.ErrMissingRole.Code)
 	}
 	if _, err := r.app.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
 		t.Fatal(err)

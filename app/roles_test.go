@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/lineageledger/lineaged/app/modules"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -38,12 +39,12 @@ func TestProvenanceRolesEnforced(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			raw := c.sign(tc.who.key, c.body(tc.who, tc.msg))
 			res := c.checkTx(raw)
-			if res.Codespace != Codespace || res.Code != ErrMissingRole.Code {
-				t.Fatalf("CheckTx = %s/%d %q, want tx/%d", res.Codespace, res.Code, res.Log, ErrMissingRole.Code)
+			if res.Codespace != modules.Codespace || res.Code != modules.ErrMissingRole.Code {
+				t.Fatalf("CheckTx = %s/%d %q, want tx/%d", res.Codespace, res.Code, res.Log, modules.ErrMissingRole.Code)
 			}
-			rt, ok := c.app.routeOf(c.body(tc.who, tc.msg))
-			if !ok || rt.role != tc.role {
-				t.Fatalf("route declares role %v, want %v", rt.role, tc.role)
+			rt, _, ok := c.app.mods.Route(c.body(tc.who, tc.msg))
+			if !ok || rt.Role != tc.role {
+				t.Fatalf("route declares role %v, want %v", rt.Role, tc.role)
 			}
 		})
 	}

@@ -6,11 +6,10 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/lineageledger/lineaged/app/txv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	"github.com/lineageledger/lineaged/x/models"
 )
 
 // Signature checks dominate the cost of a transaction, and each one would
@@ -116,11 +115,11 @@ func (a *App) verifyAhead(raw []byte) *decodedTx {
 	if view.Height() == 0 {
 		return nil // no parameters or accounts committed yet
 	}
-	d, err := decodeTx(raw, int(loadParams(view).MaxTxBytes))
+	d, err := a.decode(raw, int(modules.LoadParams(view).MaxTxBytes))
 	if err != nil {
 		return nil
 	}
-	if acct, err := a.membership.Account(view, d.body.Signer); err == nil {
+	if acct, err := a.mods.Accounts().Account(view, d.body.Signer); err == nil {
 		if a.verifySignature(d, acct.PublicKey) == nil {
 			_ = a.verifyCarried(d, acct.PublicKey)
 		}
@@ -128,22 +127,26 @@ func (a *App) verifyAhead(raw []byte) *decodedTx {
 	return d
 }
 
-// verifyCarried checks, through its cache, a signature the transaction's
-// message carries besides its own (a publisher's over a model manifest),
-// against the key the handler checks it with: the signer's. It is nil for
-// a message that carries none. CheckTx refuses a transaction whose carried
-// signature fails, as it refuses one whose own signature does; the
-// checks ahead of it (verifyAhead, preverify) only fill the cache, so that
-// the block's sequential execution finds the answer. The handler has the
+// verifyCarried checks, through its cache, the signatures the
+// transaction's message carries besides its own (its route says which: a
+// publisher's over a model manifest, say), each against the key it names
+// or else the signer's, pub. CheckTx refuses a transaction whose carried
+// signature fails, as it refuses one whose own signature does; the checks
+// ahead of it (verifyAhead, preverify) only fill the cache, so that the
+// block's sequential execution finds the answer. The handler has the
 // final word in the block.
 func (a *App) verifyCarried(d *decodedTx, pub *keysv1.PublicKey) error {
-	m, ok := d.body.Msg.(*txv1.TxBody_RegisterModel)
-	if !ok || m.RegisterModel.GetModel() == nil || len(m.RegisterModel.PublisherSignature) == 0 {
+	if d.route == nil {
 		return nil
 	}
-	digest := m.RegisterModel.Model.ManifestDigest
-	if err := a.verifyDetached(pub, models.ManifestSignBytes(digest), m.RegisterModel.PublisherSignature); err != nil {
-		return models.ErrBadPublisherSignature.Wrapf("signer %s over %s: %v", d.body.Signer, digest, err)
+	for _, cs := range d.route.Carried(d.msg) {
+		key := cs.Key
+		if key == nil {
+			key = pub
+		}
+		if err := a.verifyDetached(key, cs.Message, cs.Signature); err != nil {
+			return cs.Refuse(d.body.Signer, err)
+		}
 	}
 	return nil
 }
@@ -156,7 +159,7 @@ func (a *App) verifyCarried(d *decodedTx, pub *keysv1.PublicKey) error {
 // sequential path, which has the final word. It returns the transactions
 // decoded, for that path to reuse (nil entries where decoding failed; nil
 // for a block of fewer than two).
-func (a *App) preverify(base kit.Reader, params uint32, txs [][]byte) []*decodedTx {
+func (a *App) preverify(base kit.Reader, maxTxBytes uint32, txs [][]byte) []*decodedTx {
 	if len(txs) < 2 {
 		return nil
 	}
@@ -167,12 +170,12 @@ func (a *App) preverify(base kit.Reader, params uint32, txs [][]byte) []*decoded
 	jobs := make([]job, 0, len(txs))
 	decoded := make([]*decodedTx, len(txs))
 	for i, raw := range txs {
-		d, err := decodeTx(raw, int(params))
+		d, err := a.decode(raw, int(maxTxBytes))
 		if err != nil {
 			continue
 		}
 		decoded[i] = d
-		acct, err := a.membership.Account(base, d.body.Signer)
+		acct, err := a.mods.Accounts().Account(base, d.body.Signer)
 		if err != nil || a.sigs.verified(d.hash, fingerprint(acct.PublicKey)) {
 			continue
 		}

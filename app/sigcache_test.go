@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/lineageledger/lineaged/app/modules"
 	"testing"
 
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
@@ -38,7 +39,7 @@ func TestSignatureVerifiedOnce(t *testing.T) {
 	if res := c.checkTx(good); res.Code != 0 {
 		t.Fatal(res.Log)
 	}
-	d, err := decodeTx(good, int(DefaultParams().MaxTxBytes))
+	d, err := decodeTx(good, int(modules.DefaultParams().MaxTxBytes))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,10 +48,10 @@ func TestSignatureVerifiedOnce(t *testing.T) {
 		t.Fatal("CheckTx did not remember the verified signature")
 	}
 	bad := c.sign(c.steward.key, c.body(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, "twice", keysv1.KeyType_KEY_TYPE_ED25519).Public()}))
-	if res := c.checkTx(bad); res.Code != ErrBadSignature.Code {
+	if res := c.checkTx(bad); res.Code != modules.ErrBadSignature.Code {
 		t.Fatalf("bad signature: %s", res.Log)
 	}
-	db, _ := decodeTx(bad, int(DefaultParams().MaxTxBytes))
+	db, _ := decodeTx(bad, int(modules.DefaultParams().MaxTxBytes))
 	if c.app.sigs.verified(db.hash, fingerprint(acct.PublicKey)) {
 		t.Fatal("a failed signature was remembered")
 	}

@@ -10,6 +10,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store"
 )
 
@@ -343,7 +344,7 @@ func (a *App) restored() {
 	view := a.store.Committed()
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	a.chainID = string(view.Get(keyChainID))
+	a.chainID = modules.ChainID(view)
 	a.genesis = nil
 	a.proposal, a.prepared = nil, nil
 	a.check = store.NewCache(view)

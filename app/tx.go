@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
@@ -60,6 +61,20 @@ type decodedTx struct {
 	body   *txv1.TxBody
 	signer []byte   // 20-byte address
 	hash   [32]byte // of the raw bytes, as CometBFT indexes it
+	// route is the route of the body's message and msg the message, once
+	// [App.decode] has looked it up; nil for a message no module routes.
+	route *modules.Route
+	msg   proto.Message
+}
+
+// decode is [decodeTx] with the message's route looked up.
+func (a *App) decode(raw []byte, maxBytes int) (*decodedTx, error) {
+	d, err := decodeTx(raw, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	d.route, d.msg, _ = a.mods.Route(d.body)
+	return d, nil
 }
 
 // decodeTx parses raw and insists on the canonical encoding of both the
@@ -67,42 +82,45 @@ type decodedTx struct {
 // encoding (and one hash) and no unsigned bytes can ride along.
 func decodeTx(raw []byte, maxBytes int) (*decodedTx, error) {
 	if len(raw) > maxBytes {
-		return nil, ErrTxTooLarge.Wrapf("%d bytes, limit %d", len(raw), maxBytes)
+		return nil, modules.ErrTxTooLarge.Wrapf("%d bytes, limit %d", len(raw), maxBytes)
+	}
+	if isPreamble(raw) {
+		return nil, modules.ErrMalformedTx.Wrapf("a block preamble, which only a block's proposer makes, is not a transaction")
 	}
 	var tx txv1.Tx
 	if err := proto.Unmarshal(raw, &tx); err != nil {
-		return nil, ErrMalformedTx.Wrapf("envelope: %v", err)
+		return nil, modules.ErrMalformedTx.Wrapf("envelope: %v", err)
 	}
 	if len(tx.Body) == 0 {
-		return nil, ErrMalformedTx.Wrapf("empty body")
+		return nil, modules.ErrMalformedTx.Wrapf("empty body")
 	}
 	// Re-encoding keeps unknown fields, so the canonical check below would
 	// not catch unsigned bytes riding along; refuse them first.
 	if len(tx.ProtoReflect().GetUnknown()) > 0 {
-		return nil, ErrMalformedTx.Wrapf("envelope has fields outside its schema")
+		return nil, modules.ErrMalformedTx.Wrapf("envelope has fields outside its schema")
 	}
 	if !bytes.Equal(kit.Marshal(&tx), raw) {
-		return nil, ErrMalformedTx.Wrapf("envelope is not canonically encoded")
+		return nil, modules.ErrMalformedTx.Wrapf("envelope is not canonically encoded")
 	}
 	var body txv1.TxBody
 	if err := proto.Unmarshal(tx.Body, &body); err != nil {
-		return nil, ErrMalformedTx.Wrapf("body: %v", err)
+		return nil, modules.ErrMalformedTx.Wrapf("body: %v", err)
 	}
 	if body.Msg == nil {
 		if len(body.ProtoReflect().GetUnknown()) > 0 {
-			return nil, ErrUnknownMessage.Wrapf("the body holds a field this chain does not know")
+			return nil, modules.ErrUnknownMessage.Wrapf("the body holds a field this chain does not know")
 		}
-		return nil, ErrNoMessage
+		return nil, modules.ErrNoMessage
 	}
 	if hasUnknownFields(body.ProtoReflect()) {
-		return nil, ErrMalformedTx.Wrapf("body has fields this chain does not know")
+		return nil, modules.ErrMalformedTx.Wrapf("body has fields this chain does not know")
 	}
 	if !bytes.Equal(kit.Marshal(&body), tx.Body) {
-		return nil, ErrMalformedTx.Wrapf("body is not canonically encoded")
+		return nil, modules.ErrMalformedTx.Wrapf("body is not canonically encoded")
 	}
 	signer, err := keys.ParseAddress(body.Signer)
 	if err != nil {
-		return nil, ErrInvalidSigner.Wrapf("%v", err)
+		return nil, modules.ErrInvalidSigner.Wrapf("%v", err)
 	}
 	return &decodedTx{tx: &tx, body: &body, signer: signer, hash: TxHash(raw)}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/node/keyring"
 	licpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
@@ -295,11 +296,11 @@ func classify(codespace string, code uint32, log string) (sendOutcome, string) {
 	switch {
 	case code == 0:
 		return accepted, ""
-	case codespace == app.ErrSequenceReused.Codespace && code == app.ErrSequenceReused.Code:
+	case codespace == modules.ErrSequenceReused.Codespace && code == modules.ErrSequenceReused.Code:
 		// Spent: this very transaction was committed (or sits in that
 		// mempool); the observer will find it.
 		return accepted, ""
-	case codespace == app.ErrSequenceFuture.Codespace && code == app.ErrSequenceFuture.Code:
+	case codespace == modules.ErrSequenceFuture.Codespace && code == modules.ErrSequenceFuture.Code:
 		return gap, log
 	}
 	return refused, fmt.Sprintf("%s/%d: %s", codespace, code, log)

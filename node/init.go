@@ -17,6 +17,7 @@ import (
 
 	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/membership"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
@@ -70,7 +71,7 @@ func Init(o InitOptions) (*cmttypes.GenesisDoc, error) {
 		return nil, fmt.Errorf("failed to read validator key: %w", err)
 	}
 	gen := &appv1.Genesis{
-		Params: app.DefaultParams(),
+		Params: modules.DefaultParams(),
 		Membership: &mpb.Genesis{
 			Orgs:     []*mpb.Org{{Id: o.OrgID, Name: o.OrgName}},
 			Accounts: []*mpb.GenesisAccount{{OrgId: o.OrgID, PublicKey: o.Admin, Roles: roles, Label: "founding admin"}},
@@ -111,7 +112,7 @@ func prepareHome(home, moniker string, overwrite bool, tune func(*cmtcfg.Config,
 	}
 	// Every key bigger than the application's limit would be refused by
 	// CheckTx anyway; refuse it at the door.
-	cfg.Mempool.MaxTxBytes = int(app.DefaultParams().MaxTxBytes)
+	cfg.Mempool.MaxTxBytes = int(modules.DefaultParams().MaxTxBytes)
 	// An audit ledger keeps empty blocks rare: one every 30 s at most keeps
 	// the chain visibly alive without bloating it.
 	cfg.Consensus.CreateEmptyBlocksInterval = 30 * time.Second
@@ -149,7 +150,7 @@ func loadOrGenValidatorKey(cfg *cmtcfg.Config) (*privval.FilePV, error) {
 
 // NewGenesisDoc builds and validates a genesis document.
 func NewGenesisDoc(chainID string, gen *appv1.Genesis, vals []cmttypes.GenesisValidator) (*cmttypes.GenesisDoc, error) {
-	appState, err := app.GenesisJSON(gen)
+	appState, err := modules.GenesisJSON(gen)
 	if err != nil {
 		return nil, fmt.Errorf("failed to encode app_state: %w", err)
 	}

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"google.golang.org/grpc"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/modules"
 )
 
 // HeightMetadata is the gRPC metadata key that selects the state version a
@@ -81,15 +81,16 @@ func heightFrom(ctx context.Context) (int64, error) {
 	return h, nil
 }
 
-// statusOf gives an application error a gRPC status: NotFound for missing
-// records, Internal for internal errors, InvalidArgument otherwise, with the
-// stable codespace/code at the start of the message.
+// statusOf gives an application error a gRPC status: NotFound for the
+// errors the module tables mark as answering for missing records, Internal
+// for internal errors, InvalidArgument otherwise, with the stable
+// codespace/code at the start of the message.
 func statusOf(codespace string, code uint32, msg string) error {
 	c := codes.InvalidArgument
-	switch {
-	case codespace == app.ErrInternal.Codespace && code == app.ErrInternal.Code:
+	switch e := modules.Default().ErrorOf(codespace, code); {
+	case e == modules.ErrInternal:
 		c = codes.Internal
-	case strings.Contains(msg, "not found"):
+	case e != nil && e.NotFound():
 		c = codes.NotFound
 	}
 	return status.Errorf(c, "%s/%d: %s", codespace, code, msg)

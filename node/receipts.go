@@ -12,6 +12,7 @@ import (
 
 	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/node/receipt"
 )
 
@@ -39,8 +40,8 @@ func (s receiptService) build(ctx context.Context, path string, request []byte, 
 	if !slices.Contains(s.app.QueryPaths(), path) {
 		return nil, status.Errorf(codes.InvalidArgument, "%q is not a query path", path)
 	}
-	if len(request) > app.MaxQueryBytes {
-		return nil, status.Errorf(codes.InvalidArgument, "request of %d bytes exceeds %d", len(request), app.MaxQueryBytes)
+	if len(request) > modules.MaxQueryBytes {
+		return nil, status.Errorf(codes.InvalidArgument, "request of %d bytes exceeds %d", len(request), modules.MaxQueryBytes)
 	}
 	if height < 0 {
 		return nil, status.Errorf(codes.InvalidArgument, "height %d is negative", height)

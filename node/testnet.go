@@ -14,8 +14,8 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 	cmttypes "github.com/cometbft/cometbft/types"
 
-	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/node/keyring"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
@@ -111,7 +111,7 @@ func InitTestnet(o TestnetOptions) (*Testnet, error) {
 	n := o.Validators + o.FullNodes
 	tn := &Testnet{ChainID: o.ChainID}
 	var vals []cmttypes.GenesisValidator
-	gen := &appv1.Genesis{Params: app.DefaultParams(), Membership: &mpb.Genesis{}}
+	gen := &appv1.Genesis{Params: modules.DefaultParams(), Membership: &mpb.Genesis{}}
 
 	// First pass: identities, keys and the consortium.
 	for i := 0; i < n; i++ {

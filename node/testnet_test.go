@@ -10,7 +10,7 @@ import (
 
 	cmttypes "github.com/cometbft/cometbft/types"
 
-	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/node/keyring"
 )
 
@@ -77,7 +77,7 @@ func TestInitTestnet(t *testing.T) {
 	if len(doc.Validators) != 3 || doc.ChainID != "tn-test" {
 		t.Fatalf("genesis validators %d, chain %s", len(doc.Validators), doc.ChainID)
 	}
-	g, err := app.ParseGenesis(doc.AppState)
+	g, err := modules.ParseGenesis(doc.AppState)
 	if err != nil || len(g.Membership.Orgs) != 3 || len(g.Membership.Accounts) != 3 {
 		t.Fatalf("consortium %v, %v", g.GetMembership(), err)
 	}

@@ -331,6 +331,223 @@ func (x *ReceiptResponse) GetReceipt() []byte {
 	return nil
 }
 
+// Preamble is what a block's proposer, not a user, puts at the head of the
+// block: entries the modules build from the votes on the previous block
+// (the validators' vote-extension signatures, for instance). In a block it
+// is the first entry of the transaction list, encoded as the bytes
+// "\x00lineage/preamble/v1\x00" followed by this message's canonical
+// encoding; no transaction can start with a zero byte. Every validator
+// checks it by executing it in ProcessProposal.
+type Preamble struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most one entry per kind, sorted by kind.
+	Entries       []*PreambleEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Preamble) Reset() {
+	*x = Preamble{}
+	mi := &file_lineage_app_v1_app_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Preamble) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Preamble) ProtoMessage() {}
+
+func (x *Preamble) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_app_v1_app_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Preamble.ProtoReflect.Descriptor instead.
+func (*Preamble) Descriptor() ([]byte, []int) {
+	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Preamble) GetEntries() []*PreambleEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+type PreambleEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "<module>.<kind>".
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// What the kind's module built; it alone reads it.
+	Data          []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreambleEntry) Reset() {
+	*x = PreambleEntry{}
+	mi := &file_lineage_app_v1_app_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreambleEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreambleEntry) ProtoMessage() {}
+
+func (x *PreambleEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_app_v1_app_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreambleEntry.ProtoReflect.Descriptor instead.
+func (*PreambleEntry) Descriptor() ([]byte, []int) {
+	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PreambleEntry) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *PreambleEntry) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// VoteExtension is what this application adds to a validator's precommit:
+// one entry per kind a module asks validators to sign.
+type VoteExtension struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most one entry per kind, sorted by kind.
+	Entries       []*VoteExtensionEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoteExtension) Reset() {
+	*x = VoteExtension{}
+	mi := &file_lineage_app_v1_app_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoteExtension) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoteExtension) ProtoMessage() {}
+
+func (x *VoteExtension) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_app_v1_app_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoteExtension.ProtoReflect.Descriptor instead.
+func (*VoteExtension) Descriptor() ([]byte, []int) {
+	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *VoteExtension) GetEntries() []*VoteExtensionEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+type VoteExtensionEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "<module>.<name>".
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The bytes the module asked the validator to sign.
+	Payload []byte `protobuf:"bytes,2,opt,name=payload,proto3" json:"payload,omitempty"`
+	// The validator's signature over payload, by the key the node holds
+	// for this kind.
+	Signature     []byte `protobuf:"bytes,3,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoteExtensionEntry) Reset() {
+	*x = VoteExtensionEntry{}
+	mi := &file_lineage_app_v1_app_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoteExtensionEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoteExtensionEntry) ProtoMessage() {}
+
+func (x *VoteExtensionEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_app_v1_app_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoteExtensionEntry.ProtoReflect.Descriptor instead.
+func (*VoteExtensionEntry) Descriptor() ([]byte, []int) {
+	return file_lineage_app_v1_app_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *VoteExtensionEntry) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *VoteExtensionEntry) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *VoteExtensionEntry) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
 var File_lineage_app_v1_app_proto protoreflect.FileDescriptor
 
 const file_lineage_app_v1_app_proto_rawDesc = "" +
@@ -355,7 +572,18 @@ const file_lineage_app_v1_app_proto_rawDesc = "" +
 	"\arequest\x18\x02 \x01(\fR\arequest\x12\x16\n" +
 	"\x06height\x18\x03 \x01(\x03R\x06height\"+\n" +
 	"\x0fReceiptResponse\x12\x18\n" +
-	"\areceipt\x18\x01 \x01(\fR\areceipt2Z\n" +
+	"\areceipt\x18\x01 \x01(\fR\areceipt\"C\n" +
+	"\bPreamble\x127\n" +
+	"\aentries\x18\x01 \x03(\v2\x1d.lineage.app.v1.PreambleEntryR\aentries\"7\n" +
+	"\rPreambleEntry\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"M\n" +
+	"\rVoteExtension\x12<\n" +
+	"\aentries\x18\x01 \x03(\v2\".lineage.app.v1.VoteExtensionEntryR\aentries\"`\n" +
+	"\x12VoteExtensionEntry\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x18\n" +
+	"\apayload\x18\x02 \x01(\fR\apayload\x12\x1c\n" +
+	"\tsignature\x18\x03 \x01(\fR\tsignature2Z\n" +
 	"\x05Query\x12Q\n" +
 	"\x06Params\x12\".lineage.app.v1.QueryParamsRequest\x1a#.lineage.app.v1.QueryParamsResponse2V\n" +
 	"\bReceipts\x12J\n" +
@@ -373,7 +601,7 @@ func file_lineage_app_v1_app_proto_rawDescGZIP() []byte {
 	return file_lineage_app_v1_app_proto_rawDescData
 }
 
-var file_lineage_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_lineage_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_lineage_app_v1_app_proto_goTypes = []any{
 	(*Params)(nil),               // 0: lineage.app.v1.Params
 	(*Genesis)(nil),              // 1: lineage.app.v1.Genesis
@@ -381,23 +609,29 @@ var file_lineage_app_v1_app_proto_goTypes = []any{
 	(*QueryParamsResponse)(nil),  // 3: lineage.app.v1.QueryParamsResponse
 	(*ReceiptRequest)(nil),       // 4: lineage.app.v1.ReceiptRequest
 	(*ReceiptResponse)(nil),      // 5: lineage.app.v1.ReceiptResponse
-	(*gatev1.Policy)(nil),        // 6: lineage.gate.v1.Policy
-	(*membershipv1.Genesis)(nil), // 7: lineage.membership.v1.Genesis
+	(*Preamble)(nil),             // 6: lineage.app.v1.Preamble
+	(*PreambleEntry)(nil),        // 7: lineage.app.v1.PreambleEntry
+	(*VoteExtension)(nil),        // 8: lineage.app.v1.VoteExtension
+	(*VoteExtensionEntry)(nil),   // 9: lineage.app.v1.VoteExtensionEntry
+	(*gatev1.Policy)(nil),        // 10: lineage.gate.v1.Policy
+	(*membershipv1.Genesis)(nil), // 11: lineage.membership.v1.Genesis
 }
 var file_lineage_app_v1_app_proto_depIdxs = []int32{
-	6, // 0: lineage.app.v1.Params.gate_policy:type_name -> lineage.gate.v1.Policy
-	0, // 1: lineage.app.v1.Genesis.params:type_name -> lineage.app.v1.Params
-	7, // 2: lineage.app.v1.Genesis.membership:type_name -> lineage.membership.v1.Genesis
-	0, // 3: lineage.app.v1.QueryParamsResponse.params:type_name -> lineage.app.v1.Params
-	2, // 4: lineage.app.v1.Query.Params:input_type -> lineage.app.v1.QueryParamsRequest
-	4, // 5: lineage.app.v1.Receipts.Receipt:input_type -> lineage.app.v1.ReceiptRequest
-	3, // 6: lineage.app.v1.Query.Params:output_type -> lineage.app.v1.QueryParamsResponse
-	5, // 7: lineage.app.v1.Receipts.Receipt:output_type -> lineage.app.v1.ReceiptResponse
-	6, // [6:8] is the sub-list for method output_type
-	4, // [4:6] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	10, // 0: lineage.app.v1.Params.gate_policy:type_name -> lineage.gate.v1.Policy
+	0,  // 1: lineage.app.v1.Genesis.params:type_name -> lineage.app.v1.Params
+	11, // 2: lineage.app.v1.Genesis.membership:type_name -> lineage.membership.v1.Genesis
+	0,  // 3: lineage.app.v1.QueryParamsResponse.params:type_name -> lineage.app.v1.Params
+	7,  // 4: lineage.app.v1.Preamble.entries:type_name -> lineage.app.v1.PreambleEntry
+	9,  // 5: lineage.app.v1.VoteExtension.entries:type_name -> lineage.app.v1.VoteExtensionEntry
+	2,  // 6: lineage.app.v1.Query.Params:input_type -> lineage.app.v1.QueryParamsRequest
+	4,  // 7: lineage.app.v1.Receipts.Receipt:input_type -> lineage.app.v1.ReceiptRequest
+	3,  // 8: lineage.app.v1.Query.Params:output_type -> lineage.app.v1.QueryParamsResponse
+	5,  // 9: lineage.app.v1.Receipts.Receipt:output_type -> lineage.app.v1.ReceiptResponse
+	8,  // [8:10] is the sub-list for method output_type
+	6,  // [6:8] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_lineage_app_v1_app_proto_init() }
@@ -411,7 +645,7 @@ func file_lineage_app_v1_app_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_app_v1_app_proto_rawDesc), len(file_lineage_app_v1_app_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

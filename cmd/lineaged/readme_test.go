@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/x/gate"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/licenses"
@@ -34,7 +34,7 @@ func TestReadmeErrorTable(t *testing.T) {
 		t.Fatal("README has no error table markers")
 	}
 	var want []string
-	for _, list := range [][]*kit.Error{app.Errors, membership.Errors, lineage.Errors, models.Errors, licenses.Errors, gate.Errors} {
+	for _, list := range [][]*kit.Error{modules.Errors, membership.Errors, lineage.Errors, models.Errors, licenses.Errors, gate.Errors} {
 		for _, e := range list {
 			want = append(want, fmt.Sprintf("| %s | %d | %s |", e.Codespace, e.Code, e.Message))
 		}

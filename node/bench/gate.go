@@ -14,8 +14,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
@@ -156,7 +156,7 @@ type gateResult struct {
 // runGate populates a chain with model families up to each size in turn
 // and measures gate checks at each: the plain query, the same query with
 // proofs built for every read, and the offline verification of those
-// proofs (store.VerifyProofs and the re-run with app.OfflineQuery).
+// proofs (store.VerifyProofs and the re-run with modules.Table.Answer).
 func runGate(ctx context.Context, dir string, sizes []int, ops int, logf func(string, ...any)) ([]gateResult, error) {
 	g := newGatePopulation()
 	c, err := openLocalChain(filepath.Join(dir, "gate"), g.accounts())
@@ -285,7 +285,7 @@ func verifyOffline(ctx context.Context, bundle *appv1.ProofBundle, appHash []byt
 	}
 	var answer []byte
 	var qerr error
-	if err := store.RunProven(func() { answer, qerr = app.OfflineQuery(ctx, path, reader, blk, req) }); err != nil {
+	if err := store.RunProven(func() { answer, qerr = modules.Default().Answer(ctx, path, reader, blk, req) }); err != nil {
 		return err
 	}
 	if qerr != nil {

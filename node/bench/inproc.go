@@ -14,6 +14,7 @@ import (
 
 	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/membership"
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
@@ -47,7 +48,7 @@ func openLocalChain(dir string, accts []*benchAccount) (*localChain, error) {
 		return nil, err
 	}
 	c := &localChain{dir: dir, st: st, app: app.New(st, nil), chainID: localChainID, now: localGenesisTime, seqs: map[*benchAccount]uint64{}}
-	gen := &appv1.Genesis{Params: app.DefaultParams(), Membership: &mpb.Genesis{}}
+	gen := &appv1.Genesis{Params: modules.DefaultParams(), Membership: &mpb.Genesis{}}
 	seen := map[string]bool{}
 	for i, a := range accts {
 		if !seen[a.org] {
@@ -58,7 +59,7 @@ func openLocalChain(dir string, accts []*benchAccount) (*localChain, error) {
 			OrgId: a.org, PublicKey: a.key.Public(), Roles: membership.AllRoles(), Label: fmt.Sprintf("bench account %d", i),
 		})
 	}
-	state, err := app.GenesisJSON(gen)
+	state, err := modules.GenesisJSON(gen)
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -24,7 +24,7 @@ type receiptResult struct {
 	bytes        int
 	keys, ranges int
 	// proofOnly is store.VerifyProofs; rerun adds the re-run of the query
-	// on the proven reads (app.OfflineQuery); full is the light-client
+	// on the proven reads (modules.Table.Answer); full is the light-client
 	// path of `lineaged verify`: parse, every signature, proofs, re-run.
 	proofOnly, rerun, full opStats
 }

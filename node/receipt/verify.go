@@ -13,8 +13,8 @@ import (
 	gogoproto "github.com/cosmos/gogoproto/proto"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit"
 )
@@ -167,7 +167,7 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 	var qerr error
 	rec := store.NewReadRecorder(reader)
 	if err := store.RunProven(func() {
-		answer, qerr = app.OfflineQuery(ctx, r.Path, rec, blk, r.Request)
+		answer, qerr = modules.Default().Answer(ctx, r.Path, rec, blk, r.Request)
 	}); err != nil {
 		return nil, invalid("re-running %s needs state the receipt does not prove: %v", r.Path, err)
 	}

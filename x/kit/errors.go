@@ -12,6 +12,8 @@ type Error struct {
 	Codespace string
 	Code      uint32
 	Message   string
+	// notFound marks the error of a record that does not exist.
+	notFound bool
 }
 
 // NewError defines an error. Modules keep their errors in one table in
@@ -25,6 +27,17 @@ func NewError(codespace string, code uint32, message string) *Error {
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// MarkNotFound marks e as the answer for a record that does not exist, so
+// that the query APIs report it as such (gRPC NotFound, HTTP 404) rather
+// than as a bad request. It returns e, for use where e is defined.
+func (e *Error) MarkNotFound() *Error {
+	e.notFound = true
+	return e
+}
+
+// NotFound reports whether e answers for a record that does not exist.
+func (e *Error) NotFound() bool { return e.notFound }
 
 // Wrapf adds context to e; errors.Is and errors.As still find e.
 func (e *Error) Wrapf(format string, args ...any) error {

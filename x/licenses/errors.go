@@ -19,7 +19,7 @@ var (
 	ErrUnknownGrant           = kit.NewError(Codespace, 10, "unknown grant")
 	ErrGrantRevoked           = kit.NewError(Codespace, 11, "grant already revoked")
 	ErrInvalidQuery           = kit.NewError(Codespace, 12, "invalid query")
-	ErrNotFound               = kit.NewError(Codespace, 13, "not found")
+	ErrNotFound               = kit.NewError(Codespace, 13, "not found").MarkNotFound()
 	ErrUnknownOrg             = kit.NewError(Codespace, 14, "unknown organisation")
 )
 

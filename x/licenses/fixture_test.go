@@ -141,7 +141,7 @@ func fixture(t *testing.T) fixtureState {
 	prov := newProv()
 	f := fixtureState{k: NewKeeper(0x07, prov, memberOrgs), st: kittest.NewMemStore(), prov: prov}
 	for _, l := range fixtureLicenses {
-		if _, err := f.k.DefineLicense(f.st, blk0, l.signer, &pb.MsgDefineLicense{License: l.spec}); err != nil {
+		if _, err := f.k.DefineLicense(f.k.own(f.st), f.st, blk0, l.signer, &pb.MsgDefineLicense{License: l.spec}); err != nil {
 			t.Fatalf("define %s: %v", l.spec.Id, err)
 		}
 	}
@@ -151,7 +151,7 @@ func fixture(t *testing.T) fixtureState {
 // grant runs GrantLicense as acme in blk0 and returns the grant id.
 func (f fixtureState) grant(t *testing.T, msg *pb.MsgGrantLicense) string {
 	t.Helper()
-	events, err := f.k.GrantLicense(f.st, blk0, acme, msg)
+	events, err := f.k.GrantLicense(f.k.own(f.st), f.st, blk0, acme, msg)
 	if err != nil {
 		t.Fatalf("grant: %v", err)
 	}
@@ -160,7 +160,7 @@ func (f fixtureState) grant(t *testing.T, msg *pb.MsgGrantLicense) string {
 
 func (f fixtureState) revoke(t *testing.T, id string) {
 	t.Helper()
-	if _, err := f.k.RevokeGrant(f.st, blk0, acme, &pb.MsgRevokeGrant{GrantId: id, Reason: "terminated"}); err != nil {
+	if _, err := f.k.RevokeGrant(f.k.own(f.st), f.st, blk0, acme, &pb.MsgRevokeGrant{GrantId: id, Reason: "terminated"}); err != nil {
 		t.Fatalf("revoke %s: %v", id, err)
 	}
 }

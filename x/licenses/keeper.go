@@ -28,7 +28,6 @@ func NewKeeper(prefix byte, prov Provenance, orgs Orgs) Keeper {
 	return Keeper{prefix: []byte{prefix}, prov: prov, orgs: orgs}
 }
 
-func (k Keeper) store(st kit.Store) kit.Store   { return kit.Prefixed(st, k.prefix) }
 func (k Keeper) reader(r kit.Reader) kit.Reader { return kit.PrefixedReader(r, k.prefix) }
 
 // Limits on user-supplied fields.

@@ -62,7 +62,7 @@ func TestDefineLicense(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := fixture(t)
 			events := run(t, c.want, func() ([]kit.Event, error) {
-				return f.k.DefineLicense(f.st, blk0, acme, c.msg)
+				return f.k.DefineLicense(f.k.own(f.st), f.st, blk0, acme, c.msg)
 			})
 			if c.want != nil {
 				return
@@ -130,7 +130,7 @@ func TestGrantLicense(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := fixture(t)
 			events := run(t, c.want, func() ([]kit.Event, error) {
-				return f.k.GrantLicense(f.st, c.blk, c.signer, c.msg)
+				return f.k.GrantLicense(f.k.own(f.st), f.st, c.blk, c.signer, c.msg)
 			})
 			if c.want != nil {
 				return
@@ -161,7 +161,7 @@ func TestGrantLicense(t *testing.T) {
 				t.Fatalf("events = %v", events)
 			}
 			// The sequence moves on.
-			events = run(t, nil, func() ([]kit.Event, error) { return f.k.GrantLicense(f.st, c.blk, c.signer, c.msg) })
+			events = run(t, nil, func() ([]kit.Event, error) { return f.k.GrantLicense(f.k.own(f.st), f.st, c.blk, c.signer, c.msg) })
 			if attr(events[0], "grant_id") != "grant-2" {
 				t.Fatalf("second grant id = %q", attr(events[0], "grant_id"))
 			}
@@ -199,7 +199,7 @@ func TestRevokeGrant(t *testing.T) {
 			before, _, _ := f.k.Grant(f.st, "grant-1")
 			revokeBlk := at(12, 1)
 			events := run(t, c.want, func() ([]kit.Event, error) {
-				return f.k.RevokeGrant(f.st, revokeBlk, c.signer, c.msg)
+				return f.k.RevokeGrant(f.k.own(f.st), f.st, revokeBlk, c.signer, c.msg)
 			})
 			if c.want != nil {
 				return
@@ -218,7 +218,7 @@ func TestRevokeGrant(t *testing.T) {
 			}
 			// Revoking twice is rejected.
 			run(t, ErrGrantRevoked, func() ([]kit.Event, error) {
-				return f.k.RevokeGrant(f.st, revokeBlk, c.signer, c.msg)
+				return f.k.RevokeGrant(f.k.own(f.st), f.st, revokeBlk, c.signer, c.msg)
 			})
 		})
 	}
@@ -228,7 +228,7 @@ func TestRevokeExpiredGrant(t *testing.T) {
 	f := fixture(t)
 	f.grant(t, baseGrant("beta", &pb.Usage{}))
 	run(t, nil, func() ([]kit.Event, error) {
-		return f.k.RevokeGrant(f.st, at(500, 40), acme, &pb.MsgRevokeGrant{GrantId: "grant-1", Reason: "cleanup"})
+		return f.k.RevokeGrant(f.k.own(f.st), f.st, at(500, 40), acme, &pb.MsgRevokeGrant{GrantId: "grant-1", Reason: "cleanup"})
 	})
 }
 

@@ -13,8 +13,7 @@ import (
 // A licence needs an SPDX expression and/or the digest of its terms, and
 // its usage. An expiry, if given, must lie in the future: a licence cannot
 // be defined already expired (ErrInvalidField naming the expiry).
-func (k Keeper) DefineLicense(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgDefineLicense) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) DefineLicense(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgDefineLicense) ([]kit.Event, error) {
 	spec := msg.GetLicense()
 	if spec == nil {
 		return nil, ErrInvalidField.Wrapf("license is required")

@@ -21,15 +21,14 @@ import (
 // that need one (see [Keeper.EffectiveLicense]).
 //
 // The licensee must be a member organisation.
-func (k Keeper) GrantLicense(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgGrantLicense) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) GrantLicense(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgGrantLicense) ([]kit.Event, error) {
 	if err := validateLicenseID("license_id", msg.LicenseId); err != nil {
 		return nil, err
 	}
 	if err := ValidateOrgID("licensee_org", msg.LicenseeOrg); err != nil {
 		return nil, err
 	}
-	if !k.orgs.OrgExists(root, msg.LicenseeOrg) {
+	if !k.orgs.OrgExists(view, msg.LicenseeOrg) {
 		return nil, ErrUnknownOrg.Wrapf("licensee_org %q is not a member organisation", msg.LicenseeOrg)
 	}
 	if err := ValidateSubject("subject", msg.Subject); err != nil {
@@ -52,7 +51,7 @@ func (k Keeper) GrantLicense(root kit.Store, blk kit.Block, signer kit.Signer, m
 		return nil, ErrLicenseExpired.Wrapf("%q expired (%s)", msg.LicenseId, expiryString(lic.Spec.ExpiryHeight, lic.Spec.ExpiryTime))
 	}
 	subjectKey := SubjectKey(msg.Subject)
-	licenseIDs, _, registered := k.prov.Record(root, msg.Subject)
+	licenseIDs, _, registered := k.prov.Record(view, msg.Subject)
 	if !registered {
 		return nil, ErrUnknownSubject.Wrapf("%s", subjectKey)
 	}

@@ -12,8 +12,7 @@ import (
 // the grant's licence. The grant record itself never changes: a
 // GrantRevocation record is stored beside it. Expired grants may be
 // revoked too (it documents why they ended); a grant is revoked only once.
-func (k Keeper) RevokeGrant(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgRevokeGrant) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) RevokeGrant(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgRevokeGrant) ([]kit.Event, error) {
 	if err := kit.ValidateText("reason", msg.Reason, 1, MaxReasonLen); err != nil {
 		return nil, ErrInvalidField.Wrapf("%v", err)
 	}

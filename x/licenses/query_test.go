@@ -182,7 +182,7 @@ func TestQueryGrants(t *testing.T) {
 func TestQueryGrantsIsBounded(t *testing.T) {
 	f := fixture(t)
 	for range MaxGrantsPerQuery + 1 {
-		if _, err := f.k.GrantLicense(f.st, blk0, acme, baseGrant("beta", &pb.Usage{})); err != nil {
+		if _, err := f.k.GrantLicense(f.k.own(f.st), f.st, blk0, acme, baseGrant("beta", &pb.Usage{})); err != nil {
 			t.Fatal(err)
 		}
 	}

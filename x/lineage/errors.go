@@ -24,7 +24,7 @@ var (
 	ErrLineageCycle        = kit.NewError(Codespace, 10, "lineage would contain a cycle")
 	ErrLineageTooLarge     = kit.NewError(Codespace, 11, "lineage too large to check")
 	ErrInvalidQuery        = kit.NewError(Codespace, 12, "invalid query")
-	ErrNotFound            = kit.NewError(Codespace, 13, "not found")
+	ErrNotFound            = kit.NewError(Codespace, 13, "not found").MarkNotFound()
 )
 
 // Errors lists every error of the module, for documentation and tests.

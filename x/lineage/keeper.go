@@ -23,7 +23,6 @@ func NewKeeper(prefix byte, licenses Licenses) Keeper {
 	return Keeper{prefix: []byte{prefix}, licenses: licenses}
 }
 
-func (k Keeper) store(st kit.Store) kit.Store   { return kit.Prefixed(st, k.prefix) }
 func (k Keeper) reader(r kit.Reader) kit.Reader { return kit.PrefixedReader(r, k.prefix) }
 
 // DatasetExists reports whether a dataset with this digest is registered.

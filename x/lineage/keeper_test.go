@@ -102,14 +102,14 @@ func fixture(t *testing.T) *kittest.MemStore {
 
 func mustRegister(t *testing.T, st kit.Store, s kit.Signer, sp *pb.DatasetSpec) {
 	t.Helper()
-	if _, err := k.RegisterDataset(st, blk, s, &pb.MsgRegisterDataset{Dataset: sp}); err != nil {
+	if _, err := k.RegisterDataset(k.own(st), st, blk, s, &pb.MsgRegisterDataset{Dataset: sp}); err != nil {
 		t.Fatalf("register %s: %v", sp.Digest, err)
 	}
 }
 
 func mustRun(t *testing.T, st kit.Store, s kit.Signer, msg *pb.MsgRecordRun) string {
 	t.Helper()
-	if _, err := k.RecordRun(st, blk, s, msg); err != nil {
+	if _, err := k.RecordRun(k.own(st), st, blk, s, msg); err != nil {
 		t.Fatalf("record run: %v", err)
 	}
 	var outs []string
@@ -220,7 +220,7 @@ func TestRegisterDataset(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := fixture(t)
 			events := call(t, st, c.want, func() ([]kit.Event, error) {
-				return k.RegisterDataset(st, blk, c.signer, &pb.MsgRegisterDataset{Dataset: c.spec})
+				return k.RegisterDataset(k.own(st), st, blk, c.signer, &pb.MsgRegisterDataset{Dataset: c.spec})
 			})
 			if c.want != nil {
 				return
@@ -248,7 +248,7 @@ func TestRegisterDataset(t *testing.T) {
 
 func TestRegisterDatasetErrorNamesHolder(t *testing.T) {
 	st := fixture(t)
-	_, err := k.RegisterDataset(st, blk, alice, &pb.MsgRegisterDataset{Dataset: spec(dsD, "corpora", "web", "1")})
+	_, err := k.RegisterDataset(k.own(st), st, blk, alice, &pb.MsgRegisterDataset{Dataset: spec(dsD, "corpora", "web", "1")})
 	if !errors.Is(err, ErrNameTaken) || !strings.Contains(err.Error(), dsA) {
 		t.Fatalf("error = %v, want ErrNameTaken naming %s", err, dsA)
 	}
@@ -256,7 +256,7 @@ func TestRegisterDatasetErrorNamesHolder(t *testing.T) {
 
 func TestRegisterDatasetLicenseErrorKeepsCode(t *testing.T) {
 	st := fixture(t)
-	_, err := k.RegisterDataset(st, blk, alice, &pb.MsgRegisterDataset{Dataset: spec(dsD, "n", "x", "1", "old")})
+	_, err := k.RegisterDataset(k.own(st), st, blk, alice, &pb.MsgRegisterDataset{Dataset: spec(dsD, "n", "x", "1", "old")})
 	space, code, ok := kit.CodeOf(err)
 	if !ok || space != "licenses" || code != errLicenseExpired.Code || !strings.Contains(err.Error(), "dataset.license_ids[0]") {
 		t.Fatalf("error = %v (%s/%d), want the licence module's code with the field", err, space, code)
@@ -289,7 +289,7 @@ func TestAttestDataset(t *testing.T) {
 				mustRegister(t, st, s, spec(dsA, "corpora", "web", "1"))
 			}
 			events := call(t, st, c.want, func() ([]kit.Event, error) {
-				return k.RegisterDataset(st, blk, c.signer, &pb.MsgRegisterDataset{Dataset: c.spec})
+				return k.RegisterDataset(k.own(st), st, blk, c.signer, &pb.MsgRegisterDataset{Dataset: c.spec})
 			})
 			if c.want != nil {
 				return
@@ -402,7 +402,7 @@ func TestRecordRun(t *testing.T) {
 			if c.setup != nil {
 				c.setup(t, st)
 			}
-			events := call(t, st, c.want, func() ([]kit.Event, error) { return k.RecordRun(st, blk, alice, c.msg) })
+			events := call(t, st, c.want, func() ([]kit.Event, error) { return k.RecordRun(k.own(st), st, blk, alice, c.msg) })
 			if c.want != nil {
 				return
 			}
@@ -470,11 +470,11 @@ func checkRecordedRun(t *testing.T, st kit.Store, s kit.Signer, msg *pb.MsgRecor
 
 func TestRecordRunErrorsNameTheDataset(t *testing.T) {
 	st := fixture(t)
-	_, err := k.RecordRun(st, blk, alice, &pb.MsgRecordRun{CodeDigest: code1, Inputs: []string{dsA, dsE}, Outputs: []string{dsC}})
+	_, err := k.RecordRun(k.own(st), st, blk, alice, &pb.MsgRecordRun{CodeDigest: code1, Inputs: []string{dsA, dsE}, Outputs: []string{dsC}})
 	if !errors.Is(err, ErrUnknownDataset) || !strings.Contains(err.Error(), dsE) || !strings.Contains(err.Error(), "inputs[1]") {
 		t.Fatalf("error = %v", err)
 	}
-	_, err = k.RecordRun(st, blk, alice, &pb.MsgRecordRun{CodeDigest: code1, Inputs: []string{dsA}, NewOutputs: []*pb.DatasetSpec{spec(dsC, "a", "b", "1")}})
+	_, err = k.RecordRun(k.own(st), st, blk, alice, &pb.MsgRecordRun{CodeDigest: code1, Inputs: []string{dsA}, NewOutputs: []*pb.DatasetSpec{spec(dsC, "a", "b", "1")}})
 	if !errors.Is(err, ErrDatasetExists) || !strings.Contains(err.Error(), "link it through outputs") {
 		t.Fatalf("error = %v", err)
 	}
@@ -492,19 +492,19 @@ func TestRecordRunCycleCheckBound(t *testing.T) {
 
 	link := &pb.MsgRecordRun{CodeDigest: code2, Inputs: []string{dsF}, Outputs: []string{dsC}}
 	cycleCheckLimit = 3 // F, E, D: A would be the fourth
-	call(t, st, ErrLineageTooLarge, func() ([]kit.Event, error) { return k.RecordRun(st, blk, alice, link) })
+	call(t, st, ErrLineageTooLarge, func() ([]kit.Event, error) { return k.RecordRun(k.own(st), st, blk, alice, link) })
 
 	// A cycle found before the bound is still a cycle.
 	call(t, st, ErrLineageCycle, func() ([]kit.Event, error) {
-		return k.RecordRun(st, blk, alice, &pb.MsgRecordRun{CodeDigest: code2, Inputs: []string{dsF}, Outputs: []string{dsD}})
+		return k.RecordRun(k.own(st), st, blk, alice, &pb.MsgRecordRun{CodeDigest: code2, Inputs: []string{dsF}, Outputs: []string{dsD}})
 	})
 	// New outputs need no walk.
 	call(t, st, nil, func() ([]kit.Event, error) {
-		return k.RecordRun(st, blk, alice, &pb.MsgRecordRun{CodeDigest: code2, Inputs: []string{dsF}, NewOutputs: []*pb.DatasetSpec{spec(dsG, "chain", "n", "4")}})
+		return k.RecordRun(k.own(st), st, blk, alice, &pb.MsgRecordRun{CodeDigest: code2, Inputs: []string{dsF}, NewOutputs: []*pb.DatasetSpec{spec(dsG, "chain", "n", "4")}})
 	})
 
 	cycleCheckLimit = 4
-	call(t, st, nil, func() ([]kit.Event, error) { return k.RecordRun(st, blk, alice, link) })
+	call(t, st, nil, func() ([]kit.Event, error) { return k.RecordRun(k.own(st), st, blk, alice, link) })
 }
 
 func TestRunID(t *testing.T) {

@@ -51,8 +51,7 @@ func RunID(orgID, codeDigest, parametersDigest, environmentDigest string, inputs
 // datasets (linked) or new datasets registered here, owned by the signer's
 // organisation. The application has checked that the signer holds
 // ROLE_DATA_STEWARD.
-func (k Keeper) RecordRun(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgRecordRun) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) RecordRun(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgRecordRun) ([]kit.Event, error) {
 	if err := validateDigest("code_digest", msg.CodeDigest, true); err != nil {
 		return nil, err
 	}
@@ -98,7 +97,7 @@ func (k Keeper) RecordRun(root kit.Store, blk kit.Block, signer kit.Signer, msg 
 			return nil, err
 		}
 		pendingNames[string(NameKey(spec.Namespace, spec.Name, spec.Version))] = spec.Digest
-		if err := k.checkLicenses(root, blk, field, spec); err != nil {
+		if err := k.checkLicenses(view, blk, field, spec); err != nil {
 			return nil, err
 		}
 	}

@@ -19,13 +19,12 @@ import (
 // attestation must repeat the registered namespace/name@version, so it can
 // never be used to claim another name; its other descriptive fields are
 // not recorded (the registered record stays authoritative).
-func (k Keeper) RegisterDataset(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgRegisterDataset) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) RegisterDataset(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgRegisterDataset) ([]kit.Event, error) {
 	spec := msg.GetDataset()
 	if err := validateSpec("dataset", spec); err != nil {
 		return nil, err
 	}
-	if err := k.checkLicenses(root, blk, "dataset", spec); err != nil {
+	if err := k.checkLicenses(view, blk, "dataset", spec); err != nil {
 		return nil, err
 	}
 	existing, registered := loadDataset(st, spec.Digest)

@@ -100,7 +100,7 @@ func TestQueryDatasetHistory(t *testing.T) {
 	at := func(h int64, s *pb.DatasetSpec) {
 		b := blk
 		b.Height = h
-		if _, err := k.RegisterDataset(st, b, alice, &pb.MsgRegisterDataset{Dataset: s}); err != nil {
+		if _, err := k.RegisterDataset(k.own(st), st, b, alice, &pb.MsgRegisterDataset{Dataset: s}); err != nil {
 			t.Fatal(err)
 		}
 	}

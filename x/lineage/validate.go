@@ -110,9 +110,9 @@ func validateSpec(field string, spec *pb.DatasetSpec) error {
 // codespace and code (e.g. licenses/licence-expired) reach the client
 // unchanged; an error without a code (a broken registry) still becomes a
 // coded rejection.
-func (k Keeper) checkLicenses(root kit.Reader, blk kit.Block, field string, spec *pb.DatasetSpec) error {
+func (k Keeper) checkLicenses(view kit.Reader, blk kit.Block, field string, spec *pb.DatasetSpec) error {
 	for i, id := range spec.LicenseIds {
-		err := k.licenses.CheckUsable(root, blk, id)
+		err := k.licenses.CheckUsable(view, blk, id)
 		if err == nil {
 			continue
 		}

@@ -9,8 +9,7 @@ import (
 
 // InitGenesis writes the initial consortium. Every organisation needs an
 // account holding ROLE_ADMIN, and every account an existing organisation.
-func (k Keeper) InitGenesis(root kit.Store, blk kit.Block, g *pb.Genesis) error {
-	st := k.store(root)
+func (k Keeper) InitGenesis(st kit.Store, view kit.Reader, blk kit.Block, g *pb.Genesis) error {
 	if g == nil || len(g.Orgs) == 0 {
 		return ErrInvalidGenesis.Wrapf("at least one organisation is required")
 	}

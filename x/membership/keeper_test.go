@@ -59,7 +59,7 @@ func fixture(t *testing.T) *kittest.MemStore {
 			{OrgId: "beta", PublicKey: key(t, "beta").Public(), Roles: []pb.Role{rAdmin}},
 		},
 	}
-	if err := k.InitGenesis(st, kit.Block{}, g); err != nil {
+	if err := k.InitGenesis(k.own(st), st, kit.Block{}, g); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -107,7 +107,7 @@ func TestCreateOrg(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := fixture(t)
 			events := run(t, c.want, func() ([]kit.Event, error) {
-				return k.CreateOrg(st, blk, signer(key(t, c.signer), "alpha"), c.msg)
+				return k.CreateOrg(k.own(st), st, blk, signer(key(t, c.signer), "alpha"), c.msg)
 			})
 			if c.want != nil {
 				return
@@ -146,7 +146,7 @@ func TestAddAccount(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := fixture(t)
 			run(t, c.want, func() ([]kit.Event, error) {
-				return k.AddAccount(st, blk, signer(key(t, c.signer), "alpha"), c.msg)
+				return k.AddAccount(k.own(st), st, blk, signer(key(t, c.signer), "alpha"), c.msg)
 			})
 			if c.want != nil {
 				return
@@ -183,7 +183,7 @@ func TestSetRoles(t *testing.T) {
 				org = "beta"
 			}
 			run(t, c.want, func() ([]kit.Event, error) {
-				return k.SetRoles(st, blk, signer(key(t, c.signer), org), &pb.MsgSetRoles{Address: addr(key(t, c.target)), Roles: c.roles})
+				return k.SetRoles(k.own(st), st, blk, signer(key(t, c.signer), org), &pb.MsgSetRoles{Address: addr(key(t, c.target)), Roles: c.roles})
 			})
 			if c.want != nil {
 				return
@@ -206,28 +206,28 @@ func TestSuspendAndReinstate(t *testing.T) {
 		want *kit.Error
 	}{
 		{"reinstate active", func() ([]kit.Event, error) {
-			return k.ReinstateAccount(st, blk, admin2, &pb.MsgReinstateAccount{Address: worker})
+			return k.ReinstateAccount(k.own(st), st, blk, admin2, &pb.MsgReinstateAccount{Address: worker})
 		}, ErrWrongAccountStatus},
 		{"suspend without reason", func() ([]kit.Event, error) {
-			return k.SuspendAccount(st, blk, admin2, &pb.MsgSuspendAccount{Address: worker})
+			return k.SuspendAccount(k.own(st), st, blk, admin2, &pb.MsgSuspendAccount{Address: worker})
 		}, ErrInvalidField},
 		{"suspend other org", func() ([]kit.Event, error) {
-			return k.SuspendAccount(st, blk, admin2, &pb.MsgSuspendAccount{Address: addr(key(t, "beta")), Reason: "x"})
+			return k.SuspendAccount(k.own(st), st, blk, admin2, &pb.MsgSuspendAccount{Address: addr(key(t, "beta")), Reason: "x"})
 		}, ErrOtherOrg},
 		{"suspend", func() ([]kit.Event, error) {
-			return k.SuspendAccount(st, blk, admin2, &pb.MsgSuspendAccount{Address: worker, Reason: "key leaked"})
+			return k.SuspendAccount(k.own(st), st, blk, admin2, &pb.MsgSuspendAccount{Address: worker, Reason: "key leaked"})
 		}, nil},
 		{"suspend twice", func() ([]kit.Event, error) {
-			return k.SuspendAccount(st, blk, admin2, &pb.MsgSuspendAccount{Address: worker, Reason: "again"})
+			return k.SuspendAccount(k.own(st), st, blk, admin2, &pb.MsgSuspendAccount{Address: worker, Reason: "again"})
 		}, ErrWrongAccountStatus},
 		{"suspend root admin", func() ([]kit.Event, error) {
-			return k.SuspendAccount(st, blk, admin2, &pb.MsgSuspendAccount{Address: addr(key(t, "root")), Reason: "audit"})
+			return k.SuspendAccount(k.own(st), st, blk, admin2, &pb.MsgSuspendAccount{Address: addr(key(t, "root")), Reason: "audit"})
 		}, nil},
 		{"suspend the last active admin (self)", func() ([]kit.Event, error) {
-			return k.SuspendAccount(st, blk, admin2, &pb.MsgSuspendAccount{Address: admin2.Address, Reason: "oops"})
+			return k.SuspendAccount(k.own(st), st, blk, admin2, &pb.MsgSuspendAccount{Address: admin2.Address, Reason: "oops"})
 		}, ErrLastAdmin},
 		{"reinstate", func() ([]kit.Event, error) {
-			return k.ReinstateAccount(st, blk, admin2, &pb.MsgReinstateAccount{Address: worker})
+			return k.ReinstateAccount(k.own(st), st, blk, admin2, &pb.MsgReinstateAccount{Address: worker})
 		}, nil},
 	}
 	for _, s := range steps {
@@ -270,7 +270,7 @@ func TestRotateKey(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := fixture(t)
 			run(t, c.want, func() ([]kit.Event, error) {
-				return k.RotateKey(st, blk, signer(old, "alpha"), c.msg)
+				return k.RotateKey(k.own(st), st, blk, signer(old, "alpha"), c.msg)
 			})
 			if c.want != nil {
 				return
@@ -280,7 +280,7 @@ func TestRotateKey(t *testing.T) {
 				t.Fatalf("after rotation: %v", acct)
 			}
 			// The retired key can never join again.
-			_, err := k.AddAccount(st, blk, signer(key(t, "admin2"), "alpha"), &pb.MsgAddAccount{PublicKey: old.Public()})
+			_, err := k.AddAccount(k.own(st), st, blk, signer(key(t, "admin2"), "alpha"), &pb.MsgAddAccount{PublicKey: old.Public()})
 			if !errors.Is(err, ErrKeyAlreadyUsed) {
 				t.Fatalf("retired key re-added: %v", err)
 			}
@@ -301,7 +301,8 @@ func TestInitGenesisRejects(t *testing.T) {
 	}
 	for name, g := range cases {
 		t.Run(name, func(t *testing.T) {
-			if err := k.InitGenesis(kittest.NewMemStore(), kit.Block{}, g); !errors.Is(err, ErrInvalidGenesis) {
+			st := kittest.NewMemStore()
+			if err := k.InitGenesis(k.own(st), st, kit.Block{}, g); !errors.Is(err, ErrInvalidGenesis) {
 				t.Fatalf("InitGenesis = %v, want ErrInvalidGenesis", err)
 			}
 		})

@@ -7,8 +7,7 @@ import (
 
 // AddAccount adds an account to the signer's organisation. The application
 // has checked that the signer holds ROLE_ADMIN.
-func (k Keeper) AddAccount(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgAddAccount) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) AddAccount(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgAddAccount) ([]kit.Event, error) {
 	if err := validateText("label", msg.Label, 0, MaxLabelLen); err != nil {
 		return nil, err
 	}

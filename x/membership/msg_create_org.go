@@ -9,8 +9,7 @@ import (
 
 // CreateOrg admits an organisation with its first account, an admin.
 // The application has checked that the signer holds ROLE_CONSORTIUM_ADMIN.
-func (k Keeper) CreateOrg(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgCreateOrg) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) CreateOrg(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgCreateOrg) ([]kit.Event, error) {
 	if err := ValidateOrgID(msg.OrgId); err != nil {
 		return nil, err
 	}

@@ -7,8 +7,7 @@ import (
 
 // ReinstateAccount lets a suspended account of the signer's organisation
 // sign again. The application has checked that the signer holds ROLE_ADMIN.
-func (k Keeper) ReinstateAccount(root kit.Store, _ kit.Block, signer kit.Signer, msg *pb.MsgReinstateAccount) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) ReinstateAccount(st kit.Store, view kit.Reader, _ kit.Block, signer kit.Signer, msg *pb.MsgReinstateAccount) ([]kit.Event, error) {
 	admin := signerAccount(st, signer)
 	acct, err := sameOrgAccount(st, admin, msg.Address)
 	if err != nil {

@@ -26,8 +26,7 @@ func RotationSignBytes(chainID string, address []byte, sequence uint64) []byte {
 // RotateKey replaces the signer's public key. The transaction was signed by
 // the old key; the new one proves possession over [RotationSignBytes].
 // Any active account may rotate its own key.
-func (k Keeper) RotateKey(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgRotateKey) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) RotateKey(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgRotateKey) ([]kit.Event, error) {
 	acct := signerAccount(st, signer)
 	if err := keys.ValidatePublicKey(msg.NewPublicKey); err != nil {
 		return nil, ErrInvalidPublicKey.Wrapf("%v", err)

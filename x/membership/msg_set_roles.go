@@ -7,8 +7,7 @@ import (
 
 // SetRoles replaces the roles of an account of the signer's organisation.
 // The application has checked that the signer holds ROLE_ADMIN.
-func (k Keeper) SetRoles(root kit.Store, _ kit.Block, signer kit.Signer, msg *pb.MsgSetRoles) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) SetRoles(st kit.Store, view kit.Reader, _ kit.Block, signer kit.Signer, msg *pb.MsgSetRoles) ([]kit.Event, error) {
 	roles, err := normalizeRoles(msg.Roles)
 	if err != nil {
 		return nil, err

@@ -7,8 +7,7 @@ import (
 
 // SuspendAccount stops an account of the signer's organisation from
 // signing. The application has checked that the signer holds ROLE_ADMIN.
-func (k Keeper) SuspendAccount(root kit.Store, _ kit.Block, signer kit.Signer, msg *pb.MsgSuspendAccount) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) SuspendAccount(st kit.Store, view kit.Reader, _ kit.Block, signer kit.Signer, msg *pb.MsgSuspendAccount) ([]kit.Event, error) {
 	if err := validateText("reason", msg.Reason, 1, MaxReasonLen); err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ type Querier struct {
 var _ pb.QueryServer = Querier{}
 
 // Querier answers queries from r, the whole state of one version.
-func (k Keeper) Querier(r kit.Reader) Querier { return Querier{r: k.reader(r)} }
+func (k Keeper) Querier(r kit.Reader, _ kit.Block) Querier { return Querier{r: k.reader(r)} }
 
 // Account implements pb.QueryServer.
 func (q Querier) Account(_ context.Context, req *pb.QueryAccountRequest) (*pb.QueryAccountResponse, error) {

@@ -22,7 +22,7 @@ var (
 	ErrAlreadySuperseded     = kit.NewError(Codespace, 13, "model version already superseded")
 	ErrInvalidSupersession   = kit.NewError(Codespace, 14, "invalid supersession")
 	ErrInvalidQuery          = kit.NewError(Codespace, 15, "invalid query")
-	ErrNotFound              = kit.NewError(Codespace, 16, "not found")
+	ErrNotFound              = kit.NewError(Codespace, 16, "not found").MarkNotFound()
 )
 
 // Errors lists every error of the module in code order, for documentation

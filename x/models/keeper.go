@@ -40,7 +40,6 @@ func (k Keeper) WithVerifier(verify func(pub *keysv1.PublicKey, msg, sig []byte)
 	return k
 }
 
-func (k Keeper) store(st kit.Store) kit.Store   { return kit.Prefixed(st, k.prefix) }
 func (k Keeper) reader(r kit.Reader) kit.Reader { return kit.PrefixedReader(r, k.prefix) }
 
 // Limits on user-supplied fields.

@@ -84,7 +84,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) register(t *testing.T, s kit.Signer, spec *pb.ModelSpec) {
 	t.Helper()
-	if _, err := f.k.RegisterModel(f.st, blk, s, &pb.MsgRegisterModel{Model: spec}); err != nil {
+	if _, err := f.k.RegisterModel(f.k.own(f.st), f.st, blk, s, &pb.MsgRegisterModel{Model: spec}); err != nil {
 		t.Fatalf("register %s: %v", Ref(spec.Name, spec.Version), err)
 	}
 }
@@ -92,14 +92,14 @@ func (f *fixture) register(t *testing.T, s kit.Signer, spec *pb.ModelSpec) {
 func (f *fixture) revoke(t *testing.T, s kit.Signer, name, version string) {
 	t.Helper()
 	msg := &pb.MsgRevokeModel{Name: name, Version: version, ReasonCode: pb.RevocationReason_REVOCATION_REASON_SECURITY, Reason: "backdoor found"}
-	if _, err := f.k.RevokeModel(f.st, blk, s, msg); err != nil {
+	if _, err := f.k.RevokeModel(f.k.own(f.st), f.st, blk, s, msg); err != nil {
 		t.Fatalf("revoke %s: %v", Ref(name, version), err)
 	}
 }
 
 func (f *fixture) supersede(t *testing.T, s kit.Signer, name, version, by string) {
 	t.Helper()
-	if _, err := f.k.SupersedeModel(f.st, blk, s, &pb.MsgSupersedeModel{Name: name, Version: version, SupersededBy: by}); err != nil {
+	if _, err := f.k.SupersedeModel(f.k.own(f.st), f.st, blk, s, &pb.MsgSupersedeModel{Name: name, Version: version, SupersededBy: by}); err != nil {
 		t.Fatalf("supersede %s by %s: %v", Ref(name, version), by, err)
 	}
 }
@@ -244,7 +244,7 @@ func TestRegisterModel(t *testing.T) {
 				c.mod(f, msg)
 			}
 			before := f.st.Len()
-			events, err := f.k.RegisterModel(f.st, blk, c.signer, msg)
+			events, err := f.k.RegisterModel(f.k.own(f.st), f.st, blk, c.signer, msg)
 			check(t, err, c.want)
 			if c.want != nil {
 				if f.st.Len() != before {
@@ -291,12 +291,12 @@ func TestRegisterModel(t *testing.T) {
 func TestRegisterModelErrorsNameTheRecord(t *testing.T) {
 	f := newFixture(t)
 	spec := &pb.ModelSpec{Name: "acme/x", Version: "1", ManifestDigest: dg(7), TrainingDatasets: []string{dg(2), dg(999)}}
-	_, err := f.k.RegisterModel(f.st, blk, alice, &pb.MsgRegisterModel{Model: spec})
+	_, err := f.k.RegisterModel(f.k.own(f.st), f.st, blk, alice, &pb.MsgRegisterModel{Model: spec})
 	if !errors.Is(err, ErrUnknownDataset) || !strings.Contains(err.Error(), dg(999)) {
 		t.Fatalf("error %v does not name dataset %s", err, dg(999))
 	}
 	spec = &pb.ModelSpec{Name: "acme/x", Version: "1", ManifestDigest: dg(7), LicenseIds: []string{"acme/expired"}}
-	_, err = f.k.RegisterModel(f.st, blk, alice, &pb.MsgRegisterModel{Model: spec})
+	_, err = f.k.RegisterModel(f.k.own(f.st), f.st, blk, alice, &pb.MsgRegisterModel{Model: spec})
 	if space, code, _ := kit.CodeOf(err); space != "licenses" || code != 4 || !strings.Contains(err.Error(), "acme/expired") {
 		t.Fatalf("licence error %v: %s/%d", err, space, code)
 	}
@@ -330,7 +330,7 @@ func TestRevokeModel(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			modelBefore := append([]byte(nil), f.k.reader(f.st).Get(ModelKey("acme/base", "1.0"))...)
-			events, err := f.k.RevokeModel(f.st, blk, c.signer, c.msg)
+			events, err := f.k.RevokeModel(f.k.own(f.st), f.st, blk, c.signer, c.msg)
 			check(t, err, c.want)
 			if c.want != nil {
 				return
@@ -396,7 +396,7 @@ func TestSupersedeModel(t *testing.T) {
 				}
 				f.supersede(t, alice, name, version, p[1])
 			}
-			events, err := f.k.SupersedeModel(f.st, blk, c.signer, c.msg)
+			events, err := f.k.SupersedeModel(f.k.own(f.st), f.st, blk, c.signer, c.msg)
 			check(t, err, c.want)
 			if c.want != nil {
 				return
@@ -439,7 +439,7 @@ func TestRecordDeployment(t *testing.T) {
 			f.register(t, alice, &pb.ModelSpec{Name: "acme/next", Version: "1", ManifestDigest: dg(60)})
 			f.register(t, alice, &pb.ModelSpec{Name: "acme/next", Version: "2", ManifestDigest: dg(61)})
 			f.supersede(t, alice, "acme/next", "1", "acme/next@2")
-			events, err := f.k.RecordDeployment(f.st, blk, deployer, c.msg)
+			events, err := f.k.RecordDeployment(f.k.own(f.st), f.st, blk, deployer, c.msg)
 			check(t, err, c.want)
 			if c.want != nil {
 				return
@@ -457,7 +457,7 @@ func TestRecordDeployment(t *testing.T) {
 				t.Fatalf("events = %v", events)
 			}
 			// The sequence continues.
-			events, err = f.k.RecordDeployment(f.st, blk, deployer, c.msg)
+			events, err = f.k.RecordDeployment(f.k.own(f.st), f.st, blk, deployer, c.msg)
 			if err != nil || attrs(events[0])["id"] != "2" {
 				t.Fatalf("second deployment: %v, %v", events, err)
 			}

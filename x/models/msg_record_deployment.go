@@ -15,8 +15,7 @@ import (
 // unrevoked model version into service. The application has checked that
 // the signer holds ROLE_DEPLOYER. Deployment ids come from a module sequence
 // starting at 1.
-func (k Keeper) RecordDeployment(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgRecordDeployment) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) RecordDeployment(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgRecordDeployment) ([]kit.Event, error) {
 	if err := validateNameVersion(msg.Name, msg.Version); err != nil {
 		return nil, err
 	}

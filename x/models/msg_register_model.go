@@ -17,8 +17,7 @@ import (
 //
 // A licence that is not usable is rejected with the licence module's error
 // wrapped with %w, so its codespace and code are what [kit.CodeOf] reports.
-func (k Keeper) RegisterModel(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgRegisterModel) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) RegisterModel(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgRegisterModel) ([]kit.Event, error) {
 	spec := msg.Model
 	if spec == nil {
 		return nil, ErrInvalidField.Wrapf("model spec is required")
@@ -29,10 +28,10 @@ func (k Keeper) RegisterModel(root kit.Store, blk kit.Block, signer kit.Signer, 
 	if st.Has(ModelKey(spec.Name, spec.Version)) {
 		return nil, ErrModelExists.Wrapf("%s", Ref(spec.Name, spec.Version))
 	}
-	if err := k.checkReferences(root, blk, spec); err != nil {
+	if err := k.checkReferences(st, view, blk, spec); err != nil {
 		return nil, err
 	}
-	sig, err := k.publisherSignature(root, signer, spec.ManifestDigest, msg.PublisherSignature)
+	sig, err := k.publisherSignature(view, signer, spec.ManifestDigest, msg.PublisherSignature)
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +117,7 @@ func validateSpec(spec *pb.ModelSpec) error {
 
 // checkReferences checks that what spec refers to exists and may be used:
 // the base model, the training datasets and run, and the licences.
-func (k Keeper) checkReferences(root kit.Reader, blk kit.Block, spec *pb.ModelSpec) error {
-	r := k.reader(root)
+func (k Keeper) checkReferences(r, view kit.Reader, blk kit.Block, spec *pb.ModelSpec) error {
 	if spec.BaseModel != "" {
 		name, version, _ := ParseRef(spec.BaseModel) // validated by validateSpec
 		if _, err := registeredModel(r, name, version); err != nil {
@@ -130,15 +128,15 @@ func (k Keeper) checkReferences(root kit.Reader, blk kit.Block, spec *pb.ModelSp
 		}
 	}
 	for _, d := range spec.TrainingDatasets {
-		if !k.datasets.DatasetExists(root, d) {
+		if !k.datasets.DatasetExists(view, d) {
 			return ErrUnknownDataset.Wrapf("training dataset %s", d)
 		}
 	}
-	if spec.TrainingRun != "" && !k.datasets.RunExists(root, spec.TrainingRun) {
+	if spec.TrainingRun != "" && !k.datasets.RunExists(view, spec.TrainingRun) {
 		return ErrUnknownRun.Wrapf("training_run %s", spec.TrainingRun)
 	}
 	for _, id := range spec.LicenseIds {
-		if err := k.licenses.CheckUsable(root, blk, id); err != nil {
+		if err := k.licenses.CheckUsable(view, blk, id); err != nil {
 			if _, _, coded := kit.CodeOf(err); !coded {
 				// Not expected from the licence module; still reject with a code.
 				return ErrInvalidField.Wrapf("licence %s: %v", id, err)
@@ -151,11 +149,11 @@ func (k Keeper) checkReferences(root kit.Reader, blk kit.Block, spec *pb.ModelSp
 
 // publisherSignature verifies an optional detached signature over the
 // manifest by the signer's current key, and returns what the record keeps.
-func (k Keeper) publisherSignature(root kit.Reader, signer kit.Signer, manifestDigest string, sig []byte) (*pb.PublisherSignature, error) {
+func (k Keeper) publisherSignature(view kit.Reader, signer kit.Signer, manifestDigest string, sig []byte) (*pb.PublisherSignature, error) {
 	if len(sig) == 0 {
 		return nil, nil
 	}
-	pub, err := k.accounts.PublicKey(root, signer.Address)
+	pub, err := k.accounts.PublicKey(view, signer.Address)
 	if err != nil {
 		return nil, ErrBadPublisherSignature.Wrapf("no public key for signer %s: %v", signer.Address, err)
 	}
@@ -163,4 +161,21 @@ func (k Keeper) publisherSignature(root kit.Reader, signer kit.Signer, manifestD
 		return nil, ErrBadPublisherSignature.Wrapf("signer %s over %s: %v", signer.Address, manifestDigest, err)
 	}
 	return &pb.PublisherSignature{PublicKey: pub, Signature: bytes.Clone(sig)}, nil
+}
+
+// CarriedSignatures is the publisher signature a registration carries, if
+// any, for the application to check at admission as the handler checks it
+// in the block (see [Keeper.RegisterModel]).
+func CarriedSignatures(msg *pb.MsgRegisterModel) []kit.CarriedSignature {
+	if msg.GetModel() == nil || len(msg.PublisherSignature) == 0 {
+		return nil
+	}
+	digest := msg.Model.ManifestDigest
+	return []kit.CarriedSignature{{
+		Message:   ManifestSignBytes(digest),
+		Signature: msg.PublisherSignature,
+		Refuse: func(signer string, err error) error {
+			return ErrBadPublisherSignature.Wrapf("signer %s over %s: %v", signer, digest, err)
+		},
+	}}
 }

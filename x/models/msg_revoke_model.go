@@ -11,8 +11,7 @@ import (
 // organisation. The application has checked that the signer holds
 // ROLE_MODEL_PUBLISHER. The model record itself never changes; the
 // revocation is a record of its own.
-func (k Keeper) RevokeModel(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgRevokeModel) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) RevokeModel(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgRevokeModel) ([]kit.Event, error) {
 	if err := validateNameVersion(msg.Name, msg.Version); err != nil {
 		return nil, err
 	}

@@ -17,8 +17,7 @@ import (
 // version that is not itself superseded; both ends of every new supersession
 // therefore have no successor yet, which rules out cycles (see the package
 // documentation).
-func (k Keeper) SupersedeModel(root kit.Store, blk kit.Block, signer kit.Signer, msg *pb.MsgSupersedeModel) ([]kit.Event, error) {
-	st := k.store(root)
+func (k Keeper) SupersedeModel(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgSupersedeModel) ([]kit.Event, error) {
 	if err := validateNameVersion(msg.Name, msg.Version); err != nil {
 		return nil, err
 	}

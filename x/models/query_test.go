@@ -116,7 +116,7 @@ func TestQueryModelVersions(t *testing.T) {
 	at := func(h int64, version string) {
 		b := blk
 		b.Height = h
-		if _, err := f.k.RegisterModel(f.st, b, alice, &pb.MsgRegisterModel{Model: &pb.ModelSpec{Name: "acme/llm", Version: version, ManifestDigest: dg(90)}}); err != nil {
+		if _, err := f.k.RegisterModel(f.k.own(f.st), f.st, b, alice, &pb.MsgRegisterModel{Model: &pb.ModelSpec{Name: "acme/llm", Version: version, ManifestDigest: dg(90)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -164,7 +164,7 @@ func TestQueryDeployments(t *testing.T) {
 	deployer := kit.Signer{Address: "addr-dave", OrgID: "gamma"}
 	for _, ref := range []string{"acme/llm@2", "acme/llm@1", "acme/llm2@1", "acme/llm@2"} {
 		name, version, _ := ParseRef(ref)
-		if _, err := f.k.RecordDeployment(f.st, blk, deployer, &pb.MsgRecordDeployment{Name: name, Version: version, Environment: "prod"}); err != nil {
+		if _, err := f.k.RecordDeployment(f.k.own(f.st), f.st, blk, deployer, &pb.MsgRecordDeployment{Name: name, Version: version, Environment: "prod"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package app
+package modules
 
 import (
 	"context"
@@ -17,12 +17,12 @@ import (
 )
 
 // The adapters below give each module what its expected.go declares, built
-// from the other modules' keepers. They hold the App, not the keepers, so
+// from the other modules' keepers. They hold the table, not the keepers, so
 // that keepers can depend on each other in a cycle (licences check subjects
 // that are registered under licences).
 
 // modelDeps serves x/models.
-type modelDeps struct{ a *App }
+type modelDeps struct{ t *Table }
 
 var (
 	_ models.Datasets     = modelDeps{}
@@ -32,13 +32,13 @@ var (
 )
 
 func (d modelDeps) DatasetExists(r kit.Reader, digest string) bool {
-	return d.a.lineage.DatasetExists(r, digest)
+	return d.t.lineage.DatasetExists(r, digest)
 }
 
-func (d modelDeps) RunExists(r kit.Reader, id string) bool { return d.a.lineage.RunExists(r, id) }
+func (d modelDeps) RunExists(r kit.Reader, id string) bool { return d.t.lineage.RunExists(r, id) }
 
 func (d modelDeps) Upstream(r kit.Reader, digests []string, maxDepth, maxNodes int) ([]string, []models.DatasetEdge, bool) {
-	nodes, edges, truncated := d.a.lineage.Walk(r, digests, lineagepb.Direction_DIRECTION_UPSTREAM, maxDepth, maxNodes)
+	nodes, edges, truncated := d.t.lineage.Walk(r, digests, lineagepb.Direction_DIRECTION_UPSTREAM, maxDepth, maxNodes)
 	out := make([]string, len(nodes))
 	for i, n := range nodes {
 		out[i] = n.Digest
@@ -51,7 +51,7 @@ func (d modelDeps) Upstream(r kit.Reader, digests []string, maxDepth, maxNodes i
 }
 
 func (d modelDeps) PublicKey(r kit.Reader, address string) (*keysv1.PublicKey, error) {
-	acct, err := d.a.membership.Account(r, address)
+	acct, err := d.t.membership.Account(r, address)
 	if err != nil {
 		return nil, err
 	}
@@ -59,26 +59,26 @@ func (d modelDeps) PublicKey(r kit.Reader, address string) (*keysv1.PublicKey, e
 }
 
 // orgs serves x/licenses: which organisations are members.
-type orgs struct{ a *App }
+type orgs struct{ t *Table }
 
 func (o orgs) OrgExists(r kit.Reader, id string) bool {
-	_, err := o.a.membership.Org(r, id)
+	_, err := o.t.membership.Org(r, id)
 	return err == nil
 }
 
 // provenance serves x/licenses: a record's licences and what it derives from.
-type provenance struct{ a *App }
+type provenance struct{ t *Table }
 
 func (p provenance) Record(r kit.Reader, s *lpb.Subject) ([]string, []*lpb.Subject, bool) {
 	switch k := s.Kind.(type) {
 	case *lpb.Subject_Dataset:
-		ds, ok := p.a.lineage.Dataset(r, k.Dataset)
+		ds, ok := p.t.lineage.Dataset(r, k.Dataset)
 		if !ok {
 			return nil, nil, false
 		}
 		var parents []*lpb.Subject
 		var seen []string
-		for _, e := range p.a.lineage.Parents(r, k.Dataset) {
+		for _, e := range p.t.lineage.Parents(r, k.Dataset) {
 			if !slices.Contains(seen, e.Parent) {
 				seen = append(seen, e.Parent)
 				parents = append(parents, &lpb.Subject{Kind: &lpb.Subject_Dataset{Dataset: e.Parent}})
@@ -90,7 +90,7 @@ func (p provenance) Record(r kit.Reader, s *lpb.Subject) ([]string, []*lpb.Subje
 		if err != nil {
 			return nil, nil, false
 		}
-		mv, ok := p.a.models.Model(r, name, version)
+		mv, ok := p.t.models.Model(r, name, version)
 		if !ok {
 			return nil, nil, false
 		}
@@ -107,7 +107,7 @@ func (p provenance) Record(r kit.Reader, s *lpb.Subject) ([]string, []*lpb.Subje
 }
 
 // gateDeps serves x/gate: model records, members and the chain's policy.
-type gateDeps struct{ a *App }
+type gateDeps struct{ t *Table }
 
 var (
 	_ gate.Models  = gateDeps{}
@@ -116,19 +116,19 @@ var (
 )
 
 func (g gateDeps) Model(r kit.Reader, name, version string) (*mopb.ModelVersion, bool) {
-	return g.a.models.Model(r, name, version)
+	return g.t.models.Model(r, name, version)
 }
 
 func (g gateDeps) Revocation(r kit.Reader, name, version string) (*mopb.Revocation, bool) {
-	return g.a.models.Revocation(r, name, version)
+	return g.t.models.Revocation(r, name, version)
 }
 
 func (g gateDeps) Supersession(r kit.Reader, name, version string) (*mopb.Supersession, bool) {
-	return g.a.models.Supersession(r, name, version)
+	return g.t.models.Supersession(r, name, version)
 }
 
 func (g gateDeps) ByDigest(r kit.Reader, manifestDigest string, limit int) ([]string, bool) {
-	resp, err := g.a.models.Querier(r, kit.Block{}).ModelsByDigest(context.Background(),
+	resp, err := g.t.models.Querier(r, kit.Block{}).ModelsByDigest(context.Background(),
 		&mopb.QueryModelsByDigestRequest{ManifestDigest: manifestDigest, Limit: uint32(limit)})
 	if err != nil {
 		return nil, false
@@ -141,15 +141,15 @@ func (g gateDeps) ByDigest(r kit.Reader, manifestDigest string, limit int) ([]st
 }
 
 func (g gateDeps) OrgExists(r kit.Reader, orgID string) bool {
-	_, err := g.a.membership.Org(r, orgID)
+	_, err := g.t.membership.Org(r, orgID)
 	return err == nil
 }
 
 func (g gateDeps) Account(r kit.Reader, address string) (*mpb.Account, bool) {
-	acct, err := g.a.membership.Account(r, address)
+	acct, err := g.t.membership.Account(r, address)
 	return acct, err == nil
 }
 
 func (g gateDeps) GatePolicy(r kit.Reader) *gatepb.Policy {
-	return loadParams(r).GatePolicy
+	return LoadParams(r).GatePolicy
 }

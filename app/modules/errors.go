@@ -1,9 +1,10 @@
-package app
+package modules
 
 import "github.com/lineageledger/lineaged/x/kit"
 
-// Codespace of the transaction envelope's errors: everything decided before
-// a message reaches its module.
+// Codespace of the application's own errors: everything decided before a
+// message reaches its module (the transaction envelope, its signer, the
+// route), and the dispatch of queries.
 const Codespace = "tx"
 
 // Envelope errors. Codes are consensus and API: never renumber.
@@ -25,6 +26,9 @@ var (
 	ErrUnknownQuery    = kit.NewError(Codespace, 15, "unknown query path")
 	ErrInvalidRequest  = kit.NewError(Codespace, 16, "invalid request")
 	ErrInternal        = kit.NewError(Codespace, 17, "internal error")
+	// Not a transaction's: a block's proposer-made entries.
+	ErrInvalidPreamble      = kit.NewError(Codespace, 18, "invalid block preamble")
+	ErrInvalidVoteExtension = kit.NewError(Codespace, 19, "invalid vote extension")
 )
 
 // Errors lists every envelope error, for documentation and tests.
@@ -32,5 +36,5 @@ var Errors = []*kit.Error{
 	ErrMalformedTx, ErrTxTooLarge, ErrUnknownMessage, ErrNoMessage, ErrInvalidSigner,
 	ErrWrongChainID, ErrUnknownSigner, ErrSignerSuspended, ErrSequenceReused,
 	ErrSequenceFuture, ErrBadSignature, ErrMissingRole, ErrTxExpired, ErrMemoTooLarge,
-	ErrUnknownQuery, ErrInvalidRequest, ErrInternal,
+	ErrUnknownQuery, ErrInvalidRequest, ErrInternal, ErrInvalidPreamble, ErrInvalidVoteExtension,
 }

@@ -1,4 +1,4 @@
-package app
+package modules
 
 import (
 	"flag"
@@ -12,39 +12,44 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lineageledger/lineaged/x/gate"
+	"github.com/google/go-cmp/cmp"
 	"github.com/lineageledger/lineaged/x/kit"
-	"github.com/lineageledger/lineaged/x/licenses"
-	"github.com/lineageledger/lineaged/x/lineage"
-	"github.com/lineageledger/lineaged/x/membership"
-	"github.com/lineageledger/lineaged/x/models"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 const codesGolden = "testdata/codes.golden"
 
-// errorTables are the published error tables and the source file that
-// defines each, relative to this package.
-var errorTables = []struct {
+// errorTable is one module's published error table and the source file
+// that defines it, relative to this package.
+type errorTable struct {
 	codespace string
 	errors    []*kit.Error
 	source    string
-}{
-	{Codespace, Errors, "errors.go"},
-	{membership.Codespace, membership.Errors, "../x/membership/errors.go"},
-	{lineage.Codespace, lineage.Errors, "../x/lineage/errors.go"},
-	{models.Codespace, models.Errors, "../x/models/errors.go"},
-	{licenses.Codespace, licenses.Errors, "../x/licenses/errors.go"},
-	{gate.Codespace, gate.Errors, "../x/gate/errors.go"},
+}
+
+// errorTables are the tables of every module of the chain's table.
+func errorTables() []errorTable {
+	var out []errorTable
+	for _, m := range Default().Modules() {
+		if len(m.Errors) == 0 {
+			continue
+		}
+		source := "../../x/" + m.Name + "/errors.go"
+		if m.Name == "app" {
+			source = "errors.go"
+		}
+		out = append(out, errorTable{m.Codespace, m.Errors, source})
+	}
+	return out
 }
 
 // TestErrorCodesStable: codespaces, codes and messages are consensus and
 // API, so any change to them must show up as a change of the golden file
-// (regenerate with go test ./app -run TestErrorCodesStable -update).
+// (regenerate with go test ./app/modules -run TestErrorCodesStable -update).
 func TestErrorCodesStable(t *testing.T) {
 	var b strings.Builder
-	for _, tbl := range errorTables {
+	for _, tbl := range errorTables() {
 		seen := map[uint32]string{}
 		for _, e := range tbl.errors {
 			if e.Codespace != tbl.codespace {
@@ -80,7 +85,7 @@ func TestErrorCodesStable(t *testing.T) {
 		t.Fatalf("%v (create it with -update)", err)
 	}
 	if want := string(wantBytes); got != want {
-		t.Fatalf("error table changed; if intended, rerun with -update.\n%s", lineDiff(want, got))
+		t.Fatalf("error table changed; if intended, rerun with -update.\n%s", cmp.Diff(strings.Split(want, "\n"), strings.Split(got, "\n")))
 	}
 }
 
@@ -88,7 +93,7 @@ func TestErrorCodesStable(t *testing.T) {
 // kit.NewError is in its published table, so the golden file cannot miss
 // one.
 func TestErrorTablesComplete(t *testing.T) {
-	for _, tbl := range errorTables {
+	for _, tbl := range errorTables() {
 		t.Run(tbl.codespace, func(t *testing.T) {
 			defined := newErrorCalls(t, tbl.source)
 			if len(defined) == 0 {
@@ -151,30 +156,4 @@ func newErrorCalls(t *testing.T, path string) map[uint32]string {
 		return true
 	})
 	return out
-}
-
-// lineDiff lists the lines only in want (-) and only in got (+).
-func lineDiff(want, got string) string {
-	inWant, inGot := map[string]bool{}, map[string]bool{}
-	for _, l := range strings.Split(want, "\n") {
-		inWant[l] = true
-	}
-	for _, l := range strings.Split(got, "\n") {
-		inGot[l] = true
-	}
-	var b strings.Builder
-	for _, l := range strings.Split(want, "\n") {
-		if !inGot[l] {
-			fmt.Fprintf(&b, "- %s\n", l)
-		}
-	}
-	for _, l := range strings.Split(got, "\n") {
-		if !inWant[l] {
-			fmt.Fprintf(&b, "+ %s\n", l)
-		}
-	}
-	if b.Len() == 0 {
-		return "(same lines, different order)"
-	}
-	return b.String()
 }
