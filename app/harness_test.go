@@ -103,9 +103,9 @@ func newChain(t testing.TB) *chain {
 }
 
 // newChainOn builds the harness over st, running InitChain if init.
-func newChainOn(t testing.TB, st *store.Store, init bool) *chain {
+func newChainOn(t testing.TB, st *store.Store, init bool, extra ...modules.Module) *chain {
 	c := &chain{
-		t: t, app: New(st, nil), store: st, now: genesisTime,
+		t: t, app: newWith(st, nil, extra...), store: st, now: genesisTime,
 		admin:   &actor{key: testKey(t, "admin", keysv1.KeyType_KEY_TYPE_ED25519)},
 		steward: &actor{key: testKey(t, "steward", keysv1.KeyType_KEY_TYPE_P256)},
 		beta:    &actor{key: testKey(t, "beta", keysv1.KeyType_KEY_TYPE_SECP256K1)},

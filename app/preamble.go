@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"strings"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
@@ -95,7 +94,7 @@ func decodePreamble(raw []byte) (*appv1.Preamble, error) {
 		return nil, modules.ErrInvalidPreamble.Wrapf("no entries")
 	}
 	for i, e := range p.Entries {
-		if i > 0 && strings.Compare(p.Entries[i-1].Kind, e.Kind) >= 0 {
+		if i > 0 && p.Entries[i-1].Kind >= e.Kind {
 			return nil, modules.ErrInvalidPreamble.Wrapf("kind %q out of order or repeated", e.Kind)
 		}
 	}
