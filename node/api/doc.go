@@ -11,43 +11,12 @@
 //
 // JSON field names are the proto field names (as the CLI prints them), 64-bit
 // integers are strings, bytes are base64, and unset fields are present with
-// their zero values. Path parameters are shown in braces; the other fields of
-// the request message are query parameters, nested ones dotted
-// (subject.dataset=...), repeated ones repeated (uses=a&uses=b).
-//
-//	GET  /v1/params                                         lineage.app.v1.Query/Params
-//	POST /v1/receipts                  body ReceiptRequest  lineage.app.v1.Receipts/Receipt
-//	GET  /v1/membership/accounts/{address}                  lineage.membership.v1.Query/Account
-//	GET  /v1/membership/orgs/{org_id}                       lineage.membership.v1.Query/Org
-//	GET  /v1/membership/orgs           ?start_after&limit   lineage.membership.v1.Query/Orgs
-//	GET  /v1/datasets/{digest}                              lineage.lineage.v1.Query/Dataset
-//	GET  /v1/datasets/{digest}/lineage ?direction&max_depth&max_nodes
-//	                                                        lineage.lineage.v1.Query/Lineage
-//	GET  /v1/datasets/{digest}/runs    ?limit               lineage.lineage.v1.Query/RunsByDataset
-//	GET  /v1/dataset-by-name           ?namespace&name&version
-//	                                                        lineage.lineage.v1.Query/DatasetByName
-//	GET  /v1/dataset-history           ?namespace&name&limit
-//	                                                        lineage.lineage.v1.Query/DatasetHistory
-//	GET  /v1/runs/{id}                                      lineage.lineage.v1.Query/Run
-//	GET  /v1/models/{name}/versions/{version}               lineage.models.v1.Query/Model
-//	GET  /v1/models/{name}/versions    ?limit               lineage.models.v1.Query/ModelVersions
-//	GET  /v1/models/{name}/versions/{version}/lineage ?max_depth&max_nodes
-//	                                                        lineage.models.v1.Query/ModelLineage
-//	GET  /v1/models/{name}/deployments ?version&limit       lineage.models.v1.Query/Deployments
-//	GET  /v1/models-by-digest/{manifest_digest} ?limit      lineage.models.v1.Query/ModelsByDigest
-//	GET  /v1/licenses/{id}                                  lineage.licenses.v1.Query/License
-//	GET  /v1/licenses                  ?start_after&limit   lineage.licenses.v1.Query/Licenses
-//	GET  /v1/grants/{id}                                    lineage.licenses.v1.Query/Grant
-//	GET  /v1/grants                    ?subject.dataset|subject.model&licensee_org
-//	                                                        lineage.licenses.v1.Query/Grants
-//	GET  /v1/effective-license         ?subject.dataset|subject.model&org&max_nodes
-//	POST /v1/effective-license         body QueryEffectiveLicenseRequest
-//	                                                        lineage.licenses.v1.Query/EffectiveLicense
-//	POST /v1/gate/check                body CheckRequest
-//	GET  /v1/gate/check                ?model&digest&org&uses&policy.*
-//	                                                        lineage.gate.v1.Query/Check
-//	GET  /v1/gate/policy                                    lineage.gate.v1.Query/Policy
-//	GET  /v1/openapi.json                                   this API's OpenAPI 2.0 document
+// their zero values. Path parameters are in braces; the other fields of the
+// request message are query parameters, nested ones dotted
+// (subject.dataset=...), repeated ones repeated (uses=a&uses=b). The routes
+// are those of every service in the module table (app/modules), bound in
+// proto/http.yaml; docs/rest-api.md lists them all, generated from the
+// OpenAPI document the server serves at [OpenAPIPath].
 //
 // Digests ("sha256:<hex>") go into the path as they are: no route has a
 // custom verb, so the ':' is an ordinary character. Model names and licence

@@ -11,19 +11,13 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
+	"github.com/lineageledger/lineaged/app/modules"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-
-	"github.com/lineageledger/lineaged/app/appv1"
-	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
-	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
-	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // OpenAPIPath is where the OpenAPI (Swagger 2.0) document of the API is
@@ -53,35 +47,17 @@ func (errorWriter) write(w http.ResponseWriter, httpStatus int, code codes.Code,
 	_, _ = w.Write(body)
 }
 
-// registerQueryServices binds every query service's routes (proto/http.yaml)
-// on mux to clients of conn.
+// registerQueryServices binds the routes (proto/http.yaml) of every
+// service in the module table on mux, to clients of conn.
 func registerQueryServices(mux *runtime.ServeMux, conn grpc.ClientConnInterface) error {
 	// The generated functions use ctx only with connections they dial
 	// themselves; these clients outlive any request.
 	ctx := context.Background()
-	regs := []struct {
-		service  string
-		register func() error
-	}{
-		{"lineage.app.v1.Query", func() error { return appv1.RegisterQueryHandlerClient(ctx, mux, appv1.NewQueryClient(conn)) }},
-		{"lineage.app.v1.Receipts", func() error {
-			return appv1.RegisterReceiptsHandlerClient(ctx, mux, appv1.NewReceiptsClient(conn))
-		}},
-		{"lineage.membership.v1.Query", func() error { return mpb.RegisterQueryHandlerClient(ctx, mux, mpb.NewQueryClient(conn)) }},
-		{"lineage.lineage.v1.Query", func() error {
-			return lineagepb.RegisterQueryHandlerClient(ctx, mux, lineagepb.NewQueryClient(conn))
-		}},
-		{"lineage.models.v1.Query", func() error {
-			return modelspb.RegisterQueryHandlerClient(ctx, mux, modelspb.NewQueryClient(conn))
-		}},
-		{"lineage.licenses.v1.Query", func() error {
-			return licensespb.RegisterQueryHandlerClient(ctx, mux, licensespb.NewQueryClient(conn))
-		}},
-		{"lineage.gate.v1.Query", func() error { return gatepb.RegisterQueryHandlerClient(ctx, mux, gatepb.NewQueryClient(conn)) }},
-	}
-	for _, r := range regs {
-		if err := r.register(); err != nil {
-			return fmt.Errorf("failed to register the routes of %s: %w", r.service, err)
+	for _, m := range modules.Default().Modules() {
+		for _, svc := range m.Services {
+			if err := svc.REST(ctx, mux, conn); err != nil {
+				return fmt.Errorf("failed to register the routes of %s: %w", svc.Desc.ServiceName, err)
+			}
 		}
 	}
 	return nil
