@@ -232,21 +232,6 @@ func (p *proc) start() error {
 	return nil
 }
 
-// running reports whether the process is alive (paused counts as alive).
-func (p *proc) running() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return false
-	}
-	select {
-	case <-p.exited:
-		return false
-	default:
-		return true
-	}
-}
-
 // exitedUnasked reports whether the process ended without the harness
 // stopping it.
 func (p *proc) exitedUnasked() bool {

@@ -132,9 +132,6 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 	return n, nil
 }
 
-// App is the node's application.
-func (n *Node) App() *app.App { return n.app }
-
 // RPCAddress is CometBFT's RPC listen address.
 func (n *Node) RPCAddress() string { return n.cmtCfg.RPC.ListenAddress }
 

@@ -203,15 +203,6 @@ func (c *localChain) populate(ctx context.Context, overlap bool, plan func(block
 	return nil
 }
 
-// query runs an ABCI query on the latest state.
-func (c *localChain) query(path string, req proto.Message) ([]byte, error) {
-	data, err := proto.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
-	return c.rawQuery(path, data)
-}
-
 // rawQuery runs an ABCI query with an encoded request on the latest state.
 func (c *localChain) rawQuery(path string, data []byte) ([]byte, error) {
 	res, err := c.app.Query(context.Background(), &abci.QueryRequest{Path: path, Data: data})
