@@ -9,7 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 // TestCheckMinimal: a bundle passes only if it proves exactly what the
@@ -28,7 +28,7 @@ func TestCheckMinimal(t *testing.T) {
 		t.Fatal(err)
 	}
 	view := s.Committed()
-	query := func(r kit.Reader) {
+	query := func(r kv.Reader) {
 		r.Get([]byte("c1"))
 		r.Get([]byte("zz")) // absent, outside every range
 		it := r.Iterator([]byte("a"), []byte("b"), false)

@@ -13,7 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 // openMem opens an empty in-memory store.
@@ -104,7 +104,7 @@ func TestIAVLProofsVerifyUnderIavlSpec(t *testing.T) {
 
 // scan reads up to n positions of it (all if n < 0) the way queries do,
 // and logs what it saw.
-func scan(it kit.Iterator, n int) []string {
+func scan(it kv.Iterator, n int) []string {
 	defer it.Close()
 	var out []string
 	for ; n != 0 && it.Valid(); it.Next() {
@@ -117,9 +117,9 @@ func scan(it kit.Iterator, n int) []string {
 	return out
 }
 
-func get(r kit.Reader, k string) string { return fmt.Sprintf("get %q=%q", k, r.Get([]byte(k))) }
+func get(r kv.Reader, k string) string { return fmt.Sprintf("get %q=%q", k, r.Get([]byte(k))) }
 
-func has(r kit.Reader, k string) string { return fmt.Sprintf("has %q=%v", k, r.Has([]byte(k))) }
+func has(r kv.Reader, k string) string { return fmt.Sprintf("has %q=%v", k, r.Has([]byte(k))) }
 
 func b(s string) []byte {
 	if s == "<nil>" {
@@ -131,14 +131,14 @@ func b(s string) []byte {
 // queryCase is a query: reads of a reader, logged.
 type queryCase struct {
 	name  string
-	query func(r kit.Reader) []string
+	query func(r kv.Reader) []string
 	// wantKeys and wantRanges, if set, are the exact proofs expected:
 	// "+k" for an existence proof, "-k" for a non-existence proof, and
 	// "[start,end):k1,k2" for a range (keys quoted with %q).
 	wantKeys   []string
 	wantRanges []string
 	// unproven are reads the proofs must not answer.
-	unproven []func(r kit.Reader)
+	unproven []func(r kv.Reader)
 }
 
 // fixture is the state the round-trip cases read: "a" and "a\x00" are
@@ -149,107 +149,107 @@ func roundTripCases() []queryCase {
 	return []queryCase{
 		{
 			name:     "present key",
-			query:    func(r kit.Reader) []string { return []string{get(r, "b")} },
+			query:    func(r kv.Reader) []string { return []string{get(r, "b")} },
 			wantKeys: []string{`+"b"`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { r.Get([]byte("c")) },
-				func(r kit.Reader) { r.Iterator([]byte("b"), []byte("c"), false).Valid() },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { r.Get([]byte("c")) },
+				func(r kv.Reader) { r.Iterator([]byte("b"), []byte("c"), false).Valid() },
 			},
 		},
 		{
 			name:     "absent keys",
-			query:    func(r kit.Reader) []string { return []string{get(r, "bb"), has(r, "0"), has(r, "zzz")} },
+			query:    func(r kv.Reader) []string { return []string{get(r, "bb"), has(r, "0"), has(r, "zzz")} },
 			wantKeys: []string{`-"0"`, `-"bb"`, `-"zzz"`},
-			unproven: []func(kit.Reader){func(r kit.Reader) { r.Has([]byte("bc")) }},
+			unproven: []func(kv.Reader){func(r kv.Reader) { r.Has([]byte("bc")) }},
 		},
 		{
 			name:     "same key read twice, present and via Has",
-			query:    func(r kit.Reader) []string { return []string{get(r, "c"), has(r, "c"), get(r, "c")} },
+			query:    func(r kv.Reader) []string { return []string{get(r, "c"), has(r, "c"), get(r, "c")} },
 			wantKeys: []string{`+"c"`},
 		},
 		{
 			name:       "ascending, exhausted",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("b"), b("d5"), false), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("b"), b("d5"), false), -1) },
 			wantKeys:   []string{`+"b"`, `-"b\x00"`, `+"c"`, `-"c\x00"`, `+"d"`, `-"d\x00"`},
 			wantRanges: []string{`["b","d5"):"b","c","d"`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { r.Get([]byte("d5")) },
-				func(r kit.Reader) { scan(r.Iterator(b("b"), b("e5"), false), -1) },
-				func(r kit.Reader) { scan(r.Iterator(b("a"), b("c"), false), -1) },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { r.Get([]byte("d5")) },
+				func(r kv.Reader) { scan(r.Iterator(b("b"), b("e5"), false), -1) },
+				func(r kv.Reader) { scan(r.Iterator(b("a"), b("c"), false), -1) },
 			},
 		},
 		{
 			name:       "ascending from a gap, stopped after two keys",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("a5"), b("z"), false), 2) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("a5"), b("z"), false), 2) },
 			wantKeys:   []string{`-"a5"`, `+"b"`, `-"b\x00"`, `+"c"`},
 			wantRanges: []string{`["a5","c\x00"):"b","c"`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { scan(r.Iterator(b("a5"), b("z"), false), 3) },
-				func(r kit.Reader) { r.Get([]byte("c5")) },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { scan(r.Iterator(b("a5"), b("z"), false), 3) },
+				func(r kv.Reader) { r.Get([]byte("c5")) },
 			},
 		},
 		{
 			name:       "ascending over neighbours with no gap",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("a"), b("b"), false), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("a"), b("b"), false), -1) },
 			wantKeys:   []string{`+"a"`, `+"a\x00"`, `-"a\x00\x00"`},
 			wantRanges: []string{`["a","b"):"a","a\x00"`},
 		},
 		{
 			name:       "descending, exhausted",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("b5"), b("d"), true), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("b5"), b("d"), true), -1) },
 			wantKeys:   []string{`-"b5"`, `+"c"`, `-"c\x00"`},
 			wantRanges: []string{`["b5","d"):"c"`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { scan(r.Iterator(b("b"), b("d"), true), -1) },
-				func(r kit.Reader) { scan(r.Iterator(b("b5"), b("d5"), true), -1) },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { scan(r.Iterator(b("b"), b("d"), true), -1) },
+				func(r kv.Reader) { scan(r.Iterator(b("b5"), b("d5"), true), -1) },
 			},
 		},
 		{
 			name:       "descending from the end, stopped after two keys",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(nil, nil, true), 2) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(nil, nil, true), 2) },
 			wantKeys:   []string{`+"p/3"`, `-"p/3\x00"`, `+"q"`, `-"q\x00"`},
 			wantRanges: []string{`["p/3",""):"p/3","q"`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { scan(r.Iterator(nil, nil, true), 3) },
-				func(r kit.Reader) { r.Get([]byte("p/25")) },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { scan(r.Iterator(nil, nil, true), 3) },
+				func(r kv.Reader) { r.Get([]byte("p/25")) },
 			},
 		},
 		{
 			name:       "whole key space, ascending",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(nil, nil, false), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(nil, nil, false), -1) },
 			wantRanges: []string{`["",""):"a","a\x00","b","c","d","e","p/1","p/2","p/3","q"`},
 		},
 		{
 			name:       "empty range inside a gap",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("e1"), b("e9"), false), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("e1"), b("e9"), false), -1) },
 			wantKeys:   []string{`-"e1"`},
 			wantRanges: []string{`["e1","e9"):`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { scan(r.Iterator(b("e1"), b("p"), false), -1) },
-				func(r kit.Reader) { scan(r.Iterator(b("e"), b("e9"), true), -1) },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { scan(r.Iterator(b("e1"), b("p"), false), -1) },
+				func(r kv.Reader) { scan(r.Iterator(b("e"), b("e9"), true), -1) },
 			},
 		},
 		{
 			name:       "empty range past the last key",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("r"), nil, true), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("r"), nil, true), -1) },
 			wantKeys:   []string{`-"r"`},
 			wantRanges: []string{`["r",""):`},
 		},
 		{
 			name:       "empty range before the first key",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(nil, b("0"), false), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(nil, b("0"), false), -1) },
 			wantKeys:   []string{`-""`},
 			wantRanges: []string{`["","0"):`},
 		},
 		{
 			name: "inverted and empty bounds need no proof",
-			query: func(r kit.Reader) []string {
+			query: func(r kv.Reader) []string {
 				return append(scan(r.Iterator(b("d"), b("b"), false), -1), scan(r.Iterator(b("c"), b("c"), true), -1)...)
 			},
 		},
 		{
 			name: "stepping over keys without looking",
-			query: func(r kit.Reader) []string {
+			query: func(r kv.Reader) []string {
 				it := r.Iterator(b("a"), b("z"), false)
 				defer it.Close()
 				valid := it.Valid()
@@ -261,7 +261,7 @@ func roundTripCases() []queryCase {
 		},
 		{
 			name: "looking without Valid",
-			query: func(r kit.Reader) []string {
+			query: func(r kv.Reader) []string {
 				it := r.Iterator(b("c"), nil, true)
 				defer it.Close()
 				return []string{fmt.Sprintf("%q=%q", it.Key(), it.Value())}
@@ -271,18 +271,18 @@ func roundTripCases() []queryCase {
 		},
 		{
 			name:  "closed before looking",
-			query: func(r kit.Reader) []string { r.Iterator(b("a"), b("z"), false).Close(); return nil },
+			query: func(r kv.Reader) []string { r.Iterator(b("a"), b("z"), false).Close(); return nil },
 		},
 		{
 			name:       "prefixed reader, exhausted",
-			query:      func(r kit.Reader) []string { return scan(kit.PrefixedReader(r, b("p/")).Iterator(nil, nil, false), -1) },
+			query:      func(r kv.Reader) []string { return scan(kv.PrefixedReader(r, b("p/")).Iterator(nil, nil, false), -1) },
 			wantKeys:   []string{`-"p/"`, `+"p/1"`, `-"p/1\x00"`, `+"p/2"`, `-"p/2\x00"`, `+"p/3"`, `-"p/3\x00"`},
 			wantRanges: []string{`["p/","p0"):"p/1","p/2","p/3"`},
 		},
 		{
 			name: "prefixed cache, descending and stopped",
-			query: func(r kit.Reader) []string {
-				st := kit.Prefixed(NewCache(r), b("p/"))
+			query: func(r kv.Reader) []string {
+				st := kv.Prefixed(NewCache(r), b("p/"))
 				st.Set(b("9"), b("staged"))
 				return append(scan(st.Iterator(nil, nil, true), 2), get(st, "1"))
 			},
@@ -291,7 +291,7 @@ func roundTripCases() []queryCase {
 		},
 		{
 			name: "overlapping and touching ranges merge",
-			query: func(r kit.Reader) []string {
+			query: func(r kv.Reader) []string {
 				out := scan(r.Iterator(b("b"), b("e"), false), -1)
 				out = append(out, scan(r.Iterator(b("c"), b("e"), false), 1)...)
 				out = append(out, scan(r.Iterator(b("p/"), b("q"), true), -1)...)
@@ -306,7 +306,7 @@ func roundTripCases() []queryCase {
 		},
 		{
 			name: "point reads inside and outside a range",
-			query: func(r kit.Reader) []string {
+			query: func(r kv.Reader) []string {
 				out := scan(r.Iterator(b("c"), b("e"), false), -1)
 				return append(out, get(r, "c5"), get(r, "d"), get(r, "e"), get(r, "e5"))
 			},
@@ -336,7 +336,7 @@ func describe(bundle *appv1.ProofBundle) (keys, ranges []string) {
 }
 
 // prove runs query over a recorder of view and returns its log and proofs.
-func prove(t *testing.T, view *View, query func(kit.Reader) []string) ([]string, *appv1.ProofBundle) {
+func prove(t *testing.T, view *View, query func(kv.Reader) []string) ([]string, *appv1.ProofBundle) {
 	t.Helper()
 	rec := NewRecorder(view)
 	got := query(rec)
@@ -357,7 +357,7 @@ func prove(t *testing.T, view *View, query func(kit.Reader) []string) ([]string,
 }
 
 // runProven runs query over p, failing the test on an unproven read.
-func runProven(t *testing.T, p *ProvenReader, query func(kit.Reader) []string) []string {
+func runProven(t *testing.T, p *ProvenReader, query func(kv.Reader) []string) []string {
 	t.Helper()
 	var got []string
 	if err := RunProven(func() { got = query(p) }); err != nil {
@@ -428,7 +428,7 @@ func TestProofsInTinyTrees(t *testing.T) {
 		t.Run(fmt.Sprint(n, " keys"), func(t *testing.T) {
 			s := openMem(t)
 			view := commitWrites(t, s, values([]string{"b", "d", "f"}[:n]...))
-			query := func(r kit.Reader) []string {
+			query := func(r kv.Reader) []string {
 				out := scan(r.Iterator(nil, nil, false), -1)
 				out = append(out, scan(r.Iterator(nil, nil, true), -1)...)
 				return append(out, get(r, "a"), get(r, "c"), get(r, "e"), get(r, "g"), get(r, "b"))

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 // randomAlphabet makes keys that are often prefixes, successors (k||0x00)
@@ -84,7 +84,7 @@ func newRandomQuery(rng *rand.Rand) randomQuery {
 }
 
 // run performs the reads on r and logs what they saw.
-func (q randomQuery) run(r kit.Reader) []string {
+func (q randomQuery) run(r kv.Reader) []string {
 	if q.cached {
 		c := NewCache(r)
 		keys := make([]string, 0, len(q.staged))
@@ -102,7 +102,7 @@ func (q randomQuery) run(r kit.Reader) []string {
 		r = c
 	}
 	if q.prefix != nil {
-		r = kit.PrefixedReader(r, q.prefix)
+		r = kv.PrefixedReader(r, q.prefix)
 	}
 	var out []string
 	for _, rd := range q.reads {
@@ -111,7 +111,7 @@ func (q randomQuery) run(r kit.Reader) []string {
 	return out
 }
 
-func (rd randomRead) run(r kit.Reader) []string {
+func (rd randomRead) run(r kv.Reader) []string {
 	switch rd.kind {
 	case 0:
 		return []string{fmt.Sprintf("get %x=%x", rd.key, r.Get(rd.key))}

@@ -3,7 +3,7 @@ package store
 import (
 	"bytes"
 
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 // Recorder reads one version of the state and remembers every read, so
@@ -12,7 +12,7 @@ import (
 type Recorder struct {
 	// r is what reads go to; view is the version proofs are made against
 	// (nil for a recorder over proven data, which only checks shapes).
-	r    kit.Reader
+	r    kv.Reader
 	view *View
 	// points maps each key read by Get or Has to the value it held (nil:
 	// absent).
@@ -20,7 +20,7 @@ type Recorder struct {
 	iters  []*iteration
 }
 
-var _ kit.Reader = (*Recorder)(nil)
+var _ kv.Reader = (*Recorder)(nil)
 
 // iteration is what the consumer of one iterator observed.
 type iteration struct {
@@ -41,22 +41,22 @@ func NewRecorder(v *View) *Recorder {
 
 // NewReadRecorder records the reads made through r, typically a
 // [ProvenReader], for [CheckMinimal]; it cannot make proofs.
-func NewReadRecorder(r kit.Reader) *Recorder {
+func NewReadRecorder(r kv.Reader) *Recorder {
 	return &Recorder{r: r, points: map[string][]byte{}}
 }
 
-// Get implements kit.Reader.
+// Get implements kv.Reader.
 func (r *Recorder) Get(key []byte) []byte {
 	v := r.r.Get(key)
 	r.points[string(key)] = v
 	return v
 }
 
-// Has implements kit.Reader.
+// Has implements kv.Reader.
 func (r *Recorder) Has(key []byte) bool { return r.Get(key) != nil }
 
-// Iterator implements kit.Reader.
-func (r *Recorder) Iterator(start, end []byte, reverse bool) kit.Iterator {
+// Iterator implements kv.Reader.
+func (r *Recorder) Iterator(start, end []byte, reverse bool) kv.Iterator {
 	it := &iteration{start: bytes.Clone(start), end: bytes.Clone(end), reverse: reverse}
 	r.iters = append(r.iters, it)
 	return &recordingIterator{it: r.r.Iterator(start, end, reverse), rec: it}
@@ -67,7 +67,7 @@ func (r *Recorder) Iterator(start, end []byte, reverse bool) kit.Iterator {
 // reaches (it closes the iterator right after Next) is not recorded, so the
 // proofs do not cover it.
 type recordingIterator struct {
-	it  kit.Iterator
+	it  kv.Iterator
 	rec *iteration
 	// observed says the current position is already recorded.
 	observed bool

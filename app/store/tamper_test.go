@@ -11,16 +11,16 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 // tamperQuery reads present and absent keys and iterates both ways, early
 // stopped and exhausted, so that its bundle holds every kind of proof.
-func tamperQuery(r kit.Reader) []string {
+func tamperQuery(r kv.Reader) []string {
 	out := []string{get(r, "b"), get(r, "bb"), has(r, "zz"), get(r, "")}
 	out = append(out, scan(r.Iterator(b("a5"), b("z"), false), 2)...)
 	out = append(out, scan(r.Iterator(b("d5"), b("p/3"), true), -1)...)
-	return append(out, scan(kit.PrefixedReader(r, b("a")).Iterator(nil, nil, false), -1)...)
+	return append(out, scan(kv.PrefixedReader(r, b("a")).Iterator(nil, nil, false), -1)...)
 }
 
 // tamperFixture proves tamperQuery over the fixture state at version 2,
@@ -274,8 +274,8 @@ func TestVerifyDroppedProofs(t *testing.T) {
 func TestVerifyAcceptsOverlappingRanges(t *testing.T) {
 	s := openMem(t)
 	view := commitWrites(t, s, values(fixture...))
-	_, first := prove(t, view, func(r kit.Reader) []string { return scan(r.Iterator(b("b"), b("d5"), false), -1) })
-	_, second := prove(t, view, func(r kit.Reader) []string { return scan(r.Iterator(b("c"), b("p/2"), false), -1) })
+	_, first := prove(t, view, func(r kv.Reader) []string { return scan(r.Iterator(b("b"), b("d5"), false), -1) })
+	_, second := prove(t, view, func(r kv.Reader) []string { return scan(r.Iterator(b("c"), b("p/2"), false), -1) })
 	both := proto.Clone(first).(*appv1.ProofBundle)
 	for _, kp := range second.Keys {
 		if !slices.ContainsFunc(both.Keys, func(o *appv1.KeyProof) bool { return bytes.Equal(o.Key, kp.Key) }) {
@@ -287,7 +287,7 @@ func TestVerifyAcceptsOverlappingRanges(t *testing.T) {
 	if err != nil {
 		t.Fatalf("overlapping ranges: %v", err)
 	}
-	query := func(r kit.Reader) []string { return scan(r.Iterator(b("b"), b("p/2"), true), -1) }
+	query := func(r kv.Reader) []string { return scan(r.Iterator(b("b"), b("p/2"), true), -1) }
 	if got, want := runProven(t, p, query), query(view); !slices.Equal(got, want) {
 		t.Fatalf("over the union: %q, want %q", got, want)
 	}

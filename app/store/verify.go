@@ -10,7 +10,7 @@ import (
 	ics23 "github.com/cosmos/ics23/go"
 
 	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 // ErrInvalidProof means a proof bundle does not prove what it claims
@@ -18,7 +18,7 @@ import (
 var ErrInvalidProof = errors.New("invalid state proof")
 
 // ErrUnproven marks a read of a [ProvenReader] that its proofs do not
-// answer. kit.Reader has no error returns, so such a read panics with an
+// answer. kv.Reader has no error returns, so such a read panics with an
 // error wrapping ErrUnproven; run the reading code under [RunProven] to get
 // it back as an error.
 var ErrUnproven = errors.New("read not covered by the proofs")
@@ -267,7 +267,7 @@ type ProvenReader struct {
 	spans []provenSpan
 }
 
-var _ kit.Reader = (*ProvenReader)(nil)
+var _ kv.Reader = (*ProvenReader)(nil)
 
 type provenSpan struct {
 	span
@@ -278,7 +278,7 @@ func unproven(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrUnproven, fmt.Sprintf(format, args...))
 }
 
-// Get implements kit.Reader.
+// Get implements kv.Reader.
 func (p *ProvenReader) Get(key []byte) []byte {
 	if f, ok := p.facts[string(key)]; ok {
 		return f.value
@@ -289,13 +289,13 @@ func (p *ProvenReader) Get(key []byte) []byte {
 	panic(unproven("read of key %x", key))
 }
 
-// Has implements kit.Reader.
+// Has implements kv.Reader.
 func (p *ProvenReader) Has(key []byte) bool { return p.Get(key) != nil }
 
-// Iterator implements kit.Reader. Positions are resolved when the consumer
+// Iterator implements kv.Reader. Positions are resolved when the consumer
 // looks at them (Valid, Key, Value) or steps over them (Next), never ahead,
 // matching what [Recorder] proves.
-func (p *ProvenReader) Iterator(start, end []byte, reverse bool) kit.Iterator {
+func (p *ProvenReader) Iterator(start, end []byte, reverse bool) kv.Iterator {
 	it := &provenIterator{p: p, start: bytes.Clone(start), end: bytes.Clone(end), reverse: reverse}
 	if it.start == nil {
 		it.start = []byte{}
@@ -417,7 +417,7 @@ func (it *provenIterator) Valid() bool {
 	return it.valid
 }
 
-// Next implements kit.Iterator; past the end it does nothing, like the
+// Next implements kv.Iterator; past the end it does nothing, like the
 // state tree's iterators.
 func (it *provenIterator) Next() {
 	it.resolve()
@@ -432,13 +432,13 @@ func (it *provenIterator) Next() {
 	it.resolved = false
 }
 
-// Key implements kit.Iterator; nil past the end.
+// Key implements kv.Iterator; nil past the end.
 func (it *provenIterator) Key() []byte {
 	it.resolve()
 	return it.key
 }
 
-// Value implements kit.Iterator; nil past the end.
+// Value implements kv.Iterator; nil past the end.
 func (it *provenIterator) Value() []byte {
 	it.resolve()
 	if !it.valid {
