@@ -9,8 +9,8 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
@@ -22,7 +22,7 @@ import (
 // version does with a proven ABCI response: decode the proofs, verify them
 // against the hash, re-run the query over them with OfflineQuery, and
 // compare the result with the response. It returns the verified bundle.
-func verifyProvenQuery(t *testing.T, path string, data []byte, res *abci.QueryResponse, view *store.View) *appv1.ProofBundle {
+func verifyProvenQuery(t *testing.T, path string, data []byte, res *abci.QueryResponse, view *store.View) *proofv1.ProofBundle {
 	t.Helper()
 	if res.ProofOps == nil || len(res.ProofOps.Ops) != 1 {
 		t.Fatalf("response carries proof ops %v, want exactly one", res.ProofOps)
@@ -31,7 +31,7 @@ func verifyProvenQuery(t *testing.T, path string, data []byte, res *abci.QueryRe
 	if op.Type != ProofOpType || string(op.Key) != path {
 		t.Fatalf("proof op is %q for %q, want %q for %q", op.Type, op.Key, ProofOpType, path)
 	}
-	var bundle appv1.ProofBundle
+	var bundle proofv1.ProofBundle
 	if err := proto.Unmarshal(op.Data, &bundle); err != nil {
 		t.Fatalf("proof op data: %v", err)
 	}

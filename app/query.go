@@ -15,6 +15,7 @@ import (
 
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
 	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
@@ -28,8 +29,10 @@ const MaxQueryBytes = 64 << 10
 
 // ProofOpType is the type of the one proof operation an ABCI query with
 // Prove set carries: its Key is the query path and its Data the
-// deterministic encoding of an [appv1.ProofBundle] proving every read the
-// query made (see [store.VerifyProofs]).
+// deterministic encoding of a [proofv1.ProofBundle] proving every read the
+// query made (see [store.VerifyProofs]). The name predates the move of the
+// message to lineage.proof.v1 and is kept for compatibility: it is on the
+// wire of ABCI query responses, and the bundle's encoding did not change.
 const ProofOpType = "lineage.app.v1.ProofBundle"
 
 // queryService binds a generated gRPC service description to a constructor
@@ -206,7 +209,7 @@ func (a *App) query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 // proves the reads that led to it (re-running the query over them fails the
 // same way). If the query could not be run or proven (unknown path, height
 // not available, proof generation failed), bundle is nil.
-func (a *App) ProveQuery(ctx context.Context, path string, req []byte, height int64) (answer []byte, bundle *appv1.ProofBundle, h int64, err error) {
+func (a *App) ProveQuery(ctx context.Context, path string, req []byte, height int64) (answer []byte, bundle *proofv1.ProofBundle, h int64, err error) {
 	if metrics := a.metrics.Load(); metrics != nil {
 		start := time.Now()
 		defer func() { metrics.encodedQueryDone(path, answer, err, time.Since(start)) }()
@@ -226,7 +229,7 @@ func (a *App) ProveQuery(ctx context.Context, path string, req []byte, height in
 // prove runs a query over a recorder of view and proves its reads. bundle
 // is nil only if the reads could not be proven, with err saying why;
 // otherwise err is the query's own error, if any.
-func (a *App) prove(ctx context.Context, h queryHandler, view *store.View, req []byte) (answer []byte, bundle *appv1.ProofBundle, err error) {
+func (a *App) prove(ctx context.Context, h queryHandler, view *store.View, req []byte) (answer []byte, bundle *proofv1.ProofBundle, err error) {
 	rec := store.NewRecorder(view)
 	// The block (chain id, time) is read outside the recorder: a verifier
 	// takes it from the signed header of the version, not from proofs.

@@ -9,7 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // benchKey is shaped like a module key: a sub-prefix, a length byte and a
@@ -139,7 +139,7 @@ func BenchmarkVerifyProofs(b *testing.B) {
 	hash := s.Committed().Hash()
 	for _, shape := range proofShapes {
 		b.Run(shape.name, func(b *testing.B) {
-			bundles := make([]*appv1.ProofBundle, 64)
+			bundles := make([]*proofv1.ProofBundle, 64)
 			size := 0
 			for k := range bundles {
 				r := NewRecorder(s.Committed())

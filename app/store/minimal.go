@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // CheckMinimal checks that a verified bundle proves exactly what a query
@@ -15,7 +15,7 @@ import (
 // they do not cover. [VerifyProofs] already established that every fact is
 // true; this makes the bundle the unique one for the query, so that no part
 // of it can change (a range widened, a proof added or dropped) unnoticed.
-func CheckMinimal(bundle *appv1.ProofBundle, rec *Recorder) error {
+func CheckMinimal(bundle *proofv1.ProofBundle, rec *Recorder) error {
 	spans := rec.spans()
 	if len(spans) != len(bundle.Ranges) {
 		return fmt.Errorf("%w: the query covers %d ranges, the bundle proves %d", ErrInvalidProof, len(spans), len(bundle.Ranges))

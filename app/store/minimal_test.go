@@ -8,8 +8,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // TestCheckMinimal: a bundle passes only if it proves exactly what the
@@ -42,7 +42,7 @@ func TestCheckMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := func(b *appv1.ProofBundle) error {
+	check := func(b *proofv1.ProofBundle) error {
 		reader, err := VerifyProofs(b, view.Hash())
 		if err != nil {
 			return err
@@ -86,7 +86,7 @@ func TestCheckMinimal(t *testing.T) {
 	}
 
 	// A dropped key proof makes the re-run itself fail.
-	dropped := proto.Clone(bundle).(*appv1.ProofBundle)
+	dropped := proto.Clone(bundle).(*proofv1.ProofBundle)
 	for i, kp := range dropped.Keys {
 		if bytes.Equal(kp.Key, []byte("c1")) {
 			dropped.Keys = append(dropped.Keys[:i], dropped.Keys[i+1:]...)

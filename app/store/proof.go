@@ -9,7 +9,7 @@ import (
 	"github.com/cosmos/iavl"
 	ics23 "github.com/cosmos/ics23/go"
 
-	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // successor is the smallest key greater than k: nothing sorts between k
@@ -78,8 +78,8 @@ func (it *iteration) covered() (span, bool) {
 }
 
 // Proofs proves every read recorded so far against the recorded version,
-// as an [appv1.ProofBundle] rooted at its app hash: one ICS 23 commitment
-// proof (IAVL spec, [ics23.IavlSpec]) per key, and one [appv1.RangeProof]
+// as an [proofv1.ProofBundle] rooted at its app hash: one ICS 23 commitment
+// proof (IAVL spec, [ics23.IavlSpec]) per key, and one [proofv1.RangeProof]
 // per interval of the key space the iterations covered. What an iteration
 // covered is what its consumer could have observed:
 //
@@ -106,7 +106,7 @@ func (it *iteration) covered() (span, bool) {
 // Proofs fails if the version is empty (ICS 23 cannot prove anything about
 // an empty tree), if a key read holds an empty value (ICS 23 cannot prove
 // one), or if the database fails.
-func (r *Recorder) Proofs() (*appv1.ProofBundle, error) {
+func (r *Recorder) Proofs() (*proofv1.ProofBundle, error) {
 	if r.view == nil {
 		return nil, errors.New("a recorder over proven data cannot make proofs")
 	}
@@ -114,9 +114,9 @@ func (r *Recorder) Proofs() (*appv1.ProofBundle, error) {
 	if t.Size() == 0 {
 		return nil, errors.New("cannot prove reads of an empty state")
 	}
-	b := &bundleBuilder{tree: t, keys: map[string]*appv1.KeyProof{}}
+	b := &bundleBuilder{tree: t, keys: map[string]*proofv1.KeyProof{}}
 	spans := r.spans()
-	bundle := &appv1.ProofBundle{Root: bytes.Clone(r.view.Hash())}
+	bundle := &proofv1.ProofBundle{Root: bytes.Clone(r.view.Hash())}
 	for _, s := range spans {
 		rp, err := b.proveSpan(s)
 		if err != nil {
@@ -153,11 +153,11 @@ func (r *Recorder) Proofs() (*appv1.ProofBundle, error) {
 		}
 	}
 
-	bundle.Keys = make([]*appv1.KeyProof, 0, len(b.keys))
+	bundle.Keys = make([]*proofv1.KeyProof, 0, len(b.keys))
 	for _, kp := range b.keys {
 		bundle.Keys = append(bundle.Keys, kp)
 	}
-	slices.SortFunc(bundle.Keys, func(a, b *appv1.KeyProof) int { return bytes.Compare(a.Key, b.Key) })
+	slices.SortFunc(bundle.Keys, func(a, b *proofv1.KeyProof) int { return bytes.Compare(a.Key, b.Key) })
 	return bundle, nil
 }
 
@@ -193,11 +193,11 @@ func gapProbes(s span, keys [][]byte) [][]byte {
 // bundleBuilder proves keys once each.
 type bundleBuilder struct {
 	tree *iavl.ImmutableTree
-	keys map[string]*appv1.KeyProof
+	keys map[string]*proofv1.KeyProof
 }
 
 // proveSpan lists the keys of s and proves them and the gaps between them.
-func (b *bundleBuilder) proveSpan(s span) (*appv1.RangeProof, error) {
+func (b *bundleBuilder) proveSpan(s span) (*proofv1.RangeProof, error) {
 	var start []byte
 	if len(s.start) > 0 {
 		start = s.start
@@ -206,7 +206,7 @@ func (b *bundleBuilder) proveSpan(s span) (*appv1.RangeProof, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: failed to iterate state: %w", ErrIO, err)
 	}
-	rp := &appv1.RangeProof{Start: bytes.Clone(s.start), End: bytes.Clone(s.end)}
+	rp := &proofv1.RangeProof{Start: bytes.Clone(s.start), End: bytes.Clone(s.end)}
 	for ; it.Valid(); it.Next() {
 		rp.Keys = append(rp.Keys, bytes.Clone(it.Key()))
 	}
@@ -230,7 +230,7 @@ func (b *bundleBuilder) proveSpan(s span) (*appv1.RangeProof, error) {
 }
 
 // exists proves that key holds a value.
-func (b *bundleBuilder) exists(key []byte) (*appv1.KeyProof, error) {
+func (b *bundleBuilder) exists(key []byte) (*proofv1.KeyProof, error) {
 	if kp, ok := b.keys[string(key)]; ok {
 		return kp, nil
 	}
@@ -242,11 +242,11 @@ func (b *bundleBuilder) exists(key []byte) (*appv1.KeyProof, error) {
 	if len(value) == 0 {
 		return nil, fmt.Errorf("key %x holds an empty value, which ICS 23 cannot prove", key)
 	}
-	return b.add(&appv1.KeyProof{Key: bytes.Clone(key), Exists: true, Value: bytes.Clone(value)}, cp)
+	return b.add(&proofv1.KeyProof{Key: bytes.Clone(key), Exists: true, Value: bytes.Clone(value)}, cp)
 }
 
 // absent proves that key holds no value.
-func (b *bundleBuilder) absent(key []byte) (*appv1.KeyProof, error) {
+func (b *bundleBuilder) absent(key []byte) (*proofv1.KeyProof, error) {
 	if kp, ok := b.keys[string(key)]; ok {
 		return kp, nil
 	}
@@ -254,10 +254,10 @@ func (b *bundleBuilder) absent(key []byte) (*appv1.KeyProof, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to prove key %x absent: %w", key, err)
 	}
-	return b.add(&appv1.KeyProof{Key: bytes.Clone(key)}, cp)
+	return b.add(&proofv1.KeyProof{Key: bytes.Clone(key)}, cp)
 }
 
-func (b *bundleBuilder) add(kp *appv1.KeyProof, cp *ics23.CommitmentProof) (*appv1.KeyProof, error) {
+func (b *bundleBuilder) add(kp *proofv1.KeyProof, cp *ics23.CommitmentProof) (*proofv1.KeyProof, error) {
 	raw, err := cp.Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("failed to encode proof of key %x: %w", kp.Key, err)

@@ -12,8 +12,8 @@ import (
 	ics23 "github.com/cosmos/ics23/go"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // openMem opens an empty in-memory store.
@@ -317,7 +317,7 @@ func roundTripCases() []queryCase {
 }
 
 // describe renders a bundle in the notation of queryCase.
-func describe(bundle *appv1.ProofBundle) (keys, ranges []string) {
+func describe(bundle *proofv1.ProofBundle) (keys, ranges []string) {
 	for _, kp := range bundle.Keys {
 		sign := "-"
 		if kp.Exists {
@@ -336,7 +336,7 @@ func describe(bundle *appv1.ProofBundle) (keys, ranges []string) {
 }
 
 // prove runs query over a recorder of view and returns its log and proofs.
-func prove(t *testing.T, view *View, query func(kv.Reader) []string) ([]string, *appv1.ProofBundle) {
+func prove(t *testing.T, view *View, query func(kv.Reader) []string) ([]string, *proofv1.ProofBundle) {
 	t.Helper()
 	rec := NewRecorder(view)
 	got := query(rec)
@@ -349,7 +349,7 @@ func prove(t *testing.T, view *View, query func(kv.Reader) []string) ([]string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var decoded appv1.ProofBundle
+	var decoded proofv1.ProofBundle
 	if err := proto.Unmarshal(raw, &decoded); err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // randomAlphabet makes keys that are often prefixes, successors (k||0x00)
@@ -197,7 +197,7 @@ func checkRandomQuery(t *testing.T, name string, view, older *View, q randomQuer
 	if err != nil {
 		t.Fatal(err)
 	}
-	var decoded appv1.ProofBundle
+	var decoded proofv1.ProofBundle
 	if err := proto.Unmarshal(raw, &decoded); err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func checkRandomQuery(t *testing.T, name string, view, older *View, q randomQuer
 // each range lies within what an iteration covered, and each key is a
 // point read, a key of a range, or a range's probe (its start or the
 // successor of one of its keys).
-func checkBounded(t *testing.T, name string, rec *Recorder, bundle *appv1.ProofBundle) {
+func checkBounded(t *testing.T, name string, rec *Recorder, bundle *proofv1.ProofBundle) {
 	t.Helper()
 	var covered []span
 	for _, it := range rec.iters {

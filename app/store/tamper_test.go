@@ -10,8 +10,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // tamperQuery reads present and absent keys and iterates both ways, early
@@ -25,7 +25,7 @@ func tamperQuery(r kv.Reader) []string {
 
 // tamperFixture proves tamperQuery over the fixture state at version 2,
 // and returns the view, the bundle, and the app hash of version 1.
-func tamperFixture(t *testing.T) (*View, *appv1.ProofBundle, []byte) {
+func tamperFixture(t *testing.T) (*View, *proofv1.ProofBundle, []byte) {
 	t.Helper()
 	s := openMem(t)
 	old := commitWrites(t, s, values(fixture[:5]...))
@@ -38,7 +38,7 @@ func tamperFixture(t *testing.T) (*View, *appv1.ProofBundle, []byte) {
 }
 
 // mustReject fails unless VerifyProofs rejects bundle with ErrInvalidProof.
-func mustReject(t *testing.T, what string, bundle *appv1.ProofBundle, root []byte) {
+func mustReject(t *testing.T, what string, bundle *proofv1.ProofBundle, root []byte) {
 	t.Helper()
 	p, err := VerifyProofs(bundle, root)
 	if err == nil {
@@ -58,7 +58,7 @@ func TestVerifyRejectsFlippedBytes(t *testing.T) {
 			n := map[string]int{"proof": len(bundle.Keys[i].Proof), "value": len(bundle.Keys[i].Value), "key": len(bundle.Keys[i].Key)}[field]
 			for j := 0; j < n; j++ {
 				for _, mask := range []byte{0x01, 0x80, 0xff} {
-					tb := proto.Clone(bundle).(*appv1.ProofBundle)
+					tb := proto.Clone(bundle).(*proofv1.ProofBundle)
 					kp := tb.Keys[i]
 					switch field {
 					case "proof":
@@ -83,7 +83,7 @@ func TestVerifyRejectsTamperedBundles(t *testing.T) {
 	view, bundle, oldHash := tamperFixture(t)
 	root := view.Hash()
 	keyIndex := func(k string) int {
-		i := slices.IndexFunc(bundle.Keys, func(kp *appv1.KeyProof) bool { return string(kp.Key) == k })
+		i := slices.IndexFunc(bundle.Keys, func(kp *proofv1.KeyProof) bool { return string(kp.Key) == k })
 		if i < 0 {
 			t.Fatalf("fixture bundle has no proof of %q", k)
 		}
@@ -91,112 +91,112 @@ func TestVerifyRejectsTamperedBundles(t *testing.T) {
 	}
 	cases := []struct {
 		name   string
-		tamper func(tb *appv1.ProofBundle) []byte // returns the root to verify against
+		tamper func(tb *proofv1.ProofBundle) []byte // returns the root to verify against
 	}{
-		{"root changed", func(tb *appv1.ProofBundle) []byte { tb.Root[0] ^= 1; return root }},
-		{"another version's app hash", func(tb *appv1.ProofBundle) []byte { tb.Root = oldHash; return oldHash }},
-		{"no app hash", func(tb *appv1.ProofBundle) []byte { tb.Root = nil; return nil }},
-		{"existence flag cleared", func(tb *appv1.ProofBundle) []byte { tb.Keys[keyIndex("b")].Exists = false; return root }},
-		{"existence flag cleared with the value", func(tb *appv1.ProofBundle) []byte {
+		{"root changed", func(tb *proofv1.ProofBundle) []byte { tb.Root[0] ^= 1; return root }},
+		{"another version's app hash", func(tb *proofv1.ProofBundle) []byte { tb.Root = oldHash; return oldHash }},
+		{"no app hash", func(tb *proofv1.ProofBundle) []byte { tb.Root = nil; return nil }},
+		{"existence flag cleared", func(tb *proofv1.ProofBundle) []byte { tb.Keys[keyIndex("b")].Exists = false; return root }},
+		{"existence flag cleared with the value", func(tb *proofv1.ProofBundle) []byte {
 			kp := tb.Keys[keyIndex("b")]
 			kp.Exists, kp.Value = false, nil
 			return root
 		}},
-		{"absent key claimed present", func(tb *appv1.ProofBundle) []byte {
+		{"absent key claimed present", func(tb *proofv1.ProofBundle) []byte {
 			kp := tb.Keys[keyIndex("zz")]
 			kp.Exists, kp.Value = true, []byte("x")
 			return root
 		}},
-		{"absent key with a value", func(tb *appv1.ProofBundle) []byte { tb.Keys[keyIndex("zz")].Value = []byte("x"); return root }},
-		{"value replaced", func(tb *appv1.ProofBundle) []byte { tb.Keys[keyIndex("b")].Value = []byte("vc"); return root }},
-		{"value extended", func(tb *appv1.ProofBundle) []byte {
+		{"absent key with a value", func(tb *proofv1.ProofBundle) []byte { tb.Keys[keyIndex("zz")].Value = []byte("x"); return root }},
+		{"value replaced", func(tb *proofv1.ProofBundle) []byte { tb.Keys[keyIndex("b")].Value = []byte("vc"); return root }},
+		{"value extended", func(tb *proofv1.ProofBundle) []byte {
 			kp := tb.Keys[keyIndex("b")]
 			kp.Value = append(kp.Value, 0)
 			return root
 		}},
-		{"key extended", func(tb *appv1.ProofBundle) []byte {
+		{"key extended", func(tb *proofv1.ProofBundle) []byte {
 			kp := tb.Keys[keyIndex("zz")]
 			kp.Key = append(kp.Key, 0)
 			return root
 		}},
-		{"proof of another absent key", func(tb *appv1.ProofBundle) []byte {
+		{"proof of another absent key", func(tb *proofv1.ProofBundle) []byte {
 			tb.Keys[keyIndex("zz")].Proof = bytes.Clone(tb.Keys[keyIndex("")].Proof)
 			return root
 		}},
-		{"proof of another present key", func(tb *appv1.ProofBundle) []byte {
+		{"proof of another present key", func(tb *proofv1.ProofBundle) []byte {
 			tb.Keys[keyIndex("b")].Proof = bytes.Clone(tb.Keys[keyIndex("c")].Proof)
 			return root
 		}},
-		{"proof with trailing bytes", func(tb *appv1.ProofBundle) []byte {
+		{"proof with trailing bytes", func(tb *proofv1.ProofBundle) []byte {
 			kp := tb.Keys[keyIndex("b")]
 			kp.Proof = append(kp.Proof, 0x2a, 0x00) // an empty unknown field 5
 			return root
 		}},
-		{"empty proof", func(tb *appv1.ProofBundle) []byte { tb.Keys[keyIndex("b")].Proof = nil; return root }},
-		{"duplicate key proof inside a range", func(tb *appv1.ProofBundle) []byte {
-			tb.Keys = append(tb.Keys, proto.Clone(tb.Keys[keyIndex("b")]).(*appv1.KeyProof))
+		{"empty proof", func(tb *proofv1.ProofBundle) []byte { tb.Keys[keyIndex("b")].Proof = nil; return root }},
+		{"duplicate key proof inside a range", func(tb *proofv1.ProofBundle) []byte {
+			tb.Keys = append(tb.Keys, proto.Clone(tb.Keys[keyIndex("b")]).(*proofv1.KeyProof))
 			return root
 		}},
-		{"duplicate key proof of a point read", func(tb *appv1.ProofBundle) []byte {
-			tb.Keys = append(tb.Keys, proto.Clone(tb.Keys[keyIndex("zz")]).(*appv1.KeyProof))
+		{"duplicate key proof of a point read", func(tb *proofv1.ProofBundle) []byte {
+			tb.Keys = append(tb.Keys, proto.Clone(tb.Keys[keyIndex("zz")]).(*proofv1.KeyProof))
 			return root
 		}},
-		{"nil key proof", func(tb *appv1.ProofBundle) []byte { tb.Keys = append(tb.Keys, nil); return root }},
-		{"nil range", func(tb *appv1.ProofBundle) []byte { tb.Ranges = append(tb.Ranges, nil); return root }},
-		{"range key dropped", func(tb *appv1.ProofBundle) []byte {
+		{"nil key proof", func(tb *proofv1.ProofBundle) []byte { tb.Keys = append(tb.Keys, nil); return root }},
+		{"nil range", func(tb *proofv1.ProofBundle) []byte { tb.Ranges = append(tb.Ranges, nil); return root }},
+		{"range key dropped", func(tb *proofv1.ProofBundle) []byte {
 			tb.Ranges[0].Keys = tb.Ranges[0].Keys[1:]
 			return root
 		}},
-		{"range key dropped with its proof", func(tb *appv1.ProofBundle) []byte {
+		{"range key dropped with its proof", func(tb *proofv1.ProofBundle) []byte {
 			tb.Ranges[0].Keys = slices.Delete(tb.Ranges[0].Keys, 2, 3) // b
 			tb.Keys = slices.Delete(tb.Keys, keyIndex("b"), keyIndex("b")+1)
 			return root
 		}},
-		{"first range key dropped with its proof", func(tb *appv1.ProofBundle) []byte {
+		{"first range key dropped with its proof", func(tb *proofv1.ProofBundle) []byte {
 			tb.Ranges[0].Keys = tb.Ranges[0].Keys[1:] // a
 			tb.Keys = slices.Delete(tb.Keys, keyIndex("a"), keyIndex("a")+1)
 			return root
 		}},
-		{"last range key dropped with its proof", func(tb *appv1.ProofBundle) []byte {
+		{"last range key dropped with its proof", func(tb *proofv1.ProofBundle) []byte {
 			rp := tb.Ranges[1] // e, p/1, p/2
 			rp.Keys = rp.Keys[:len(rp.Keys)-1]
 			tb.Keys = slices.Delete(tb.Keys, keyIndex("p/2"), keyIndex("p/2")+1)
 			return root
 		}},
-		{"range key added, present but outside", func(tb *appv1.ProofBundle) []byte {
+		{"range key added, present but outside", func(tb *proofv1.ProofBundle) []byte {
 			rp := tb.Ranges[0]
 			rp.Keys = append(rp.Keys, []byte("p/1"))
 			return root
 		}},
-		{"range key added, unproven", func(tb *appv1.ProofBundle) []byte {
+		{"range key added, unproven", func(tb *proofv1.ProofBundle) []byte {
 			rp := tb.Ranges[0] // a, a\x00, b, c: b5 sorts before c
 			rp.Keys = slices.Insert(rp.Keys, len(rp.Keys)-1, []byte("b5"))
 			return root
 		}},
-		{"range keys swapped", func(tb *appv1.ProofBundle) []byte {
+		{"range keys swapped", func(tb *proofv1.ProofBundle) []byte {
 			rp := tb.Ranges[0]
 			rp.Keys[0], rp.Keys[1] = rp.Keys[1], rp.Keys[0]
 			return root
 		}},
-		{"range key repeated", func(tb *appv1.ProofBundle) []byte {
+		{"range key repeated", func(tb *proofv1.ProofBundle) []byte {
 			rp := tb.Ranges[0]
 			rp.Keys = append(rp.Keys[:1], rp.Keys...)
 			return root
 		}},
-		{"range end extended", func(tb *appv1.ProofBundle) []byte { tb.Ranges[0].End = []byte("z"); return root }},
-		{"range end made unbounded", func(tb *appv1.ProofBundle) []byte { tb.Ranges[0].End = nil; return root }},
-		{"range end cut", func(tb *appv1.ProofBundle) []byte {
+		{"range end extended", func(tb *proofv1.ProofBundle) []byte { tb.Ranges[0].End = []byte("z"); return root }},
+		{"range end made unbounded", func(tb *proofv1.ProofBundle) []byte { tb.Ranges[0].End = nil; return root }},
+		{"range end cut", func(tb *proofv1.ProofBundle) []byte {
 			rp := tb.Ranges[0]
 			rp.End = rp.Keys[len(rp.Keys)-1]
 			return root
 		}},
-		{"range start moved down", func(tb *appv1.ProofBundle) []byte { tb.Ranges[0].Start = []byte("0"); return root }},
-		{"range start moved up", func(tb *appv1.ProofBundle) []byte {
+		{"range start moved down", func(tb *proofv1.ProofBundle) []byte { tb.Ranges[0].Start = []byte("0"); return root }},
+		{"range start moved up", func(tb *proofv1.ProofBundle) []byte {
 			rp := tb.Ranges[0]
 			rp.Start = append(bytes.Clone(rp.Start), 0x00)
 			return root
 		}},
-		{"range inverted", func(tb *appv1.ProofBundle) []byte {
+		{"range inverted", func(tb *proofv1.ProofBundle) []byte {
 			rp := tb.Ranges[0]
 			rp.Start, rp.End = rp.End, rp.Start
 			return root
@@ -204,7 +204,7 @@ func TestVerifyRejectsTamperedBundles(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tb := proto.Clone(bundle).(*appv1.ProofBundle)
+			tb := proto.Clone(bundle).(*proofv1.ProofBundle)
 			mustReject(t, tc.name, tb, tc.tamper(tb))
 		})
 	}
@@ -219,11 +219,11 @@ func TestVerifyDroppedProofs(t *testing.T) {
 	view, bundle, _ := tamperFixture(t)
 	want := tamperQuery(view)
 	rangeRelies := func(k []byte) bool {
-		return slices.ContainsFunc(bundle.Ranges, func(rp *appv1.RangeProof) bool { return rangeSpan(rp).contains(k) })
+		return slices.ContainsFunc(bundle.Ranges, func(rp *proofv1.RangeProof) bool { return rangeSpan(rp).contains(k) })
 	}
 	var rejected, unanswered int
 	for i := range bundle.Keys {
-		tb := proto.Clone(bundle).(*appv1.ProofBundle)
+		tb := proto.Clone(bundle).(*proofv1.ProofBundle)
 		dropped := tb.Keys[i].Key
 		tb.Keys = slices.Delete(tb.Keys, i, i+1)
 		p, err := VerifyProofs(tb, view.Hash())
@@ -246,7 +246,7 @@ func TestVerifyDroppedProofs(t *testing.T) {
 		unanswered++
 	}
 	for i := range bundle.Ranges {
-		tb := proto.Clone(bundle).(*appv1.ProofBundle)
+		tb := proto.Clone(bundle).(*proofv1.ProofBundle)
 		tb.Ranges = slices.Delete(tb.Ranges, i, i+1)
 		p, err := VerifyProofs(tb, view.Hash())
 		if err != nil {
@@ -276,9 +276,9 @@ func TestVerifyAcceptsOverlappingRanges(t *testing.T) {
 	view := commitWrites(t, s, values(fixture...))
 	_, first := prove(t, view, func(r kv.Reader) []string { return scan(r.Iterator(b("b"), b("d5"), false), -1) })
 	_, second := prove(t, view, func(r kv.Reader) []string { return scan(r.Iterator(b("c"), b("p/2"), false), -1) })
-	both := proto.Clone(first).(*appv1.ProofBundle)
+	both := proto.Clone(first).(*proofv1.ProofBundle)
 	for _, kp := range second.Keys {
-		if !slices.ContainsFunc(both.Keys, func(o *appv1.KeyProof) bool { return bytes.Equal(o.Key, kp.Key) }) {
+		if !slices.ContainsFunc(both.Keys, func(o *proofv1.KeyProof) bool { return bytes.Equal(o.Key, kp.Key) }) {
 			both.Keys = append(both.Keys, kp)
 		}
 	}
@@ -293,7 +293,7 @@ func TestVerifyAcceptsOverlappingRanges(t *testing.T) {
 	}
 
 	// A range that omits a key another range proves present is rejected.
-	tb := proto.Clone(both).(*appv1.ProofBundle)
+	tb := proto.Clone(both).(*proofv1.ProofBundle)
 	tb.Ranges[0].Keys = slices.DeleteFunc(tb.Ranges[0].Keys, func(k []byte) bool { return string(k) == "d" })
 	mustReject(t, "range omitting a key proven present", tb, view.Hash())
 }
@@ -373,7 +373,7 @@ func TestCheckRangeRules(t *testing.T) {
 			for _, k := range tc.keys {
 				keys = append(keys, []byte(k))
 			}
-			err := checkRange(rangeSpan(&appv1.RangeProof{Start: b(tc.start), End: b(tc.end)}), keys, tc.facts, existing)
+			err := checkRange(rangeSpan(&proofv1.RangeProof{Start: b(tc.start), End: b(tc.end)}), keys, tc.facts, existing)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("valid range rejected: %v", err)

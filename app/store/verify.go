@@ -9,8 +9,8 @@ import (
 
 	ics23 "github.com/cosmos/ics23/go"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // ErrInvalidProof means a proof bundle does not prove what it claims
@@ -73,7 +73,7 @@ type fact struct {
 //
 // Ranges may overlap or touch; rule 6 makes them agree wherever they do,
 // and the reader answers from their union.
-func VerifyProofs(bundle *appv1.ProofBundle, appHash []byte) (*ProvenReader, error) {
+func VerifyProofs(bundle *proofv1.ProofBundle, appHash []byte) (*ProvenReader, error) {
 	invalid := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidProof, fmt.Sprintf(format, args...))
 	}
@@ -126,7 +126,7 @@ func VerifyProofs(bundle *appv1.ProofBundle, appHash []byte) (*ProvenReader, err
 }
 
 // rangeSpan is the interval a RangeProof covers.
-func rangeSpan(rp *appv1.RangeProof) span {
+func rangeSpan(rp *proofv1.RangeProof) span {
 	s := span{start: rp.Start}
 	if s.start == nil {
 		s.start = []byte{}
@@ -149,7 +149,7 @@ func keysIn(sorted [][]byte, s span) (lo, hi int) {
 
 // verifyKeyProof checks rule 3 of [VerifyProofs] for one key. ICS 23 panics
 // on some malformed neighbour paths; that is a failed proof too.
-func verifyKeyProof(kp *appv1.KeyProof, root []byte) (f fact, err error) {
+func verifyKeyProof(kp *proofv1.KeyProof, root []byte) (f fact, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			f, err = fact{}, fmt.Errorf("malformed proof: %v", p)

@@ -15,8 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app"
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
 	licpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
@@ -247,7 +247,7 @@ func measureGate(ctx context.Context, c *localChain, g *gatePopulation, families
 	view := c.st.Committed()
 	blk := kit.Block{ChainID: c.chainID, Height: view.Height(), Time: view.Time()}
 	answers := make([][]byte, distinct)
-	bundles := make([]*appv1.ProofBundle, distinct)
+	bundles := make([]*proofv1.ProofBundle, distinct)
 	for i, req := range reqs {
 		answer, bundle, _, err := c.app.ProveQuery(ctx, path, req, 0)
 		if err != nil {
@@ -278,7 +278,7 @@ func measureGate(ctx context.Context, c *localChain, g *gatePopulation, families
 // verifyOffline is what a receipt verifier does after the signatures:
 // check the proofs against the app hash, re-run the query on the proven
 // reads alone, and compare the answer.
-func verifyOffline(ctx context.Context, bundle *appv1.ProofBundle, appHash []byte, path string, req []byte, blk kit.Block, want []byte) error {
+func verifyOffline(ctx context.Context, bundle *proofv1.ProofBundle, appHash []byte, path string, req []byte, blk kit.Block, want []byte) error {
 	reader, err := store.VerifyProofs(bundle, appHash)
 	if err != nil {
 		return err

@@ -9,8 +9,8 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/receipt"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
@@ -72,7 +72,7 @@ func measureReceipt(ctx context.Context, net *network, load *provenanceLoad, ite
 		return res, fmt.Errorf("the benchmark's receipt does not verify: %w", err)
 	}
 	res.keys, res.ranges = verified.Keys, verified.Ranges
-	var bundle appv1.ProofBundle
+	var bundle proofv1.ProofBundle
 	if err := proto.Unmarshal(r.Proofs, &bundle); err != nil {
 		return res, err
 	}

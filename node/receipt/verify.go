@@ -14,8 +14,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app"
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
@@ -149,7 +149,7 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 	}
 
 	// The proofs lead to the signed app hash.
-	var bundle appv1.ProofBundle
+	var bundle proofv1.ProofBundle
 	if err := proto.Unmarshal(r.Proofs, &bundle); err != nil {
 		return nil, invalid("proofs: %v", err)
 	}
