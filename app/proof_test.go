@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/app/store/proofv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
@@ -38,14 +39,14 @@ func verifyProvenQuery(t *testing.T, path string, data []byte, res *abci.QueryRe
 	if canon, err := (proto.MarshalOptions{Deterministic: true}).Marshal(&bundle); err != nil || !bytes.Equal(canon, op.Data) {
 		t.Fatalf("proof op data is not canonically encoded (%v)", err)
 	}
-	reader, err := store.VerifyProofs(&bundle, view.Hash())
+	reader, err := proof.Verify(&bundle, view.Hash())
 	if err != nil {
-		t.Fatalf("VerifyProofs against the app hash of %d: %v", view.Height(), err)
+		t.Fatalf("proof.Verify against the app hash of %d: %v", view.Height(), err)
 	}
 	blk := kit.Block{ChainID: testChainID, Height: view.Height(), Time: view.Time()}
 	var answer []byte
 	var qerr error
-	if err := store.RunProven(func() { answer, qerr = OfflineQuery(context.Background(), path, reader, blk, data) }); err != nil {
+	if err := proof.Run(func() { answer, qerr = OfflineQuery(context.Background(), path, reader, blk, data) }); err != nil {
 		t.Fatalf("re-running over the proofs needs unproven state: %v", err)
 	}
 	if res.Code != 0 {
@@ -145,7 +146,7 @@ func TestProvenQueries(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(prev.Hash(), view.Hash()) {
-				if _, err := store.VerifyProofs(bundle, prev.Hash()); !errors.Is(err, store.ErrInvalidProof) {
+				if _, err := proof.Verify(bundle, prev.Hash()); !errors.Is(err, proof.ErrInvalid) {
 					t.Fatalf("proofs of %d verify against the app hash of %d (err %v)", wantHeight, wantHeight-1, err)
 				}
 			}
@@ -167,21 +168,21 @@ func TestProvenQueryReadsAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader, err := store.VerifyProofs(bundle, view.Hash())
+	reader, err := proof.Verify(bundle, view.Hash())
 	if err != nil {
 		t.Fatal(err)
 	}
 	blk := c.app.blockOf(view)
-	err = store.RunProven(func() {
+	err = proof.Run(func() {
 		_, _ = OfflineQuery(context.Background(), pathOrgs, reader, blk, marshal(t, &mpb.QueryOrgsRequest{}))
 	})
-	if !errors.Is(err, store.ErrUnproven) {
+	if !errors.Is(err, proof.ErrUnproven) {
 		t.Fatalf("Orgs over the proofs of Account: %v, want ErrUnproven", err)
 	}
-	err = store.RunProven(func() {
+	err = proof.Run(func() {
 		_, _ = OfflineQuery(context.Background(), pathAccount, reader, blk, marshal(t, &mpb.QueryAccountRequest{Address: c.steward.addr()}))
 	})
-	if !errors.Is(err, store.ErrUnproven) {
+	if !errors.Is(err, proof.ErrUnproven) {
 		t.Fatalf("another account over the proofs of the admin's: %v, want ErrUnproven", err)
 	}
 }
@@ -206,8 +207,8 @@ func TestOfflineQueryErrors(t *testing.T) {
 			wantCode(t, "Query", res.Codespace, res.Code, res.Log, tc.want)
 			var answer []byte
 			var qerr error
-			if err := store.RunProven(func() {
-				answer, qerr = OfflineQuery(context.Background(), tc.path, &store.ProvenReader{}, kit.Block{}, tc.data)
+			if err := proof.Run(func() {
+				answer, qerr = OfflineQuery(context.Background(), tc.path, &proof.Reader{}, kit.Block{}, tc.data)
 			}); err != nil {
 				t.Fatalf("OfflineQuery read state: %v", err)
 			}

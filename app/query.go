@@ -15,6 +15,7 @@ import (
 
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/app/store/proofv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
@@ -30,7 +31,7 @@ const MaxQueryBytes = 64 << 10
 // ProofOpType is the type of the one proof operation an ABCI query with
 // Prove set carries: its Key is the query path and its Data the
 // deterministic encoding of a [proofv1.ProofBundle] proving every read the
-// query made (see [store.VerifyProofs]). The name predates the move of the
+// query made (see [proof.Verify]). The name predates the move of the
 // message to lineage.proof.v1 and is kept for compatibility: it is on the
 // wire of ABCI query responses, and the bundle's encoding did not change.
 const ProofOpType = "lineage.app.v1.ProofBundle"
@@ -248,11 +249,11 @@ func (a *App) prove(ctx context.Context, h queryHandler, view *store.View, req [
 
 // OfflineQuery answers the query at path with the encoded request req over
 // r, which stands for the state of block blk, using the same handlers as
-// [App.Query] but no store: a verifier runs it over a [store.ProvenReader]
-// (under [store.RunProven]) to check a proven answer. It returns the
+// [App.Query] but no store: a verifier runs it over a [proof.Reader]
+// (under [proof.Run]) to check a proven answer. It returns the
 // deterministic encoding of the answer, or the same coded error App.Query
-// reports. A panic of r wrapping [store.ErrUnproven] (or [store.ErrIO]) goes
-// through unchanged, so that RunProven around OfflineQuery catches it.
+// reports. A panic of r wrapping [proof.ErrUnproven] (or [store.ErrIO]) goes
+// through unchanged, so that proof.Run around OfflineQuery catches it.
 func OfflineQuery(ctx context.Context, path string, r kit.Reader, blk kit.Block, req []byte) ([]byte, error) {
 	h, err := lookupQuery(offlineApp().queries, path, req)
 	if err != nil {
@@ -316,7 +317,7 @@ func answerQuery(ctx context.Context, h queryHandler, r kit.Reader, blk kit.Bloc
 func runQuery(ctx context.Context, h queryHandler, r kit.Reader, blk kit.Block, req []byte) (resp proto.Message, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			if e, ok := p.(error); ok && (errors.Is(e, store.ErrIO) || errors.Is(e, store.ErrUnproven)) {
+			if e, ok := p.(error); ok && (errors.Is(e, store.ErrIO) || errors.Is(e, proof.ErrUnproven)) {
 				panic(p)
 			}
 			resp, err = nil, ErrInternal.Wrapf("query failed unexpectedly: %v", p)

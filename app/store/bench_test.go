@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
@@ -133,7 +134,7 @@ func BenchmarkProofs(b *testing.B) {
 }
 
 // BenchmarkVerifyProofs measures checking such proofs against the app
-// hash (VerifyProofs), as a receipt's verifier does.
+// hash (proof.Verify), as a receipt's verifier does.
 func BenchmarkVerifyProofs(b *testing.B) {
 	s := benchStore(b, "memdb", 100_000)
 	hash := s.Committed().Hash()
@@ -154,7 +155,7 @@ func BenchmarkVerifyProofs(b *testing.B) {
 			b.ReportMetric(float64(size)/float64(len(bundles)), "proof-bytes")
 			i := 0
 			for b.Loop() {
-				if _, err := VerifyProofs(bundles[i%len(bundles)], hash); err != nil {
+				if _, err := proof.Verify(bundles[i%len(bundles)], hash); err != nil {
 					b.Fatal(err)
 				}
 				i++

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
@@ -43,15 +44,15 @@ func TestCheckMinimal(t *testing.T) {
 		t.Fatal(err)
 	}
 	check := func(b *proofv1.ProofBundle) error {
-		reader, err := VerifyProofs(b, view.Hash())
+		reader, err := proof.Verify(b, view.Hash())
 		if err != nil {
 			return err
 		}
-		again := NewReadRecorder(reader)
-		if err := RunProven(func() { query(again) }); err != nil {
+		again := proof.NewRecorder(reader)
+		if err := proof.Run(func() { query(again) }); err != nil {
 			return err
 		}
-		return CheckMinimal(b, again)
+		return proof.CheckMinimal(b, again)
 	}
 	if err := check(bundle); err != nil {
 		t.Fatalf("the query's own bundle: %v", err)
@@ -65,7 +66,7 @@ func TestCheckMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := check(extra); !errors.Is(err, ErrInvalidProof) {
+	if err := check(extra); !errors.Is(err, proof.ErrInvalid) {
 		t.Fatalf("surplus key proof: %v", err)
 	}
 
@@ -81,7 +82,7 @@ func TestCheckMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := check(wide); !errors.Is(err, ErrInvalidProof) {
+	if err := check(wide); !errors.Is(err, proof.ErrInvalid) {
 		t.Fatalf("widened range: %v", err)
 	}
 

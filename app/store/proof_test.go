@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
@@ -357,10 +358,10 @@ func prove(t *testing.T, view *View, query func(kv.Reader) []string) ([]string, 
 }
 
 // runProven runs query over p, failing the test on an unproven read.
-func runProven(t *testing.T, p *ProvenReader, query func(kv.Reader) []string) []string {
+func runProven(t *testing.T, p *proof.Reader, query func(kv.Reader) []string) []string {
 	t.Helper()
 	var got []string
-	if err := RunProven(func() { got = query(p) }); err != nil {
+	if err := proof.Run(func() { got = query(p) }); err != nil {
 		t.Fatalf("re-run over the proofs: %v", err)
 	}
 	return got
@@ -392,17 +393,17 @@ func TestProofRoundTrip(t *testing.T) {
 			if !bytes.Equal(bundle.Root, view.Hash()) {
 				t.Fatalf("root %X, want the view's hash %X", bundle.Root, view.Hash())
 			}
-			p, err := VerifyProofs(bundle, view.Hash())
+			p, err := proof.Verify(bundle, view.Hash())
 			if err != nil {
-				t.Fatalf("VerifyProofs: %v", err)
+				t.Fatalf("proof.Verify: %v", err)
 			}
 			if again := runProven(t, p, tc.query); !slices.Equal(again, want) {
 				t.Fatalf("over the proofs: %q\nwant %q", again, want)
 			}
 			for i, read := range tc.unproven {
-				err := RunProven(func() { read(p) })
-				if !errors.Is(err, ErrUnproven) {
-					t.Errorf("unproven read %d: error %v, want ErrUnproven", i, err)
+				err := proof.Run(func() { read(p) })
+				if !errors.Is(err, proof.ErrUnproven) {
+					t.Errorf("unproven read %d: error %v, want proof.ErrUnproven", i, err)
 				}
 			}
 		})
@@ -438,70 +439,13 @@ func TestProofsInTinyTrees(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("through the recorder: %q, want %q", got, want)
 			}
-			p, err := VerifyProofs(bundle, view.Hash())
+			p, err := proof.Verify(bundle, view.Hash())
 			if err != nil {
-				t.Fatalf("VerifyProofs: %v", err)
+				t.Fatalf("proof.Verify: %v", err)
 			}
 			if again := runProven(t, p, query); !slices.Equal(again, want) {
 				t.Fatalf("over the proofs: %q, want %q", again, want)
 			}
 		})
 	}
-}
-
-func TestCoveredAndMerged(t *testing.T) {
-	cases := []struct {
-		name string
-		it   iteration
-		want string // "" when nothing is covered
-	}{
-		{"exhausted ascending", iteration{start: b("a"), end: b("c"), exhausted: true, keys: [][]byte{b("b")}}, `["a","c")`},
-		{"exhausted descending, unbounded", iteration{reverse: true, exhausted: true}, `["","")`},
-		{"stopped ascending", iteration{start: b("a"), end: b("z"), keys: [][]byte{b("b"), b("c")}}, `["a","c\x00")`},
-		{"stopped descending", iteration{start: b("a"), end: b("z"), reverse: true, keys: [][]byte{b("y"), b("x")}}, `["x","z")`},
-		{"nothing observed", iteration{start: b("a"), end: b("z")}, ""},
-		{"inverted bounds", iteration{start: b("c"), end: b("a"), exhausted: true}, ""},
-		{"empty end bound", iteration{start: b("c"), end: []byte{}, exhausted: true}, ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s, ok := tc.it.covered()
-			got := ""
-			if ok {
-				got = fmt.Sprintf("[%q,%q)", s.start, s.end)
-			}
-			if got != tc.want {
-				t.Fatalf("covered %s, want %s", got, tc.want)
-			}
-		})
-	}
-
-	merged := mergeSpans([]span{
-		{b("m"), b("p")}, {b("a"), b("c")}, {b("c"), b("d")}, {b("b"), b("c5")}, {b("x"), nil}, {b("y"), b("z")}, {b("e"), b("f")},
-	})
-	var got []string
-	for _, s := range merged {
-		got = append(got, fmt.Sprintf("[%q,%q)", s.start, s.end))
-	}
-	want := []string{`["a","d")`, `["e","f")`, `["m","p")`, `["x","")`}
-	if !slices.Equal(got, want) {
-		t.Fatalf("merged %q, want %q", got, want)
-	}
-}
-
-func TestRunProven(t *testing.T) {
-	if err := RunProven(func() {}); err != nil {
-		t.Fatalf("RunProven of a clean run: %v", err)
-	}
-	err := RunProven(func() { panic(fmt.Errorf("%w: test", ErrUnproven)) })
-	if !errors.Is(err, ErrUnproven) {
-		t.Fatalf("RunProven returned %v, want ErrUnproven", err)
-	}
-	defer func() {
-		if p := recover(); p != "other" {
-			t.Fatalf("recovered %v, want the other panic to go on", p)
-		}
-	}()
-	_ = RunProven(func() { panic("other") })
-	t.Fatal("RunProven swallowed an unrelated panic")
 }

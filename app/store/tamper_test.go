@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
@@ -31,21 +31,21 @@ func tamperFixture(t *testing.T) (*View, *proofv1.ProofBundle, []byte) {
 	old := commitWrites(t, s, values(fixture[:5]...))
 	view := commitWrites(t, s, values(fixture...))
 	_, bundle := prove(t, view, tamperQuery)
-	if _, err := VerifyProofs(bundle, view.Hash()); err != nil {
+	if _, err := proof.Verify(bundle, view.Hash()); err != nil {
 		t.Fatalf("untampered bundle: %v", err)
 	}
 	return view, bundle, old.Hash()
 }
 
-// mustReject fails unless VerifyProofs rejects bundle with ErrInvalidProof.
+// mustReject fails unless proof.Verify rejects bundle with proof.ErrInvalid.
 func mustReject(t *testing.T, what string, bundle *proofv1.ProofBundle, root []byte) {
 	t.Helper()
-	p, err := VerifyProofs(bundle, root)
+	p, err := proof.Verify(bundle, root)
 	if err == nil {
-		t.Fatalf("%s: VerifyProofs accepted the tampered bundle", what)
+		t.Fatalf("%s: proof.Verify accepted the tampered bundle", what)
 	}
-	if !errors.Is(err, ErrInvalidProof) || p != nil {
-		t.Fatalf("%s: VerifyProofs returned (%v, %v), want (nil, ErrInvalidProof)", what, p, err)
+	if !errors.Is(err, proof.ErrInvalid) || p != nil {
+		t.Fatalf("%s: proof.Verify returned (%v, %v), want (nil, proof.ErrInvalid)", what, p, err)
 	}
 }
 
@@ -219,14 +219,14 @@ func TestVerifyDroppedProofs(t *testing.T) {
 	view, bundle, _ := tamperFixture(t)
 	want := tamperQuery(view)
 	rangeRelies := func(k []byte) bool {
-		return slices.ContainsFunc(bundle.Ranges, func(rp *proofv1.RangeProof) bool { return rangeSpan(rp).contains(k) })
+		return slices.ContainsFunc(bundle.Ranges, func(rp *proofv1.RangeProof) bool { return rangeOf(rp).Contains(k) })
 	}
 	var rejected, unanswered int
 	for i := range bundle.Keys {
 		tb := proto.Clone(bundle).(*proofv1.ProofBundle)
 		dropped := tb.Keys[i].Key
 		tb.Keys = slices.Delete(tb.Keys, i, i+1)
-		p, err := VerifyProofs(tb, view.Hash())
+		p, err := proof.Verify(tb, view.Hash())
 		if rangeRelies(dropped) {
 			if err == nil {
 				t.Errorf("dropping the proof of %q, which a range relies on, still verifies", dropped)
@@ -239,8 +239,8 @@ func TestVerifyDroppedProofs(t *testing.T) {
 			continue
 		}
 		var got []string
-		err = RunProven(func() { got = tamperQuery(p) })
-		if !errors.Is(err, ErrUnproven) {
+		err = proof.Run(func() { got = tamperQuery(p) })
+		if !errors.Is(err, proof.ErrUnproven) {
 			t.Errorf("without the proof of %q the query still answers %q (error %v)", dropped, got, err)
 		}
 		unanswered++
@@ -248,11 +248,11 @@ func TestVerifyDroppedProofs(t *testing.T) {
 	for i := range bundle.Ranges {
 		tb := proto.Clone(bundle).(*proofv1.ProofBundle)
 		tb.Ranges = slices.Delete(tb.Ranges, i, i+1)
-		p, err := VerifyProofs(tb, view.Hash())
+		p, err := proof.Verify(tb, view.Hash())
 		if err != nil {
 			t.Fatalf("dropping range %d: %v; want a valid, smaller bundle", i, err)
 		}
-		if err := RunProven(func() { tamperQuery(p) }); !errors.Is(err, ErrUnproven) {
+		if err := proof.Run(func() { tamperQuery(p) }); !errors.Is(err, proof.ErrUnproven) {
 			t.Errorf("without range %d the query still answers (error %v)", i, err)
 		}
 	}
@@ -260,7 +260,7 @@ func TestVerifyDroppedProofs(t *testing.T) {
 		t.Fatalf("fixture should have both range and point proofs: %d range, %d point", rejected, unanswered)
 	}
 	// The untampered bundle answers exactly like the state.
-	p, err := VerifyProofs(bundle, view.Hash())
+	p, err := proof.Verify(bundle, view.Hash())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestVerifyAcceptsOverlappingRanges(t *testing.T) {
 		}
 	}
 	both.Ranges = append(both.Ranges, second.Ranges...)
-	p, err := VerifyProofs(both, view.Hash())
+	p, err := proof.Verify(both, view.Hash())
 	if err != nil {
 		t.Fatalf("overlapping ranges: %v", err)
 	}
@@ -296,92 +296,4 @@ func TestVerifyAcceptsOverlappingRanges(t *testing.T) {
 	tb := proto.Clone(both).(*proofv1.ProofBundle)
 	tb.Ranges[0].Keys = slices.DeleteFunc(tb.Ranges[0].Keys, func(k []byte) bool { return string(k) == "d" })
 	mustReject(t, "range omitting a key proven present", tb, view.Hash())
-}
-
-// TestCheckRangeRules checks each rule of a range on hand-made facts, so
-// that one rule at a time is broken (with real proofs most breaks trip
-// several rules at once).
-func TestCheckRangeRules(t *testing.T) {
-	present := func(ks ...string) map[string]fact {
-		m := map[string]fact{}
-		for _, k := range ks {
-			m[k] = fact{exists: true, value: []byte("v" + k)}
-		}
-		return m
-	}
-	// absent adds a non-existence fact of probe with neighbours l and r
-	// ("" for none).
-	absent := func(m map[string]fact, probe, l, r string) map[string]fact {
-		m[probe] = fact{left: b(l), right: b(r)}
-		if l == "" {
-			m[probe] = fact{right: b(r)}
-		}
-		if r == "" {
-			m[probe] = fact{left: b(l)}
-		}
-		return m
-	}
-	// valid is [b, m) holding c and d, in a tree a, c, d, x.
-	valid := func() map[string]fact {
-		m := present("c", "d")
-		absent(m, "b", "a", "c")
-		absent(m, "c\x00", "c", "d")
-		return absent(m, "d\x00", "d", "x")
-	}
-	cases := []struct {
-		name  string
-		start string
-		end   string // "" unbounded
-		keys  []string
-		facts map[string]fact
-		want  string // "" valid, else a fragment of the error
-	}{
-		{"valid", "b", "m", []string{"c", "d"}, valid(), ""},
-		{"valid, unbounded end with no right neighbour", "b", "", []string{"c", "d"}, absent(valid(), "d\x00", "d", ""), ""},
-		{"valid, start on a key", "c", "m", []string{"c", "d"}, valid(), ""},
-		{"valid, end right after the last key", "b", "d\x00", []string{"c", "d"}, func() map[string]fact { m := valid(); delete(m, "d\x00"); return m }(), ""},
-		{"valid, empty", "e", "f", nil, absent(map[string]fact{}, "e", "d", "x"), ""},
-		{"empty interval", "m", "b", nil, absent(map[string]fact{}, "m", "d", "x"), "interval is empty"},
-		{"keys unsorted", "b", "m", []string{"d", "c"}, absent(absent(valid(), "b", "a", "d"), "d\x00", "d", "c"), "not strictly ascending"},
-		{"key repeated", "b", "m", []string{"c", "c", "d"}, absent(valid(), "c\x00", "c", "c"), "not strictly ascending"},
-		{"key before start", "c\x00", "m", []string{"c", "d"}, absent(valid(), "c\x00", "b", "c"), "outside the interval"},
-		{"key at end", "b", "d", []string{"c", "d"}, valid(), "outside the interval"},
-		{"key without existence proof", "b", "m", []string{"c", "d"}, absent(valid(), "c", "b", "d"), "without an existence proof"},
-		{"present key not listed", "b", "m", []string{"c"}, func() map[string]fact {
-			m := valid()
-			m["c\x00"] = fact{left: b("c"), right: b("x")}
-			return m
-		}(), "proven present"},
-		{"start gap open", "b", "m", []string{"c", "d"}, func() map[string]fact { m := valid(); delete(m, "b"); return m }(), "gap at 62"},
-		{"start gap neighbour wrong", "b", "m", []string{"c", "d"}, absent(valid(), "b", "a", "d"), "right neighbour 64, want 63"},
-		{"middle gap open", "b", "m", []string{"c", "d"}, func() map[string]fact { m := valid(); delete(m, "c\x00"); return m }(), "gap at 6300"},
-		{"middle gap left neighbour wrong", "b", "m", []string{"c", "d"}, absent(valid(), "c\x00", "b", "d"), "left neighbour 62, want 63"},
-		{"end gap open", "b", "m", []string{"c", "d"}, func() map[string]fact { m := valid(); delete(m, "d\x00"); return m }(), "gap at 6400"},
-		{"end gap neighbour inside", "b", "m", []string{"c", "d"}, absent(valid(), "d\x00", "d", "e"), "inside the interval"},
-		{"unbounded end gap with a right neighbour", "b", "", []string{"c", "d"}, valid(), "inside the interval"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			var existing [][]byte
-			for k, f := range tc.facts {
-				if f.exists {
-					existing = append(existing, []byte(k))
-				}
-			}
-			slices.SortFunc(existing, bytes.Compare)
-			var keys [][]byte
-			for _, k := range tc.keys {
-				keys = append(keys, []byte(k))
-			}
-			err := checkRange(rangeSpan(&proofv1.RangeProof{Start: b(tc.start), End: b(tc.end)}), keys, tc.facts, existing)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("valid range rejected: %v", err)
-			case tc.want != "" && err == nil:
-				t.Fatalf("range accepted, want an error with %q", tc.want)
-			case tc.want != "" && !strings.Contains(err.Error(), tc.want):
-				t.Fatalf("error %q, want one with %q", err, tc.want)
-			}
-		})
-	}
 }

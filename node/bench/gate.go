@@ -15,7 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app"
-	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/app/store/proofv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
@@ -156,7 +156,7 @@ type gateResult struct {
 // runGate populates a chain with model families up to each size in turn
 // and measures gate checks at each: the plain query, the same query with
 // proofs built for every read, and the offline verification of those
-// proofs (store.VerifyProofs and the re-run with app.OfflineQuery).
+// proofs (proof.Verify and the re-run with app.OfflineQuery).
 func runGate(ctx context.Context, dir string, sizes []int, ops int, logf func(string, ...any)) ([]gateResult, error) {
 	g := newGatePopulation()
 	c, err := openLocalChain(filepath.Join(dir, "gate"), g.accounts())
@@ -279,13 +279,13 @@ func measureGate(ctx context.Context, c *localChain, g *gatePopulation, families
 // check the proofs against the app hash, re-run the query on the proven
 // reads alone, and compare the answer.
 func verifyOffline(ctx context.Context, bundle *proofv1.ProofBundle, appHash []byte, path string, req []byte, blk kit.Block, want []byte) error {
-	reader, err := store.VerifyProofs(bundle, appHash)
+	reader, err := proof.Verify(bundle, appHash)
 	if err != nil {
 		return err
 	}
 	var answer []byte
 	var qerr error
-	if err := store.RunProven(func() { answer, qerr = app.OfflineQuery(ctx, path, reader, blk, req) }); err != nil {
+	if err := proof.Run(func() { answer, qerr = app.OfflineQuery(ctx, path, reader, blk, req) }); err != nil {
 		return err
 	}
 	if qerr != nil {

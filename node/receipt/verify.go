@@ -14,7 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app"
-	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/app/store/proofv1"
 	"github.com/lineageledger/lineaged/x/kit"
 )
@@ -156,7 +156,7 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 	if canon, err := (proto.MarshalOptions{Deterministic: true}).Marshal(&bundle); err != nil || !bytes.Equal(canon, r.Proofs) {
 		return nil, invalid("proofs are not canonically encoded")
 	}
-	reader, err := store.VerifyProofs(&bundle, sh.AppHash)
+	reader, err := proof.Verify(&bundle, sh.AppHash)
 	if err != nil {
 		return nil, invalid("proofs do not lead to app hash %X: %v", sh.AppHash, err)
 	}
@@ -165,13 +165,13 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 	blk := kit.Block{ChainID: r.ChainID, Height: r.Height, Time: stateHeader.Time}
 	var answer []byte
 	var qerr error
-	rec := store.NewReadRecorder(reader)
-	if err := store.RunProven(func() {
+	rec := proof.NewRecorder(reader)
+	if err := proof.Run(func() {
 		answer, qerr = app.OfflineQuery(ctx, r.Path, rec, blk, r.Request)
 	}); err != nil {
 		return nil, invalid("re-running %s needs state the receipt does not prove: %v", r.Path, err)
 	}
-	if err := store.CheckMinimal(&bundle, rec); err != nil {
+	if err := proof.CheckMinimal(&bundle, rec); err != nil {
 		return nil, invalid("proofs are not exactly those of the query: %v", err)
 	}
 	switch {
