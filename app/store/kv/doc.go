@@ -17,9 +17,9 @@
 //
 // The interfaces have no error returns: a read that fails panics, with an
 // error wrapping [ErrIO] when the database underneath failed. A node whose
-// disk fails cannot produce a deterministic answer and must stop, so only
-// the outermost layer (the ABCI application) recovers such panics, to stop
-// cleanly.
+// disk fails cannot produce a deterministic answer and must stop, so code
+// that recovers panics (to turn a handler's bug into an error) must let one
+// wrapping ErrIO go on.
 //
 // A [Reader] handed to code that must not write — a query, a verifier — may
 // still be a [Store] underneath; wrap it with [ReadOnly] so that a type
