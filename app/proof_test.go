@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/lineageledger/lineaged/app/modules"
 	"testing"
+
+	"github.com/lineageledger/lineaged/app/modules"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
@@ -23,30 +25,30 @@ import (
 // version does with a proven ABCI response: decode the proofs, verify them
 // against the hash, re-run the query over them with the table's Answer, and
 // compare the result with the response. It returns the verified bundle.
-func verifyProvenQuery(t *testing.T, path string, data []byte, res *abci.QueryResponse, view *store.View) *appv1.ProofBundle {
+func verifyProvenQuery(t *testing.T, path string, data []byte, res *abci.QueryResponse, view *store.View) *proofv1.ProofBundle {
 	t.Helper()
 	if res.ProofOps == nil || len(res.ProofOps.Ops) != 1 {
 		t.Fatalf("response carries proof ops %v, want exactly one", res.ProofOps)
 	}
 	op := res.ProofOps.Ops[0]
-	if op.Type != ProofOpType || string(op.Key) != path {
-		t.Fatalf("proof op is %q for %q, want %q for %q", op.Type, op.Key, ProofOpType, path)
+	if op.Type != proof.OpType || string(op.Key) != path {
+		t.Fatalf("proof op is %q for %q, want %q for %q", op.Type, op.Key, proof.OpType, path)
 	}
-	var bundle appv1.ProofBundle
+	var bundle proofv1.ProofBundle
 	if err := proto.Unmarshal(op.Data, &bundle); err != nil {
 		t.Fatalf("proof op data: %v", err)
 	}
 	if canon, err := (proto.MarshalOptions{Deterministic: true}).Marshal(&bundle); err != nil || !bytes.Equal(canon, op.Data) {
 		t.Fatalf("proof op data is not canonically encoded (%v)", err)
 	}
-	reader, err := store.VerifyProofs(&bundle, view.Hash())
+	reader, err := proof.Verify(&bundle, view.Hash())
 	if err != nil {
 		t.Fatalf("VerifyProofs against the app hash of %d: %v", view.Height(), err)
 	}
 	blk := kit.Block{ChainID: testChainID, Height: view.Height(), Time: view.Time()}
 	var answer []byte
 	var qerr error
-	if err := store.RunProven(func() { answer, qerr = modules.Default().Answer(context.Background(), path, reader, blk, data) }); err != nil {
+	if err := proof.Run(func() { answer, qerr = modules.Default().Answer(context.Background(), path, reader, blk, data) }); err != nil {
 		t.Fatalf("re-running over the proofs needs unproven state: %v", err)
 	}
 	if res.Code != 0 {
@@ -146,7 +148,7 @@ func TestProvenQueries(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(prev.Hash(), view.Hash()) {
-				if _, err := store.VerifyProofs(bundle, prev.Hash()); !errors.Is(err, store.ErrInvalidProof) {
+				if _, err := proof.Verify(bundle, prev.Hash()); !errors.Is(err, proof.ErrInvalid) {
 					t.Fatalf("proofs of %d verify against the app hash of %d (err %v)", wantHeight, wantHeight-1, err)
 				}
 			}
@@ -168,21 +170,21 @@ func TestProvenQueryReadsAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader, err := store.VerifyProofs(bundle, view.Hash())
+	reader, err := proof.Verify(bundle, view.Hash())
 	if err != nil {
 		t.Fatal(err)
 	}
 	blk := blockOf(view)
-	err = store.RunProven(func() {
+	err = proof.Run(func() {
 		_, _ = modules.Default().Answer(context.Background(), pathOrgs, reader, blk, marshal(t, &mpb.QueryOrgsRequest{}))
 	})
-	if !errors.Is(err, store.ErrUnproven) {
+	if !errors.Is(err, proof.ErrUnproven) {
 		t.Fatalf("Orgs over the proofs of Account: %v, want ErrUnproven", err)
 	}
-	err = store.RunProven(func() {
+	err = proof.Run(func() {
 		_, _ = modules.Default().Answer(context.Background(), pathAccount, reader, blk, marshal(t, &mpb.QueryAccountRequest{Address: c.steward.addr()}))
 	})
-	if !errors.Is(err, store.ErrUnproven) {
+	if !errors.Is(err, proof.ErrUnproven) {
 		t.Fatalf("another account over the proofs of the admin's: %v, want ErrUnproven", err)
 	}
 }
@@ -207,8 +209,8 @@ func TestOfflineQueryErrors(t *testing.T) {
 			wantCode(t, "Query", res.Codespace, res.Code, res.Log, tc.want)
 			var answer []byte
 			var qerr error
-			if err := store.RunProven(func() {
-				answer, qerr = modules.Default().Answer(context.Background(), tc.path, &store.ProvenReader{}, kit.Block{}, tc.data)
+			if err := proof.Run(func() {
+				answer, qerr = modules.Default().Answer(context.Background(), tc.path, &proof.Reader{}, kit.Block{}, tc.data)
 			}); err != nil {
 				t.Fatalf("OfflineQuery read state: %v", err)
 			}

@@ -12,17 +12,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 	"github.com/lineageledger/lineaged/x/kit"
 )
-
-// ProofOpType is the type of the one proof operation an ABCI query with
-// Prove set carries: its Key is the query path and its Data the
-// deterministic encoding of an [appv1.ProofBundle] proving every read the
-// query made (see [store.VerifyProofs]).
-const ProofOpType = "lineage.app.v1.ProofBundle"
 
 // RegisterGRPC serves every query service on s, each call reading the
 // latest committed state. (The generated handlers are given the querier
@@ -83,7 +78,7 @@ func (a *App) QueryPaths() []string { return a.mods.QueryPaths() }
 // executed.
 //
 // With Prove set the response carries ProofOps with one operation of type
-// [ProofOpType] proving every read, whether the query succeeded or failed
+// [proof.OpType] proving every read, whether the query succeeded or failed
 // with its own error: a verifier re-running it with [modules.Table.Answer]
 // over the proven reads gets the same answer or the same error.
 func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
@@ -135,7 +130,7 @@ func (a *App) query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 	if perr != nil {
 		return res, nil, fmt.Errorf("failed to encode proofs: %w", perr)
 	}
-	res.ProofOps = &crypto.ProofOps{Ops: []crypto.ProofOp{{Type: ProofOpType, Key: []byte(req.Path), Data: data}}}
+	res.ProofOps = &crypto.ProofOps{Ops: []crypto.ProofOp{{Type: proof.OpType, Key: []byte(req.Path), Data: data}}}
 	res.Value = answer
 	return res, resp, err
 }
@@ -148,7 +143,7 @@ func (a *App) query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 // proves the reads that led to it (re-running the query over them fails the
 // same way). If the query could not be run or proven (unknown path, height
 // not available, proof generation failed), bundle is nil.
-func (a *App) ProveQuery(ctx context.Context, path string, req []byte, height int64) (answer []byte, bundle *appv1.ProofBundle, h int64, err error) {
+func (a *App) ProveQuery(ctx context.Context, path string, req []byte, height int64) (answer []byte, bundle *proofv1.ProofBundle, h int64, err error) {
 	var resp proto.Message
 	if metrics := a.metrics.Load(); metrics != nil {
 		start := time.Now()
@@ -170,7 +165,7 @@ func (a *App) ProveQuery(ctx context.Context, path string, req []byte, height in
 // is nil only if the reads could not be proven, with err saying why;
 // otherwise err is the query's own error, if any, and answer the encoded
 // resp.
-func (a *App) prove(ctx context.Context, h modules.QueryHandler, view *store.View, req []byte) (resp proto.Message, answer []byte, bundle *appv1.ProofBundle, err error) {
+func (a *App) prove(ctx context.Context, h modules.QueryHandler, view *store.View, req []byte) (resp proto.Message, answer []byte, bundle *proofv1.ProofBundle, err error) {
 	rec := store.NewRecorder(view)
 	// The block (chain id, time) is read outside the recorder: a verifier
 	// takes it from the signed header of the version, not from proofs.

@@ -13,6 +13,7 @@ import (
 	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/modules"
+	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/receipt"
 )
 
@@ -20,7 +21,7 @@ import (
 // CometBFT stores.
 type receiptService struct {
 	app     *app.App
-	src     receipt.Source
+	src     client.ReceiptSource
 	metrics *nodeMetrics // nil: none
 }
 
@@ -47,8 +48,8 @@ func (s receiptService) build(ctx context.Context, path string, request []byte, 
 		return nil, status.Errorf(codes.InvalidArgument, "height %d is negative", height)
 	}
 	start := time.Now()
-	r, err := receipt.Build(ctx, s.src, path, request, height)
-	if errors.Is(err, receipt.ErrNotYetProvable) {
+	r, err := client.BuildReceipt(ctx, s.src, path, request, height)
+	if errors.Is(err, client.ErrNotYetProvable) {
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
 	}
 	if err != nil {

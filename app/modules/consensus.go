@@ -21,7 +21,7 @@ func (t *Table) EndBlock(st kit.Store, blk kit.Block) ([]kit.Event, []kit.Valida
 		if m.EndBlock == nil {
 			continue
 		}
-		ev, up := m.EndBlock(kit.Prefixed(st, []byte{m.Prefix}), readOnly{st}, blk)
+		ev, up := m.EndBlock(kit.Prefixed(st, []byte{m.Prefix}), kit.ReadOnly(st), blk)
 		events = append(events, ev...)
 		updates = append(updates, up...)
 	}
@@ -38,7 +38,7 @@ func (t *Table) BuildPreamble(kind string, view kit.Reader, blk kit.Block, last 
 	if !ok || p.kind.Build == nil {
 		return nil
 	}
-	return p.kind.Build(readOnly{view}, blk, last)
+	return p.kind.Build(kit.ReadOnly(view), blk, last)
 }
 
 // ExecutePreamble checks and executes one entry of a block's preamble on
@@ -48,7 +48,7 @@ func (t *Table) ExecutePreamble(kind string, st kit.Store, blk kit.Block, last k
 	if !ok {
 		return nil, ErrInvalidPreamble.Wrapf("unknown kind %q", kind)
 	}
-	return p.kind.Execute(kit.Prefixed(st, p.prefix), readOnly{st}, blk, last, data)
+	return p.kind.Execute(kit.Prefixed(st, p.prefix), kit.ReadOnly(st), blk, last, data)
 }
 
 // VoteExtensionKinds lists the wire names of every vote extension, sorted.
@@ -61,7 +61,7 @@ func (t *Table) VotePayload(kind string, view kit.Reader, height int64, appHash 
 	if v == nil || v.Payload == nil {
 		return nil
 	}
-	return v.Payload(readOnly{view}, height, appHash)
+	return v.Payload(kit.ReadOnly(view), height, appHash)
 }
 
 // VerifyVote checks another validator's entry of kind.
@@ -70,7 +70,7 @@ func (t *Table) VerifyVote(kind string, view kit.Reader, height int64, appHash, 
 	if v == nil {
 		return ErrInvalidVoteExtension.Wrapf("unknown kind %q", kind)
 	}
-	return v.Verify(readOnly{view}, height, appHash, validator, payload, signature)
+	return v.Verify(kit.ReadOnly(view), height, appHash, validator, payload, signature)
 }
 
 // boundPreamble is a preamble kind with its module's prefix.

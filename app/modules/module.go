@@ -127,7 +127,7 @@ func (r *Route) Message() protoreflect.MessageDescriptor { return r.message }
 // handler gets the module's prefix of st to write and st read-only to
 // read, so it cannot write another module's state.
 func (r *Route) Run(st kit.Store, blk kit.Block, signer kit.Signer, msg proto.Message) ([]kit.Event, error) {
-	return r.run(kit.Prefixed(st, r.prefix), readOnly{st}, blk, signer, msg)
+	return r.run(kit.Prefixed(st, r.prefix), kit.ReadOnly(st), blk, signer, msg)
 }
 
 // Service is one gRPC service of a module: served on the gRPC listener,
@@ -218,14 +218,4 @@ type VoteExtension struct {
 	// Verify checks another validator's entry: its payload, and its
 	// signature by the key the module knows for that validator.
 	Verify func(view kit.Reader, height int64, appHash []byte, validator, payload, signature []byte) error
-}
-
-// readOnly hides the write methods of a store from a handler, so that it
-// cannot write another module's state even by a type assertion.
-type readOnly struct{ r kit.Reader }
-
-func (o readOnly) Get(key []byte) []byte { return o.r.Get(key) }
-func (o readOnly) Has(key []byte) bool   { return o.r.Has(key) }
-func (o readOnly) Iterator(start, end []byte, reverse bool) kit.Iterator {
-	return o.r.Iterator(start, end, reverse)
 }

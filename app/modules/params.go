@@ -96,7 +96,7 @@ func (t *Table) InitGenesis(st kit.Store, chainID string, g *appv1.Genesis, blk 
 		if gr := g.ProtoReflect(); gr.Has(m.Genesis.field) {
 			part = gr.Get(m.Genesis.field).Message().Interface()
 		}
-		if err := m.Genesis.init(kit.Prefixed(st, []byte{m.Prefix}), readOnly{st}, blk, part); err != nil {
+		if err := m.Genesis.init(kit.Prefixed(st, []byte{m.Prefix}), kit.ReadOnly(st), blk, part); err != nil {
 			return fmt.Errorf("invalid genesis: %w", err)
 		}
 	}

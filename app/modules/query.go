@@ -9,7 +9,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
@@ -116,7 +117,7 @@ func RunQuery(ctx context.Context, h QueryHandler, r kit.Reader, blk kit.Block, 
 
 // passThrough reports whether a panic with e must go on.
 func passThrough(e error) bool {
-	return errors.Is(e, store.ErrIO) || errors.Is(e, store.ErrUnproven)
+	return errors.Is(e, kv.ErrIO) || errors.Is(e, proof.ErrUnproven)
 }
 
 // paramsQuerier answers lineage.app.v1.Query.

@@ -161,8 +161,12 @@ func TestModulesComplete(t *testing.T) {
 // TestNewRefusesHalfWiring: New panics on a table entry that names what
 // does not exist or takes what another module has.
 func TestNewRefusesHalfWiring(t *testing.T) {
-	noop := func(kit.Store, kit.Reader, kit.Block, kit.Signer, *membershippb.MsgCreateOrg) ([]kit.Event, error) { return nil, nil }
-	notInBody := func(kit.Store, kit.Reader, kit.Block, kit.Signer, *membershippb.Org) ([]kit.Event, error) { return nil, nil }
+	noop := func(kit.Store, kit.Reader, kit.Block, kit.Signer, *membershippb.MsgCreateOrg) ([]kit.Event, error) {
+		return nil, nil
+	}
+	notInBody := func(kit.Store, kit.Reader, kit.Block, kit.Signer, *membershippb.Org) ([]kit.Event, error) {
+		return nil, nil
+	}
 	genesis := GenesisOf(func(kit.Store, kit.Reader, kit.Block, *membershippb.Genesis) error { return nil })
 	for _, tc := range []struct {
 		name  string

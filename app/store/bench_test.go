@@ -9,7 +9,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // benchKey is shaped like a module key: a sub-prefix, a length byte and a
@@ -133,13 +134,13 @@ func BenchmarkProofs(b *testing.B) {
 }
 
 // BenchmarkVerifyProofs measures checking such proofs against the app
-// hash (VerifyProofs), as a receipt's verifier does.
+// hash (proof.Verify), as a receipt's verifier does.
 func BenchmarkVerifyProofs(b *testing.B) {
 	s := benchStore(b, "memdb", 100_000)
 	hash := s.Committed().Hash()
 	for _, shape := range proofShapes {
 		b.Run(shape.name, func(b *testing.B) {
-			bundles := make([]*appv1.ProofBundle, 64)
+			bundles := make([]*proofv1.ProofBundle, 64)
 			size := 0
 			for k := range bundles {
 				r := NewRecorder(s.Committed())
@@ -154,7 +155,7 @@ func BenchmarkVerifyProofs(b *testing.B) {
 			b.ReportMetric(float64(size)/float64(len(bundles)), "proof-bytes")
 			i := 0
 			for b.Loop() {
-				if _, err := VerifyProofs(bundles[i%len(bundles)], hash); err != nil {
+				if _, err := proof.Verify(bundles[i%len(bundles)], hash); err != nil {
 					b.Fatal(err)
 				}
 				i++

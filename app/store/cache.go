@@ -5,7 +5,7 @@ import (
 
 	"github.com/google/btree"
 
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 type entry struct {
@@ -20,22 +20,22 @@ func lessEntry(a, b entry) bool { return bytes.Compare(a.key, b.key) < 0 }
 // first. Nothing reaches the parent until [Cache.Write] (for a parent that
 // is itself a cache) or [Store.Apply] (for the tree).
 type Cache struct {
-	parent kit.Reader
+	parent kv.Reader
 	writes *btree.BTreeG[entry]
 }
 
-var _ kit.Store = (*Cache)(nil)
+var _ kv.Store = (*Cache)(nil)
 
 // cacheNodes recycles the nodes of caches' trees: a block makes one cache
 // per transaction, and each would otherwise allocate a free list of its own.
 var cacheNodes = btree.NewFreeListG[entry](btree.DefaultFreeListSize)
 
 // NewCache stacks an empty cache over parent.
-func NewCache(parent kit.Reader) *Cache {
+func NewCache(parent kv.Reader) *Cache {
 	return &Cache{parent: parent, writes: btree.NewWithFreeListG(16, lessEntry, cacheNodes)}
 }
 
-// Get implements kit.Reader.
+// Get implements kv.Reader.
 func (c *Cache) Get(key []byte) []byte {
 	if e, ok := c.writes.Get(entry{key: key}); ok {
 		if e.deleted {
@@ -46,10 +46,10 @@ func (c *Cache) Get(key []byte) []byte {
 	return c.parent.Get(key)
 }
 
-// Has implements kit.Reader.
+// Has implements kv.Reader.
 func (c *Cache) Has(key []byte) bool { return c.Get(key) != nil }
 
-// Set implements kit.Store. Values must be non-nil; the cache keeps its own
+// Set implements kv.Store. Values must be non-nil; the cache keeps its own
 // copies of key and value.
 func (c *Cache) Set(key, value []byte) {
 	if key == nil || value == nil {
@@ -58,7 +58,7 @@ func (c *Cache) Set(key, value []byte) {
 	c.writes.ReplaceOrInsert(entry{key: bytes.Clone(key), value: bytes.Clone(value)})
 }
 
-// Delete implements kit.Store.
+// Delete implements kv.Store.
 func (c *Cache) Delete(key []byte) {
 	c.writes.ReplaceOrInsert(entry{key: bytes.Clone(key), deleted: true})
 }
@@ -67,7 +67,7 @@ func (c *Cache) Delete(key []byte) {
 func (c *Cache) Len() int { return c.writes.Len() }
 
 // Write passes the staged writes to dst in key order and empties the cache.
-func (c *Cache) Write(dst kit.Store) {
+func (c *Cache) Write(dst kv.Store) {
 	if parent, ok := dst.(*Cache); ok {
 		// The entries are this cache's own copies, and it forgets them:
 		// hand them over instead of copying them again.
@@ -91,9 +91,9 @@ func (c *Cache) Write(dst kit.Store) {
 
 func (c *Cache) each(fn func(entry) bool) { c.writes.Ascend(fn) }
 
-// Iterator implements kit.Reader by merging the staged writes in the range
+// Iterator implements kv.Reader by merging the staged writes in the range
 // with the parent's keys.
-func (c *Cache) Iterator(start, end []byte, reverse bool) kit.Iterator {
+func (c *Cache) Iterator(start, end []byte, reverse bool) kv.Iterator {
 	var staged []entry
 	visit := func(e entry) bool {
 		if end != nil && bytes.Compare(e.key, end) >= 0 {
@@ -124,7 +124,7 @@ func (c *Cache) Iterator(start, end []byte, reverse bool) kit.Iterator {
 // entries; a staged entry hides the parent's value for the same key, and a
 // staged deletion hides the key altogether.
 type mergeIterator struct {
-	parent  kit.Iterator
+	parent  kv.Iterator
 	staged  []entry
 	reverse bool
 	// fromStaged says whether the current position is staged[0].

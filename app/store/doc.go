@@ -3,6 +3,13 @@
 // changes before they reach the tree. It is the only package that imports
 // iavl and cosmos-db.
 //
+// Storage knows no module and no ABCI application: it reads and writes
+// through the interfaces of package kv, and proves reads with the messages
+// of package proofv1. Its subpackages are leaves the rest of the chain can
+// import without the tree: kv (the key-value interfaces modules see,
+// re-exported by x/kit), proofv1 (the proof messages) and proof (verifying
+// proofs offline).
+//
 // # Versions
 //
 // Tree version == block height and the tree root == app hash. A block's
@@ -19,7 +26,16 @@
 // [Store.Committed] is an immutable view of the last committed version,
 // safe to read concurrently with block execution; [Store.At] opens an older
 // one. A [Cache] stacks writes over any reader and can be discarded or
-// written down.
+// written down. A read that the database fails panics with an error
+// wrapping [ErrIO].
+//
+// # Proofs
+//
+// A [Recorder] over a [View] remembers what a query read, and
+// [Recorder.Proofs] proves exactly that against the view's app hash as a
+// [proofv1.ProofBundle]. The recording itself is [proof.Recorder], which a
+// verifier also uses to re-run the query over the proofs ([proof.Verify],
+// [proof.CheckMinimal]); only building the ICS 23 proofs needs the tree.
 //
 // # Memory
 //

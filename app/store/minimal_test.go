@@ -8,8 +8,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // TestCheckMinimal: a bundle passes only if it proves exactly what the
@@ -28,7 +29,7 @@ func TestCheckMinimal(t *testing.T) {
 		t.Fatal(err)
 	}
 	view := s.Committed()
-	query := func(r kit.Reader) {
+	query := func(r kv.Reader) {
 		r.Get([]byte("c1"))
 		r.Get([]byte("zz")) // absent, outside every range
 		it := r.Iterator([]byte("a"), []byte("b"), false)
@@ -42,16 +43,16 @@ func TestCheckMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := func(b *appv1.ProofBundle) error {
-		reader, err := VerifyProofs(b, view.Hash())
+	check := func(b *proofv1.ProofBundle) error {
+		reader, err := proof.Verify(b, view.Hash())
 		if err != nil {
 			return err
 		}
-		again := NewReadRecorder(reader)
-		if err := RunProven(func() { query(again) }); err != nil {
+		again := proof.NewRecorder(reader)
+		if err := proof.Run(func() { query(again) }); err != nil {
 			return err
 		}
-		return CheckMinimal(b, again)
+		return proof.CheckMinimal(b, again)
 	}
 	if err := check(bundle); err != nil {
 		t.Fatalf("the query's own bundle: %v", err)
@@ -65,7 +66,7 @@ func TestCheckMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := check(extra); !errors.Is(err, ErrInvalidProof) {
+	if err := check(extra); !errors.Is(err, proof.ErrInvalid) {
 		t.Fatalf("surplus key proof: %v", err)
 	}
 
@@ -81,12 +82,12 @@ func TestCheckMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := check(wide); !errors.Is(err, ErrInvalidProof) {
+	if err := check(wide); !errors.Is(err, proof.ErrInvalid) {
 		t.Fatalf("widened range: %v", err)
 	}
 
 	// A dropped key proof makes the re-run itself fail.
-	dropped := proto.Clone(bundle).(*appv1.ProofBundle)
+	dropped := proto.Clone(bundle).(*proofv1.ProofBundle)
 	for i, kp := range dropped.Keys {
 		if bytes.Equal(kp.Key, []byte("c1")) {
 			dropped.Keys = append(dropped.Keys[:i], dropped.Keys[i+1:]...)

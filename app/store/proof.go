@@ -9,114 +9,53 @@ import (
 	"github.com/cosmos/iavl"
 	ics23 "github.com/cosmos/ics23/go"
 
-	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
-// successor is the smallest key greater than k: nothing sorts between k
-// and k || 0x00.
-func successor(k []byte) []byte {
-	out := make([]byte, len(k)+1)
-	copy(out, k)
-	return out
+// Recorder reads one version of the state and remembers every read, so
+// that [Recorder.Proofs] can prove exactly what was read and no more. The
+// recording is [proof.Recorder]'s, the same code a verifier re-runs the
+// query through for [proof.CheckMinimal], so the prover and the verifier
+// agree on what a read covers. It serves one query at a time: it is not
+// safe for concurrent use.
+type Recorder struct {
+	*proof.Recorder
+	view *View
 }
 
-// span is the interval [start, end) of the key space. start is never nil
-// (empty: the beginning of the key space); a nil end is unbounded.
-type span struct {
-	start, end []byte
-}
-
-func (s span) empty() bool { return s.end != nil && bytes.Compare(s.start, s.end) >= 0 }
-
-func (s span) contains(k []byte) bool {
-	return bytes.Compare(k, s.start) >= 0 && (s.end == nil || bytes.Compare(k, s.end) < 0)
-}
-
-// endAtLeast reports whether end a reaches at least as far as end b (nil is
-// unbounded).
-func endAtLeast(a, b []byte) bool {
-	return a == nil || (b != nil && bytes.Compare(a, b) >= 0)
-}
-
-// mergeSpans sorts non-empty spans and merges those that overlap or touch,
-// returning disjoint spans in ascending order with gaps between them.
-func mergeSpans(in []span) []span {
-	spans := slices.Clone(in)
-	slices.SortFunc(spans, func(a, b span) int { return bytes.Compare(a.start, b.start) })
-	var out []span
-	for _, s := range spans {
-		if n := len(out); n > 0 && (out[n-1].end == nil || bytes.Compare(s.start, out[n-1].end) <= 0) {
-			if !endAtLeast(out[n-1].end, s.end) {
-				out[n-1].end = s.end
-			}
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// covered is the interval the consumer of an iteration could have
-// observed; false if it observed nothing.
-func (it *iteration) covered() (span, bool) {
-	start := it.start
-	if start == nil {
-		start = []byte{}
-	}
-	var s span
-	switch {
-	case it.exhausted:
-		s = span{start, it.end}
-	case len(it.keys) == 0:
-		return span{}, false
-	case !it.reverse:
-		s = span{start, successor(it.keys[len(it.keys)-1])}
-	default:
-		s = span{it.keys[len(it.keys)-1], it.end}
-	}
-	return s, !s.empty()
+// NewRecorder starts recording reads of v.
+func NewRecorder(v *View) *Recorder {
+	return &Recorder{Recorder: proof.NewRecorder(v), view: v}
 }
 
 // Proofs proves every read recorded so far against the recorded version,
-// as an [appv1.ProofBundle] rooted at its app hash: one ICS 23 commitment
-// proof (IAVL spec, [ics23.IavlSpec]) per key, and one [appv1.RangeProof]
-// per interval of the key space the iterations covered. What an iteration
-// covered is what its consumer could have observed:
-//
-//   - an iteration that ran out (Valid returned false), in either
-//     direction, covers [start, end);
-//   - an ascending one stopped after key k covers [start, k], written as
-//     [start, successor(k)) where successor(k) = k || 0x00, the smallest key
-//     greater than k;
-//   - a descending one stopped after key k (the smallest it reached) covers
-//     [k, end);
-//   - one stopped before reaching any key covers nothing.
-//
-// A nil start is the beginning of the key space (empty bytes) and a nil end
-// is unbounded (an empty end field). Covered intervals that overlap or touch
-// are merged into one RangeProof, so the ranges of a bundle are disjoint and
-// ascending. A range lists its keys ascending, each with an existence proof,
-// and closes every gap with a non-existence proof of a probe key whose
-// neighbours are the keys around the gap (see [VerifyProofs] for the exact
-// rules). A point read inside a proven range that found nothing needs no
-// proof of its own; every other point read gets one. Keys are proven once,
-// whatever number of reads and ranges needed them, and the keys of a bundle
-// are sorted.
+// as a [proofv1.ProofBundle] rooted at its app hash: one ICS 23 commitment
+// proof (IAVL spec, [ics23.IavlSpec]) per key, and one [proofv1.RangeProof]
+// per interval of the key space the iterations covered, as
+// [proof.Recorder.Covered] defines it: what each iteration's consumer could
+// have observed, merged where intervals overlap or touch, so the ranges of
+// a bundle are disjoint and ascending. A nil start is the beginning of the
+// key space (empty bytes) and a nil end is unbounded (an empty end field).
+// A range lists its keys ascending, each with an existence proof, and
+// closes every gap with a non-existence proof of a probe key
+// ([proof.Span.GapProbes]) whose neighbours are the keys around the gap
+// (see [proof.Verify] for the exact rules). A point read inside a proven
+// range that found nothing needs no proof of its own; every other point
+// read gets one. Keys are proven once, whatever number of reads and ranges
+// needed them, and the keys of a bundle are sorted.
 //
 // Proofs fails if the version is empty (ICS 23 cannot prove anything about
 // an empty tree), if a key read holds an empty value (ICS 23 cannot prove
 // one), or if the database fails.
-func (r *Recorder) Proofs() (*appv1.ProofBundle, error) {
-	if r.view == nil {
-		return nil, errors.New("a recorder over proven data cannot make proofs")
-	}
+func (r *Recorder) Proofs() (*proofv1.ProofBundle, error) {
 	t := r.view.tree
 	if t.Size() == 0 {
 		return nil, errors.New("cannot prove reads of an empty state")
 	}
-	b := &bundleBuilder{tree: t, keys: map[string]*appv1.KeyProof{}}
-	spans := r.spans()
-	bundle := &appv1.ProofBundle{Root: bytes.Clone(r.view.Hash())}
+	b := &bundleBuilder{tree: t, keys: map[string]*proofv1.KeyProof{}}
+	spans := r.Covered()
+	bundle := &proofv1.ProofBundle{Root: bytes.Clone(r.view.Hash())}
 	for _, s := range spans {
 		rp, err := b.proveSpan(s)
 		if err != nil {
@@ -125,17 +64,12 @@ func (r *Recorder) Proofs() (*appv1.ProofBundle, error) {
 		bundle.Ranges = append(bundle.Ranges, rp)
 	}
 
-	points := make([]string, 0, len(r.points))
-	for k := range r.points {
-		points = append(points, k)
-	}
-	slices.Sort(points)
-	for _, k := range points {
-		key, value := []byte(k), r.points[k]
-		kp, ok := b.keys[k]
+	for _, p := range r.Points() {
+		key, value := p.Key, p.Value
+		kp, ok := b.keys[string(key)]
 		switch {
 		case ok:
-		case value == nil && slices.ContainsFunc(spans, func(s span) bool { return s.contains(key) }):
+		case value == nil && slices.ContainsFunc(spans, func(s proof.Span) bool { return s.Contains(key) }):
 			continue // the range proves the absence
 		case value == nil:
 			var err error
@@ -153,60 +87,31 @@ func (r *Recorder) Proofs() (*appv1.ProofBundle, error) {
 		}
 	}
 
-	bundle.Keys = make([]*appv1.KeyProof, 0, len(b.keys))
+	bundle.Keys = make([]*proofv1.KeyProof, 0, len(b.keys))
 	for _, kp := range b.keys {
 		bundle.Keys = append(bundle.Keys, kp)
 	}
-	slices.SortFunc(bundle.Keys, func(a, b *appv1.KeyProof) int { return bytes.Compare(a.Key, b.Key) })
+	slices.SortFunc(bundle.Keys, func(a, b *proofv1.KeyProof) int { return bytes.Compare(a.Key, b.Key) })
 	return bundle, nil
-}
-
-// spans are the merged intervals the recorded iterations covered.
-func (r *Recorder) spans() []span {
-	var covered []span
-	for _, it := range r.iters {
-		if s, ok := it.covered(); ok {
-			covered = append(covered, s)
-		}
-	}
-	return mergeSpans(covered)
-}
-
-// gapProbes are the keys whose absence closes the gaps of a range that
-// holds keys (ascending): start unless it is the first key, and the
-// successor of each key unless that is the next key or the range's end.
-func gapProbes(s span, keys [][]byte) [][]byte {
-	var out [][]byte
-	cursor := s.start
-	for _, k := range keys {
-		if !bytes.Equal(cursor, k) {
-			out = append(out, cursor)
-		}
-		cursor = successor(k)
-	}
-	if s.end == nil || bytes.Compare(cursor, s.end) < 0 {
-		out = append(out, cursor)
-	}
-	return out
 }
 
 // bundleBuilder proves keys once each.
 type bundleBuilder struct {
 	tree *iavl.ImmutableTree
-	keys map[string]*appv1.KeyProof
+	keys map[string]*proofv1.KeyProof
 }
 
 // proveSpan lists the keys of s and proves them and the gaps between them.
-func (b *bundleBuilder) proveSpan(s span) (*appv1.RangeProof, error) {
+func (b *bundleBuilder) proveSpan(s proof.Span) (*proofv1.RangeProof, error) {
 	var start []byte
-	if len(s.start) > 0 {
-		start = s.start
+	if len(s.Start) > 0 {
+		start = s.Start
 	}
-	it, err := b.tree.Iterator(start, s.end, true)
+	it, err := b.tree.Iterator(start, s.End, true)
 	if err != nil {
 		return nil, fmt.Errorf("%w: failed to iterate state: %w", ErrIO, err)
 	}
-	rp := &appv1.RangeProof{Start: bytes.Clone(s.start), End: bytes.Clone(s.end)}
+	rp := &proofv1.RangeProof{Start: bytes.Clone(s.Start), End: bytes.Clone(s.End)}
 	for ; it.Valid(); it.Next() {
 		rp.Keys = append(rp.Keys, bytes.Clone(it.Key()))
 	}
@@ -221,7 +126,7 @@ func (b *bundleBuilder) proveSpan(s span) (*appv1.RangeProof, error) {
 			return nil, err
 		}
 	}
-	for _, p := range gapProbes(s, rp.Keys) {
+	for _, p := range s.GapProbes(rp.Keys) {
 		if _, err := b.absent(p); err != nil {
 			return nil, err
 		}
@@ -230,7 +135,7 @@ func (b *bundleBuilder) proveSpan(s span) (*appv1.RangeProof, error) {
 }
 
 // exists proves that key holds a value.
-func (b *bundleBuilder) exists(key []byte) (*appv1.KeyProof, error) {
+func (b *bundleBuilder) exists(key []byte) (*proofv1.KeyProof, error) {
 	if kp, ok := b.keys[string(key)]; ok {
 		return kp, nil
 	}
@@ -242,11 +147,11 @@ func (b *bundleBuilder) exists(key []byte) (*appv1.KeyProof, error) {
 	if len(value) == 0 {
 		return nil, fmt.Errorf("key %x holds an empty value, which ICS 23 cannot prove", key)
 	}
-	return b.add(&appv1.KeyProof{Key: bytes.Clone(key), Exists: true, Value: bytes.Clone(value)}, cp)
+	return b.add(&proofv1.KeyProof{Key: bytes.Clone(key), Exists: true, Value: bytes.Clone(value)}, cp)
 }
 
 // absent proves that key holds no value.
-func (b *bundleBuilder) absent(key []byte) (*appv1.KeyProof, error) {
+func (b *bundleBuilder) absent(key []byte) (*proofv1.KeyProof, error) {
 	if kp, ok := b.keys[string(key)]; ok {
 		return kp, nil
 	}
@@ -254,10 +159,10 @@ func (b *bundleBuilder) absent(key []byte) (*appv1.KeyProof, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to prove key %x absent: %w", key, err)
 	}
-	return b.add(&appv1.KeyProof{Key: bytes.Clone(key)}, cp)
+	return b.add(&proofv1.KeyProof{Key: bytes.Clone(key)}, cp)
 }
 
-func (b *bundleBuilder) add(kp *appv1.KeyProof, cp *ics23.CommitmentProof) (*appv1.KeyProof, error) {
+func (b *bundleBuilder) add(kp *proofv1.KeyProof, cp *ics23.CommitmentProof) (*proofv1.KeyProof, error) {
 	raw, err := cp.Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("failed to encode proof of key %x: %w", kp.Key, err)

@@ -12,8 +12,9 @@ import (
 	ics23 "github.com/cosmos/ics23/go"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // openMem opens an empty in-memory store.
@@ -104,7 +105,7 @@ func TestIAVLProofsVerifyUnderIavlSpec(t *testing.T) {
 
 // scan reads up to n positions of it (all if n < 0) the way queries do,
 // and logs what it saw.
-func scan(it kit.Iterator, n int) []string {
+func scan(it kv.Iterator, n int) []string {
 	defer it.Close()
 	var out []string
 	for ; n != 0 && it.Valid(); it.Next() {
@@ -117,9 +118,9 @@ func scan(it kit.Iterator, n int) []string {
 	return out
 }
 
-func get(r kit.Reader, k string) string { return fmt.Sprintf("get %q=%q", k, r.Get([]byte(k))) }
+func get(r kv.Reader, k string) string { return fmt.Sprintf("get %q=%q", k, r.Get([]byte(k))) }
 
-func has(r kit.Reader, k string) string { return fmt.Sprintf("has %q=%v", k, r.Has([]byte(k))) }
+func has(r kv.Reader, k string) string { return fmt.Sprintf("has %q=%v", k, r.Has([]byte(k))) }
 
 func b(s string) []byte {
 	if s == "<nil>" {
@@ -131,14 +132,14 @@ func b(s string) []byte {
 // queryCase is a query: reads of a reader, logged.
 type queryCase struct {
 	name  string
-	query func(r kit.Reader) []string
+	query func(r kv.Reader) []string
 	// wantKeys and wantRanges, if set, are the exact proofs expected:
 	// "+k" for an existence proof, "-k" for a non-existence proof, and
 	// "[start,end):k1,k2" for a range (keys quoted with %q).
 	wantKeys   []string
 	wantRanges []string
 	// unproven are reads the proofs must not answer.
-	unproven []func(r kit.Reader)
+	unproven []func(r kv.Reader)
 }
 
 // fixture is the state the round-trip cases read: "a" and "a\x00" are
@@ -149,107 +150,107 @@ func roundTripCases() []queryCase {
 	return []queryCase{
 		{
 			name:     "present key",
-			query:    func(r kit.Reader) []string { return []string{get(r, "b")} },
+			query:    func(r kv.Reader) []string { return []string{get(r, "b")} },
 			wantKeys: []string{`+"b"`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { r.Get([]byte("c")) },
-				func(r kit.Reader) { r.Iterator([]byte("b"), []byte("c"), false).Valid() },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { r.Get([]byte("c")) },
+				func(r kv.Reader) { r.Iterator([]byte("b"), []byte("c"), false).Valid() },
 			},
 		},
 		{
 			name:     "absent keys",
-			query:    func(r kit.Reader) []string { return []string{get(r, "bb"), has(r, "0"), has(r, "zzz")} },
+			query:    func(r kv.Reader) []string { return []string{get(r, "bb"), has(r, "0"), has(r, "zzz")} },
 			wantKeys: []string{`-"0"`, `-"bb"`, `-"zzz"`},
-			unproven: []func(kit.Reader){func(r kit.Reader) { r.Has([]byte("bc")) }},
+			unproven: []func(kv.Reader){func(r kv.Reader) { r.Has([]byte("bc")) }},
 		},
 		{
 			name:     "same key read twice, present and via Has",
-			query:    func(r kit.Reader) []string { return []string{get(r, "c"), has(r, "c"), get(r, "c")} },
+			query:    func(r kv.Reader) []string { return []string{get(r, "c"), has(r, "c"), get(r, "c")} },
 			wantKeys: []string{`+"c"`},
 		},
 		{
 			name:       "ascending, exhausted",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("b"), b("d5"), false), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("b"), b("d5"), false), -1) },
 			wantKeys:   []string{`+"b"`, `-"b\x00"`, `+"c"`, `-"c\x00"`, `+"d"`, `-"d\x00"`},
 			wantRanges: []string{`["b","d5"):"b","c","d"`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { r.Get([]byte("d5")) },
-				func(r kit.Reader) { scan(r.Iterator(b("b"), b("e5"), false), -1) },
-				func(r kit.Reader) { scan(r.Iterator(b("a"), b("c"), false), -1) },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { r.Get([]byte("d5")) },
+				func(r kv.Reader) { scan(r.Iterator(b("b"), b("e5"), false), -1) },
+				func(r kv.Reader) { scan(r.Iterator(b("a"), b("c"), false), -1) },
 			},
 		},
 		{
 			name:       "ascending from a gap, stopped after two keys",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("a5"), b("z"), false), 2) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("a5"), b("z"), false), 2) },
 			wantKeys:   []string{`-"a5"`, `+"b"`, `-"b\x00"`, `+"c"`},
 			wantRanges: []string{`["a5","c\x00"):"b","c"`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { scan(r.Iterator(b("a5"), b("z"), false), 3) },
-				func(r kit.Reader) { r.Get([]byte("c5")) },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { scan(r.Iterator(b("a5"), b("z"), false), 3) },
+				func(r kv.Reader) { r.Get([]byte("c5")) },
 			},
 		},
 		{
 			name:       "ascending over neighbours with no gap",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("a"), b("b"), false), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("a"), b("b"), false), -1) },
 			wantKeys:   []string{`+"a"`, `+"a\x00"`, `-"a\x00\x00"`},
 			wantRanges: []string{`["a","b"):"a","a\x00"`},
 		},
 		{
 			name:       "descending, exhausted",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("b5"), b("d"), true), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("b5"), b("d"), true), -1) },
 			wantKeys:   []string{`-"b5"`, `+"c"`, `-"c\x00"`},
 			wantRanges: []string{`["b5","d"):"c"`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { scan(r.Iterator(b("b"), b("d"), true), -1) },
-				func(r kit.Reader) { scan(r.Iterator(b("b5"), b("d5"), true), -1) },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { scan(r.Iterator(b("b"), b("d"), true), -1) },
+				func(r kv.Reader) { scan(r.Iterator(b("b5"), b("d5"), true), -1) },
 			},
 		},
 		{
 			name:       "descending from the end, stopped after two keys",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(nil, nil, true), 2) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(nil, nil, true), 2) },
 			wantKeys:   []string{`+"p/3"`, `-"p/3\x00"`, `+"q"`, `-"q\x00"`},
 			wantRanges: []string{`["p/3",""):"p/3","q"`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { scan(r.Iterator(nil, nil, true), 3) },
-				func(r kit.Reader) { r.Get([]byte("p/25")) },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { scan(r.Iterator(nil, nil, true), 3) },
+				func(r kv.Reader) { r.Get([]byte("p/25")) },
 			},
 		},
 		{
 			name:       "whole key space, ascending",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(nil, nil, false), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(nil, nil, false), -1) },
 			wantRanges: []string{`["",""):"a","a\x00","b","c","d","e","p/1","p/2","p/3","q"`},
 		},
 		{
 			name:       "empty range inside a gap",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("e1"), b("e9"), false), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("e1"), b("e9"), false), -1) },
 			wantKeys:   []string{`-"e1"`},
 			wantRanges: []string{`["e1","e9"):`},
-			unproven: []func(kit.Reader){
-				func(r kit.Reader) { scan(r.Iterator(b("e1"), b("p"), false), -1) },
-				func(r kit.Reader) { scan(r.Iterator(b("e"), b("e9"), true), -1) },
+			unproven: []func(kv.Reader){
+				func(r kv.Reader) { scan(r.Iterator(b("e1"), b("p"), false), -1) },
+				func(r kv.Reader) { scan(r.Iterator(b("e"), b("e9"), true), -1) },
 			},
 		},
 		{
 			name:       "empty range past the last key",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(b("r"), nil, true), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(b("r"), nil, true), -1) },
 			wantKeys:   []string{`-"r"`},
 			wantRanges: []string{`["r",""):`},
 		},
 		{
 			name:       "empty range before the first key",
-			query:      func(r kit.Reader) []string { return scan(r.Iterator(nil, b("0"), false), -1) },
+			query:      func(r kv.Reader) []string { return scan(r.Iterator(nil, b("0"), false), -1) },
 			wantKeys:   []string{`-""`},
 			wantRanges: []string{`["","0"):`},
 		},
 		{
 			name: "inverted and empty bounds need no proof",
-			query: func(r kit.Reader) []string {
+			query: func(r kv.Reader) []string {
 				return append(scan(r.Iterator(b("d"), b("b"), false), -1), scan(r.Iterator(b("c"), b("c"), true), -1)...)
 			},
 		},
 		{
 			name: "stepping over keys without looking",
-			query: func(r kit.Reader) []string {
+			query: func(r kv.Reader) []string {
 				it := r.Iterator(b("a"), b("z"), false)
 				defer it.Close()
 				valid := it.Valid()
@@ -261,7 +262,7 @@ func roundTripCases() []queryCase {
 		},
 		{
 			name: "looking without Valid",
-			query: func(r kit.Reader) []string {
+			query: func(r kv.Reader) []string {
 				it := r.Iterator(b("c"), nil, true)
 				defer it.Close()
 				return []string{fmt.Sprintf("%q=%q", it.Key(), it.Value())}
@@ -271,18 +272,18 @@ func roundTripCases() []queryCase {
 		},
 		{
 			name:  "closed before looking",
-			query: func(r kit.Reader) []string { r.Iterator(b("a"), b("z"), false).Close(); return nil },
+			query: func(r kv.Reader) []string { r.Iterator(b("a"), b("z"), false).Close(); return nil },
 		},
 		{
 			name:       "prefixed reader, exhausted",
-			query:      func(r kit.Reader) []string { return scan(kit.PrefixedReader(r, b("p/")).Iterator(nil, nil, false), -1) },
+			query:      func(r kv.Reader) []string { return scan(kv.PrefixedReader(r, b("p/")).Iterator(nil, nil, false), -1) },
 			wantKeys:   []string{`-"p/"`, `+"p/1"`, `-"p/1\x00"`, `+"p/2"`, `-"p/2\x00"`, `+"p/3"`, `-"p/3\x00"`},
 			wantRanges: []string{`["p/","p0"):"p/1","p/2","p/3"`},
 		},
 		{
 			name: "prefixed cache, descending and stopped",
-			query: func(r kit.Reader) []string {
-				st := kit.Prefixed(NewCache(r), b("p/"))
+			query: func(r kv.Reader) []string {
+				st := kv.Prefixed(NewCache(r), b("p/"))
 				st.Set(b("9"), b("staged"))
 				return append(scan(st.Iterator(nil, nil, true), 2), get(st, "1"))
 			},
@@ -291,7 +292,7 @@ func roundTripCases() []queryCase {
 		},
 		{
 			name: "overlapping and touching ranges merge",
-			query: func(r kit.Reader) []string {
+			query: func(r kv.Reader) []string {
 				out := scan(r.Iterator(b("b"), b("e"), false), -1)
 				out = append(out, scan(r.Iterator(b("c"), b("e"), false), 1)...)
 				out = append(out, scan(r.Iterator(b("p/"), b("q"), true), -1)...)
@@ -306,7 +307,7 @@ func roundTripCases() []queryCase {
 		},
 		{
 			name: "point reads inside and outside a range",
-			query: func(r kit.Reader) []string {
+			query: func(r kv.Reader) []string {
 				out := scan(r.Iterator(b("c"), b("e"), false), -1)
 				return append(out, get(r, "c5"), get(r, "d"), get(r, "e"), get(r, "e5"))
 			},
@@ -317,7 +318,7 @@ func roundTripCases() []queryCase {
 }
 
 // describe renders a bundle in the notation of queryCase.
-func describe(bundle *appv1.ProofBundle) (keys, ranges []string) {
+func describe(bundle *proofv1.ProofBundle) (keys, ranges []string) {
 	for _, kp := range bundle.Keys {
 		sign := "-"
 		if kp.Exists {
@@ -336,7 +337,7 @@ func describe(bundle *appv1.ProofBundle) (keys, ranges []string) {
 }
 
 // prove runs query over a recorder of view and returns its log and proofs.
-func prove(t *testing.T, view *View, query func(kit.Reader) []string) ([]string, *appv1.ProofBundle) {
+func prove(t *testing.T, view *View, query func(kv.Reader) []string) ([]string, *proofv1.ProofBundle) {
 	t.Helper()
 	rec := NewRecorder(view)
 	got := query(rec)
@@ -349,7 +350,7 @@ func prove(t *testing.T, view *View, query func(kit.Reader) []string) ([]string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	var decoded appv1.ProofBundle
+	var decoded proofv1.ProofBundle
 	if err := proto.Unmarshal(raw, &decoded); err != nil {
 		t.Fatal(err)
 	}
@@ -357,10 +358,10 @@ func prove(t *testing.T, view *View, query func(kit.Reader) []string) ([]string,
 }
 
 // runProven runs query over p, failing the test on an unproven read.
-func runProven(t *testing.T, p *ProvenReader, query func(kit.Reader) []string) []string {
+func runProven(t *testing.T, p *proof.Reader, query func(kv.Reader) []string) []string {
 	t.Helper()
 	var got []string
-	if err := RunProven(func() { got = query(p) }); err != nil {
+	if err := proof.Run(func() { got = query(p) }); err != nil {
 		t.Fatalf("re-run over the proofs: %v", err)
 	}
 	return got
@@ -392,17 +393,17 @@ func TestProofRoundTrip(t *testing.T) {
 			if !bytes.Equal(bundle.Root, view.Hash()) {
 				t.Fatalf("root %X, want the view's hash %X", bundle.Root, view.Hash())
 			}
-			p, err := VerifyProofs(bundle, view.Hash())
+			p, err := proof.Verify(bundle, view.Hash())
 			if err != nil {
-				t.Fatalf("VerifyProofs: %v", err)
+				t.Fatalf("proof.Verify: %v", err)
 			}
 			if again := runProven(t, p, tc.query); !slices.Equal(again, want) {
 				t.Fatalf("over the proofs: %q\nwant %q", again, want)
 			}
 			for i, read := range tc.unproven {
-				err := RunProven(func() { read(p) })
-				if !errors.Is(err, ErrUnproven) {
-					t.Errorf("unproven read %d: error %v, want ErrUnproven", i, err)
+				err := proof.Run(func() { read(p) })
+				if !errors.Is(err, proof.ErrUnproven) {
+					t.Errorf("unproven read %d: error %v, want proof.ErrUnproven", i, err)
 				}
 			}
 		})
@@ -428,7 +429,7 @@ func TestProofsInTinyTrees(t *testing.T) {
 		t.Run(fmt.Sprint(n, " keys"), func(t *testing.T) {
 			s := openMem(t)
 			view := commitWrites(t, s, values([]string{"b", "d", "f"}[:n]...))
-			query := func(r kit.Reader) []string {
+			query := func(r kv.Reader) []string {
 				out := scan(r.Iterator(nil, nil, false), -1)
 				out = append(out, scan(r.Iterator(nil, nil, true), -1)...)
 				return append(out, get(r, "a"), get(r, "c"), get(r, "e"), get(r, "g"), get(r, "b"))
@@ -438,70 +439,13 @@ func TestProofsInTinyTrees(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("through the recorder: %q, want %q", got, want)
 			}
-			p, err := VerifyProofs(bundle, view.Hash())
+			p, err := proof.Verify(bundle, view.Hash())
 			if err != nil {
-				t.Fatalf("VerifyProofs: %v", err)
+				t.Fatalf("proof.Verify: %v", err)
 			}
 			if again := runProven(t, p, query); !slices.Equal(again, want) {
 				t.Fatalf("over the proofs: %q, want %q", again, want)
 			}
 		})
 	}
-}
-
-func TestCoveredAndMerged(t *testing.T) {
-	cases := []struct {
-		name string
-		it   iteration
-		want string // "" when nothing is covered
-	}{
-		{"exhausted ascending", iteration{start: b("a"), end: b("c"), exhausted: true, keys: [][]byte{b("b")}}, `["a","c")`},
-		{"exhausted descending, unbounded", iteration{reverse: true, exhausted: true}, `["","")`},
-		{"stopped ascending", iteration{start: b("a"), end: b("z"), keys: [][]byte{b("b"), b("c")}}, `["a","c\x00")`},
-		{"stopped descending", iteration{start: b("a"), end: b("z"), reverse: true, keys: [][]byte{b("y"), b("x")}}, `["x","z")`},
-		{"nothing observed", iteration{start: b("a"), end: b("z")}, ""},
-		{"inverted bounds", iteration{start: b("c"), end: b("a"), exhausted: true}, ""},
-		{"empty end bound", iteration{start: b("c"), end: []byte{}, exhausted: true}, ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s, ok := tc.it.covered()
-			got := ""
-			if ok {
-				got = fmt.Sprintf("[%q,%q)", s.start, s.end)
-			}
-			if got != tc.want {
-				t.Fatalf("covered %s, want %s", got, tc.want)
-			}
-		})
-	}
-
-	merged := mergeSpans([]span{
-		{b("m"), b("p")}, {b("a"), b("c")}, {b("c"), b("d")}, {b("b"), b("c5")}, {b("x"), nil}, {b("y"), b("z")}, {b("e"), b("f")},
-	})
-	var got []string
-	for _, s := range merged {
-		got = append(got, fmt.Sprintf("[%q,%q)", s.start, s.end))
-	}
-	want := []string{`["a","d")`, `["e","f")`, `["m","p")`, `["x","")`}
-	if !slices.Equal(got, want) {
-		t.Fatalf("merged %q, want %q", got, want)
-	}
-}
-
-func TestRunProven(t *testing.T) {
-	if err := RunProven(func() {}); err != nil {
-		t.Fatalf("RunProven of a clean run: %v", err)
-	}
-	err := RunProven(func() { panic(fmt.Errorf("%w: test", ErrUnproven)) })
-	if !errors.Is(err, ErrUnproven) {
-		t.Fatalf("RunProven returned %v, want ErrUnproven", err)
-	}
-	defer func() {
-		if p := recover(); p != "other" {
-			t.Fatalf("recovered %v, want the other panic to go on", p)
-		}
-	}()
-	_ = RunProven(func() { panic("other") })
-	t.Fatal("RunProven swallowed an unrelated panic")
 }

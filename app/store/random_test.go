@@ -10,8 +10,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
 // randomAlphabet makes keys that are often prefixes, successors (k||0x00)
@@ -84,7 +85,7 @@ func newRandomQuery(rng *rand.Rand) randomQuery {
 }
 
 // run performs the reads on r and logs what they saw.
-func (q randomQuery) run(r kit.Reader) []string {
+func (q randomQuery) run(r kv.Reader) []string {
 	if q.cached {
 		c := NewCache(r)
 		keys := make([]string, 0, len(q.staged))
@@ -102,7 +103,7 @@ func (q randomQuery) run(r kit.Reader) []string {
 		r = c
 	}
 	if q.prefix != nil {
-		r = kit.PrefixedReader(r, q.prefix)
+		r = kv.PrefixedReader(r, q.prefix)
 	}
 	var out []string
 	for _, rd := range q.reads {
@@ -111,7 +112,7 @@ func (q randomQuery) run(r kit.Reader) []string {
 	return out
 }
 
-func (rd randomRead) run(r kit.Reader) []string {
+func (rd randomRead) run(r kv.Reader) []string {
 	switch rd.kind {
 	case 0:
 		return []string{fmt.Sprintf("get %x=%x", rd.key, r.Get(rd.key))}
@@ -197,31 +198,31 @@ func checkRandomQuery(t *testing.T, name string, view, older *View, q randomQuer
 	if err != nil {
 		t.Fatal(err)
 	}
-	var decoded appv1.ProofBundle
+	var decoded proofv1.ProofBundle
 	if err := proto.Unmarshal(raw, &decoded); err != nil {
 		t.Fatal(err)
 	}
-	p, err := VerifyProofs(&decoded, view.Hash())
+	p, err := proof.Verify(&decoded, view.Hash())
 	if err != nil {
-		t.Fatalf("%s: VerifyProofs: %v", name, err)
+		t.Fatalf("%s: proof.Verify: %v", name, err)
 	}
 	var again []string
-	if err := RunProven(func() { again = q.run(p) }); err != nil {
+	if err := proof.Run(func() { again = q.run(p) }); err != nil {
 		t.Fatalf("%s: re-run over the proofs: %v", name, err)
 	}
 	if !slices.Equal(again, want) {
 		t.Fatalf("%s: over the proofs %q, want %q", name, again, want)
 	}
 	if !bytes.Equal(older.Hash(), view.Hash()) {
-		if _, err := VerifyProofs(&decoded, older.Hash()); err == nil {
+		if _, err := proof.Verify(&decoded, older.Hash()); err == nil {
 			t.Fatalf("%s: proofs verify against the previous version's app hash", name)
 		}
 	}
 	for _, rd := range extra {
 		other := randomQuery{reads: []randomRead{rd}}
 		var got []string
-		err := RunProven(func() { got = other.run(p) })
-		if err != nil && !errors.Is(err, ErrUnproven) {
+		err := proof.Run(func() { got = other.run(p) })
+		if err != nil && !errors.Is(err, proof.ErrUnproven) {
 			t.Fatalf("%s: extra read %+v: %v", name, rd, err)
 		}
 		if w := other.run(view); err == nil && !slices.Equal(got, w) {
@@ -234,30 +235,24 @@ func checkRandomQuery(t *testing.T, name string, view, older *View, q randomQuer
 // each range lies within what an iteration covered, and each key is a
 // point read, a key of a range, or a range's probe (its start or the
 // successor of one of its keys).
-func checkBounded(t *testing.T, name string, rec *Recorder, bundle *appv1.ProofBundle) {
+func checkBounded(t *testing.T, name string, rec *Recorder, bundle *proofv1.ProofBundle) {
 	t.Helper()
-	var covered []span
-	for _, it := range rec.iters {
-		if s, ok := it.covered(); ok {
-			covered = append(covered, s)
-		}
-	}
-	covered = mergeSpans(covered)
+	covered := rec.Covered()
 	allowed := map[string]bool{}
-	for k := range rec.points {
-		allowed[k] = true
+	for _, p := range rec.Points() {
+		allowed[string(p.Key)] = true
 	}
 	for _, rp := range bundle.Ranges {
-		s := rangeSpan(rp)
-		if !slices.ContainsFunc(covered, func(c span) bool {
-			return bytes.Compare(c.start, s.start) <= 0 && endAtLeast(c.end, s.end)
+		s := rangeOf(rp)
+		if !slices.ContainsFunc(covered, func(c proof.Span) bool {
+			return bytes.Compare(c.Start, s.Start) <= 0 && (c.End == nil || (s.End != nil && bytes.Compare(c.End, s.End) >= 0))
 		}) {
-			t.Fatalf("%s: range [%x, %x) exceeds what the iterations covered", name, s.start, s.end)
+			t.Fatalf("%s: range [%x, %x) exceeds what the iterations covered", name, s.Start, s.End)
 		}
-		allowed[string(s.start)] = true
+		allowed[string(s.Start)] = true
 		for _, k := range rp.Keys {
 			allowed[string(k)] = true
-			allowed[string(successor(k))] = true
+			allowed[string(append(bytes.Clone(k), 0))] = true
 		}
 	}
 	for i, kp := range bundle.Keys {
@@ -268,4 +263,17 @@ func checkBounded(t *testing.T, name string, rec *Recorder, bundle *appv1.ProofB
 			t.Fatalf("%s: key proofs not strictly ascending at %x", name, kp.Key)
 		}
 	}
+}
+
+// rangeOf is the interval a RangeProof covers: an empty start is the
+// beginning of the key space, an empty end unbounded.
+func rangeOf(rp *proofv1.RangeProof) proof.Span {
+	s := proof.Span{Start: rp.Start, End: rp.End}
+	if s.Start == nil {
+		s.Start = []byte{}
+	}
+	if len(s.End) == 0 {
+		s.End = nil
+	}
+	return s
 }

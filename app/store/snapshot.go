@@ -12,7 +12,7 @@ import (
 	"github.com/cosmos/iavl"
 	idb "github.com/cosmos/iavl/db"
 
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 // ExportNode is one node of a version's tree, in the order [Exporter]
@@ -381,7 +381,7 @@ func (s *Store) deleteAll() error {
 // deletePrefix deletes every key starting with prefix, in bounded batches.
 func deletePrefix(db dbm.DB, prefix []byte) error {
 	const batchKeys = 10_000
-	end := kit.PrefixEnd(prefix)
+	end := kv.PrefixEnd(prefix)
 	for {
 		it, err := db.Iterator(prefix, end)
 		if err != nil {

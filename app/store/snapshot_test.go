@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 var exportTime = time.Date(2026, 3, 4, 5, 6, 7, 8, time.UTC)
@@ -74,12 +74,12 @@ func importAll(s *Store, height int64, blockTime time.Time, nodes []ExportNode, 
 }
 
 // contents is every key and value of r, in order.
-func contents(r kit.Reader) [][2]string { return collect(r.Iterator(nil, nil, false)) }
+func contents(r kv.Reader) [][2]string { return collect(r.Iterator(nil, nil, false)) }
 
 // rawKeys counts the database's keys under prefix.
 func rawKeys(t *testing.T, s *Store, prefix string) int {
 	t.Helper()
-	it, err := s.db.Iterator([]byte(prefix), kit.PrefixEnd([]byte(prefix)))
+	it, err := s.db.Iterator([]byte(prefix), kv.PrefixEnd([]byte(prefix)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/cosmos/iavl"
 	idb "github.com/cosmos/iavl/db"
 
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 // Backends names the supported database engines.
@@ -50,8 +50,9 @@ const DefaultCacheSize = 500_000
 
 // ErrIO marks a failure of the database underneath the tree. Reads panic
 // with an error wrapping it: a node that cannot read its state cannot
-// execute deterministically and must stop.
-var ErrIO = errors.New("state database failure")
+// execute deterministically and must stop. It is [kv.ErrIO], named here
+// too for callers of the store.
+var ErrIO = kv.ErrIO
 
 // ErrVersionUnavailable means a requested height is not stored (never
 // committed, or pruned).
@@ -483,7 +484,7 @@ type View struct {
 	fast *fastIndex
 }
 
-var _ kit.Reader = (*View)(nil)
+var _ kv.Reader = (*View)(nil)
 
 // Height is the version this view reads.
 func (v *View) Height() int64 { return v.tree.Version() }
@@ -495,7 +496,7 @@ func (v *View) Time() time.Time { return v.time }
 // Hash is the app hash of this version.
 func (v *View) Hash() []byte { return v.tree.Hash() }
 
-// Get implements kit.Reader.
+// Get implements kv.Reader.
 func (v *View) Get(key []byte) []byte {
 	version := v.tree.Version()
 	if v.recent != nil {
@@ -516,11 +517,11 @@ func (v *View) Get(key []byte) []byte {
 	return b
 }
 
-// Has implements kit.Reader.
+// Has implements kv.Reader.
 func (v *View) Has(key []byte) bool { return v.Get(key) != nil }
 
-// Iterator implements kit.Reader.
-func (v *View) Iterator(start, end []byte, reverse bool) kit.Iterator {
+// Iterator implements kv.Reader.
+func (v *View) Iterator(start, end []byte, reverse bool) kv.Iterator {
 	it, err := v.tree.Iterator(start, end, !reverse)
 	if err != nil {
 		panic(fmt.Errorf("%w: failed to iterate state: %w", ErrIO, err))

@@ -10,7 +10,7 @@ import (
 
 	dbm "github.com/cosmos/cosmos-db"
 
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
 )
 
 // model is the obviously-correct reference a Cache must agree with.
@@ -36,7 +36,7 @@ func (m model) iterate(start, end []byte, reverse bool) [][2]string {
 	return out
 }
 
-func collect(it kit.Iterator) [][2]string {
+func collect(it kv.Iterator) [][2]string {
 	defer it.Close()
 	var out [][2]string
 	for ; it.Valid(); it.Next() {
@@ -119,7 +119,7 @@ func TestPrefixedIterator(t *testing.T) {
 	c.Set([]byte("b1"), []byte("y"))
 	c.Set([]byte("b2"), []byte("z"))
 	c.Set([]byte("c1"), []byte("w"))
-	p := kit.Prefixed(c, []byte("b"))
+	p := kv.Prefixed(c, []byte("b"))
 	if got := collect(p.Iterator(nil, nil, false)); fmt.Sprint(got) != "[[1 y] [2 z]]" {
 		t.Fatalf("prefixed ascending = %v", got)
 	}
@@ -139,7 +139,7 @@ func TestPrefixEnd(t *testing.T) {
 		{[]byte{}, nil},
 	}
 	for _, c := range cases {
-		if got := kit.PrefixEnd(c.in); !bytes.Equal(got, c.want) {
+		if got := kv.PrefixEnd(c.in); !bytes.Equal(got, c.want) {
 			t.Errorf("PrefixEnd(%x) = %x, want %x", c.in, got, c.want)
 		}
 	}

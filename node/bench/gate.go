@@ -14,9 +14,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/modules"
-	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
 	licpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
@@ -156,7 +156,7 @@ type gateResult struct {
 // runGate populates a chain with model families up to each size in turn
 // and measures gate checks at each: the plain query, the same query with
 // proofs built for every read, and the offline verification of those
-// proofs (store.VerifyProofs and the re-run with modules.Table.Answer).
+// proofs (proof.Verify and the re-run with modules.Table.Answer).
 func runGate(ctx context.Context, dir string, sizes []int, ops int, logf func(string, ...any)) ([]gateResult, error) {
 	g := newGatePopulation()
 	c, err := openLocalChain(filepath.Join(dir, "gate"), g.accounts())
@@ -247,7 +247,7 @@ func measureGate(ctx context.Context, c *localChain, g *gatePopulation, families
 	view := c.st.Committed()
 	blk := kit.Block{ChainID: c.chainID, Height: view.Height(), Time: view.Time()}
 	answers := make([][]byte, distinct)
-	bundles := make([]*appv1.ProofBundle, distinct)
+	bundles := make([]*proofv1.ProofBundle, distinct)
 	for i, req := range reqs {
 		answer, bundle, _, err := c.app.ProveQuery(ctx, path, req, 0)
 		if err != nil {
@@ -278,14 +278,14 @@ func measureGate(ctx context.Context, c *localChain, g *gatePopulation, families
 // verifyOffline is what a receipt verifier does after the signatures:
 // check the proofs against the app hash, re-run the query on the proven
 // reads alone, and compare the answer.
-func verifyOffline(ctx context.Context, bundle *appv1.ProofBundle, appHash []byte, path string, req []byte, blk kit.Block, want []byte) error {
-	reader, err := store.VerifyProofs(bundle, appHash)
+func verifyOffline(ctx context.Context, bundle *proofv1.ProofBundle, appHash []byte, path string, req []byte, blk kit.Block, want []byte) error {
+	reader, err := proof.Verify(bundle, appHash)
 	if err != nil {
 		return err
 	}
 	var answer []byte
 	var qerr error
-	if err := store.RunProven(func() { answer, qerr = modules.Default().Answer(ctx, path, reader, blk, req) }); err != nil {
+	if err := proof.Run(func() { answer, qerr = modules.Default().Answer(ctx, path, reader, blk, req) }); err != nil {
 		return err
 	}
 	if qerr != nil {

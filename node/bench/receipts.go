@@ -9,8 +9,8 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/receipt"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
@@ -23,7 +23,7 @@ type receiptResult struct {
 	validators   int
 	bytes        int
 	keys, ranges int
-	// proofOnly is store.VerifyProofs; rerun adds the re-run of the query
+	// proofOnly is proof.Verify; rerun adds the re-run of the query
 	// on the proven reads (modules.Table.Answer); full is the light-client
 	// path of `lineaged verify`: parse, every signature, proofs, re-run.
 	proofOnly, rerun, full opStats
@@ -72,14 +72,14 @@ func measureReceipt(ctx context.Context, net *network, load *provenanceLoad, ite
 		return res, fmt.Errorf("the benchmark's receipt does not verify: %w", err)
 	}
 	res.keys, res.ranges = verified.Keys, verified.Ranges
-	var bundle appv1.ProofBundle
+	var bundle proofv1.ProofBundle
 	if err := proto.Unmarshal(r.Proofs, &bundle); err != nil {
 		return res, err
 	}
 	blk := kit.Block{ChainID: r.ChainID, Height: r.Height, Time: verified.Time}
 
 	if res.proofOnly, err = measure(iters, 1, func(int) error {
-		_, err := store.VerifyProofs(&bundle, verified.AppHash)
+		_, err := proof.Verify(&bundle, verified.AppHash)
 		return err
 	}); err != nil {
 		return res, err

@@ -126,7 +126,7 @@ func (c *Client) Receipt(ctx context.Context, path string, req proto.Message, he
 	if err != nil {
 		return nil, fmt.Errorf("failed to encode query: %w", err)
 	}
-	return receipt.Build(ctx, c.rpc, path, data, height)
+	return BuildReceipt(ctx, c.rpc, path, data, height)
 }
 
 // VerifyReceipt checks a receipt offline against a trust root and decodes

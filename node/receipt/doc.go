@@ -1,6 +1,8 @@
-// Package receipt builds and verifies receipts: self-contained answers to
+// Package receipt defines and verifies receipts: self-contained answers to
 // one query that anyone can check offline, without trusting the node that
-// produced them.
+// produced them. It needs no node and no database (node/client builds
+// receipts from a node): a verifier links only the proof checks, CometBFT's
+// header types and the module table's queries.
 //
 // # What a receipt holds
 //

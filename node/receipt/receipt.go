@@ -26,7 +26,7 @@ type Receipt struct {
 	// Answer is the encoded response message; empty when Error is set.
 	Answer []byte       `json:"answer,omitempty"`
 	Error  *AnswerError `json:"error,omitempty"`
-	// Proofs is an encoded lineage.app.v1.ProofBundle.
+	// Proofs is an encoded lineage.proof.v1.ProofBundle.
 	Proofs []byte `json:"proofs"`
 	// StateHeader is the encoded header at Height: its time is the clock
 	// the query ran with.

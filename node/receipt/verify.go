@@ -13,9 +13,9 @@ import (
 	gogoproto "github.com/cosmos/gogoproto/proto"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/modules"
-	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
@@ -149,14 +149,14 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 	}
 
 	// The proofs lead to the signed app hash.
-	var bundle appv1.ProofBundle
+	var bundle proofv1.ProofBundle
 	if err := proto.Unmarshal(r.Proofs, &bundle); err != nil {
 		return nil, invalid("proofs: %v", err)
 	}
 	if canon, err := (proto.MarshalOptions{Deterministic: true}).Marshal(&bundle); err != nil || !bytes.Equal(canon, r.Proofs) {
 		return nil, invalid("proofs are not canonically encoded")
 	}
-	reader, err := store.VerifyProofs(&bundle, sh.AppHash)
+	reader, err := proof.Verify(&bundle, sh.AppHash)
 	if err != nil {
 		return nil, invalid("proofs do not lead to app hash %X: %v", sh.AppHash, err)
 	}
@@ -165,13 +165,13 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 	blk := kit.Block{ChainID: r.ChainID, Height: r.Height, Time: stateHeader.Time}
 	var answer []byte
 	var qerr error
-	rec := store.NewReadRecorder(reader)
-	if err := store.RunProven(func() {
+	rec := proof.NewRecorder(reader)
+	if err := proof.Run(func() {
 		answer, qerr = modules.Default().Answer(ctx, r.Path, rec, blk, r.Request)
 	}); err != nil {
 		return nil, invalid("re-running %s needs state the receipt does not prove: %v", r.Path, err)
 	}
-	if err := store.CheckMinimal(&bundle, rec); err != nil {
+	if err := proof.CheckMinimal(&bundle, rec); err != nil {
 		return nil, invalid("proofs are not exactly those of the query: %v", err)
 	}
 	switch {
@@ -287,7 +287,7 @@ func canonicalValidators(vp *cmtproto.ValidatorSet, encoded []byte) (*cmttypes.V
 		}
 	}
 	vals := cmttypes.NewValidatorSet(fresh)
-	canon, err := canonicalValidatorBytes(vals)
+	canon, err := EncodeValidators(vals)
 	if err != nil {
 		return nil, err
 	}
@@ -297,8 +297,9 @@ func canonicalValidators(vp *cmtproto.ValidatorSet, encoded []byte) (*cmttypes.V
 	return vals, nil
 }
 
-// canonicalValidatorBytes encodes a set as NewValidatorSet builds it.
-func canonicalValidatorBytes(vals *cmttypes.ValidatorSet) ([]byte, error) {
+// EncodeValidators encodes a validator set as a receipt carries it: as
+// NewValidatorSet builds it, the only form verification accepts.
+func EncodeValidators(vals *cmttypes.ValidatorSet) ([]byte, error) {
 	fresh := make([]*cmttypes.Validator, len(vals.Validators))
 	for i, v := range vals.Validators {
 		fresh[i] = cmttypes.NewValidator(v.PubKey, v.VotingPower)

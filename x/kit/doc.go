@@ -11,6 +11,14 @@
 // more context via [Error.Wrapf]) for every rejection and never panic on bad
 // input; a panic means a broken invariant and stops the node.
 //
-// Stores panic on I/O failure of the underlying database: a node whose disk
-// fails cannot produce a deterministic answer and must stop.
+// Stores panic on I/O failure of the underlying database, with an error
+// wrapping [ErrIO]: a node whose disk fails cannot produce a deterministic
+// answer and must stop.
+//
+// # Where the store types live
+//
+// [Reader], [Store], [Iterator], the prefixed views and [ErrIO] are defined
+// in package kv (app/store/kv), a leaf that the state tree and the proof
+// verifier share; kit re-exports them so that modules import kit alone and
+// never app/... .
 package kit

@@ -1,102 +1,34 @@
 package kit
 
-// Reader is read access to ordered key-value state.
-//
-// Returned slices must not be modified by the caller.
-type Reader interface {
-	// Get returns the value stored under key, or nil if there is none.
-	Get(key []byte) []byte
-	// Has reports whether key holds a value.
-	Has(key []byte) bool
-	// Iterator walks keys in [start, end) in ascending order, or descending
-	// order if reverse is set. A nil start or end is unbounded.
-	Iterator(start, end []byte, reverse bool) Iterator
-}
+import "github.com/lineageledger/lineaged/app/store/kv"
 
-// Store is read-write access to ordered key-value state.
-type Store interface {
-	Reader
-	// Set stores value under key. Neither may be nil; value may be empty.
-	Set(key, value []byte)
-	// Delete removes key. Records are never deleted; only indexes such as
-	// deadline queues are.
-	Delete(key []byte)
-}
+// The key-value interfaces are defined in package kv, which storage, the
+// proof verifier and modules all share; these aliases let modules write
+// kit.Store and never import app/... themselves.
+type (
+	// Reader is read access to ordered key-value state; see [kv.Reader].
+	Reader = kv.Reader
+	// Store is read-write access to ordered key-value state; see [kv.Store].
+	Store = kv.Store
+	// Iterator walks a key range; see [kv.Iterator].
+	Iterator = kv.Iterator
+)
 
-// Iterator walks a key range. Keys and values returned are only valid until
-// Next is called. Close must be called when done.
-type Iterator interface {
-	Valid() bool
-	Next()
-	Key() []byte
-	Value() []byte
-	Close()
-}
+// ErrIO marks a failure of the database underneath the state, which store
+// reads panic with; see [kv.ErrIO].
+var ErrIO = kv.ErrIO
 
 // PrefixEnd returns the smallest key greater than every key starting with
-// prefix, or nil when no such key exists (prefix is all 0xff).
-func PrefixEnd(prefix []byte) []byte {
-	end := make([]byte, len(prefix))
-	copy(end, prefix)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
-}
+// prefix, or nil when no such key exists; see [kv.PrefixEnd].
+func PrefixEnd(prefix []byte) []byte { return kv.PrefixEnd(prefix) }
 
-// PrefixedReader returns the read-only view of r under prefix: keys passed
-// in and out of it have the prefix stripped.
-func PrefixedReader(r Reader, prefix []byte) Reader {
-	return prefixReader{parent: r, prefix: append([]byte(nil), prefix...)}
-}
+// PrefixedReader returns the read-only view of r under prefix; see
+// [kv.PrefixedReader].
+func PrefixedReader(r Reader, prefix []byte) Reader { return kv.PrefixedReader(r, prefix) }
 
-// Prefixed returns the view of s under prefix: keys passed in and out of it
-// have the prefix stripped.
-func Prefixed(s Store, prefix []byte) Store {
-	return prefixStore{prefixReader: prefixReader{parent: s, prefix: append([]byte(nil), prefix...)}, parent: s}
-}
+// Prefixed returns the view of s under prefix; see [kv.Prefixed].
+func Prefixed(s Store, prefix []byte) Store { return kv.Prefixed(s, prefix) }
 
-type prefixReader struct {
-	parent Reader
-	prefix []byte
-}
-
-type prefixStore struct {
-	prefixReader
-	parent Store
-}
-
-var _ Store = prefixStore{}
-
-func (p prefixReader) key(k []byte) []byte {
-	out := make([]byte, len(p.prefix)+len(k))
-	copy(out, p.prefix)
-	copy(out[len(p.prefix):], k)
-	return out
-}
-
-func (p prefixReader) Get(k []byte) []byte { return p.parent.Get(p.key(k)) }
-func (p prefixReader) Has(k []byte) bool   { return p.parent.Has(p.key(k)) }
-func (p prefixStore) Set(k, v []byte)      { p.parent.Set(p.key(k), v) }
-func (p prefixStore) Delete(k []byte)      { p.parent.Delete(p.key(k)) }
-
-func (p prefixReader) Iterator(start, end []byte, reverse bool) Iterator {
-	s := p.key(start)
-	var e []byte
-	if end == nil {
-		e = PrefixEnd(p.prefix)
-	} else {
-		e = p.key(end)
-	}
-	return &prefixIterator{Iterator: p.parent.Iterator(s, e, reverse), n: len(p.prefix)}
-}
-
-type prefixIterator struct {
-	Iterator
-	n int
-}
-
-func (it *prefixIterator) Key() []byte { return it.Iterator.Key()[it.n:] }
+// ReadOnly returns r without the write methods a type assertion could
+// otherwise recover; see [kv.ReadOnly].
+func ReadOnly(r Reader) Reader { return kv.ReadOnly(r) }

@@ -1,4 +1,4 @@
-package store
+package proof
 
 import (
 	"bytes"
@@ -9,18 +9,26 @@ import (
 
 	ics23 "github.com/cosmos/ics23/go"
 
-	"github.com/lineageledger/lineaged/app/appv1"
-	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/app/store/kv"
+	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
 
-// ErrInvalidProof means a proof bundle does not prove what it claims
-// against the app hash it was checked with.
-var ErrInvalidProof = errors.New("invalid state proof")
+// OpType is the type of the one proof operation an ABCI query with Prove
+// set carries: its Key is the query path and its Data the deterministic
+// encoding of a [proofv1.ProofBundle] proving every read the query made.
+// The name predates the move of the message to lineage.proof.v1 and is
+// kept for compatibility: it is on the wire of ABCI query responses, and
+// the bundle's encoding did not change.
+const OpType = "lineage.app.v1.ProofBundle"
 
-// ErrUnproven marks a read of a [ProvenReader] that its proofs do not
-// answer. kit.Reader has no error returns, so such a read panics with an
-// error wrapping ErrUnproven; run the reading code under [RunProven] to get
-// it back as an error.
+// ErrInvalid means a proof bundle does not prove what it claims against
+// the app hash it was checked with.
+var ErrInvalid = errors.New("invalid state proof")
+
+// ErrUnproven marks a read of a [Reader] that its proofs do not answer.
+// kv.Reader has no error returns, so such a read panics with an error
+// wrapping ErrUnproven; run the reading code under [Run] to get it back as
+// an error.
 var ErrUnproven = errors.New("read not covered by the proofs")
 
 // fact is what a verified KeyProof establishes about its key.
@@ -32,9 +40,9 @@ type fact struct {
 	left, right []byte
 }
 
-// VerifyProofs checks a bundle against the app hash of the version it
-// claims to prove, and returns a reader answering from the proven facts
-// alone. Every failure wraps [ErrInvalidProof].
+// Verify checks a bundle against the app hash of the version it claims to
+// prove, and returns a reader answering from the proven facts alone. Every
+// failure wraps [ErrInvalid].
 //
 // A bundle is valid when all of the following hold:
 //
@@ -73,9 +81,9 @@ type fact struct {
 //
 // Ranges may overlap or touch; rule 6 makes them agree wherever they do,
 // and the reader answers from their union.
-func VerifyProofs(bundle *appv1.ProofBundle, appHash []byte) (*ProvenReader, error) {
+func Verify(bundle *proofv1.ProofBundle, appHash []byte) (*Reader, error) {
 	invalid := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrInvalidProof, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 	}
 	switch {
 	case bundle == nil:
@@ -96,7 +104,7 @@ func VerifyProofs(bundle *appv1.ProofBundle, appHash []byte) (*ProvenReader, err
 		}
 		f, err := verifyKeyProof(kp, appHash)
 		if err != nil {
-			return nil, fmt.Errorf("%w: key %x: %w", ErrInvalidProof, kp.Key, err)
+			return nil, fmt.Errorf("%w: key %x: %w", ErrInvalid, kp.Key, err)
 		}
 		facts[string(kp.Key)] = f
 		if f.exists {
@@ -105,51 +113,51 @@ func VerifyProofs(bundle *appv1.ProofBundle, appHash []byte) (*ProvenReader, err
 	}
 	slices.SortFunc(existing, bytes.Compare)
 
-	spans := make([]span, 0, len(bundle.Ranges))
+	spans := make([]Span, 0, len(bundle.Ranges))
 	for i, rp := range bundle.Ranges {
 		if rp == nil {
 			return nil, invalid("range proof %d is empty", i)
 		}
 		s := rangeSpan(rp)
 		if err := checkRange(s, rp.Keys, facts, existing); err != nil {
-			return nil, fmt.Errorf("%w: range %d [%x, %x): %w", ErrInvalidProof, i, s.start, s.end, err)
+			return nil, fmt.Errorf("%w: range %d [%x, %x): %w", ErrInvalid, i, s.Start, s.End, err)
 		}
 		spans = append(spans, s)
 	}
 
-	p := &ProvenReader{facts: facts}
+	p := &Reader{facts: facts}
 	for _, s := range mergeSpans(spans) {
 		lo, hi := keysIn(existing, s)
-		p.spans = append(p.spans, provenSpan{span: s, keys: existing[lo:hi]})
+		p.spans = append(p.spans, provenSpan{Span: s, keys: existing[lo:hi]})
 	}
 	return p, nil
 }
 
 // rangeSpan is the interval a RangeProof covers.
-func rangeSpan(rp *appv1.RangeProof) span {
-	s := span{start: rp.Start}
-	if s.start == nil {
-		s.start = []byte{}
+func rangeSpan(rp *proofv1.RangeProof) Span {
+	s := Span{Start: rp.Start}
+	if s.Start == nil {
+		s.Start = []byte{}
 	}
 	if len(rp.End) > 0 {
-		s.end = rp.End
+		s.End = rp.End
 	}
 	return s
 }
 
 // keysIn is the index range of the sorted keys that lie in s.
-func keysIn(sorted [][]byte, s span) (lo, hi int) {
-	lo = sort.Search(len(sorted), func(i int) bool { return bytes.Compare(sorted[i], s.start) >= 0 })
+func keysIn(sorted [][]byte, s Span) (lo, hi int) {
+	lo = sort.Search(len(sorted), func(i int) bool { return bytes.Compare(sorted[i], s.Start) >= 0 })
 	hi = len(sorted)
-	if s.end != nil {
-		hi = sort.Search(len(sorted), func(i int) bool { return bytes.Compare(sorted[i], s.end) >= 0 })
+	if s.End != nil {
+		hi = sort.Search(len(sorted), func(i int) bool { return bytes.Compare(sorted[i], s.End) >= 0 })
 	}
 	return lo, max(lo, hi)
 }
 
-// verifyKeyProof checks rule 3 of [VerifyProofs] for one key. ICS 23 panics
-// on some malformed neighbour paths; that is a failed proof too.
-func verifyKeyProof(kp *appv1.KeyProof, root []byte) (f fact, err error) {
+// verifyKeyProof checks rule 3 of [Verify] for one key. ICS 23 panics on
+// some malformed neighbour paths; that is a failed proof too.
+func verifyKeyProof(kp *proofv1.KeyProof, root []byte) (f fact, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			f, err = fact{}, fmt.Errorf("malformed proof: %v", p)
@@ -196,8 +204,8 @@ func verifyKeyProof(kp *appv1.KeyProof, root []byte) (f fact, err error) {
 	return f, nil
 }
 
-// checkRange checks rules 4 to 7 of [VerifyProofs] for one range.
-func checkRange(s span, keys [][]byte, facts map[string]fact, existing [][]byte) error {
+// checkRange checks rules 4 to 7 of [Verify] for one range.
+func checkRange(s Span, keys [][]byte, facts map[string]fact, existing [][]byte) error {
 	if s.empty() {
 		return errors.New("interval is empty")
 	}
@@ -205,7 +213,7 @@ func checkRange(s span, keys [][]byte, facts map[string]fact, existing [][]byte)
 		if i > 0 && bytes.Compare(keys[i-1], k) >= 0 {
 			return fmt.Errorf("keys are not strictly ascending at %x", k)
 		}
-		if !s.contains(k) {
+		if !s.Contains(k) {
 			return fmt.Errorf("key %x lies outside the interval", k)
 		}
 		if f, ok := facts[string(k)]; !ok || !f.exists {
@@ -231,12 +239,12 @@ func checkRange(s span, keys [][]byte, facts map[string]fact, existing [][]byte)
 		switch {
 		case next != nil && !bytes.Equal(f.right, next):
 			return fmt.Errorf("non-existence proof of %x has right neighbour %x, want %x", c, f.right, next)
-		case next == nil && f.right != nil && (s.end == nil || bytes.Compare(f.right, s.end) < 0):
+		case next == nil && f.right != nil && (s.End == nil || bytes.Compare(f.right, s.End) < 0):
 			return fmt.Errorf("non-existence proof of %x has right neighbour %x inside the interval", c, f.right)
 		}
 		return nil
 	}
-	c := s.start
+	c := s.Start
 	var prev []byte
 	for _, k := range keys {
 		if !bytes.Equal(c, k) {
@@ -246,31 +254,32 @@ func checkRange(s span, keys [][]byte, facts map[string]fact, existing [][]byte)
 		}
 		prev, c = k, successor(k)
 	}
-	if s.end == nil || bytes.Compare(c, s.end) < 0 {
+	if s.End == nil || bytes.Compare(c, s.End) < 0 {
 		return gap(c, prev, nil)
 	}
 	return nil
 }
 
-// ProvenReader answers reads from verified proofs only (see
-// [VerifyProofs]). Get and Has of a key with a KeyProof, or inside a proven
-// range, answer from the facts; an iterator yields the proven keys of the
-// proven ranges. A read the proofs do not answer — a key outside every
-// range without a KeyProof, or an iterator stepping beyond the proven
-// intervals — panics with an error wrapping [ErrUnproven]; run readers
-// under [RunProven]. A ProvenReader is immutable and safe for concurrent
-// use; its iterators are not.
-type ProvenReader struct {
+// Reader answers reads from verified proofs only (see [Verify]). Get and
+// Has of a key with a KeyProof, or inside a proven range, answer from the
+// facts; an iterator yields the proven keys of the proven ranges. A read
+// the proofs do not answer — a key outside every range without a KeyProof,
+// or an iterator stepping beyond the proven intervals — panics with an
+// error wrapping [ErrUnproven]; run readers under [Run]. A Reader is
+// immutable and safe for concurrent use; its iterators are not. The zero
+// Reader holds no proofs: it answers only reads that need none (an
+// iterator over an empty interval).
+type Reader struct {
 	facts map[string]fact
 	// spans are the proven intervals, merged, disjoint and ascending, each
 	// with all the keys it holds.
 	spans []provenSpan
 }
 
-var _ kit.Reader = (*ProvenReader)(nil)
+var _ kv.Reader = (*Reader)(nil)
 
 type provenSpan struct {
-	span
+	Span
 	keys [][]byte
 }
 
@@ -278,8 +287,8 @@ func unproven(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrUnproven, fmt.Sprintf(format, args...))
 }
 
-// Get implements kit.Reader.
-func (p *ProvenReader) Get(key []byte) []byte {
+// Get implements kv.Reader.
+func (p *Reader) Get(key []byte) []byte {
 	if f, ok := p.facts[string(key)]; ok {
 		return f.value
 	}
@@ -289,13 +298,13 @@ func (p *ProvenReader) Get(key []byte) []byte {
 	panic(unproven("read of key %x", key))
 }
 
-// Has implements kit.Reader.
-func (p *ProvenReader) Has(key []byte) bool { return p.Get(key) != nil }
+// Has implements kv.Reader.
+func (p *Reader) Has(key []byte) bool { return p.Get(key) != nil }
 
-// Iterator implements kit.Reader. Positions are resolved when the consumer
+// Iterator implements kv.Reader. Positions are resolved when the consumer
 // looks at them (Valid, Key, Value) or steps over them (Next), never ahead,
-// matching what [Recorder] proves.
-func (p *ProvenReader) Iterator(start, end []byte, reverse bool) kit.Iterator {
+// matching what a [Recorder] records, and so what the prover proves.
+func (p *Reader) Iterator(start, end []byte, reverse bool) kv.Iterator {
 	it := &provenIterator{p: p, start: bytes.Clone(start), end: bytes.Clone(end), reverse: reverse}
 	if it.start == nil {
 		it.start = []byte{}
@@ -309,9 +318,9 @@ func (p *ProvenReader) Iterator(start, end []byte, reverse bool) kit.Iterator {
 }
 
 // spanAt is the proven span holding key, or nil.
-func (p *ProvenReader) spanAt(key []byte) *provenSpan {
-	i := sort.Search(len(p.spans), func(i int) bool { return bytes.Compare(p.spans[i].start, key) > 0 }) - 1
-	if i < 0 || !p.spans[i].contains(key) {
+func (p *Reader) spanAt(key []byte) *provenSpan {
+	i := sort.Search(len(p.spans), func(i int) bool { return bytes.Compare(p.spans[i].Start, key) > 0 }) - 1
+	if i < 0 || !p.spans[i].Contains(key) {
 		return nil
 	}
 	return &p.spans[i]
@@ -319,15 +328,15 @@ func (p *ProvenReader) spanAt(key []byte) *provenSpan {
 
 // spanBelow is the proven span holding every key just below c (top: the
 // span reaching the end of the key space), or nil.
-func (p *ProvenReader) spanBelow(c []byte, top bool) *provenSpan {
+func (p *Reader) spanBelow(c []byte, top bool) *provenSpan {
 	if top {
-		if n := len(p.spans); n > 0 && p.spans[n-1].end == nil {
+		if n := len(p.spans); n > 0 && p.spans[n-1].End == nil {
 			return &p.spans[n-1]
 		}
 		return nil
 	}
-	i := sort.Search(len(p.spans), func(i int) bool { return bytes.Compare(p.spans[i].start, c) >= 0 }) - 1
-	if i < 0 || !endAtLeast(p.spans[i].end, c) {
+	i := sort.Search(len(p.spans), func(i int) bool { return bytes.Compare(p.spans[i].Start, c) >= 0 }) - 1
+	if i < 0 || !endAtLeast(p.spans[i].End, c) {
 		return nil
 	}
 	return &p.spans[i]
@@ -335,7 +344,7 @@ func (p *ProvenReader) spanBelow(c []byte, top bool) *provenSpan {
 
 // first is the smallest key in [c, end) (end nil: unbounded); false if
 // there is none.
-func (p *ProvenReader) first(c, end []byte) ([]byte, bool) {
+func (p *Reader) first(c, end []byte) ([]byte, bool) {
 	if end != nil && bytes.Compare(c, end) >= 0 {
 		return nil, false
 	}
@@ -350,15 +359,15 @@ func (p *ProvenReader) first(c, end []byte) ([]byte, bool) {
 		}
 		return nil, false
 	}
-	if endAtLeast(s.end, end) {
+	if endAtLeast(s.End, end) {
 		return nil, false
 	}
-	panic(unproven("iteration continues past key %x, the end of the proven range", s.end))
+	panic(unproven("iteration continues past key %x, the end of the proven range", s.End))
 }
 
 // last is the greatest key in [start, c) (top: c is unbounded); false if
 // there is none.
-func (p *ProvenReader) last(c []byte, top bool, start []byte) ([]byte, bool) {
+func (p *Reader) last(c []byte, top bool, start []byte) ([]byte, bool) {
 	if !top && bytes.Compare(c, start) <= 0 {
 		return nil, false
 	}
@@ -379,15 +388,15 @@ func (p *ProvenReader) last(c []byte, top bool, start []byte) ([]byte, bool) {
 		}
 		return nil, false
 	}
-	if bytes.Compare(s.start, start) <= 0 {
+	if bytes.Compare(s.Start, start) <= 0 {
 		return nil, false
 	}
-	panic(unproven("descending iteration continues below key %x, the start of the proven range", s.start))
+	panic(unproven("descending iteration continues below key %x, the start of the proven range", s.Start))
 }
 
 // provenIterator walks proven keys lazily, like the recorder observes them.
 type provenIterator struct {
-	p          *ProvenReader
+	p          *Reader
 	start, end []byte
 	reverse    bool
 	// cursor bounds the next position: ascending, it is the smallest key it
@@ -417,7 +426,7 @@ func (it *provenIterator) Valid() bool {
 	return it.valid
 }
 
-// Next implements kit.Iterator; past the end it does nothing, like the
+// Next implements kv.Iterator; past the end it does nothing, like the
 // state tree's iterators.
 func (it *provenIterator) Next() {
 	it.resolve()
@@ -432,13 +441,13 @@ func (it *provenIterator) Next() {
 	it.resolved = false
 }
 
-// Key implements kit.Iterator; nil past the end.
+// Key implements kv.Iterator; nil past the end.
 func (it *provenIterator) Key() []byte {
 	it.resolve()
 	return it.key
 }
 
-// Value implements kit.Iterator; nil past the end.
+// Value implements kv.Iterator; nil past the end.
 func (it *provenIterator) Value() []byte {
 	it.resolve()
 	if !it.valid {
@@ -449,9 +458,9 @@ func (it *provenIterator) Value() []byte {
 
 func (it *provenIterator) Close() {}
 
-// RunProven runs fn, which reads a [ProvenReader], and returns the
-// [ErrUnproven] error a read panicked with, or nil. Any other panic goes on.
-func RunProven(fn func()) (err error) {
+// Run runs fn, which reads a [Reader], and returns the [ErrUnproven] error
+// a read panicked with, or nil. Any other panic goes on.
+func Run(fn func()) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if e, ok := p.(error); ok && errors.Is(e, ErrUnproven) {

@@ -1,4 +1,4 @@
-package receipt
+package client
 
 import (
 	"bytes"
@@ -12,14 +12,14 @@ import (
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	cmttypes "github.com/cometbft/cometbft/types"
 	gogoproto "github.com/cosmos/gogoproto/proto"
-
-	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/app/store/proof"
+	"github.com/lineageledger/lineaged/node/receipt"
 )
 
-// Source is what building a receipt needs from a node: its ABCI query with
+// ReceiptSource is what building a receipt needs from a node: its ABCI query with
 // proofs and CometBFT's headers, commits and validator sets. CometBFT's
 // HTTP client (remote) and local client (in-process) both provide it.
-type Source interface {
+type ReceiptSource interface {
 	Status(ctx context.Context) (*ctypes.ResultStatus, error)
 	ABCIInfo(ctx context.Context) (*ctypes.ResultABCIInfo, error)
 	ABCIQueryWithOptions(ctx context.Context, path string, data cmtbytes.HexBytes, opts rpcclient.ABCIQueryOptions) (*ctypes.ResultABCIQuery, error)
@@ -32,18 +32,18 @@ type Source interface {
 // committing to it yet: the next block must be made first.
 var ErrNotYetProvable = errors.New("state not yet provable")
 
-// NextBlockWait bounds how long Build waits, for the latest state, for the
+// NextBlockWait bounds how long BuildReceipt waits, for the latest state, for the
 // block whose header commits to it.
 var NextBlockWait = 15 * time.Second
 
-// Build answers the query at path with the encoded request at height, with
+// BuildReceipt answers the query at path with the encoded request at height, with
 // proofs and the headers that make it verifiable. Height 0 means the latest
 // state. Its app hash is only signed in the next block's header: if the
 // latest block changed nothing, the state before it (the same state) is
-// proven at once; else Build waits for the next block (CometBFT makes it
+// proven at once; else BuildReceipt waits for the next block (CometBFT makes it
 // promptly after a change), up to NextBlockWait, and otherwise falls back to
 // the newest state already proven.
-func Build(ctx context.Context, src Source, path string, request []byte, height int64) (*Receipt, error) {
+func BuildReceipt(ctx context.Context, src ReceiptSource, path string, request []byte, height int64) (*receipt.Receipt, error) {
 	st, err := src.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("failed to reach node: %w", err)
@@ -71,14 +71,14 @@ func Build(ctx context.Context, src Source, path string, request []byte, height 
 		return nil, fmt.Errorf("failed to query %s: %w", path, err)
 	}
 	q := res.Response
-	r := &Receipt{Format: Format, ChainID: st.NodeInfo.Network, Path: path, Request: request, Height: height}
+	r := &receipt.Receipt{Format: receipt.Format, ChainID: st.NodeInfo.Network, Path: path, Request: request, Height: height}
 	if q.Code != 0 {
-		r.Error = &AnswerError{Codespace: q.Codespace, Code: q.Code, Log: q.Log}
+		r.Error = &receipt.AnswerError{Codespace: q.Codespace, Code: q.Code, Log: q.Log}
 	} else {
 		r.Answer = q.Value
 	}
-	if q.ProofOps == nil || len(q.ProofOps.Ops) != 1 || q.ProofOps.Ops[0].Type != app.ProofOpType {
-		return nil, fmt.Errorf("node returned no %s proofs for %s", app.ProofOpType, path)
+	if q.ProofOps == nil || len(q.ProofOps.Ops) != 1 || q.ProofOps.Ops[0].Type != proof.OpType {
+		return nil, fmt.Errorf("node returned no %s proofs for %s", proof.OpType, path)
 	}
 	r.Proofs = q.ProofOps.Ops[0].Data
 
@@ -104,7 +104,7 @@ func Build(ctx context.Context, src Source, path string, request []byte, height 
 	if err != nil {
 		return nil, err
 	}
-	if r.Validators, err = canonicalValidatorBytes(vals); err != nil {
+	if r.Validators, err = receipt.EncodeValidators(vals); err != nil {
 		return nil, fmt.Errorf("failed to encode validator set: %w", err)
 	}
 	return r, nil
@@ -113,7 +113,7 @@ func Build(ctx context.Context, src Source, path string, request []byte, height 
 // latestProvable picks the state to prove for "latest": the newest state,
 // unless the newest block left the state as it was, in which case the state
 // before it is the same and its header already signs it.
-func latestProvable(ctx context.Context, src Source, latest int64) (int64, error) {
+func latestProvable(ctx context.Context, src ReceiptSource, latest int64) (int64, error) {
 	if latest < 2 {
 		return latest, nil
 	}
@@ -136,7 +136,7 @@ func latestProvable(ctx context.Context, src Source, latest int64) (int64, error
 
 // waitForHeight polls until the chain reaches height or wait passes, and
 // returns the latest height seen.
-func waitForHeight(ctx context.Context, src Source, height int64, wait time.Duration) (int64, error) {
+func waitForHeight(ctx context.Context, src ReceiptSource, height int64, wait time.Duration) (int64, error) {
 	deadline := time.Now().Add(wait)
 	for {
 		st, err := src.Status(ctx)
@@ -155,7 +155,7 @@ func waitForHeight(ctx context.Context, src Source, height int64, wait time.Dura
 }
 
 // validatorSet fetches the whole validator set at height, page by page.
-func validatorSet(ctx context.Context, src Source, height int64) (*cmttypes.ValidatorSet, error) {
+func validatorSet(ctx context.Context, src ReceiptSource, height int64) (*cmttypes.ValidatorSet, error) {
 	var all []*cmttypes.Validator
 	perPage := 100
 	for page := 1; ; page++ {

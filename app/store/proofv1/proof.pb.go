@@ -2,9 +2,15 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        (unknown)
-// source: lineage/app/v1/proofs.proto
+// source: lineage/proof/v1/proof.proto
 
-package appv1
+// Package lineage.proof.v1 holds the proofs of a query's reads of the
+// state. The state tree builds them and the offline verifier checks them;
+// a package of their own lets both do without the application's protos.
+// The messages were first declared in lineage.app.v1 and moved with their
+// field numbers and types unchanged, so an encoded bundle is the same bytes.
+
+package proofv1
 
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -38,7 +44,7 @@ type ProofBundle struct {
 
 func (x *ProofBundle) Reset() {
 	*x = ProofBundle{}
-	mi := &file_lineage_app_v1_proofs_proto_msgTypes[0]
+	mi := &file_lineage_proof_v1_proof_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -50,7 +56,7 @@ func (x *ProofBundle) String() string {
 func (*ProofBundle) ProtoMessage() {}
 
 func (x *ProofBundle) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_app_v1_proofs_proto_msgTypes[0]
+	mi := &file_lineage_proof_v1_proof_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -63,7 +69,7 @@ func (x *ProofBundle) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProofBundle.ProtoReflect.Descriptor instead.
 func (*ProofBundle) Descriptor() ([]byte, []int) {
-	return file_lineage_app_v1_proofs_proto_rawDescGZIP(), []int{0}
+	return file_lineage_proof_v1_proof_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *ProofBundle) GetRoot() []byte {
@@ -103,7 +109,7 @@ type KeyProof struct {
 
 func (x *KeyProof) Reset() {
 	*x = KeyProof{}
-	mi := &file_lineage_app_v1_proofs_proto_msgTypes[1]
+	mi := &file_lineage_proof_v1_proof_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -115,7 +121,7 @@ func (x *KeyProof) String() string {
 func (*KeyProof) ProtoMessage() {}
 
 func (x *KeyProof) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_app_v1_proofs_proto_msgTypes[1]
+	mi := &file_lineage_proof_v1_proof_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -128,7 +134,7 @@ func (x *KeyProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyProof.ProtoReflect.Descriptor instead.
 func (*KeyProof) Descriptor() ([]byte, []int) {
-	return file_lineage_app_v1_proofs_proto_rawDescGZIP(), []int{1}
+	return file_lineage_proof_v1_proof_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *KeyProof) GetKey() []byte {
@@ -176,7 +182,7 @@ type RangeProof struct {
 
 func (x *RangeProof) Reset() {
 	*x = RangeProof{}
-	mi := &file_lineage_app_v1_proofs_proto_msgTypes[2]
+	mi := &file_lineage_proof_v1_proof_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -188,7 +194,7 @@ func (x *RangeProof) String() string {
 func (*RangeProof) ProtoMessage() {}
 
 func (x *RangeProof) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_app_v1_proofs_proto_msgTypes[2]
+	mi := &file_lineage_proof_v1_proof_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -201,7 +207,7 @@ func (x *RangeProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RangeProof.ProtoReflect.Descriptor instead.
 func (*RangeProof) Descriptor() ([]byte, []int) {
-	return file_lineage_app_v1_proofs_proto_rawDescGZIP(), []int{2}
+	return file_lineage_proof_v1_proof_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *RangeProof) GetStart() []byte {
@@ -225,15 +231,15 @@ func (x *RangeProof) GetKeys() [][]byte {
 	return nil
 }
 
-var File_lineage_app_v1_proofs_proto protoreflect.FileDescriptor
+var File_lineage_proof_v1_proof_proto protoreflect.FileDescriptor
 
-const file_lineage_app_v1_proofs_proto_rawDesc = "" +
+const file_lineage_proof_v1_proof_proto_rawDesc = "" +
 	"\n" +
-	"\x1blineage/app/v1/proofs.proto\x12\x0elineage.app.v1\"\x83\x01\n" +
+	"\x1clineage/proof/v1/proof.proto\x12\x10lineage.proof.v1\"\x87\x01\n" +
 	"\vProofBundle\x12\x12\n" +
-	"\x04root\x18\x01 \x01(\fR\x04root\x12,\n" +
-	"\x04keys\x18\x02 \x03(\v2\x18.lineage.app.v1.KeyProofR\x04keys\x122\n" +
-	"\x06ranges\x18\x03 \x03(\v2\x1a.lineage.app.v1.RangeProofR\x06ranges\"`\n" +
+	"\x04root\x18\x01 \x01(\fR\x04root\x12.\n" +
+	"\x04keys\x18\x02 \x03(\v2\x1a.lineage.proof.v1.KeyProofR\x04keys\x124\n" +
+	"\x06ranges\x18\x03 \x03(\v2\x1c.lineage.proof.v1.RangeProofR\x06ranges\"`\n" +
 	"\bKeyProof\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x16\n" +
 	"\x06exists\x18\x02 \x01(\bR\x06exists\x12\x14\n" +
@@ -243,29 +249,29 @@ const file_lineage_app_v1_proofs_proto_rawDesc = "" +
 	"RangeProof\x12\x14\n" +
 	"\x05start\x18\x01 \x01(\fR\x05start\x12\x10\n" +
 	"\x03end\x18\x02 \x01(\fR\x03end\x12\x12\n" +
-	"\x04keys\x18\x03 \x03(\fR\x04keysB3Z1github.com/lineageledger/lineaged/app/appv1;appv1b\x06proto3"
+	"\x04keys\x18\x03 \x03(\fR\x04keysB=Z;github.com/lineageledger/lineaged/app/store/proofv1;proofv1b\x06proto3"
 
 var (
-	file_lineage_app_v1_proofs_proto_rawDescOnce sync.Once
-	file_lineage_app_v1_proofs_proto_rawDescData []byte
+	file_lineage_proof_v1_proof_proto_rawDescOnce sync.Once
+	file_lineage_proof_v1_proof_proto_rawDescData []byte
 )
 
-func file_lineage_app_v1_proofs_proto_rawDescGZIP() []byte {
-	file_lineage_app_v1_proofs_proto_rawDescOnce.Do(func() {
-		file_lineage_app_v1_proofs_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_lineage_app_v1_proofs_proto_rawDesc), len(file_lineage_app_v1_proofs_proto_rawDesc)))
+func file_lineage_proof_v1_proof_proto_rawDescGZIP() []byte {
+	file_lineage_proof_v1_proof_proto_rawDescOnce.Do(func() {
+		file_lineage_proof_v1_proof_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_lineage_proof_v1_proof_proto_rawDesc), len(file_lineage_proof_v1_proof_proto_rawDesc)))
 	})
-	return file_lineage_app_v1_proofs_proto_rawDescData
+	return file_lineage_proof_v1_proof_proto_rawDescData
 }
 
-var file_lineage_app_v1_proofs_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
-var file_lineage_app_v1_proofs_proto_goTypes = []any{
-	(*ProofBundle)(nil), // 0: lineage.app.v1.ProofBundle
-	(*KeyProof)(nil),    // 1: lineage.app.v1.KeyProof
-	(*RangeProof)(nil),  // 2: lineage.app.v1.RangeProof
+var file_lineage_proof_v1_proof_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_lineage_proof_v1_proof_proto_goTypes = []any{
+	(*ProofBundle)(nil), // 0: lineage.proof.v1.ProofBundle
+	(*KeyProof)(nil),    // 1: lineage.proof.v1.KeyProof
+	(*RangeProof)(nil),  // 2: lineage.proof.v1.RangeProof
 }
-var file_lineage_app_v1_proofs_proto_depIdxs = []int32{
-	1, // 0: lineage.app.v1.ProofBundle.keys:type_name -> lineage.app.v1.KeyProof
-	2, // 1: lineage.app.v1.ProofBundle.ranges:type_name -> lineage.app.v1.RangeProof
+var file_lineage_proof_v1_proof_proto_depIdxs = []int32{
+	1, // 0: lineage.proof.v1.ProofBundle.keys:type_name -> lineage.proof.v1.KeyProof
+	2, // 1: lineage.proof.v1.ProofBundle.ranges:type_name -> lineage.proof.v1.RangeProof
 	2, // [2:2] is the sub-list for method output_type
 	2, // [2:2] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
@@ -273,26 +279,26 @@ var file_lineage_app_v1_proofs_proto_depIdxs = []int32{
 	0, // [0:2] is the sub-list for field type_name
 }
 
-func init() { file_lineage_app_v1_proofs_proto_init() }
-func file_lineage_app_v1_proofs_proto_init() {
-	if File_lineage_app_v1_proofs_proto != nil {
+func init() { file_lineage_proof_v1_proof_proto_init() }
+func file_lineage_proof_v1_proof_proto_init() {
+	if File_lineage_proof_v1_proof_proto != nil {
 		return
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_app_v1_proofs_proto_rawDesc), len(file_lineage_app_v1_proofs_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_proof_v1_proof_proto_rawDesc), len(file_lineage_proof_v1_proof_proto_rawDesc)),
 			NumEnums:      0,
 			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
-		GoTypes:           file_lineage_app_v1_proofs_proto_goTypes,
-		DependencyIndexes: file_lineage_app_v1_proofs_proto_depIdxs,
-		MessageInfos:      file_lineage_app_v1_proofs_proto_msgTypes,
+		GoTypes:           file_lineage_proof_v1_proof_proto_goTypes,
+		DependencyIndexes: file_lineage_proof_v1_proof_proto_depIdxs,
+		MessageInfos:      file_lineage_proof_v1_proof_proto_msgTypes,
 	}.Build()
-	File_lineage_app_v1_proofs_proto = out.File
-	file_lineage_app_v1_proofs_proto_goTypes = nil
-	file_lineage_app_v1_proofs_proto_depIdxs = nil
+	File_lineage_proof_v1_proof_proto = out.File
+	file_lineage_proof_v1_proof_proto_goTypes = nil
+	file_lineage_proof_v1_proof_proto_depIdxs = nil
 }
