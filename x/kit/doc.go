@@ -1,11 +1,15 @@
 // Package kit is the small toolkit every state-machine module is written
-// against: the key-value [Store] a module sees (already scoped to its one-byte
-// prefix), the [Block] it executes in, the [Error] type whose codespace and
-// code are consensus, and [Event] for what a handler reports.
+// against: the key-value [Store] a module writes (its own one-byte prefix of
+// the state, the prefix stripped) and the [Reader] it reads the rest
+// through, the [Block] it executes in, the [Error] type whose codespace and
+// code are consensus, [Event] for what a handler reports, the [ModelRef]
+// every module names model versions by, and the few consensus facts a
+// module may see ([CommitInfo], [ValidatorUpdate]).
 //
 // # Rules for modules
 //
-// A module's handlers must be deterministic functions of (store, block, msg):
+// A module's handlers must be deterministic functions of (state, block,
+// msg):
 // no wall clock (use [Block.Time]), no randomness, no goroutines, no floats,
 // no map iteration into state. They return an [*Error] (possibly wrapped with
 // more context via [Error.Wrapf]) for every rejection and never panic on bad

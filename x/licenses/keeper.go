@@ -14,8 +14,10 @@ import (
 )
 
 // Keeper executes licence messages and answers other modules' questions
-// about licences. Its methods take the whole state and work under the
-// module's prefix; lineage is read through prov.
+// about licences. Its message handlers write the store they are
+// given, the module's own prefix of the state, and read others through the
+// whole state, read-only; its other methods take the whole state and read
+// under the module's prefix. Lineage is read through prov.
 type Keeper struct {
 	prefix []byte
 	prov   Provenance

@@ -10,8 +10,10 @@ import (
 )
 
 // Keeper executes lineage messages and answers other modules' questions
-// about datasets and runs. Its methods take the whole state and work under
-// the module's prefix.
+// about datasets and runs. Its message handlers write the store they
+// are given, the module's own prefix of the state, and read others through
+// the whole state, read-only; its other methods take the whole state and
+// read under the module's prefix.
 type Keeper struct {
 	prefix   []byte
 	licenses Licenses

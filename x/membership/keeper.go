@@ -11,8 +11,9 @@ import (
 )
 
 // Keeper executes membership messages and answers other components'
-// questions about accounts. Its methods take the whole state and work under
-// the module's prefix.
+// questions about accounts. Its message handlers and InitGenesis write the
+// store they are given, the module's own prefix of the state; its other
+// methods take the whole state and work under the module's prefix.
 type Keeper struct {
 	prefix []byte
 }

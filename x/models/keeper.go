@@ -13,9 +13,10 @@ import (
 )
 
 // Keeper executes model messages and answers other components' questions
-// about model versions. Its methods take the whole state and work under the
-// module's prefix; reads of other modules go through the expected
-// interfaces.
+// about model versions. Its message handlers write the store they are
+// given, the module's own prefix of the state, and read other modules
+// through the expected interfaces over the whole state, read-only; its
+// other methods take the whole state and read under the module's prefix.
 type Keeper struct {
 	prefix   []byte
 	datasets Datasets
