@@ -38,7 +38,7 @@ const (
 //
 // A nil *Metrics is valid and records nothing: that is what an App has
 // until [App.SetMetrics], and what tests and offline verification
-// ([OfflineQuery]) run with.
+// (modules.Table.Answer) run with.
 //
 // # Metrics
 //
@@ -58,8 +58,9 @@ const (
 // # Labels
 //
 //   - msg: the message's route, as in the "tx" event ("membership.add_account",
-//     "models.register_model", ...), or "unknown" for a transaction that did
-//     not decode or carries no known message.
+//     "models.register_model", ...), "preamble" for a block's preamble (in
+//     txs_total only), or "unknown" for a transaction that did not decode or
+//     carries no known message.
 //   - result: "ok", or "<codespace>_<code>" of the error ("tx_9": sequence
 //     reused; "licenses_5": licence expired), the same pair the
 //     transaction's or query's result carries.
@@ -83,7 +84,7 @@ const (
 // each commit would count one transaction once per block it waits.
 // Queries count once each, whichever API asked: the REST API and receipts go
 // through ABCI queries, the gRPC API through its own handlers; offline
-// verification ([OfflineQuery]) counts nothing.
+// verification (modules.Table.Answer) counts nothing.
 type Metrics struct {
 	txs        *resultCounters
 	checkTxs   *resultCounters

@@ -43,7 +43,7 @@ func verifyProvenQuery(t *testing.T, path string, data []byte, res *abci.QueryRe
 	}
 	reader, err := proof.Verify(&bundle, view.Hash())
 	if err != nil {
-		t.Fatalf("VerifyProofs against the app hash of %d: %v", view.Height(), err)
+		t.Fatalf("proof.Verify against the app hash of %d: %v", view.Height(), err)
 	}
 	blk := kit.Block{ChainID: testChainID, Height: view.Height(), Time: view.Time()}
 	var answer []byte
@@ -189,9 +189,9 @@ func TestProvenQueryReadsAreBounded(t *testing.T) {
 	}
 }
 
-// TestOfflineQueryErrors: the table's Answer rejects what Query rejects, with the
+// TestAnswerOfflineErrors: the table's Answer rejects what Query rejects, with the
 // same codes and logs, without touching the reader.
-func TestOfflineQueryErrors(t *testing.T) {
+func TestAnswerOfflineErrors(t *testing.T) {
 	c := newChain(t)
 	c.mustBlock()
 	cases := []struct {
@@ -212,13 +212,13 @@ func TestOfflineQueryErrors(t *testing.T) {
 			if err := proof.Run(func() {
 				answer, qerr = modules.Default().Answer(context.Background(), tc.path, &proof.Reader{}, kit.Block{}, tc.data)
 			}); err != nil {
-				t.Fatalf("OfflineQuery read state: %v", err)
+				t.Fatalf("Answer read state: %v", err)
 			}
 			if answer != nil || qerr == nil || qerr.Error() != res.Log {
-				t.Fatalf("OfflineQuery = (%x, %v), want Query's error %q", answer, qerr, res.Log)
+				t.Fatalf("Answer = (%x, %v), want Query's error %q", answer, qerr, res.Log)
 			}
 			cs, code, _ := kit.CodeOf(qerr)
-			wantCode(t, "OfflineQuery", cs, code, qerr.Error(), tc.want)
+			wantCode(t, "Answer", cs, code, qerr.Error(), tc.want)
 			if _, bundle, _, err := c.app.ProveQuery(context.Background(), tc.path, tc.data, 0); bundle != nil || !errors.Is(err, tc.want) {
 				t.Fatalf("ProveQuery = (bundle %v, %v), want no bundle and %v", bundle, err, tc.want)
 			}
