@@ -17,6 +17,12 @@ import (
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
+// Query paths of the queries this file's commands run.
+const (
+	membershipQueryPath = "/lineage.membership.v1.Query/"
+	paramsQueryPath     = "/lineage.app.v1.Query/Params"
+)
+
 func (e *env) queryCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "query",
@@ -35,34 +41,37 @@ prints one compact line.`,
 	membershipCmd := &cobra.Command{Use: "membership", Short: "Organisations, accounts and roles"}
 	membershipCmd.AddCommand(
 		&cobra.Command{
-			Use:   "account ACCOUNT",
-			Short: "Show an account (by address or keyring key name)",
-			Args:  cobra.ExactArgs(1),
+			Use:         "account ACCOUNT",
+			Annotations: runsQuery(membershipQueryPath + "Account"),
+			Short:       "Show an account (by address or keyring key name)",
+			Args:        cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				e.bind(cmd)
 				addr, err := e.resolveAddress(args[0])
 				if err != nil {
 					return err
 				}
-				return e.query(cmd, "/lineage.membership.v1.Query/Account", &mpb.QueryAccountRequest{Address: addr}, &mpb.QueryAccountResponse{})
+				return e.query(cmd, membershipQueryPath+"Account", &mpb.QueryAccountRequest{Address: addr}, &mpb.QueryAccountResponse{})
 			},
 		},
 		&cobra.Command{
-			Use:   "org ORG_ID",
-			Short: "Show an organisation and its accounts",
-			Args:  cobra.ExactArgs(1),
+			Use:         "org ORG_ID",
+			Annotations: runsQuery(membershipQueryPath + "Org"),
+			Short:       "Show an organisation and its accounts",
+			Args:        cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return e.query(cmd, "/lineage.membership.v1.Query/Org", &mpb.QueryOrgRequest{OrgId: args[0]}, &mpb.QueryOrgResponse{})
+				return e.query(cmd, membershipQueryPath+"Org", &mpb.QueryOrgRequest{OrgId: args[0]}, &mpb.QueryOrgResponse{})
 			},
 		},
 	)
 	orgs := &cobra.Command{
-		Use:   "orgs",
-		Short: "List organisations",
-		Args:  cobra.NoArgs,
+		Use:         "orgs",
+		Annotations: runsQuery(membershipQueryPath + "Orgs"),
+		Short:       "List organisations",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e.bind(cmd)
-			return e.query(cmd, "/lineage.membership.v1.Query/Orgs",
+			return e.query(cmd, membershipQueryPath+"Orgs",
 				&mpb.QueryOrgsRequest{StartAfter: e.v.GetString("start-after"), Limit: e.v.GetUint32("limit")}, &mpb.QueryOrgsResponse{})
 		},
 	}
@@ -71,11 +80,12 @@ prints one compact line.`,
 	membershipCmd.AddCommand(orgs)
 
 	params := &cobra.Command{
-		Use:   "params",
-		Short: "Show the chain's application parameters",
-		Args:  cobra.NoArgs,
+		Use:         "params",
+		Annotations: runsQuery(paramsQueryPath),
+		Short:       "Show the chain's application parameters",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.query(cmd, "/lineage.app.v1.Query/Params", &appv1.QueryParamsRequest{}, &appv1.QueryParamsResponse{})
+			return e.query(cmd, paramsQueryPath, &appv1.QueryParamsRequest{}, &appv1.QueryParamsResponse{})
 		},
 	}
 	tx := &cobra.Command{
