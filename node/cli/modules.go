@@ -2,6 +2,8 @@ package cli
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/lineageledger/lineaged/app/modules"
 )
 
 // Annotations naming what a command runs, so that every route and query
@@ -18,6 +20,33 @@ const (
 
 func runsRoute(name string) map[string]string { return map[string]string{annotationRoute: name} }
 func runsQuery(path string) map[string]string { return map[string]string{annotationQuery: path} }
+
+// moduleGroups are the hand-written command groups of one module, under
+// `lineaged tx` and `lineaged query`; either may be nil.
+type moduleGroups struct {
+	tx, query func(*env) *cobra.Command
+}
+
+// friendlyGroups are the modules' hand-written commands, by module name.
+var friendlyGroups = map[string]moduleGroups{
+	"membership": {tx: (*env).membershipTxCmd, query: (*env).membershipQueryCmd},
+	"lineage":    {tx: (*env).lineageTxCmd, query: (*env).lineageQueryCmd},
+	"models":     {tx: (*env).modelsTxCmd, query: (*env).modelsQueryCmd},
+	"licenses":   {tx: (*env).licensesTxCmd, query: (*env).licensesQueryCmd},
+}
+
+// addModuleCmds gives each module of t, in table order, its hand-written
+// groups from groups under tx and under query.
+func (e *env) addModuleCmds(tx, query *cobra.Command, t *modules.Table, groups map[string]moduleGroups) {
+	for _, m := range t.Modules() {
+		if g := groups[m.Name].tx; g != nil {
+			tx.AddCommand(g(e))
+		}
+		if g := groups[m.Name].query; g != nil {
+			query.AddCommand(g(e))
+		}
+	}
+}
 
 // coverage walks the command trees and lists, for each route name and
 // query path an annotation names (the two never look alike: a path starts

@@ -38,6 +38,46 @@ prints one compact line.`,
 	f.String("receipt", "", "also write a verifiable receipt of the answer to this file (see lineaged verify)")
 	keyringFlagsOn(cmd)
 
+	params := &cobra.Command{
+		Use:         "params",
+		Annotations: runsQuery(paramsQueryPath),
+		Short:       "Show the chain's application parameters",
+		Args:        cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.query(cmd, paramsQueryPath, &appv1.QueryParamsRequest{}, &appv1.QueryParamsResponse{})
+		},
+	}
+	tx := &cobra.Command{
+		Use:   "tx HASH",
+		Short: "Show a committed transaction's result",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e.bind(cmd)
+			hash, err := hex.DecodeString(strings.TrimPrefix(strings.ToLower(args[0]), "0x"))
+			if err != nil || len(hash) != 32 {
+				return fmt.Errorf("%q is not a 32-byte hex transaction hash", args[0])
+			}
+			c, err := client.Dial(e.v.GetString("node"))
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
+			defer cancel()
+			tr, err := c.RPC().Tx(ctx, hash, false)
+			if err != nil {
+				return fmt.Errorf("transaction %X: %w", hash, err)
+			}
+			return e.printResult(&client.Result{
+				TxHash: strings.ToUpper(args[0]), Height: tr.Height, Code: tr.TxResult.Code,
+				Codespace: tr.TxResult.Codespace, Log: tr.TxResult.Log, Events: tr.TxResult.Events,
+			})
+		},
+	}
+	cmd.AddCommand(params, tx)
+	return cmd
+}
+
+func (e *env) membershipQueryCmd() *cobra.Command {
 	membershipCmd := &cobra.Command{Use: "membership", Short: "Organisations, accounts and roles"}
 	membershipCmd.AddCommand(
 		&cobra.Command{
@@ -78,44 +118,7 @@ prints one compact line.`,
 	orgs.Flags().String("start-after", "", "list organisations after this id (paging)")
 	orgs.Flags().Uint32("limit", 100, "page size (at most 1000)")
 	membershipCmd.AddCommand(orgs)
-
-	params := &cobra.Command{
-		Use:         "params",
-		Annotations: runsQuery(paramsQueryPath),
-		Short:       "Show the chain's application parameters",
-		Args:        cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.query(cmd, paramsQueryPath, &appv1.QueryParamsRequest{}, &appv1.QueryParamsResponse{})
-		},
-	}
-	tx := &cobra.Command{
-		Use:   "tx HASH",
-		Short: "Show a committed transaction's result",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e.bind(cmd)
-			hash, err := hex.DecodeString(strings.TrimPrefix(strings.ToLower(args[0]), "0x"))
-			if err != nil || len(hash) != 32 {
-				return fmt.Errorf("%q is not a 32-byte hex transaction hash", args[0])
-			}
-			c, err := client.Dial(e.v.GetString("node"))
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
-			defer cancel()
-			tr, err := c.RPC().Tx(ctx, hash, false)
-			if err != nil {
-				return fmt.Errorf("transaction %X: %w", hash, err)
-			}
-			return e.printResult(&client.Result{
-				TxHash: strings.ToUpper(args[0]), Height: tr.Height, Code: tr.TxResult.Code,
-				Codespace: tr.TxResult.Codespace, Log: tr.TxResult.Log, Events: tr.TxResult.Events,
-			})
-		},
-	}
-	cmd.AddCommand(membershipCmd, e.lineageQueryCmd(), e.modelsQueryCmd(), e.licensesQueryCmd(), params, tx)
-	return cmd
+	return membershipCmd
 }
 
 // query runs one ABCI query and prints the answer.

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/node"
 	"github.com/lineageledger/lineaged/node/keyring"
 )
@@ -48,6 +49,12 @@ func newCLIViper() *viper.Viper {
 
 // NewRootCmd builds the lineaged command tree.
 func NewRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	return newRootCmd(stdin, stdout, stderr, modules.Default(), friendlyGroups)
+}
+
+// newRootCmd builds the command tree with the modules of t, and the
+// hand-written commands of groups.
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, t *modules.Table, groups map[string]moduleGroups) *cobra.Command {
 	e := &env{v: newCLIViper(), stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "lineaged",
@@ -75,11 +82,13 @@ Start a local single-validator chain with:  lineaged dev`,
 		}
 		return nil
 	}
+	tx, query := e.txCmd(), e.queryCmd()
 	root.AddCommand(
 		e.initCmd(), e.startCmd(), e.devCmd(), e.versionCmd(),
-		e.keysCmd(), e.txCmd(), e.queryCmd(), e.hashCmd(), e.verifyCmd(), e.gateCmd(), e.testnetCmd(), e.replayCmd(),
+		e.keysCmd(), tx, query, e.hashCmd(), e.verifyCmd(), e.gateCmd(), e.testnetCmd(), e.replayCmd(),
 		e.benchCmd(),
 	)
+	e.addModuleCmds(tx, query, t, groups)
 	return root
 }
 

@@ -48,7 +48,6 @@ it would succeed; "simulated": true in JSON).`,
 	f.Duration("wait", 60*time.Second, "how long to wait for the commit")
 	f.Bool("dry-run", false, "run the transaction on the node as the next block would, without broadcasting it")
 	keyringFlagsOn(cmd)
-	cmd.AddCommand(e.membershipTxCmd(), e.lineageTxCmd(), e.modelsTxCmd(), e.licensesTxCmd())
 	return cmd
 }
 
