@@ -1,14 +1,16 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/lineageledger/lineaged/app/modules"
 )
 
 // Annotations naming what a command runs, so that every route and query
-// path of the module table can be matched to the command that reaches it
-// (see [coverage]).
+// path of the module table can be matched to the one command that reaches
+// it (see [coverage]).
 const (
 	// annotationRoute is the name of the route whose message the command
 	// submits, e.g. "models.register_model".
@@ -28,6 +30,8 @@ type moduleGroups struct {
 }
 
 // friendlyGroups are the modules' hand-written commands, by module name.
+// A module needs no entry: whatever route or query of the table no command
+// covers gets a generic command (generic.go) in its module's group.
 var friendlyGroups = map[string]moduleGroups{
 	"membership": {tx: (*env).membershipTxCmd, query: (*env).membershipQueryCmd},
 	"lineage":    {tx: (*env).lineageTxCmd, query: (*env).lineageQueryCmd},
@@ -35,17 +39,58 @@ var friendlyGroups = map[string]moduleGroups{
 	"licenses":   {tx: (*env).licensesTxCmd, query: (*env).licensesQueryCmd},
 }
 
-// addModuleCmds gives each module of t, in table order, its hand-written
-// groups from groups under tx and under query.
-func (e *env) addModuleCmds(tx, query *cobra.Command, t *modules.Table, groups map[string]moduleGroups) {
-	for _, m := range t.Modules() {
+// addModuleCmds gives each module of t, in table order, its group under tx
+// and under query: its hand-written group from groups, if any, plus a
+// generic command for each of its routes and query methods that no command
+// in root's tree covers. A module left with nothing to run gets no group.
+// root must hold every other command already, tx and query included.
+func (e *env) addModuleCmds(root, tx, query *cobra.Command, t *modules.Table, groups map[string]moduleGroups) {
+	mods := t.Modules()
+	txGroups := make([]*cobra.Command, len(mods))
+	queryGroups := make([]*cobra.Command, len(mods))
+	var friendly []*cobra.Command
+	for i, m := range mods {
 		if g := groups[m.Name].tx; g != nil {
-			tx.AddCommand(g(e))
+			txGroups[i] = g(e)
+			friendly = append(friendly, txGroups[i])
 		}
 		if g := groups[m.Name].query; g != nil {
-			query.AddCommand(g(e))
+			queryGroups[i] = g(e)
+			friendly = append(friendly, queryGroups[i])
 		}
 	}
+	covered := coverage(append(friendly, root))
+
+	for i, m := range mods {
+		for _, r := range m.Routes {
+			if len(covered[r.Name]) > 0 {
+				continue
+			}
+			if txGroups[i] == nil {
+				txGroups[i] = genericGroup(m.Name, "Transactions of the %s module, given as JSON")
+			}
+			txGroups[i].AddCommand(e.genericTxCmd(r))
+		}
+		for _, q := range queryMethods(m) {
+			if len(covered[q.path]) > 0 {
+				continue
+			}
+			if queryGroups[i] == nil {
+				queryGroups[i] = genericGroup(m.Name, "Queries of the %s module, asked in JSON")
+			}
+			queryGroups[i].AddCommand(e.genericQueryCmd(m.Name, q))
+		}
+		if g := txGroups[i]; g != nil && g.HasSubCommands() {
+			tx.AddCommand(g)
+		}
+		if g := queryGroups[i]; g != nil && g.HasSubCommands() {
+			query.AddCommand(g)
+		}
+	}
+}
+
+func genericGroup(module, short string) *cobra.Command {
+	return &cobra.Command{Use: module, Short: fmt.Sprintf(short, module)}
 }
 
 // coverage walks the command trees and lists, for each route name and

@@ -88,13 +88,17 @@ Start a local single-validator chain with:  lineaged dev`,
 		e.keysCmd(), tx, query, e.hashCmd(), e.verifyCmd(), e.gateCmd(), e.testnetCmd(), e.replayCmd(),
 		e.benchCmd(),
 	)
-	e.addModuleCmds(tx, query, t, groups)
+	e.addModuleCmds(root, tx, query, t, groups)
 	return root
 }
 
 // Execute runs the command line and returns the process exit code.
 func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := NewRootCmd(stdin, stdout, stderr)
+	return execute(NewRootCmd(stdin, stdout, stderr), args, stderr)
+}
+
+// execute runs root with args and returns the process exit code.
+func execute(root *cobra.Command, args []string, stderr io.Writer) int {
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
 		var ee *exitError
