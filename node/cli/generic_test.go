@@ -329,3 +329,44 @@ func TestGenericQuery(t *testing.T) {
 		t.Errorf("generic query asked %+v, hand-written one %+v", genericAsked, friendlyAsked)
 	}
 }
+
+// TestAnnotationMustSayWhatRuns: a command whose annotation names another
+// route or query than the one it runs refuses to run, so that no
+// annotation can lie to the tests that count commands per route.
+func TestAnnotationMustSayWhatRuns(t *testing.T) {
+	node := newFakeNode(t)
+	dir, _, _ := testKeyring(t)
+	for _, tc := range []struct {
+		command, key, lie string
+		args              []string
+		want              string
+	}{
+		{"lineaged tx models deploy", annotationRoute, "models.revoke_model",
+			[]string{"tx", "models", "deploy", "dev/bot@1.0", "--environment", "prod", "--from", "alice", "--keyring-dir", dir, "--node", node.url, "--sequence", "1", "--dry-run"},
+			`runs models.record_deployment but its annotation lineaged/route names "models.revoke_model"`},
+		{"lineaged query models model", annotationQuery, "/lineage.models.v1.Query/Deployments",
+			[]string{"query", "models", "model", "dev/bot@1.0", "--node", node.url},
+			`runs /lineage.models.v1.Query/Model but its annotation lineaged/query names "/lineage.models.v1.Query/Deployments"`},
+	} {
+		t.Run(tc.command, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			root := newRootCmd(strings.NewReader(""), &out, &errb, modules.Default(), friendlyGroups)
+			c := commands(root)[tc.command]
+			if c == nil {
+				t.Fatalf("no command %q", tc.command)
+			}
+			c.Annotations = map[string]string{tc.key: tc.lie}
+			if code := execute(root, tc.args, &errb); code != 1 {
+				t.Errorf("exit code %d, want 1", code)
+			}
+			if !strings.Contains(errb.String(), tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, errb.String())
+			}
+			for _, q := range node.take() {
+				if q.path == app.SimulatePath || strings.HasPrefix(q.path, "/lineage.models") {
+					t.Errorf("the node was asked %s", q.path)
+				}
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/modules"
 )
@@ -22,6 +23,28 @@ const (
 
 func runsRoute(name string) map[string]string { return map[string]string{annotationRoute: name} }
 func runsQuery(path string) map[string]string { return map[string]string{annotationQuery: path} }
+
+// declares checks that cmd's annotation key names target, the route or
+// query path cmd is about to run. The annotations are how the tests match
+// every route and query to its one command, so one that does not say what
+// its command runs is a bug, and the command refuses to run.
+func declares(cmd *cobra.Command, key, target string) error {
+	if got := cmd.Annotations[key]; got != target {
+		return fmt.Errorf("command %q runs %s but its annotation %s names %q", cmd.CommandPath(), target, key, got)
+	}
+	return nil
+}
+
+// routeOf is the name of the route that executes msg; "" if none does.
+func (e *env) routeOf(msg proto.Message) string {
+	name := msg.ProtoReflect().Descriptor().FullName()
+	for _, r := range e.mods.Routes() {
+		if r.Message().FullName() == name {
+			return r.Name
+		}
+	}
+	return ""
+}
 
 // moduleGroups are the hand-written command groups of one module, under
 // `lineaged tx` and `lineaged query`; either may be nil.

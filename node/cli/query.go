@@ -132,6 +132,9 @@ func (e *env) query(cmd *cobra.Command, path string, req, resp proto.Message) er
 // ask runs one ABCI query at --height on --node. With --receipt FILE it
 // fetches a receipt instead, writes it to FILE, and answers from it.
 func (e *env) ask(cmd *cobra.Command, path string, req, resp proto.Message) error {
+	if err := declares(cmd, annotationQuery, path); err != nil {
+		return err
+	}
 	e.bind(cmd)
 	c, err := client.Dial(e.v.GetString("node"))
 	if err != nil {

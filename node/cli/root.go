@@ -23,6 +23,8 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	kr     *keyring.Keyring // opened once per command
+	// mods is the module table the tx and query commands are built from.
+	mods *modules.Table
 	// hugePages is the huge page advice of the node this command runs.
 	hugePages *node.HugePages
 }
@@ -55,7 +57,7 @@ func NewRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 // newRootCmd builds the command tree with the modules of t, and the
 // hand-written commands of groups.
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, t *modules.Table, groups map[string]moduleGroups) *cobra.Command {
-	e := &env{v: newCLIViper(), stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{v: newCLIViper(), stdin: stdin, stdout: stdout, stderr: stderr, mods: t}
 	root := &cobra.Command{
 		Use:   "lineaged",
 		Short: "Lineage Ledger: a permissioned chain for AI model provenance",

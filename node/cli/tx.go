@@ -82,7 +82,14 @@ func (e *env) submit(cmd *cobra.Command, build func(s keyring.Signer, chainID st
 		opts.Sequence = &seq
 	}
 	raw, err := c.BuildWith(ctx, signer, func(chainID string, seq uint64) (proto.Message, error) {
-		return build(signer, chainID, seq)
+		msg, err := build(signer, chainID, seq)
+		if err != nil {
+			return nil, err
+		}
+		if err := declares(cmd, annotationRoute, e.routeOf(msg)); err != nil {
+			return nil, err
+		}
+		return msg, nil
 	}, opts)
 	if err != nil {
 		return err
