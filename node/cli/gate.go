@@ -34,8 +34,9 @@ func (e *env) gateCmd() *cobra.Command {
 		Short: "Ask whether an exact model artefact may be deployed",
 	}
 	check := &cobra.Command{
-		Use:   "check",
-		Short: "Evaluate the deployment policy for one artefact, organisation and set of uses",
+		Use:         "check",
+		Annotations: runsQuery(gateCheckPath),
+		Short:       "Evaluate the deployment policy for one artefact, organisation and set of uses",
 		Long: `Evaluate the consortium's deployment policy for one model artefact, the
 deploying organisation and its intended uses, from one version of the chain's
 state: registered, not revoked, published by an authorised publisher, signed if

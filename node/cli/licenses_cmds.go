@@ -22,14 +22,18 @@ import (
 // message.
 var licenseUseNames = []string{"commercial", "derivatives", "redistribution", "ai-training"}
 
+// licensesQueryPath is the ABCI query path prefix of the licences' Query methods.
+const licensesQueryPath = "/lineage.licenses.v1.Query/"
+
 const licenseAllowHelp = "permitted uses, comma-separated: commercial, derivatives, redistribution, ai-training (or none, or all)"
 
 func (e *env) licensesTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "licenses", Short: "Licences and grants"}
 
 	define := &cobra.Command{
-		Use:   "define ID",
-		Short: "Define a licence licensed by your organisation (needs licensor)",
+		Use:         "define ID",
+		Annotations: runsRoute("licenses.define_license"),
+		Short:       "Define a licence licensed by your organisation (needs licensor)",
 		Long: `Define a licence: an SPDX expression (--spdx) and/or the digest of its custom
 terms (--terms-digest), the uses it permits (--allow), whether users must
 attribute (--attribution), whether organisations need a grant to use records
@@ -70,8 +74,9 @@ changes once defined.`,
 	must(define.MarkFlagRequired("allow"))
 
 	grant := &cobra.Command{
-		Use:   "grant LICENSE_ID",
-		Short: "Grant an organisation rights on a record under your licence (needs licensor)",
+		Use:         "grant LICENSE_ID",
+		Annotations: runsRoute("licenses.grant_license"),
+		Short:       "Grant an organisation rights on a record under your licence (needs licensor)",
 		Long: `Grant the organisation --to rights on one dataset (--dataset) or model version
 (--model) offered under the licence: never more uses than the licence permits
 and, if the licence expires, an expiry no later than the licence's. The
@@ -115,9 +120,10 @@ licence's duties (attribution) always apply. The new grant's id is printed.`,
 	must(grant.MarkFlagRequired("allow"))
 
 	revoke := &cobra.Command{
-		Use:   "revoke-grant GRANT_ID",
-		Short: "Revoke a grant under your licence (needs licensor)",
-		Args:  cobra.ExactArgs(1),
+		Use:         "revoke-grant GRANT_ID",
+		Annotations: runsRoute("licenses.revoke_grant"),
+		Short:       "Revoke a grant under your licence (needs licensor)",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
 				return &lpb.MsgRevokeGrant{GrantId: args[0], Reason: e.v.GetString("reason")}, nil
@@ -135,21 +141,23 @@ func (e *env) licensesQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "licenses", Short: "Licences, grants and what a lineage permits"}
 
 	license := &cobra.Command{
-		Use:   "license ID",
-		Short: "Show a licence and whether it has expired",
-		Args:  cobra.ExactArgs(1),
+		Use:         "license ID",
+		Annotations: runsQuery(licensesQueryPath + "License"),
+		Short:       "Show a licence and whether it has expired",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.query(cmd, "/lineage.licenses.v1.Query/License", &lpb.QueryLicenseRequest{Id: args[0]}, &lpb.QueryLicenseResponse{})
+			return e.query(cmd, licensesQueryPath+"License", &lpb.QueryLicenseRequest{Id: args[0]}, &lpb.QueryLicenseResponse{})
 		},
 	}
 
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List licences",
-		Args:  cobra.NoArgs,
+		Use:         "list",
+		Annotations: runsQuery(licensesQueryPath + "Licenses"),
+		Short:       "List licences",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e.bind(cmd)
-			return e.query(cmd, "/lineage.licenses.v1.Query/Licenses",
+			return e.query(cmd, licensesQueryPath+"Licenses",
 				&lpb.QueryLicensesRequest{StartAfter: e.v.GetString("start-after"), Limit: e.v.GetUint32("limit")}, &lpb.QueryLicensesResponse{})
 		},
 	}
@@ -157,25 +165,27 @@ func (e *env) licensesQueryCmd() *cobra.Command {
 	list.Flags().Uint32("limit", 100, "page size (at most 1000)")
 
 	grant := &cobra.Command{
-		Use:   "grant ID",
-		Short: "Show a grant, its revocation and whether it is active",
-		Args:  cobra.ExactArgs(1),
+		Use:         "grant ID",
+		Annotations: runsQuery(licensesQueryPath + "Grant"),
+		Short:       "Show a grant, its revocation and whether it is active",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.query(cmd, "/lineage.licenses.v1.Query/Grant", &lpb.QueryGrantRequest{Id: args[0]}, &lpb.QueryGrantResponse{})
+			return e.query(cmd, licensesQueryPath+"Grant", &lpb.QueryGrantRequest{Id: args[0]}, &lpb.QueryGrantResponse{})
 		},
 	}
 
 	grants := &cobra.Command{
-		Use:   "grants",
-		Short: "List the grants on a dataset or model version (optionally of one organisation)",
-		Args:  cobra.NoArgs,
+		Use:         "grants",
+		Annotations: runsQuery(licensesQueryPath + "Grants"),
+		Short:       "List the grants on a dataset or model version (optionally of one organisation)",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e.bind(cmd)
 			subject, err := e.licenseSubjectFromFlags()
 			if err != nil {
 				return err
 			}
-			return e.query(cmd, "/lineage.licenses.v1.Query/Grants",
+			return e.query(cmd, licensesQueryPath+"Grants",
 				&lpb.QueryGrantsRequest{Subject: subject, LicenseeOrg: e.v.GetString("org")}, &lpb.QueryGrantsResponse{})
 		},
 	}
@@ -183,8 +193,9 @@ func (e *env) licensesQueryCmd() *cobra.Command {
 	grants.Flags().String("org", "", "only grants to this organisation")
 
 	effective := &cobra.Command{
-		Use:   "effective",
-		Short: "Show what a record's whole lineage permits",
+		Use:         "effective",
+		Annotations: runsQuery(licensesQueryPath + "EffectiveLicense"),
+		Short:       "Show what a record's whole lineage permits",
 		Long: `Walk the lineage of a dataset or model version and intersect what every
 upstream licence permits, listing the records behind each restriction and
 duty. With --org, licences that need a grant count through that
@@ -197,7 +208,7 @@ organisation's active grants; without it they permit nothing.`,
 				return err
 			}
 			var resp lpb.QueryEffectiveLicenseResponse
-			if err := e.ask(cmd, "/lineage.licenses.v1.Query/EffectiveLicense",
+			if err := e.ask(cmd, licensesQueryPath+"EffectiveLicense",
 				&lpb.QueryEffectiveLicenseRequest{Subject: subject, Org: e.v.GetString("org"), MaxNodes: e.v.GetUint32("max-nodes")}, &resp); err != nil {
 				return err
 			}

@@ -24,8 +24,9 @@ func (e *env) lineageTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "lineage", Short: "Datasets and the runs that derive them"}
 
 	register := &cobra.Command{
-		Use:   "register-dataset DIGEST",
-		Short: "Register a dataset, or attest one another organisation registered (needs data-steward)",
+		Use:         "register-dataset DIGEST",
+		Annotations: runsRoute("lineage.register_dataset"),
+		Short:       "Register a dataset, or attest one another organisation registered (needs data-steward)",
 		Long: `Register the dataset with content digest DIGEST (e.g. sha256:<64 hex>) as
 NAMESPACE/NAME@VERSION, owned by your organisation. If another organisation
 already registered DIGEST, this records your organisation's attestation that it
@@ -73,8 +74,9 @@ registered ones.`,
 	rf.StringSlice("license", nil, "licence id it is offered under (repeatable, or comma-separated)")
 
 	recordRun := &cobra.Command{
-		Use:   "record-run",
-		Short: "Record a run that derived datasets from datasets (needs data-steward)",
+		Use:         "record-run",
+		Annotations: runsRoute("lineage.record_run"),
+		Short:       "Record a run that derived datasets from datasets (needs data-steward)",
 		Long: `Record a transformation run: code (and optionally parameters and environment,
 all given by digest) that turned the --input datasets into outputs. An output is
 either a registered dataset, linked with --linked-output, or a new dataset
@@ -273,26 +275,29 @@ func (e *env) lineageQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "lineage", Short: "Datasets and the runs that derive them"}
 
 	dataset := &cobra.Command{
-		Use:   "dataset DIGEST",
-		Short: "Show a dataset and the organisations that attested it",
-		Args:  cobra.ExactArgs(1),
+		Use:         "dataset DIGEST",
+		Annotations: runsQuery(lineageQueryPath("Dataset")),
+		Short:       "Show a dataset and the organisations that attested it",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.query(cmd, lineageQueryPath("Dataset"), &lpb.QueryDatasetRequest{Digest: args[0]}, &lpb.QueryDatasetResponse{})
 		},
 	}
 	byName := &cobra.Command{
-		Use:   "dataset-by-name NAMESPACE NAME VERSION",
-		Short: "Show the dataset registered as NAMESPACE/NAME@VERSION",
-		Args:  cobra.ExactArgs(3),
+		Use:         "dataset-by-name NAMESPACE NAME VERSION",
+		Annotations: runsQuery(lineageQueryPath("DatasetByName")),
+		Short:       "Show the dataset registered as NAMESPACE/NAME@VERSION",
+		Args:        cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.query(cmd, lineageQueryPath("DatasetByName"),
 				&lpb.QueryDatasetByNameRequest{Namespace: args[0], Name: args[1], Version: args[2]}, &lpb.QueryDatasetByNameResponse{})
 		},
 	}
 	history := &cobra.Command{
-		Use:   "history NAMESPACE NAME",
-		Short: "List the versions of NAMESPACE/NAME in registration order",
-		Args:  cobra.ExactArgs(2),
+		Use:         "history NAMESPACE NAME",
+		Annotations: runsQuery(lineageQueryPath("DatasetHistory")),
+		Short:       "List the versions of NAMESPACE/NAME in registration order",
+		Args:        cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
 			return e.query(cmd, lineageQueryPath("DatasetHistory"),
@@ -302,8 +307,9 @@ func (e *env) lineageQueryCmd() *cobra.Command {
 	history.Flags().Uint32("limit", 100, "at most this many (at most 1000)")
 
 	lineage := &cobra.Command{
-		Use:   "lineage DIGEST",
-		Short: "Walk a dataset's lineage breadth first",
+		Use:         "lineage DIGEST",
+		Annotations: runsQuery(lineageQueryPath("Lineage")),
+		Short:       "Walk a dataset's lineage breadth first",
 		Long: `Walk derived-from edges from DIGEST: upstream towards the datasets it was
 derived from, or downstream towards what was derived from it. Every dataset is
 listed once at its shortest depth; "truncated" says a limit cut the walk short.`,
@@ -324,17 +330,19 @@ listed once at its shortest depth; "truncated" says a limit cut the walk short.`
 	lineage.Flags().Uint32("max-nodes", 1000, "stop after this many datasets (at most 10000)")
 
 	run := &cobra.Command{
-		Use:   "run ID",
-		Short: "Show a run",
-		Args:  cobra.ExactArgs(1),
+		Use:         "run ID",
+		Annotations: runsQuery(lineageQueryPath("Run")),
+		Short:       "Show a run",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.query(cmd, lineageQueryPath("Run"), &lpb.QueryRunRequest{Id: args[0]}, &lpb.QueryRunResponse{})
 		},
 	}
 	runs := &cobra.Command{
-		Use:   "runs DIGEST",
-		Short: "List the runs that consumed or produced a dataset",
-		Args:  cobra.ExactArgs(1),
+		Use:         "runs DIGEST",
+		Annotations: runsQuery(lineageQueryPath("RunsByDataset")),
+		Short:       "List the runs that consumed or produced a dataset",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
 			return e.query(cmd, lineageQueryPath("RunsByDataset"),

@@ -20,8 +20,9 @@ func (e *env) modelsTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "models", Short: "Model versions, revocations, supersessions and deployments"}
 
 	register := &cobra.Command{
-		Use:   "register NAME@VERSION",
-		Short: "Register a model version by its manifest digest (needs model-publisher)",
+		Use:         "register NAME@VERSION",
+		Annotations: runsRoute("models.register_model"),
+		Short:       "Register a model version by its manifest digest (needs model-publisher)",
 		Long: `Register a model version published by your organisation. The manifest
 digest identifies the weights (see 'lineaged hash model'). With --sign the
 --from key also signs the manifest digest; anyone can later check that
@@ -76,9 +77,10 @@ signature offline against the weights and the key stored with the record.`,
 	rf.Bool("sign", false, "attach a publisher signature over the manifest digest made with the --from key")
 
 	revoke := &cobra.Command{
-		Use:   "revoke NAME@VERSION",
-		Short: "Revoke a model version of your organisation (needs model-publisher)",
-		Args:  cobra.ExactArgs(1),
+		Use:         "revoke NAME@VERSION",
+		Annotations: runsRoute("models.revoke_model"),
+		Short:       "Revoke a model version of your organisation (needs model-publisher)",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
 				name, version, err := models.ParseRef(args[0])
@@ -101,9 +103,10 @@ signature offline against the weights and the key stored with the record.`,
 	revoke.Flags().String("reason", "", "explanation recorded on chain (required, at most 512 bytes)")
 
 	supersede := &cobra.Command{
-		Use:   "supersede NAME@VERSION",
-		Short: "Record that another version replaces a version of your organisation (needs model-publisher)",
-		Args:  cobra.ExactArgs(1),
+		Use:         "supersede NAME@VERSION",
+		Annotations: runsRoute("models.supersede_model"),
+		Short:       "Record that another version replaces a version of your organisation (needs model-publisher)",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
 				name, version, err := models.ParseRef(args[0])
@@ -121,9 +124,10 @@ signature offline against the weights and the key stored with the record.`,
 	supersede.Flags().String("by", "", "the replacement, NAME@VERSION")
 
 	deploy := &cobra.Command{
-		Use:   "deploy NAME@VERSION",
-		Short: "Record that your organisation deployed a model version (needs deployer)",
-		Args:  cobra.ExactArgs(1),
+		Use:         "deploy NAME@VERSION",
+		Annotations: runsRoute("models.record_deployment"),
+		Short:       "Record that your organisation deployed a model version (needs deployer)",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
 				name, version, err := models.ParseRef(args[0])
@@ -149,9 +153,10 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "models", Short: "Model versions, revocations, supersessions and deployments"}
 
 	model := &cobra.Command{
-		Use:   "model NAME@VERSION",
-		Short: "Show a model version with its revocation and supersession, if any",
-		Args:  cobra.ExactArgs(1),
+		Use:         "model NAME@VERSION",
+		Annotations: runsQuery(modelsQueryPath + "Model"),
+		Short:       "Show a model version with its revocation and supersession, if any",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, version, err := models.ParseRef(args[0])
 			if err != nil {
@@ -162,18 +167,20 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 	}
 
 	byDigest := &cobra.Command{
-		Use:   "by-digest DIGEST",
-		Short: "List the model versions registered with a manifest digest",
-		Args:  cobra.ExactArgs(1),
+		Use:         "by-digest DIGEST",
+		Annotations: runsQuery(modelsQueryPath + "ModelsByDigest"),
+		Short:       "List the model versions registered with a manifest digest",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.query(cmd, modelsQueryPath+"ModelsByDigest", &modpb.QueryModelsByDigestRequest{ManifestDigest: args[0]}, &modpb.QueryModelsByDigestResponse{})
 		},
 	}
 
 	versions := &cobra.Command{
-		Use:   "versions NAME",
-		Short: "List the versions of a model name in registration order",
-		Args:  cobra.ExactArgs(1),
+		Use:         "versions NAME",
+		Annotations: runsQuery(modelsQueryPath + "ModelVersions"),
+		Short:       "List the versions of a model name in registration order",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
 			return e.query(cmd, modelsQueryPath+"ModelVersions",
@@ -183,9 +190,10 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 	versions.Flags().Uint32("limit", models.DefaultPageLimit, fmt.Sprintf("at most this many (at most %d)", models.MaxPageLimit))
 
 	lineage := &cobra.Command{
-		Use:   "lineage NAME@VERSION",
-		Short: "Show a model version's base models, training datasets and runs, recursively",
-		Args:  cobra.ExactArgs(1),
+		Use:         "lineage NAME@VERSION",
+		Annotations: runsQuery(modelsQueryPath + "ModelLineage"),
+		Short:       "Show a model version's base models, training datasets and runs, recursively",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
 			name, version, err := models.ParseRef(args[0])
@@ -201,9 +209,10 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 	lineage.Flags().Uint32("max-nodes", models.DefaultLineageMaxNodes, fmt.Sprintf("base models plus datasets to return (at most %d)", models.MaxLineageNodes))
 
 	deployments := &cobra.Command{
-		Use:   "deployments NAME[@VERSION]",
-		Short: "List deployments of a model name, or of one version, oldest first",
-		Args:  cobra.ExactArgs(1),
+		Use:         "deployments NAME[@VERSION]",
+		Annotations: runsQuery(modelsQueryPath + "Deployments"),
+		Short:       "List deployments of a model name, or of one version, oldest first",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
 			req := &modpb.QueryDeploymentsRequest{Name: args[0], Limit: e.v.GetUint32("limit")}

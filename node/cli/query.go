@@ -17,6 +17,12 @@ import (
 	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
+// Query paths of the queries this file's commands run.
+const (
+	membershipQueryPath = "/lineage.membership.v1.Query/"
+	paramsQueryPath     = "/lineage.app.v1.Query/Params"
+)
+
 func (e *env) queryCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "query",
@@ -32,50 +38,13 @@ prints one compact line.`,
 	f.String("receipt", "", "also write a verifiable receipt of the answer to this file (see lineaged verify)")
 	keyringFlagsOn(cmd)
 
-	membershipCmd := &cobra.Command{Use: "membership", Short: "Organisations, accounts and roles"}
-	membershipCmd.AddCommand(
-		&cobra.Command{
-			Use:   "account ACCOUNT",
-			Short: "Show an account (by address or keyring key name)",
-			Args:  cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				e.bind(cmd)
-				addr, err := e.resolveAddress(args[0])
-				if err != nil {
-					return err
-				}
-				return e.query(cmd, "/lineage.membership.v1.Query/Account", &mpb.QueryAccountRequest{Address: addr}, &mpb.QueryAccountResponse{})
-			},
-		},
-		&cobra.Command{
-			Use:   "org ORG_ID",
-			Short: "Show an organisation and its accounts",
-			Args:  cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return e.query(cmd, "/lineage.membership.v1.Query/Org", &mpb.QueryOrgRequest{OrgId: args[0]}, &mpb.QueryOrgResponse{})
-			},
-		},
-	)
-	orgs := &cobra.Command{
-		Use:   "orgs",
-		Short: "List organisations",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			e.bind(cmd)
-			return e.query(cmd, "/lineage.membership.v1.Query/Orgs",
-				&mpb.QueryOrgsRequest{StartAfter: e.v.GetString("start-after"), Limit: e.v.GetUint32("limit")}, &mpb.QueryOrgsResponse{})
-		},
-	}
-	orgs.Flags().String("start-after", "", "list organisations after this id (paging)")
-	orgs.Flags().Uint32("limit", 100, "page size (at most 1000)")
-	membershipCmd.AddCommand(orgs)
-
 	params := &cobra.Command{
-		Use:   "params",
-		Short: "Show the chain's application parameters",
-		Args:  cobra.NoArgs,
+		Use:         "params",
+		Annotations: runsQuery(paramsQueryPath),
+		Short:       "Show the chain's application parameters",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.query(cmd, "/lineage.app.v1.Query/Params", &appv1.QueryParamsRequest{}, &appv1.QueryParamsResponse{})
+			return e.query(cmd, paramsQueryPath, &appv1.QueryParamsRequest{}, &appv1.QueryParamsResponse{})
 		},
 	}
 	tx := &cobra.Command{
@@ -104,8 +73,52 @@ prints one compact line.`,
 			})
 		},
 	}
-	cmd.AddCommand(membershipCmd, e.lineageQueryCmd(), e.modelsQueryCmd(), e.licensesQueryCmd(), params, tx)
+	cmd.AddCommand(params, tx)
 	return cmd
+}
+
+func (e *env) membershipQueryCmd() *cobra.Command {
+	membershipCmd := &cobra.Command{Use: "membership", Short: "Organisations, accounts and roles"}
+	membershipCmd.AddCommand(
+		&cobra.Command{
+			Use:         "account ACCOUNT",
+			Annotations: runsQuery(membershipQueryPath + "Account"),
+			Short:       "Show an account (by address or keyring key name)",
+			Args:        cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				e.bind(cmd)
+				addr, err := e.resolveAddress(args[0])
+				if err != nil {
+					return err
+				}
+				return e.query(cmd, membershipQueryPath+"Account", &mpb.QueryAccountRequest{Address: addr}, &mpb.QueryAccountResponse{})
+			},
+		},
+		&cobra.Command{
+			Use:         "org ORG_ID",
+			Annotations: runsQuery(membershipQueryPath + "Org"),
+			Short:       "Show an organisation and its accounts",
+			Args:        cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return e.query(cmd, membershipQueryPath+"Org", &mpb.QueryOrgRequest{OrgId: args[0]}, &mpb.QueryOrgResponse{})
+			},
+		},
+	)
+	orgs := &cobra.Command{
+		Use:         "orgs",
+		Annotations: runsQuery(membershipQueryPath + "Orgs"),
+		Short:       "List organisations",
+		Args:        cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e.bind(cmd)
+			return e.query(cmd, membershipQueryPath+"Orgs",
+				&mpb.QueryOrgsRequest{StartAfter: e.v.GetString("start-after"), Limit: e.v.GetUint32("limit")}, &mpb.QueryOrgsResponse{})
+		},
+	}
+	orgs.Flags().String("start-after", "", "list organisations after this id (paging)")
+	orgs.Flags().Uint32("limit", 100, "page size (at most 1000)")
+	membershipCmd.AddCommand(orgs)
+	return membershipCmd
 }
 
 // query runs one ABCI query and prints the answer.
@@ -119,6 +132,9 @@ func (e *env) query(cmd *cobra.Command, path string, req, resp proto.Message) er
 // ask runs one ABCI query at --height on --node. With --receipt FILE it
 // fetches a receipt instead, writes it to FILE, and answers from it.
 func (e *env) ask(cmd *cobra.Command, path string, req, resp proto.Message) error {
+	if err := declares(cmd, annotationQuery, path); err != nil {
+		return err
+	}
 	e.bind(cmd)
 	c, err := client.Dial(e.v.GetString("node"))
 	if err != nil {

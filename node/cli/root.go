@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/node"
 	"github.com/lineageledger/lineaged/node/keyring"
 )
@@ -22,6 +23,8 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	kr     *keyring.Keyring // opened once per command
+	// mods is the module table the tx and query commands are built from.
+	mods *modules.Table
 	// hugePages is the huge page advice of the node this command runs.
 	hugePages *node.HugePages
 }
@@ -48,7 +51,13 @@ func newCLIViper() *viper.Viper {
 
 // NewRootCmd builds the lineaged command tree.
 func NewRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	e := &env{v: newCLIViper(), stdin: stdin, stdout: stdout, stderr: stderr}
+	return newRootCmd(stdin, stdout, stderr, modules.Default(), friendlyGroups)
+}
+
+// newRootCmd builds the command tree with the modules of t, and the
+// hand-written commands of groups.
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, t *modules.Table, groups map[string]moduleGroups) *cobra.Command {
+	e := &env{v: newCLIViper(), stdin: stdin, stdout: stdout, stderr: stderr, mods: t}
 	root := &cobra.Command{
 		Use:   "lineaged",
 		Short: "Lineage Ledger: a permissioned chain for AI model provenance",
@@ -75,17 +84,23 @@ Start a local single-validator chain with:  lineaged dev`,
 		}
 		return nil
 	}
+	tx, query := e.txCmd(), e.queryCmd()
 	root.AddCommand(
 		e.initCmd(), e.startCmd(), e.devCmd(), e.versionCmd(),
-		e.keysCmd(), e.txCmd(), e.queryCmd(), e.hashCmd(), e.verifyCmd(), e.gateCmd(), e.testnetCmd(), e.replayCmd(),
+		e.keysCmd(), tx, query, e.hashCmd(), e.verifyCmd(), e.gateCmd(), e.testnetCmd(), e.replayCmd(),
 		e.benchCmd(),
 	)
+	e.addModuleCmds(root, tx, query, t, groups)
 	return root
 }
 
 // Execute runs the command line and returns the process exit code.
 func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := NewRootCmd(stdin, stdout, stderr)
+	return execute(NewRootCmd(stdin, stdout, stderr), args, stderr)
+}
+
+// execute runs root with args and returns the process exit code.
+func execute(root *cobra.Command, args []string, stderr io.Writer) int {
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
 		var ee *exitError

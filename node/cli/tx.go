@@ -48,7 +48,6 @@ it would succeed; "simulated": true in JSON).`,
 	f.Duration("wait", 60*time.Second, "how long to wait for the commit")
 	f.Bool("dry-run", false, "run the transaction on the node as the next block would, without broadcasting it")
 	keyringFlagsOn(cmd)
-	cmd.AddCommand(e.membershipTxCmd(), e.lineageTxCmd(), e.modelsTxCmd(), e.licensesTxCmd())
 	return cmd
 }
 
@@ -83,7 +82,14 @@ func (e *env) submit(cmd *cobra.Command, build func(s keyring.Signer, chainID st
 		opts.Sequence = &seq
 	}
 	raw, err := c.BuildWith(ctx, signer, func(chainID string, seq uint64) (proto.Message, error) {
-		return build(signer, chainID, seq)
+		msg, err := build(signer, chainID, seq)
+		if err != nil {
+			return nil, err
+		}
+		if err := declares(cmd, annotationRoute, e.routeOf(msg)); err != nil {
+			return nil, err
+		}
+		return msg, nil
 	}, opts)
 	if err != nil {
 		return err
@@ -165,9 +171,10 @@ func (e *env) membershipTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "membership", Short: "Organisations, accounts and roles"}
 
 	createOrg := &cobra.Command{
-		Use:   "create-org ORG_ID NAME",
-		Short: "Admit an organisation with its first admin (needs consortium-admin)",
-		Args:  cobra.ExactArgs(2),
+		Use:         "create-org ORG_ID NAME",
+		Annotations: runsRoute("membership.create_org"),
+		Short:       "Admit an organisation with its first admin (needs consortium-admin)",
+		Args:        cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
 				pub, err := e.publicKeyFrom("admin-key", "admin-pubkey")
@@ -188,9 +195,10 @@ func (e *env) membershipTxCmd() *cobra.Command {
 	createOrg.Flags().String("admin-label", "", "label of the new admin account")
 
 	addAccount := &cobra.Command{
-		Use:   "add-account",
-		Short: "Add an account to your organisation (needs admin)",
-		Args:  cobra.NoArgs,
+		Use:         "add-account",
+		Annotations: runsRoute("membership.add_account"),
+		Short:       "Add an account to your organisation (needs admin)",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
 				pub, err := e.publicKeyFrom("key", "pubkey")
@@ -211,9 +219,10 @@ func (e *env) membershipTxCmd() *cobra.Command {
 	addAccount.Flags().String("label", "", "label of the account")
 
 	setRoles := &cobra.Command{
-		Use:   "set-roles ACCOUNT ROLES",
-		Short: "Replace the roles of an account of your organisation (needs admin)",
-		Args:  cobra.ExactArgs(2),
+		Use:         "set-roles ACCOUNT ROLES",
+		Annotations: runsRoute("membership.set_roles"),
+		Short:       "Replace the roles of an account of your organisation (needs admin)",
+		Args:        cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
 				addr, err := e.resolveAddress(args[0])
@@ -230,9 +239,10 @@ func (e *env) membershipTxCmd() *cobra.Command {
 	}
 
 	suspend := &cobra.Command{
-		Use:   "suspend ACCOUNT",
-		Short: "Stop an account of your organisation from signing (needs admin)",
-		Args:  cobra.ExactArgs(1),
+		Use:         "suspend ACCOUNT",
+		Annotations: runsRoute("membership.suspend_account"),
+		Short:       "Stop an account of your organisation from signing (needs admin)",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
 				addr, err := e.resolveAddress(args[0])
@@ -246,9 +256,10 @@ func (e *env) membershipTxCmd() *cobra.Command {
 	suspend.Flags().String("reason", "", "why (required, recorded on chain)")
 
 	reinstate := &cobra.Command{
-		Use:   "reinstate ACCOUNT",
-		Short: "Let a suspended account of your organisation sign again (needs admin)",
-		Args:  cobra.ExactArgs(1),
+		Use:         "reinstate ACCOUNT",
+		Annotations: runsRoute("membership.reinstate_account"),
+		Short:       "Let a suspended account of your organisation sign again (needs admin)",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
 				addr, err := e.resolveAddress(args[0])
@@ -261,8 +272,9 @@ func (e *env) membershipTxCmd() *cobra.Command {
 	}
 
 	rotate := &cobra.Command{
-		Use:   "rotate-key",
-		Short: "Move your account to a new key (signed by the old one)",
+		Use:         "rotate-key",
+		Annotations: runsRoute("membership.rotate_key"),
+		Short:       "Move your account to a new key (signed by the old one)",
 		Long: `Replace the --from account's key with the keyring key --new-key. The new key
 signs a proof of possession; the old key signs the transaction. Afterwards
 --new-key signs for the account's unchanged address.`,
