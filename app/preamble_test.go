@@ -459,3 +459,52 @@ func TestVoteExtensionVerification(t *testing.T) {
 		t.Fatal("SetVoteSigner accepted a kind no module has")
 	}
 }
+
+// FuzzDecodePreamble: a proposer's preamble is untrusted input to every
+// validator. Decoding never panics, and accepts only the one canonical
+// encoding of entries in strictly ascending kinds; ProcessProposal never
+// panics on it either.
+func FuzzDecodePreamble(f *testing.F) {
+	c := newChainOn(f, mustMemStore(f), true, witnessModule(f))
+	c.mustBlock()
+	f.Add(append([]byte(PreambleMarker), kit.Marshal(&appv1.Preamble{Entries: []*appv1.PreambleEntry{{Kind: testKind, Data: bytes.Repeat([]byte{1}, 20)}}})...))
+	f.Add([]byte(PreambleMarker + "\x0a\x00"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		raw = append([]byte(PreambleMarker), raw...)
+		p, err := decodePreamble(raw)
+		if err == nil {
+			if !bytes.Equal(append([]byte(PreambleMarker), kit.Marshal(p)...), raw) {
+				t.Fatal("accepted a preamble that is not canonically encoded")
+			}
+			for i := 1; i < len(p.Entries); i++ {
+				if p.Entries[i-1].Kind >= p.Entries[i].Kind {
+					t.Fatal("accepted kinds out of order")
+				}
+			}
+		}
+		if _, err := c.app.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{Txs: [][]byte{raw}, Height: c.height + 1, Time: c.now.Add(1e9)}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzVerifyVoteExtension: another validator's vote extension is untrusted
+// input. Checking it never panics, and accepts only what decodes in its
+// canonical form with every entry verified.
+func FuzzVerifyVoteExtension(f *testing.F) {
+	c := newChainOn(f, mustMemStore(f), true, witnessModule(f))
+	c.mustBlock()
+	f.Add(testValidators[0], int64(2), []byte{})
+	f.Add(testValidators[0], int64(2), kit.Marshal(&appv1.VoteExtension{Entries: []*appv1.VoteExtensionEntry{{Kind: testKind, Payload: []byte("p"), Signature: []byte("s")}}}))
+	f.Fuzz(func(t *testing.T, validator []byte, height int64, raw []byte) {
+		res, err := c.app.VerifyVoteExtension(context.Background(), &abci.VerifyVoteExtensionRequest{Height: height, ValidatorAddress: validator, VoteExtension: raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status == abci.VERIFY_VOTE_EXTENSION_STATUS_ACCEPT && len(raw) > 0 {
+			if _, err := decodeVoteExtension(raw); err != nil {
+				t.Fatalf("accepted an extension that does not decode: %v", err)
+			}
+		}
+	})
+}
