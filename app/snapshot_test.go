@@ -801,3 +801,66 @@ func TestSnapshotConfigValidation(t *testing.T) {
 		t.Fatalf("unconfigured app lists %d snapshots", len(snaps))
 	}
 }
+
+// snapshotGolden pins the snapshot of the golden history's last height.
+const snapshotGolden = "testdata/snapshot.golden"
+
+// TestSnapshotGolden: the snapshot of the golden history's last height, in
+// chunks of 4 KiB, is pinned file by file: the directory's name, every
+// chunk's name, size and SHA-256, and manifest.json byte for byte. Two
+// nodes snapshotting the same state must write the same chunks, whatever
+// release they run; a change to the format or the directory layout
+// rewrites the file with -update and says so.
+func TestSnapshotGolden(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "snapshots")
+	c := snapshotChain(t, nil, SnapshotConfig{Dir: dir, ChunkSize: 4 << 10})
+	goldenHistory(t, c)
+	s, err := c.app.CreateSnapshot(c.height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Chunks < 2 {
+		t.Fatalf("the golden snapshot has %d chunk: want several", s.Chunks)
+	}
+	var b strings.Builder
+	var manifest []byte
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || path == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			fmt.Fprintf(&b, "%s/\n", filepath.ToSlash(rel))
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s %d %x\n", filepath.ToSlash(rel), len(data), sha256.Sum256(data))
+		if d.Name() == "manifest.json" {
+			manifest = data
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "-- manifest.json --\n%s\n", manifest)
+	got := b.String()
+
+	if *update {
+		if err := os.WriteFile(snapshotGolden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", snapshotGolden)
+		return
+	}
+	want, err := os.ReadFile(snapshotGolden)
+	if err != nil {
+		t.Fatalf("%v (create it with -update)", err)
+	}
+	if got != string(want) {
+		t.Fatalf("the golden snapshot changed; if the format is meant to change, rerun with -update and say so.\nwant:\n%s\ngot:\n%s", want, got)
+	}
+}
