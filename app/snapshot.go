@@ -11,69 +11,23 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/lineageledger/lineaged/app/modules"
+	"github.com/lineageledger/lineaged/app/snapshots"
 	"github.com/lineageledger/lineaged/app/store"
 )
-
-// Chunk sizes. A chunk travels in one CometBFT message of at most 16 MB.
-const (
-	DefaultSnapshotChunkSize = 4 << 20
-	MaxSnapshotChunkSize     = 15 << 20
-)
-
-// SnapshotConfig says whether and how the application takes state-sync
-// snapshots. Restoring from a snapshot needs none of it.
-type SnapshotConfig struct {
-	// Dir holds the snapshots (the node's data/snapshots). Empty: no
-	// snapshots are taken or served.
-	Dir string
-	// Interval takes a snapshot after committing every height divisible by
-	// it. 0 takes none.
-	Interval int64
-	// KeepRecent is how many snapshots are kept, the newest; older ones are
-	// deleted after each new one. 0 keeps all.
-	KeepRecent int
-	// ChunkSize is the size of every chunk but the last, in bytes;
-	// [DefaultSnapshotChunkSize] if 0, at most [MaxSnapshotChunkSize].
-	ChunkSize int
-}
-
-// DefaultSnapshotConfig takes no snapshots (Interval 0) and, once an
-// interval is set, keeps the two newest in chunks of 4 MiB.
-func DefaultSnapshotConfig(dir string) SnapshotConfig {
-	return SnapshotConfig{Dir: dir, KeepRecent: 2, ChunkSize: DefaultSnapshotChunkSize}
-}
-
-// Validate rejects a configuration the application cannot run with.
-func (c SnapshotConfig) Validate() error {
-	switch {
-	case c.Interval < 0:
-		return fmt.Errorf("snapshot interval %d is negative", c.Interval)
-	case c.Interval > 0 && c.Dir == "":
-		return errors.New("snapshot interval set without a snapshot directory")
-	case c.KeepRecent < 0:
-		return fmt.Errorf("snapshot keep_recent %d is negative", c.KeepRecent)
-	case c.ChunkSize < 0 || c.ChunkSize > MaxSnapshotChunkSize:
-		return fmt.Errorf("snapshot chunk size %d outside [1, %d]", c.ChunkSize, MaxSnapshotChunkSize)
-	}
-	return nil
-}
 
 // SetSnapshots configures snapshots. Call it once, after [New] and before
 // CometBFT makes any call: it cleans what an interrupted snapshot left in
 // cfg.Dir and loads the snapshots stored there.
-func (a *App) SetSnapshots(cfg SnapshotConfig) error {
+func (a *App) SetSnapshots(cfg snapshots.Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
-	}
-	if cfg.ChunkSize == 0 {
-		cfg.ChunkSize = DefaultSnapshotChunkSize
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.snapshots != nil {
 		return errors.New("snapshots already configured")
 	}
-	m, err := openSnapshotManager(cfg, a.logger)
+	m, err := snapshots.Open(cfg, a.logger)
 	if err != nil {
 		return err
 	}
@@ -90,7 +44,7 @@ func (a *App) Close() error {
 	a.restore = nil
 	a.mu.Unlock()
 	if m != nil {
-		m.close()
+		m.Close()
 	}
 	if r != nil && r.importer != nil {
 		return r.importer.Abort()
@@ -104,7 +58,7 @@ func (a *App) CreateSnapshot(height int64) (*abci.Snapshot, error) {
 	a.mu.Lock()
 	m := a.snapshots
 	a.mu.Unlock()
-	if m == nil || m.cfg.Dir == "" {
+	if m == nil || m.Config().Dir == "" {
 		return nil, errors.New("no snapshot directory configured")
 	}
 	exp, err := a.store.Export(height)
@@ -112,12 +66,7 @@ func (a *App) CreateSnapshot(height int64) (*abci.Snapshot, error) {
 		return nil, fmt.Errorf("cannot snapshot height %d: %w", height, err)
 	}
 	defer exp.Close()
-	s, err := m.createAndPrune(m.ctx, exp)
-	if err != nil {
-		return nil, err
-	}
-	c := *s.snapshot
-	return &c, nil
+	return m.Create(context.Background(), exp)
 }
 
 // snapshotAfterCommit starts a snapshot of height in the background if the
@@ -127,7 +76,7 @@ func (a *App) CreateSnapshot(height int64) (*abci.Snapshot, error) {
 // changes state, so it may run beside block execution.
 func (a *App) snapshotAfterCommit(height int64) {
 	m := a.snapshots
-	if m == nil || m.cfg.Interval == 0 || height%m.cfg.Interval != 0 {
+	if m == nil || !m.Due(height) {
 		return
 	}
 	exp, err := a.store.Export(height)
@@ -135,12 +84,12 @@ func (a *App) snapshotAfterCommit(height int64) {
 		a.logger.Error("cannot snapshot", "height", height, "err", err)
 		return
 	}
-	started := m.startBackground(exp, func(s *storedSnapshot, err error) {
+	started := m.CreateInBackground(exp, func(s *abci.Snapshot, err error) {
 		if err != nil {
 			a.logger.Error("snapshot failed", "height", height, "err", err)
 			return
 		}
-		a.logger.Info("snapshot created", "height", height, "chunks", s.snapshot.Chunks, "hash", fmt.Sprintf("%X", s.snapshot.Hash))
+		a.logger.Info("snapshot created", "height", height, "chunks", s.Chunks, "hash", fmt.Sprintf("%X", s.Hash))
 	})
 	if !started {
 		exp.Close()
@@ -157,7 +106,7 @@ func (a *App) ListSnapshots(context.Context, *abci.ListSnapshotsRequest) (*abci.
 	if m == nil {
 		return &abci.ListSnapshotsResponse{}, nil
 	}
-	return &abci.ListSnapshotsResponse{Snapshots: m.snapshots()}, nil
+	return &abci.ListSnapshotsResponse{Snapshots: m.List()}, nil
 }
 
 // LoadSnapshotChunk implements abci.Application. A chunk it does not have
@@ -170,7 +119,7 @@ func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.LoadSnapshotChunkRe
 	if m == nil {
 		return &abci.LoadSnapshotChunkResponse{}, nil
 	}
-	chunk, err := m.chunk(req.Height, req.Format, req.Chunk)
+	chunk, err := m.LoadChunk(req.Height, req.Format, req.Chunk)
 	if err != nil {
 		a.logger.Debug("not serving snapshot chunk", "height", req.Height, "format", req.Format, "chunk", req.Chunk, "err", err)
 		return &abci.LoadSnapshotChunkResponse{}, nil
@@ -185,12 +134,12 @@ type restoration struct {
 	appHash     []byte // from CometBFT's light client: what to end up with
 	chunkHashes [][]byte
 	next        uint32 // the index of the chunk expected next
-	decoder     *streamDecoder
+	decoder     *snapshots.Decoder
 	importer    *store.Importer // opened by the stream's header
 }
 
 // OfferSnapshot implements abci.Application. It accepts a snapshot of
-// [SnapshotFormat] with consistent metadata if the state is empty; a new
+// [snapshots.Format] with consistent metadata if the state is empty; a new
 // offer replaces a restoration in progress.
 func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (*abci.OfferSnapshotResponse, error) {
 	a.mu.Lock()
@@ -208,7 +157,7 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (
 	if s == nil {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT, "no snapshot")
 	}
-	if s.Format != SnapshotFormat {
+	if s.Format != snapshots.Format {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT_FORMAT, fmt.Sprintf("format %d", s.Format))
 	}
 	// A node with state restores nothing: no snapshot can be applied.
@@ -221,15 +170,15 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (
 	if len(req.AppHash) != sha256.Size {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT, fmt.Sprintf("trusted app hash of %d bytes", len(req.AppHash)))
 	}
-	hashes, err := chunkHashesOf(s.Chunks, s.Hash, s.Metadata)
+	hashes, err := snapshots.ChunkHashes(s.Chunks, s.Hash, s.Metadata)
 	if err != nil {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT, err.Error())
 	}
 	r := &restoration{snapshot: s, appHash: bytes.Clone(req.AppHash), chunkHashes: hashes}
-	r.decoder = &streamDecoder{
-		onHeader: func(height int64, blockTime time.Time) error {
+	r.decoder = snapshots.NewDecoder(
+		func(height int64, blockTime time.Time) error {
 			if uint64(height) != s.Height {
-				return fmt.Errorf("%w: stream of height %d in a snapshot of height %d", errBadSnapshot, height, s.Height)
+				return fmt.Errorf("%w: stream of height %d in a snapshot of height %d", snapshots.ErrMalformed, height, s.Height)
 			}
 			imp, err := a.store.Import(height, blockTime)
 			if err != nil {
@@ -238,8 +187,8 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (
 			r.importer = imp
 			return nil
 		},
-		onNode: func(n store.ExportNode) error { return r.importer.Add(n) },
-	}
+		func(n store.ExportNode) error { return r.importer.Add(n) },
+	)
 	a.restore = r
 	return respond(abci.OFFER_SNAPSHOT_RESULT_ACCEPT, "")
 }
@@ -286,7 +235,7 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT)
 	}
 	abortErr := a.abortRestore()
-	if errors.Is(err, errBadSnapshot) || errors.Is(err, store.ErrInvalidExport) || errors.Is(err, store.ErrImportHash) {
+	if errors.Is(err, snapshots.ErrMalformed) || errors.Is(err, store.ErrInvalidExport) || errors.Is(err, store.ErrImportHash) {
 		a.logger.Error("rejecting snapshot", "height", r.snapshot.Height, "chunk", req.Index, "err", err)
 		if abortErr != nil {
 			return nil, abortErr
@@ -300,18 +249,18 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 // commits it; done reports that the state is restored. On an error the
 // caller must abort the restoration.
 func (r *restoration) feed(chunk []byte) (done bool, err error) {
-	if err := r.decoder.write(chunk); err != nil {
+	if err := r.decoder.Feed(chunk); err != nil {
 		return false, err
 	}
 	r.next++
 	if r.next < r.snapshot.Chunks {
 		return false, nil
 	}
-	if err := r.decoder.finish(); err != nil {
+	if err := r.decoder.Finish(); err != nil {
 		return false, err
 	}
 	if r.importer == nil {
-		return false, fmt.Errorf("%w: stream without a header", errBadSnapshot)
+		return false, fmt.Errorf("%w: stream without a header", snapshots.ErrMalformed)
 	}
 	// Commit ends the import whatever it returns; on a failure it has
 	// emptied the store already.
