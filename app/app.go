@@ -82,7 +82,7 @@ type App struct {
 	snapshots *snapshots.Manager
 	// restore is the snapshot being restored, between OfferSnapshot and
 	// its last chunk.
-	restore *restoration
+	restore *snapshots.Restoration
 }
 
 var _ abci.Application = (*App)(nil)

@@ -58,23 +58,11 @@
 // # State-sync snapshots
 //
 // A new node can join from a snapshot of a recent height instead of
-// replaying every block. Package app/snapshots stores snapshots and
-// defines their format; [App.SetSnapshots] configures it, and after each
-// Commit at a height divisible by the interval, Commit opens an export of
-// that version (which holds it against state pruning) for it to write in
-// the background. [App.Close] interrupts and waits for it.
-//
-// Restoring: OfferSnapshot accepts format 1 only (else REJECT_FORMAT),
-// aborts state sync if the state is not empty, rejects a snapshot whose
-// metadata does not hash to its hash, and remembers the app hash CometBFT's
-// light client vouches for. ApplySnapshotChunk checks each chunk against
-// its hash (a mismatch is refetched from another peer and its sender
-// rejected) and streams it into the store's importer, holding no more than
-// one unfinished node in memory. After the last chunk the import is
-// committed at the snapshot height with its block time, and must have the
-// trusted app hash: otherwise the snapshot is rejected and the store is
-// emptied for the next one. The checks on the node stream (see
-// [store.Importer]) cover what the app hash does not. Then Info reports the
-// snapshot's height and hash and block sync continues from the next block.
-// Versions below the snapshot height do not exist on a restored node.
+// replaying every block. Package app/snapshots stores snapshots, defines
+// their format and restores one; snapshot.go is the ABCI glue around it:
+// [App.SetSnapshots] configures it, Commit starts a snapshot at each
+// interval, the state-sync calls delegate to it under the application's
+// locks, and a completed restore resets the application's own view of the
+// state (chain id, clock, mempool view). [App.Close] stops a snapshot
+// being written.
 package app

@@ -1,12 +1,10 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -14,6 +12,10 @@ import (
 	"github.com/lineageledger/lineaged/app/snapshots"
 	"github.com/lineageledger/lineaged/app/store"
 )
+
+// The state-sync calls and the snapshot hooks: what snapshots are, how
+// they are stored and how one is restored is package snapshots; what is
+// here is the locking and the application's own state around it.
 
 // SetSnapshots configures snapshots. Call it once, after [New] and before
 // CometBFT makes any call: it cleans what an interrupted snapshot left in
@@ -46,8 +48,8 @@ func (a *App) Close() error {
 	if m != nil {
 		m.Close()
 	}
-	if r != nil && r.importer != nil {
-		return r.importer.Abort()
+	if r != nil {
+		return r.Abort()
 	}
 	return nil
 }
@@ -127,17 +129,6 @@ func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.LoadSnapshotChunkRe
 	return &abci.LoadSnapshotChunkResponse{Chunk: chunk}, nil
 }
 
-// restoration is a snapshot being applied: accepted by OfferSnapshot, fed
-// chunk by chunk by ApplySnapshotChunk.
-type restoration struct {
-	snapshot    *abci.Snapshot
-	appHash     []byte // from CometBFT's light client: what to end up with
-	chunkHashes [][]byte
-	next        uint32 // the index of the chunk expected next
-	decoder     *snapshots.Decoder
-	importer    *store.Importer // opened by the stream's header
-}
-
 // OfferSnapshot implements abci.Application. It accepts a snapshot of
 // [snapshots.Format] with consistent metadata if the state is empty; a new
 // offer replaces a restoration in progress.
@@ -164,31 +155,15 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (
 	if h, _ := a.store.LastCommit(); h != 0 || a.genesis != nil {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_ABORT, fmt.Sprintf("state is not empty (height %d)", h))
 	}
-	if s.Height == 0 || s.Height > 1<<62 {
-		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT, fmt.Sprintf("height %d", s.Height))
-	}
+	// The app hash CometBFT's light client vouches for: what the restored
+	// state must hash to.
 	if len(req.AppHash) != sha256.Size {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT, fmt.Sprintf("trusted app hash of %d bytes", len(req.AppHash)))
 	}
-	hashes, err := snapshots.ChunkHashes(s.Chunks, s.Hash, s.Metadata)
+	r, err := snapshots.NewRestoration(a.store, s, req.AppHash)
 	if err != nil {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT, err.Error())
 	}
-	r := &restoration{snapshot: s, appHash: bytes.Clone(req.AppHash), chunkHashes: hashes}
-	r.decoder = snapshots.NewDecoder(
-		func(height int64, blockTime time.Time) error {
-			if uint64(height) != s.Height {
-				return fmt.Errorf("%w: stream of height %d in a snapshot of height %d", snapshots.ErrMalformed, height, s.Height)
-			}
-			imp, err := a.store.Import(height, blockTime)
-			if err != nil {
-				return err
-			}
-			r.importer = imp
-			return nil
-		},
-		func(n store.ExportNode) error { return r.importer.Add(n) },
-	)
 	a.restore = r
 	return respond(abci.OFFER_SNAPSHOT_RESULT_ACCEPT, "")
 }
@@ -208,24 +183,9 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 		a.logger.Error("snapshot chunk without an accepted snapshot", "chunk", req.Index)
 		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_ABORT)
 	}
-	if req.Index != r.next {
-		// CometBFT applies chunks in order; start over from a new offer.
-		a.logger.Error("snapshot chunk out of order", "chunk", req.Index, "want", r.next)
-		if err := a.abortRestore(); err != nil {
-			return nil, err
-		}
-		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_RETRY_SNAPSHOT)
-	}
-	if sum := sha256.Sum256(req.Chunk); !bytes.Equal(sum[:], r.chunkHashes[req.Index]) {
-		a.logger.Info("snapshot chunk does not match its hash", "chunk", req.Index, "sender", req.Sender)
-		res := &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_RETRY, RefetchChunks: []uint32{req.Index}}
-		if req.Sender != "" {
-			res.RejectSenders = []string{req.Sender}
-		}
-		return res, nil
-	}
-	done, err := r.feed(req.Chunk)
-	if err == nil {
+	done, err := r.Apply(req.Index, req.Chunk)
+	switch {
+	case err == nil:
 		if done {
 			a.restore = nil
 			a.restored()
@@ -233,43 +193,31 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 			a.logger.Info("state restored from snapshot", "height", h, "app_hash", fmt.Sprintf("%X", hash))
 		}
 		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT)
+	case errors.Is(err, snapshots.ErrChunkOrder):
+		// CometBFT applies chunks in order; start over from a new offer.
+		a.logger.Error("snapshot chunk out of order", "chunk", req.Index, "want", r.Next())
+		if err := a.abortRestore(); err != nil {
+			return nil, err
+		}
+		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_RETRY_SNAPSHOT)
+	case errors.Is(err, snapshots.ErrChunkHash):
+		a.logger.Info("snapshot chunk does not match its hash", "chunk", req.Index, "sender", req.Sender)
+		res := &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_RETRY, RefetchChunks: []uint32{req.Index}}
+		if req.Sender != "" {
+			res.RejectSenders = []string{req.Sender}
+		}
+		return res, nil
 	}
+	height := r.Snapshot().Height
 	abortErr := a.abortRestore()
-	if errors.Is(err, snapshots.ErrMalformed) || errors.Is(err, store.ErrInvalidExport) || errors.Is(err, store.ErrImportHash) {
-		a.logger.Error("rejecting snapshot", "height", r.snapshot.Height, "chunk", req.Index, "err", err)
+	if snapshots.IsBad(err) {
+		a.logger.Error("rejecting snapshot", "height", height, "chunk", req.Index, "err", err)
 		if abortErr != nil {
 			return nil, abortErr
 		}
 		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_REJECT_SNAPSHOT)
 	}
-	return nil, errors.Join(fmt.Errorf("failed to restore snapshot of height %d: %w", r.snapshot.Height, err), abortErr)
-}
-
-// feed streams a verified chunk into the import and, after the last one,
-// commits it; done reports that the state is restored. On an error the
-// caller must abort the restoration.
-func (r *restoration) feed(chunk []byte) (done bool, err error) {
-	if err := r.decoder.Feed(chunk); err != nil {
-		return false, err
-	}
-	r.next++
-	if r.next < r.snapshot.Chunks {
-		return false, nil
-	}
-	if err := r.decoder.Finish(); err != nil {
-		return false, err
-	}
-	if r.importer == nil {
-		return false, fmt.Errorf("%w: stream without a header", snapshots.ErrMalformed)
-	}
-	// Commit ends the import whatever it returns; on a failure it has
-	// emptied the store already.
-	imp := r.importer
-	r.importer = nil
-	if err := imp.Commit(r.appHash); err != nil {
-		return false, err
-	}
-	return true, nil
+	return nil, errors.Join(fmt.Errorf("failed to restore snapshot of height %d: %w", height, err), abortErr)
 }
 
 // abortRestore abandons the restoration in progress, if any, and empties
@@ -277,10 +225,10 @@ func (r *restoration) feed(chunk []byte) (done bool, err error) {
 func (a *App) abortRestore() error {
 	r := a.restore
 	a.restore = nil
-	if r == nil || r.importer == nil {
+	if r == nil {
 		return nil
 	}
-	if err := r.importer.Abort(); err != nil {
+	if err := r.Abort(); err != nil {
 		return fmt.Errorf("failed to discard the partial restore: %w", err)
 	}
 	return nil

@@ -1,9 +1,9 @@
 // Package snapshots keeps the state-sync snapshots of the application: the
-// directory they are stored in and the byte stream they are made of. It
-// knows the state only as the node stream of [store.Exporter] and
-// [store.Importer], and ABCI only as the [abci.Snapshot] it describes
-// snapshots with; the ABCI calls, and what the application does around
-// them, are the caller's.
+// directory they are stored in, the byte stream they are made of, and the
+// restore of one snapshot into an empty store. It knows the state only as
+// the node stream of [store.Exporter] and [store.Importer], and ABCI only
+// as the [abci.Snapshot] it describes snapshots with; the ABCI calls, and
+// what the application does around them, are the caller's.
 //
 // # The snapshot directory
 //
@@ -45,4 +45,23 @@
 // Snapshot.Hash is the SHA-256 of the Metadata ([Hash]). [Encoder] writes
 // the stream and [Decoder] reads it as it arrives, holding no more than one
 // unfinished node in memory.
+//
+// # Restoring
+//
+// A [Restoration] restores one offered snapshot into an empty store. The
+// caller answers an offer of another format than [Format] with
+// REJECT_FORMAT, aborts state sync unless its state is empty, and passes
+// the app hash CometBFT's light client vouches for. [NewRestoration]
+// refuses a snapshot of an impossible height or whose metadata does not
+// hash to its hash. [Restoration.Apply] checks each chunk against its hash
+// ([ErrChunkHash]: the caller refetches it from another peer and rejects
+// its sender) and streams it into the store's importer, holding no more
+// than one unfinished node in memory. After the last chunk the import is
+// committed at the snapshot height with its block time, and must have the
+// trusted app hash: otherwise the snapshot is rejected ([IsBad]) and
+// [Restoration.Abort] empties the store for the next one. The checks on
+// the node stream (see [store.Importer]) cover what the app hash does not.
+// Then the store's last commit is the snapshot's height and hash, and
+// block sync continues from the next block. Versions below the snapshot
+// height do not exist on a restored node.
 package snapshots
