@@ -13,6 +13,7 @@ import (
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 
 	"github.com/lineageledger/lineaged/app/modules"
+	"github.com/lineageledger/lineaged/app/snapshots"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit"
 )
@@ -78,10 +79,10 @@ type App struct {
 
 	// snapshots takes and serves state-sync snapshots; nil until
 	// [App.SetSnapshots].
-	snapshots *snapshotManager
+	snapshots *snapshots.Manager
 	// restore is the snapshot being restored, between OfferSnapshot and
 	// its last chunk.
-	restore *restoration
+	restore *snapshots.Restoration
 }
 
 var _ abci.Application = (*App)(nil)

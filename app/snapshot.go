@@ -1,79 +1,35 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/lineageledger/lineaged/app/modules"
+	"github.com/lineageledger/lineaged/app/snapshots"
 	"github.com/lineageledger/lineaged/app/store"
 )
 
-// Chunk sizes. A chunk travels in one CometBFT message of at most 16 MB.
-const (
-	DefaultSnapshotChunkSize = 4 << 20
-	MaxSnapshotChunkSize     = 15 << 20
-)
-
-// SnapshotConfig says whether and how the application takes state-sync
-// snapshots. Restoring from a snapshot needs none of it.
-type SnapshotConfig struct {
-	// Dir holds the snapshots (the node's data/snapshots). Empty: no
-	// snapshots are taken or served.
-	Dir string
-	// Interval takes a snapshot after committing every height divisible by
-	// it. 0 takes none.
-	Interval int64
-	// KeepRecent is how many snapshots are kept, the newest; older ones are
-	// deleted after each new one. 0 keeps all.
-	KeepRecent int
-	// ChunkSize is the size of every chunk but the last, in bytes;
-	// [DefaultSnapshotChunkSize] if 0, at most [MaxSnapshotChunkSize].
-	ChunkSize int
-}
-
-// DefaultSnapshotConfig takes no snapshots (Interval 0) and, once an
-// interval is set, keeps the two newest in chunks of 4 MiB.
-func DefaultSnapshotConfig(dir string) SnapshotConfig {
-	return SnapshotConfig{Dir: dir, KeepRecent: 2, ChunkSize: DefaultSnapshotChunkSize}
-}
-
-// Validate rejects a configuration the application cannot run with.
-func (c SnapshotConfig) Validate() error {
-	switch {
-	case c.Interval < 0:
-		return fmt.Errorf("snapshot interval %d is negative", c.Interval)
-	case c.Interval > 0 && c.Dir == "":
-		return errors.New("snapshot interval set without a snapshot directory")
-	case c.KeepRecent < 0:
-		return fmt.Errorf("snapshot keep_recent %d is negative", c.KeepRecent)
-	case c.ChunkSize < 0 || c.ChunkSize > MaxSnapshotChunkSize:
-		return fmt.Errorf("snapshot chunk size %d outside [1, %d]", c.ChunkSize, MaxSnapshotChunkSize)
-	}
-	return nil
-}
+// The state-sync calls and the snapshot hooks: what snapshots are, how
+// they are stored and how one is restored is package snapshots; what is
+// here is the locking and the application's own state around it.
 
 // SetSnapshots configures snapshots. Call it once, after [New] and before
 // CometBFT makes any call: it cleans what an interrupted snapshot left in
 // cfg.Dir and loads the snapshots stored there.
-func (a *App) SetSnapshots(cfg SnapshotConfig) error {
+func (a *App) SetSnapshots(cfg snapshots.Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
-	}
-	if cfg.ChunkSize == 0 {
-		cfg.ChunkSize = DefaultSnapshotChunkSize
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.snapshots != nil {
 		return errors.New("snapshots already configured")
 	}
-	m, err := openSnapshotManager(cfg, a.logger)
+	m, err := snapshots.Open(cfg, a.logger)
 	if err != nil {
 		return err
 	}
@@ -90,10 +46,10 @@ func (a *App) Close() error {
 	a.restore = nil
 	a.mu.Unlock()
 	if m != nil {
-		m.close()
+		m.Close()
 	}
-	if r != nil && r.importer != nil {
-		return r.importer.Abort()
+	if r != nil {
+		return r.Abort()
 	}
 	return nil
 }
@@ -104,7 +60,7 @@ func (a *App) CreateSnapshot(height int64) (*abci.Snapshot, error) {
 	a.mu.Lock()
 	m := a.snapshots
 	a.mu.Unlock()
-	if m == nil || m.cfg.Dir == "" {
+	if m == nil || m.Config().Dir == "" {
 		return nil, errors.New("no snapshot directory configured")
 	}
 	exp, err := a.store.Export(height)
@@ -112,12 +68,7 @@ func (a *App) CreateSnapshot(height int64) (*abci.Snapshot, error) {
 		return nil, fmt.Errorf("cannot snapshot height %d: %w", height, err)
 	}
 	defer exp.Close()
-	s, err := m.createAndPrune(m.ctx, exp)
-	if err != nil {
-		return nil, err
-	}
-	c := *s.snapshot
-	return &c, nil
+	return m.Create(context.Background(), exp)
 }
 
 // snapshotAfterCommit starts a snapshot of height in the background if the
@@ -127,7 +78,7 @@ func (a *App) CreateSnapshot(height int64) (*abci.Snapshot, error) {
 // changes state, so it may run beside block execution.
 func (a *App) snapshotAfterCommit(height int64) {
 	m := a.snapshots
-	if m == nil || m.cfg.Interval == 0 || height%m.cfg.Interval != 0 {
+	if m == nil || !m.Due(height) {
 		return
 	}
 	exp, err := a.store.Export(height)
@@ -135,12 +86,12 @@ func (a *App) snapshotAfterCommit(height int64) {
 		a.logger.Error("cannot snapshot", "height", height, "err", err)
 		return
 	}
-	started := m.startBackground(exp, func(s *storedSnapshot, err error) {
+	started := m.CreateInBackground(exp, func(s *abci.Snapshot, err error) {
 		if err != nil {
 			a.logger.Error("snapshot failed", "height", height, "err", err)
 			return
 		}
-		a.logger.Info("snapshot created", "height", height, "chunks", s.snapshot.Chunks, "hash", fmt.Sprintf("%X", s.snapshot.Hash))
+		a.logger.Info("snapshot created", "height", height, "chunks", s.Chunks, "hash", fmt.Sprintf("%X", s.Hash))
 	})
 	if !started {
 		exp.Close()
@@ -157,7 +108,7 @@ func (a *App) ListSnapshots(context.Context, *abci.ListSnapshotsRequest) (*abci.
 	if m == nil {
 		return &abci.ListSnapshotsResponse{}, nil
 	}
-	return &abci.ListSnapshotsResponse{Snapshots: m.snapshots()}, nil
+	return &abci.ListSnapshotsResponse{Snapshots: m.List()}, nil
 }
 
 // LoadSnapshotChunk implements abci.Application. A chunk it does not have
@@ -170,7 +121,7 @@ func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.LoadSnapshotChunkRe
 	if m == nil {
 		return &abci.LoadSnapshotChunkResponse{}, nil
 	}
-	chunk, err := m.chunk(req.Height, req.Format, req.Chunk)
+	chunk, err := m.LoadChunk(req.Height, req.Format, req.Chunk)
 	if err != nil {
 		a.logger.Debug("not serving snapshot chunk", "height", req.Height, "format", req.Format, "chunk", req.Chunk, "err", err)
 		return &abci.LoadSnapshotChunkResponse{}, nil
@@ -178,19 +129,8 @@ func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.LoadSnapshotChunkRe
 	return &abci.LoadSnapshotChunkResponse{Chunk: chunk}, nil
 }
 
-// restoration is a snapshot being applied: accepted by OfferSnapshot, fed
-// chunk by chunk by ApplySnapshotChunk.
-type restoration struct {
-	snapshot    *abci.Snapshot
-	appHash     []byte // from CometBFT's light client: what to end up with
-	chunkHashes [][]byte
-	next        uint32 // the index of the chunk expected next
-	decoder     *streamDecoder
-	importer    *store.Importer // opened by the stream's header
-}
-
 // OfferSnapshot implements abci.Application. It accepts a snapshot of
-// [SnapshotFormat] with consistent metadata if the state is empty; a new
+// [snapshots.Format] with consistent metadata if the state is empty; a new
 // offer replaces a restoration in progress.
 func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (*abci.OfferSnapshotResponse, error) {
 	a.mu.Lock()
@@ -208,37 +148,21 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (
 	if s == nil {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT, "no snapshot")
 	}
-	if s.Format != SnapshotFormat {
+	if s.Format != snapshots.Format {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT_FORMAT, fmt.Sprintf("format %d", s.Format))
 	}
 	// A node with state restores nothing: no snapshot can be applied.
 	if h, _ := a.store.LastCommit(); h != 0 || a.genesis != nil {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_ABORT, fmt.Sprintf("state is not empty (height %d)", h))
 	}
-	if s.Height == 0 || s.Height > 1<<62 {
-		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT, fmt.Sprintf("height %d", s.Height))
-	}
+	// The app hash CometBFT's light client vouches for: what the restored
+	// state must hash to.
 	if len(req.AppHash) != sha256.Size {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT, fmt.Sprintf("trusted app hash of %d bytes", len(req.AppHash)))
 	}
-	hashes, err := chunkHashesOf(s.Chunks, s.Hash, s.Metadata)
+	r, err := snapshots.NewRestoration(a.store, s, req.AppHash)
 	if err != nil {
 		return respond(abci.OFFER_SNAPSHOT_RESULT_REJECT, err.Error())
-	}
-	r := &restoration{snapshot: s, appHash: bytes.Clone(req.AppHash), chunkHashes: hashes}
-	r.decoder = &streamDecoder{
-		onHeader: func(height int64, blockTime time.Time) error {
-			if uint64(height) != s.Height {
-				return fmt.Errorf("%w: stream of height %d in a snapshot of height %d", errBadSnapshot, height, s.Height)
-			}
-			imp, err := a.store.Import(height, blockTime)
-			if err != nil {
-				return err
-			}
-			r.importer = imp
-			return nil
-		},
-		onNode: func(n store.ExportNode) error { return r.importer.Add(n) },
 	}
 	a.restore = r
 	return respond(abci.OFFER_SNAPSHOT_RESULT_ACCEPT, "")
@@ -259,24 +183,9 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 		a.logger.Error("snapshot chunk without an accepted snapshot", "chunk", req.Index)
 		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_ABORT)
 	}
-	if req.Index != r.next {
-		// CometBFT applies chunks in order; start over from a new offer.
-		a.logger.Error("snapshot chunk out of order", "chunk", req.Index, "want", r.next)
-		if err := a.abortRestore(); err != nil {
-			return nil, err
-		}
-		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_RETRY_SNAPSHOT)
-	}
-	if sum := sha256.Sum256(req.Chunk); !bytes.Equal(sum[:], r.chunkHashes[req.Index]) {
-		a.logger.Info("snapshot chunk does not match its hash", "chunk", req.Index, "sender", req.Sender)
-		res := &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_RETRY, RefetchChunks: []uint32{req.Index}}
-		if req.Sender != "" {
-			res.RejectSenders = []string{req.Sender}
-		}
-		return res, nil
-	}
-	done, err := r.feed(req.Chunk)
-	if err == nil {
+	done, err := r.Apply(req.Index, req.Chunk)
+	switch {
+	case err == nil:
 		if done {
 			a.restore = nil
 			a.restored()
@@ -284,43 +193,31 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 			a.logger.Info("state restored from snapshot", "height", h, "app_hash", fmt.Sprintf("%X", hash))
 		}
 		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT)
+	case errors.Is(err, snapshots.ErrChunkOrder):
+		// CometBFT applies chunks in order; start over from a new offer.
+		a.logger.Error("snapshot chunk out of order", "chunk", req.Index, "want", r.Next())
+		if err := a.abortRestore(); err != nil {
+			return nil, err
+		}
+		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_RETRY_SNAPSHOT)
+	case errors.Is(err, snapshots.ErrChunkHash):
+		a.logger.Info("snapshot chunk does not match its hash", "chunk", req.Index, "sender", req.Sender)
+		res := &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_RETRY, RefetchChunks: []uint32{req.Index}}
+		if req.Sender != "" {
+			res.RejectSenders = []string{req.Sender}
+		}
+		return res, nil
 	}
+	height := r.Snapshot().Height
 	abortErr := a.abortRestore()
-	if errors.Is(err, errBadSnapshot) || errors.Is(err, store.ErrInvalidExport) || errors.Is(err, store.ErrImportHash) {
-		a.logger.Error("rejecting snapshot", "height", r.snapshot.Height, "chunk", req.Index, "err", err)
+	if snapshots.IsBad(err) {
+		a.logger.Error("rejecting snapshot", "height", height, "chunk", req.Index, "err", err)
 		if abortErr != nil {
 			return nil, abortErr
 		}
 		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_REJECT_SNAPSHOT)
 	}
-	return nil, errors.Join(fmt.Errorf("failed to restore snapshot of height %d: %w", r.snapshot.Height, err), abortErr)
-}
-
-// feed streams a verified chunk into the import and, after the last one,
-// commits it; done reports that the state is restored. On an error the
-// caller must abort the restoration.
-func (r *restoration) feed(chunk []byte) (done bool, err error) {
-	if err := r.decoder.write(chunk); err != nil {
-		return false, err
-	}
-	r.next++
-	if r.next < r.snapshot.Chunks {
-		return false, nil
-	}
-	if err := r.decoder.finish(); err != nil {
-		return false, err
-	}
-	if r.importer == nil {
-		return false, fmt.Errorf("%w: stream without a header", errBadSnapshot)
-	}
-	// Commit ends the import whatever it returns; on a failure it has
-	// emptied the store already.
-	imp := r.importer
-	r.importer = nil
-	if err := imp.Commit(r.appHash); err != nil {
-		return false, err
-	}
-	return true, nil
+	return nil, errors.Join(fmt.Errorf("failed to restore snapshot of height %d: %w", height, err), abortErr)
 }
 
 // abortRestore abandons the restoration in progress, if any, and empties
@@ -328,10 +225,10 @@ func (r *restoration) feed(chunk []byte) (done bool, err error) {
 func (a *App) abortRestore() error {
 	r := a.restore
 	a.restore = nil
-	if r == nil || r.importer == nil {
+	if r == nil {
 		return nil
 	}
-	if err := r.importer.Abort(); err != nil {
+	if err := r.Abort(); err != nil {
 		return fmt.Errorf("failed to discard the partial restore: %w", err)
 	}
 	return nil

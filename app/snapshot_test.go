@@ -2,9 +2,9 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +14,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/lineageledger/lineaged/app/snapshots"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
@@ -25,7 +26,7 @@ var bg = context.Background()
 
 // snapshotChain is the harness's chain with snapshots configured in a
 // fresh directory (cfg.Dir if empty).
-func snapshotChain(t *testing.T, st *store.Store, cfg SnapshotConfig) *chain {
+func snapshotChain(t *testing.T, st *store.Store, cfg snapshots.Config) *chain {
 	t.Helper()
 	if st == nil {
 		var err error
@@ -171,15 +172,15 @@ func sameQueries(t *testing.T, c *chain) []struct {
 // next transactions, replays the following blocks to the same app hashes
 // and then snapshots the same bytes as the original.
 func TestSnapshotRestoreRoundTrip(t *testing.T) {
-	c := snapshotChain(t, nil, SnapshotConfig{Interval: 5})
+	c := snapshotChain(t, nil, snapshots.Config{Interval: 5})
 	runProvenanceScenario(t, c)
-	c.app.snapshots.wait()
+	c.app.snapshots.Wait()
 	// Heights that come while the previous snapshot is still being written
 	// are skipped, so which multiples of 5 have one depends on timing; the
 	// first always has.
 	snaps := listSnapshots(t, c.app)
 	got := heightsOf(snaps)
-	if len(got) == 0 || got[len(got)-1] != 5 || !slices.IsSortedFunc(got, func(a, b uint64) int { return cmpUint(b, a) }) {
+	if len(got) == 0 || got[len(got)-1] != 5 || !slices.IsSortedFunc(got, func(a, b uint64) int { return cmp.Compare(b, a) }) {
 		t.Fatalf("listed snapshots at %v, want multiples of 5 from 5, newest first", got)
 	}
 	for _, h := range got {
@@ -265,7 +266,7 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 // TestRestoredNodeGoesOn: after a restore both nodes take the same next
 // block to the same hash and snapshot the result identically.
 func TestRestoredNodeGoesOn(t *testing.T) {
-	c := smallChain(t, SnapshotConfig{ChunkSize: 1000}, 5)
+	c := smallChain(t, snapshots.Config{ChunkSize: 1000}, 5)
 	s, chunks, hash := latestSnapshot(t, c)
 	a, st := emptyApp(t)
 	restore(t, a, s, chunks, hash)
@@ -281,7 +282,7 @@ func TestRestoredNodeGoesOn(t *testing.T) {
 	if wantRes[0].Code != 0 {
 		t.Fatalf("next block's tx failed: %s", wantRes[0].Log)
 	}
-	if err := a.SetSnapshots(SnapshotConfig{Dir: t.TempDir(), ChunkSize: 1000}); err != nil {
+	if err := a.SetSnapshots(snapshots.Config{Dir: t.TempDir(), ChunkSize: 1000}); err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
@@ -300,7 +301,7 @@ func TestRestoredNodeGoesOn(t *testing.T) {
 
 // smallChain runs a few blocks of membership transactions and returns the
 // chain, with snapshots configured by cfg.
-func smallChain(t *testing.T, cfg SnapshotConfig, blocks int) *chain {
+func smallChain(t *testing.T, cfg snapshots.Config, blocks int) *chain {
 	t.Helper()
 	c := snapshotChain(t, nil, cfg)
 	c.mustBlock()
@@ -323,7 +324,7 @@ func latestSnapshot(t *testing.T, c *chain) (*abci.Snapshot, [][]byte, []byte) {
 }
 
 func TestSnapshotTamperedChunkIsRefetched(t *testing.T) {
-	c := smallChain(t, SnapshotConfig{ChunkSize: 512}, 6)
+	c := smallChain(t, snapshots.Config{ChunkSize: 512}, 6)
 	s, chunks, hash := latestSnapshot(t, c)
 	if s.Chunks < 3 {
 		t.Fatalf("need at least 3 chunks, have %d", s.Chunks)
@@ -357,7 +358,7 @@ func TestSnapshotTamperedChunkIsRefetched(t *testing.T) {
 }
 
 func TestSnapshotWrongAppHashIsRejected(t *testing.T) {
-	c := smallChain(t, SnapshotConfig{ChunkSize: 300}, 4)
+	c := smallChain(t, snapshots.Config{ChunkSize: 300}, 4)
 	s, chunks, hash := latestSnapshot(t, c)
 	a, st := emptyApp(t)
 	wrong := bytes.Clone(hash)
@@ -387,7 +388,7 @@ func TestSnapshotWrongAppHashIsRejected(t *testing.T) {
 }
 
 func TestOfferSnapshotRejections(t *testing.T) {
-	c := smallChain(t, SnapshotConfig{ChunkSize: 256}, 3)
+	c := smallChain(t, snapshots.Config{ChunkSize: 256}, 3)
 	s, _, hash := latestSnapshot(t, c)
 	edit := func(f func(s *abci.Snapshot)) *abci.Snapshot {
 		cp := *s
@@ -406,15 +407,15 @@ func TestOfferSnapshotRejections(t *testing.T) {
 		{"format 0", edit(func(s *abci.Snapshot) { s.Format = 0 }), hash, abci.OFFER_SNAPSHOT_RESULT_REJECT_FORMAT},
 		{"no snapshot", nil, hash, abci.OFFER_SNAPSHOT_RESULT_REJECT},
 		{"height 0", edit(func(s *abci.Snapshot) { s.Height = 0 }), hash, abci.OFFER_SNAPSHOT_RESULT_REJECT},
-		{"no chunks", edit(func(s *abci.Snapshot) { s.Chunks, s.Metadata = 0, nil; s.Hash = snapshotHash(nil) }), hash, abci.OFFER_SNAPSHOT_RESULT_REJECT},
+		{"no chunks", edit(func(s *abci.Snapshot) { s.Chunks, s.Metadata = 0, nil; s.Hash = snapshots.Hash(nil) }), hash, abci.OFFER_SNAPSHOT_RESULT_REJECT},
 		{"chunk count disagrees with metadata", edit(func(s *abci.Snapshot) { s.Chunks++ }), hash, abci.OFFER_SNAPSHOT_RESULT_REJECT},
 		{"metadata not a hash list", edit(func(s *abci.Snapshot) { s.Metadata = s.Metadata[1:] }), hash, abci.OFFER_SNAPSHOT_RESULT_REJECT},
 		{"hash of other metadata", edit(func(s *abci.Snapshot) { s.Metadata[0] ^= 1 }), hash, abci.OFFER_SNAPSHOT_RESULT_REJECT},
 		{"hash not over the metadata", edit(func(s *abci.Snapshot) { s.Hash[0] ^= 1 }), hash, abci.OFFER_SNAPSHOT_RESULT_REJECT},
 		{"too many chunks", edit(func(s *abci.Snapshot) {
-			s.Chunks = maxSnapshotChunks + 1
+			s.Chunks = snapshots.MaxChunks + 1
 			s.Metadata = make([]byte, sha256.Size*s.Chunks)
-			s.Hash = snapshotHash(s.Metadata)
+			s.Hash = snapshots.Hash(s.Metadata)
 		}), hash, abci.OFFER_SNAPSHOT_RESULT_REJECT},
 		{"no trusted app hash", s, nil, abci.OFFER_SNAPSHOT_RESULT_REJECT},
 		{"short trusted app hash", s, hash[:20], abci.OFFER_SNAPSHOT_RESULT_REJECT},
@@ -447,7 +448,7 @@ func TestOfferSnapshotRejections(t *testing.T) {
 }
 
 func TestApplySnapshotChunkOutOfTurn(t *testing.T) {
-	c := smallChain(t, SnapshotConfig{ChunkSize: 256}, 3)
+	c := smallChain(t, snapshots.Config{ChunkSize: 256}, 3)
 	s, chunks, hash := latestSnapshot(t, c)
 	a, st := emptyApp(t)
 	if res := apply(t, a, 0, chunks[0], "peer"); res.Result != abci.APPLY_SNAPSHOT_CHUNK_RESULT_ABORT {
@@ -487,34 +488,37 @@ func craftSnapshot(stream []byte, height uint64, size int) (*abci.Snapshot, [][]
 		hashes = append(hashes, sum[:])
 		stream = stream[n:]
 	}
-	md := snapshotMetadata(hashes)
-	return &abci.Snapshot{Height: height, Format: SnapshotFormat, Chunks: uint32(len(chunks)), Hash: snapshotHash(md), Metadata: md}, chunks
+	md := snapshots.Metadata(hashes)
+	return &abci.Snapshot{Height: height, Format: snapshots.Format, Chunks: uint32(len(chunks)), Hash: snapshots.Hash(md), Metadata: md}, chunks
 }
 
 // TestSnapshotMalformedContentIsRejected: a snapshot whose chunks match
 // its own hashes but whose stream is bad is rejected as a whole, and the
 // store is left empty.
 func TestSnapshotMalformedContentIsRejected(t *testing.T) {
-	c := smallChain(t, SnapshotConfig{ChunkSize: 1 << 20}, 3)
+	c := smallChain(t, snapshots.Config{ChunkSize: 1 << 20}, 3)
 	s, chunks, hash := latestSnapshot(t, c)
 	if s.Chunks != 1 {
 		t.Fatalf("want the whole stream in one chunk, have %d", s.Chunks)
 	}
 	stream := chunks[0]
+	// The stream's opening and its end marker, as the format defines them
+	// (see package snapshots).
+	const magic, itemEnd = "lineage-snapshot", 0x02
 	endAt := bytes.LastIndexByte(stream, itemEnd)
 	cases := []struct {
 		name   string
 		stream []byte
 		height uint64
 	}{
-		{"wrong magic", append([]byte("lineage-snapshoT"), stream[len(snapshotMagic):]...), s.Height},
+		{"wrong magic", append([]byte("lineage-snapshoT"), stream[len(magic):]...), s.Height},
 		{"height differs from the offer", stream, s.Height + 1},
 		{"end marker missing", stream[:endAt], s.Height},
 		{"cut inside a node", stream[:endAt-3], s.Height},
 		{"data after the end", append(bytes.Clone(stream), 0), s.Height},
 		{"wrong node count", append(bytes.Clone(stream[:endAt+1]), stream[endAt+1]+1), s.Height},
 		{"unknown item", append(bytes.Clone(stream[:endAt]), 9, 0), s.Height},
-		{"header only", stream[:len(snapshotMagic)+4], s.Height},
+		{"header only", stream[:len(magic)+4], s.Height},
 	}
 	a, st := emptyApp(t)
 	for _, tc := range cases {
@@ -541,88 +545,6 @@ func TestSnapshotMalformedContentIsRejected(t *testing.T) {
 	restore(t, a, snap, parts, hash)
 }
 
-// TestSnapshotCreationIsCrashSafe: what an interrupted creation or
-// deletion leaves is never listed and is cleaned up; an interrupted
-// creation leaves nothing behind.
-func TestSnapshotCreationIsCrashSafe(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "snapshots")
-	c := smallChain(t, SnapshotConfig{Dir: dir, ChunkSize: 128}, 4)
-	good, err := c.app.CreateSnapshot(2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Leftovers of a crash: a temp directory with some chunks, a deletion
-	// renamed but not removed, and a snapshot directory without manifest
-	// (a disk that lost it).
-	partial := filepath.Join(dir, tempPrefix+"123456")
-	unmanifested := filepath.Join(dir, snapshotDirName(3, SnapshotFormat))
-	for _, d := range []string{partial, filepath.Join(dir, tempPrefix+"deleted-"+snapshotDirName(1, 1)), unmanifested} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(chunkFile(d, 0), []byte("partial"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// A node restarting over that directory.
-	r := New(c.store, nil)
-	if err := r.SetSnapshots(SnapshotConfig{Dir: dir}); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if got := heightsOf(listSnapshots(t, r)); !slices.Equal(got, []uint64{2}) {
-		t.Fatalf("listed %v, want only the finished snapshot at 2", got)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix) {
-			t.Fatalf("leftover %s not removed", e.Name())
-		}
-	}
-	if res, _ := r.LoadSnapshotChunk(bg, &abci.LoadSnapshotChunkRequest{Height: 3, Format: 1, Chunk: 0}); len(res.Chunk) != 0 {
-		t.Fatal("served a chunk of an unlisted snapshot")
-	}
-	if got := loadChunks(t, r, good); len(got) != int(good.Chunks) {
-		t.Fatal("finished snapshot not served after the restart")
-	}
-	// The unlisted directory does not stop a snapshot of its height.
-	if err := os.RemoveAll(unmanifested); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.CreateSnapshot(3); err != nil {
-		t.Fatalf("snapshot of height 3: %v", err)
-	}
-
-	// A creation interrupted midway (node stopping) leaves nothing.
-	exp, err := c.store.Export(4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(bg)
-	cancel()
-	if _, err := r.snapshots.createAndPrune(ctx, exp); !errors.Is(err, context.Canceled) {
-		t.Fatalf("interrupted creation = %v, want context.Canceled", err)
-	}
-	exp.Close()
-	if got := heightsOf(listSnapshots(t, r)); !slices.Equal(got, []uint64{3, 2}) {
-		t.Fatalf("listed %v after an interrupted creation, want [3 2]", got)
-	}
-	entries, _ = os.ReadDir(dir)
-	if len(entries) != 2 {
-		t.Fatalf("%d entries in the snapshot directory after an interrupted creation, want 2", len(entries))
-	}
-	// A damaged chunk on disk is not served.
-	if err := os.WriteFile(chunkFile(filepath.Join(dir, snapshotDirName(2, 1)), 0), []byte("rot"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if res, _ := r.LoadSnapshotChunk(bg, &abci.LoadSnapshotChunkRequest{Height: 2, Format: 1, Chunk: 0}); len(res.Chunk) != 0 {
-		t.Fatal("served a damaged chunk")
-	}
-}
-
 // TestSnapshotKeepRecent: snapshots are taken at the interval and only the
 // newest KeepRecent are kept, on disk too; state pruning goes on beside
 // them.
@@ -633,11 +555,11 @@ func TestSnapshotKeepRecent(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	dir := filepath.Join(t.TempDir(), "snapshots")
-	c := snapshotChain(t, st, SnapshotConfig{Dir: dir, Interval: 2, KeepRecent: 2, ChunkSize: 200})
+	c := snapshotChain(t, st, snapshots.Config{Dir: dir, Interval: 2, KeepRecent: 2, ChunkSize: 200})
 	for i := range 9 {
 		k := testKey(t, fmt.Sprint("keep-", i), keysv1.KeyType_KEY_TYPE_ED25519)
 		c.mustBlock(c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: k.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}))
-		c.app.snapshots.wait()
+		c.app.snapshots.Wait()
 	}
 	if got := heightsOf(listSnapshots(t, c.app)); !slices.Equal(got, []uint64{8, 6}) {
 		t.Fatalf("listed %v, want [8 6]", got)
@@ -650,12 +572,12 @@ func TestSnapshotKeepRecent(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{snapshotDirName(6, 1), snapshotDirName(8, 1)}; !slices.Equal(names, want) {
+	if want := []string{"00000000000000000006-1", "00000000000000000008-1"}; !slices.Equal(names, want) {
 		t.Fatalf("snapshot directory holds %v, want %v", names, want)
 	}
 	// A restart finds the same snapshots.
 	r := New(st, nil)
-	if err := r.SetSnapshots(SnapshotConfig{Dir: dir, KeepRecent: 2}); err != nil {
+	if err := r.SetSnapshots(snapshots.Config{Dir: dir, KeepRecent: 2}); err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
@@ -680,7 +602,7 @@ func TestSnapshotKeepRecent(t *testing.T) {
 // with nodes spanning several; both restore. Chunk indexes out of range
 // are refused.
 func TestSnapshotChunkBoundaries(t *testing.T) {
-	c := smallChain(t, SnapshotConfig{ChunkSize: MaxSnapshotChunkSize}, 8)
+	c := smallChain(t, snapshots.Config{ChunkSize: snapshots.MaxChunkSize}, 8)
 	whole := map[int64][]byte{}
 	for h := int64(1); h <= c.height; h++ {
 		s, err := c.app.CreateSnapshot(h)
@@ -720,7 +642,7 @@ func TestSnapshotChunkBoundaries(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			src := New(c.store, nil)
-			if err := src.SetSnapshots(SnapshotConfig{Dir: t.TempDir(), ChunkSize: tc.size}); err != nil {
+			if err := src.SetSnapshots(snapshots.Config{Dir: t.TempDir(), ChunkSize: tc.size}); err != nil {
 				t.Fatal(err)
 			}
 			defer src.Close()
@@ -764,33 +686,18 @@ func TestSnapshotChunkBoundaries(t *testing.T) {
 	}
 }
 
-func TestSnapshotConfigValidation(t *testing.T) {
-	cases := []struct {
-		cfg SnapshotConfig
-		ok  bool
-	}{
-		{SnapshotConfig{}, true},
-		{DefaultSnapshotConfig("/data/snapshots"), true},
-		{SnapshotConfig{Dir: "d", Interval: 100, KeepRecent: 0, ChunkSize: MaxSnapshotChunkSize}, true},
-		{SnapshotConfig{Dir: "d", Interval: -1}, false},
-		{SnapshotConfig{Interval: 10}, false},
-		{SnapshotConfig{Dir: "d", KeepRecent: -1}, false},
-		{SnapshotConfig{Dir: "d", ChunkSize: -1}, false},
-		{SnapshotConfig{Dir: "d", ChunkSize: MaxSnapshotChunkSize + 1}, false},
-	}
-	for _, tc := range cases {
-		if err := tc.cfg.Validate(); (err == nil) != tc.ok {
-			t.Errorf("Validate(%+v) = %v, want ok=%v", tc.cfg, err, tc.ok)
-		}
-	}
+// TestSetSnapshots: an invalid configuration is refused, snapshots are
+// configured once, and an application without them creates and lists
+// none. (Config.Validate itself is tested in package snapshots.)
+func TestSetSnapshots(t *testing.T) {
 	a, _ := emptyApp(t)
-	if err := a.SetSnapshots(SnapshotConfig{Interval: 5}); err == nil {
+	if err := a.SetSnapshots(snapshots.Config{Interval: 5}); err == nil {
 		t.Fatal("SetSnapshots accepted an interval without a directory")
 	}
-	if err := a.SetSnapshots(SnapshotConfig{Dir: t.TempDir()}); err != nil {
+	if err := a.SetSnapshots(snapshots.Config{Dir: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.SetSnapshots(SnapshotConfig{Dir: t.TempDir()}); err == nil {
+	if err := a.SetSnapshots(snapshots.Config{Dir: t.TempDir()}); err == nil {
 		t.Fatal("SetSnapshots configured twice")
 	}
 	b, _ := emptyApp(t)
@@ -799,5 +706,68 @@ func TestSnapshotConfigValidation(t *testing.T) {
 	}
 	if snaps := listSnapshots(t, b); len(snaps) != 0 {
 		t.Fatalf("unconfigured app lists %d snapshots", len(snaps))
+	}
+}
+
+// snapshotGolden pins the snapshot of the golden history's last height.
+const snapshotGolden = "testdata/snapshot.golden"
+
+// TestSnapshotGolden: the snapshot of the golden history's last height, in
+// chunks of 4 KiB, is pinned file by file: the directory's name, every
+// chunk's name, size and SHA-256, and manifest.json byte for byte. Two
+// nodes snapshotting the same state must write the same chunks, whatever
+// release they run; a change to the format or the directory layout
+// rewrites the file with -update and says so.
+func TestSnapshotGolden(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "snapshots")
+	c := snapshotChain(t, nil, snapshots.Config{Dir: dir, ChunkSize: 4 << 10})
+	goldenHistory(t, c)
+	s, err := c.app.CreateSnapshot(c.height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Chunks < 2 {
+		t.Fatalf("the golden snapshot has %d chunk: want several", s.Chunks)
+	}
+	var b strings.Builder
+	var manifest []byte
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || path == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			fmt.Fprintf(&b, "%s/\n", filepath.ToSlash(rel))
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s %d %x\n", filepath.ToSlash(rel), len(data), sha256.Sum256(data))
+		if d.Name() == "manifest.json" {
+			manifest = data
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "-- manifest.json --\n%s\n", manifest)
+	got := b.String()
+
+	if *update {
+		if err := os.WriteFile(snapshotGolden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", snapshotGolden)
+		return
+	}
+	want, err := os.ReadFile(snapshotGolden)
+	if err != nil {
+		t.Fatalf("%v (create it with -update)", err)
+	}
+	if got != string(want) {
+		t.Fatalf("the golden snapshot changed; if the format is meant to change, rerun with -update and say so.\nwant:\n%s\ngot:\n%s", want, got)
 	}
 }

@@ -28,6 +28,7 @@ import (
 
 	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/snapshots"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/node/api"
 	"github.com/lineageledger/lineaged/x/kit"
@@ -94,7 +95,7 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 	n.app = app.New(st, logger.With("module", "app"))
 	n.app.SetProposalBudget(ProposalBudget(cmtCfg))
 	n.app.SetCheckHandlers(cfg.Mempool.RunHandlers)
-	if err := n.app.SetSnapshots(app.SnapshotConfig{
+	if err := n.app.SetSnapshots(snapshots.Config{
 		Dir:        filepath.Join(home, "data", "snapshots"),
 		Interval:   cfg.State.SnapshotInterval,
 		KeepRecent: cfg.State.SnapshotKeepRecent,

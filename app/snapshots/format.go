@@ -1,4 +1,4 @@
-package app
+package snapshots
 
 import (
 	"bufio"
@@ -16,22 +16,22 @@ import (
 	"github.com/lineageledger/lineaged/app/store"
 )
 
-// SnapshotFormat is the one snapshot format this application writes and
-// restores; see the package documentation for its layout.
-const SnapshotFormat uint32 = 1
+// Format is the one snapshot format this package writes and restores; see
+// the package documentation for its layout.
+const Format uint32 = 1
 
 // Bounds of the snapshot format. A restoring node holds at most one
 // partly received item in memory, so these bound its memory; a snapshot
 // whose state breaks them cannot be written.
 const (
-	// snapshotMagic opens every stream.
-	snapshotMagic = "lineage-snapshot"
-	// maxSnapshotKeyBytes and maxSnapshotValueBytes bound one node.
-	maxSnapshotKeyBytes   = 4 << 20
-	maxSnapshotValueBytes = 64 << 20
-	// maxSnapshotChunks keeps the chunk hash list (the Metadata) well
-	// inside CometBFT's 4 MB limit on a snapshot advertisement.
-	maxSnapshotChunks = 100_000
+	// magic opens every stream.
+	magic = "lineage-snapshot"
+	// maxKeyBytes and maxValueBytes bound one node.
+	maxKeyBytes   = 4 << 20
+	maxValueBytes = 64 << 20
+	// MaxChunks keeps the chunk hash list (the Metadata) well inside
+	// CometBFT's 4 MB limit on a snapshot advertisement.
+	MaxChunks = 100_000
 	// maxNodeHeight is above any real tree's height: an AVL tree of height
 	// 100 would need more leaves than there are atoms.
 	maxNodeHeight = 100
@@ -43,27 +43,29 @@ const (
 	itemEnd  byte = 2
 )
 
-// errBadSnapshot marks snapshot content that is not a well-formed stream of
-// this format. The chunks carrying it matched the snapshot's own hashes, so
+// ErrMalformed marks snapshot content that is not a well-formed stream of
+// [Format]. The chunks carrying it matched the snapshot's own hashes, so
 // the snapshot itself is bad, not the peer that sent a chunk of it.
-var errBadSnapshot = errors.New("malformed snapshot")
+var ErrMalformed = errors.New("malformed snapshot")
 
-// streamEncoder writes the snapshot stream.
-type streamEncoder struct {
+// Encoder writes the stream of one exported version: [Encoder.Header],
+// then [Encoder.Node] for every node in export order, then [Encoder.End].
+type Encoder struct {
 	w     *bufio.Writer
 	nodes uint64
 	buf   []byte
 }
 
-func newStreamEncoder(w io.Writer) *streamEncoder {
-	return &streamEncoder{w: bufio.NewWriterSize(w, 64<<10)}
+// NewEncoder returns an encoder writing to w, buffered.
+func NewEncoder(w io.Writer) *Encoder {
+	return &Encoder{w: bufio.NewWriterSize(w, 64<<10)}
 }
 
-// header writes the magic, the format, the height and the block time of
+// Header writes the magic, the format, the height and the block time of
 // the exported version.
-func (e *streamEncoder) header(height int64, blockTime time.Time) error {
-	b := append(e.buf[:0], snapshotMagic...)
-	b = binary.AppendUvarint(b, uint64(SnapshotFormat))
+func (e *Encoder) Header(height int64, blockTime time.Time) error {
+	b := append(e.buf[:0], magic...)
+	b = binary.AppendUvarint(b, uint64(Format))
 	b = binary.AppendUvarint(b, uint64(height))
 	if blockTime.IsZero() {
 		b = append(b, 0)
@@ -76,9 +78,9 @@ func (e *streamEncoder) header(height int64, blockTime time.Time) error {
 	return err
 }
 
-// node writes one tree node.
-func (e *streamEncoder) node(n store.ExportNode) error {
-	if len(n.Key) > maxSnapshotKeyBytes || len(n.Value) > maxSnapshotValueBytes {
+// Node writes one tree node. A node beyond the format's bounds is refused.
+func (e *Encoder) Node(n store.ExportNode) error {
+	if len(n.Key) > maxKeyBytes || len(n.Value) > maxValueBytes {
 		return fmt.Errorf("state key %x… of %d bytes with a value of %d bytes exceeds the snapshot format's bounds", n.Key[:min(len(n.Key), 16)], len(n.Key), len(n.Value))
 	}
 	if n.Height < 0 || n.Version < 1 {
@@ -98,8 +100,8 @@ func (e *streamEncoder) node(n store.ExportNode) error {
 	return err
 }
 
-// end writes the end marker with the node count and flushes.
-func (e *streamEncoder) end() error {
+// End writes the end marker with the node count and flushes.
+func (e *Encoder) End() error {
 	b := binary.AppendUvarint(append(e.buf[:0], itemEnd), e.nodes)
 	if _, err := e.w.Write(b); err != nil {
 		return err
@@ -107,10 +109,10 @@ func (e *streamEncoder) end() error {
 	return e.w.Flush()
 }
 
-// streamDecoder parses the stream as it arrives, chunk by chunk, and hands
-// each header and node on as soon as it is complete. It keeps only the
-// unparsed tail of what it was given.
-type streamDecoder struct {
+// Decoder parses the stream as it arrives, chunk by chunk, and hands each
+// header and node on as soon as it is complete. It keeps only the unparsed
+// tail of what it was given, so it holds at most one unfinished item.
+type Decoder struct {
 	onHeader func(height int64, blockTime time.Time) error
 	onNode   func(store.ExportNode) error
 
@@ -120,8 +122,16 @@ type streamDecoder struct {
 	nodes      uint64
 }
 
-// write parses p after whatever was left over.
-func (d *streamDecoder) write(p []byte) error {
+// NewDecoder returns a decoder that passes the stream's header to onHeader
+// and then each node to onNode; an error either returns stops the decoding
+// and is returned by [Decoder.Feed].
+func NewDecoder(onHeader func(height int64, blockTime time.Time) error, onNode func(store.ExportNode) error) *Decoder {
+	return &Decoder{onHeader: onHeader, onNode: onNode}
+}
+
+// Feed parses p after whatever was left over. Content that breaks the
+// format gives an error wrapping [ErrMalformed].
+func (d *Decoder) Feed(p []byte) error {
 	buf := p
 	if len(d.pending) > 0 {
 		buf = append(d.pending, p...)
@@ -148,23 +158,23 @@ func (d *streamDecoder) write(p []byte) error {
 	return nil
 }
 
-// finish checks that the stream ended exactly at its end marker.
-func (d *streamDecoder) finish() error {
+// Finish checks that the stream ended exactly at its end marker.
+func (d *Decoder) Finish() error {
 	if !d.ended || len(d.pending) > 0 {
-		return fmt.Errorf("%w: stream truncated", errBadSnapshot)
+		return fmt.Errorf("%w: stream truncated", ErrMalformed)
 	}
 	return nil
 }
 
 // item parses one item at the start of b and returns its length, or 0 if b
 // holds only part of it.
-func (d *streamDecoder) item(b []byte) (int, error) {
+func (d *Decoder) item(b []byte) (int, error) {
 	if d.ended {
-		return 0, fmt.Errorf("%w: data after the end marker", errBadSnapshot)
+		return 0, fmt.Errorf("%w: data after the end marker", ErrMalformed)
 	}
 	c := cursor{b: b}
 	if !d.headerDone {
-		magic := c.take(len(snapshotMagic))
+		opening := c.take(len(magic))
 		format := c.uvarint()
 		height := c.uvarint()
 		hasTime := c.byte()
@@ -172,17 +182,17 @@ func (d *streamDecoder) item(b []byte) (int, error) {
 		if hasTime == 1 {
 			nanos = c.varint()
 		}
-		if c.err == nil && magic != nil && string(magic) != snapshotMagic {
-			return 0, fmt.Errorf("%w: not a snapshot stream", errBadSnapshot)
+		if c.err == nil && opening != nil && string(opening) != magic {
+			return 0, fmt.Errorf("%w: not a snapshot stream", ErrMalformed)
 		}
 		if c.err != nil || c.short {
 			return 0, c.err
 		}
-		if format != uint64(SnapshotFormat) {
-			return 0, fmt.Errorf("%w: stream of format %d", errBadSnapshot, format)
+		if format != uint64(Format) {
+			return 0, fmt.Errorf("%w: stream of format %d", ErrMalformed, format)
 		}
 		if height == 0 || height > 1<<62 || hasTime > 1 {
-			return 0, fmt.Errorf("%w: header height %d, time flag %d", errBadSnapshot, height, hasTime)
+			return 0, fmt.Errorf("%w: header height %d, time flag %d", ErrMalformed, height, hasTime)
 		}
 		var t time.Time
 		if hasTime == 1 {
@@ -200,28 +210,28 @@ func (d *streamDecoder) item(b []byte) (int, error) {
 			return 0, c.err
 		}
 		if count != d.nodes {
-			return 0, fmt.Errorf("%w: end marker counts %d nodes, stream had %d", errBadSnapshot, count, d.nodes)
+			return 0, fmt.Errorf("%w: end marker counts %d nodes, stream had %d", ErrMalformed, count, d.nodes)
 		}
 		d.ended = true
 		return c.off, nil
 	case tag != itemNode:
-		return 0, fmt.Errorf("%w: unknown item tag %d", errBadSnapshot, tag)
+		return 0, fmt.Errorf("%w: unknown item tag %d", ErrMalformed, tag)
 	}
 	height := c.byte()
 	version := c.uvarint()
 	keyLen := c.uvarint()
-	if c.err == nil && !c.short && keyLen > maxSnapshotKeyBytes {
-		return 0, fmt.Errorf("%w: key of %d bytes", errBadSnapshot, keyLen)
+	if c.err == nil && !c.short && keyLen > maxKeyBytes {
+		return 0, fmt.Errorf("%w: key of %d bytes", ErrMalformed, keyLen)
 	}
 	if c.err == nil && !c.short && (height > maxNodeHeight || version > 1<<62) {
-		return 0, fmt.Errorf("%w: node height %d, version %d", errBadSnapshot, height, version)
+		return 0, fmt.Errorf("%w: node height %d, version %d", ErrMalformed, height, version)
 	}
 	key := c.take(int(keyLen))
 	var value []byte
 	if height == 0 {
 		valueLen := c.uvarint()
-		if c.err == nil && !c.short && valueLen > maxSnapshotValueBytes {
-			return 0, fmt.Errorf("%w: value of %d bytes", errBadSnapshot, valueLen)
+		if c.err == nil && !c.short && valueLen > maxValueBytes {
+			return 0, fmt.Errorf("%w: value of %d bytes", ErrMalformed, valueLen)
 		}
 		value = c.take(int(valueLen))
 	}
@@ -268,7 +278,7 @@ func (c *cursor) uvarint() uint64 {
 	case n == 0:
 		c.short = true
 	case n < 0:
-		c.err = fmt.Errorf("%w: varint overflows", errBadSnapshot)
+		c.err = fmt.Errorf("%w: varint overflows", ErrMalformed)
 	default:
 		c.off += n
 	}
@@ -284,7 +294,7 @@ func (c *cursor) varint() int64 {
 	case n == 0:
 		c.short = true
 	case n < 0:
-		c.err = fmt.Errorf("%w: varint overflows", errBadSnapshot)
+		c.err = fmt.Errorf("%w: varint overflows", ErrMalformed)
 	default:
 		c.off += n
 	}
@@ -323,8 +333,8 @@ func (w *chunkWriter) Write(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		if w.file == nil {
-			if len(w.hashes) >= maxSnapshotChunks {
-				return written, fmt.Errorf("snapshot needs more than %d chunks: raise the chunk size", maxSnapshotChunks)
+			if len(w.hashes) >= MaxChunks {
+				return written, fmt.Errorf("snapshot needs more than %d chunks: raise the chunk size", MaxChunks)
 			}
 			f, err := os.OpenFile(chunkFile(w.dir, uint32(len(w.hashes))), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 			if err != nil {
@@ -367,29 +377,29 @@ func (w *chunkWriter) closeChunk() error {
 	return nil
 }
 
-// snapshotMetadata encodes the chunk hashes as the Snapshot's Metadata:
-// their concatenation, 32 bytes each, in chunk order.
-func snapshotMetadata(chunkHashes [][]byte) []byte {
+// Metadata encodes the chunk hashes as the Snapshot's Metadata: their
+// concatenation, 32 bytes each, in chunk order.
+func Metadata(chunkHashes [][]byte) []byte {
 	return bytes.Join(chunkHashes, nil)
 }
 
-// snapshotHash is the Snapshot's Hash: the SHA-256 of its Metadata, that
-// is, of the chunk hashes in order.
-func snapshotHash(metadata []byte) []byte {
+// Hash is the Snapshot's Hash: the SHA-256 of its Metadata, that is, of
+// the chunk hashes in order.
+func Hash(metadata []byte) []byte {
 	h := sha256.Sum256(metadata)
 	return h[:]
 }
 
-// chunkHashesOf checks a snapshot's metadata against its chunk count and
+// ChunkHashes checks a snapshot's metadata against its chunk count and
 // hash and splits it into the chunk hashes.
-func chunkHashesOf(chunks uint32, hash, metadata []byte) ([][]byte, error) {
-	if chunks == 0 || chunks > maxSnapshotChunks {
-		return nil, fmt.Errorf("%d chunks outside [1, %d]", chunks, maxSnapshotChunks)
+func ChunkHashes(chunks uint32, hash, metadata []byte) ([][]byte, error) {
+	if chunks == 0 || chunks > MaxChunks {
+		return nil, fmt.Errorf("%d chunks outside [1, %d]", chunks, MaxChunks)
 	}
 	if len(metadata) != int(chunks)*sha256.Size {
 		return nil, fmt.Errorf("metadata of %d bytes for %d chunks, want %d", len(metadata), chunks, int(chunks)*sha256.Size)
 	}
-	if !bytes.Equal(snapshotHash(metadata), hash) {
+	if !bytes.Equal(Hash(metadata), hash) {
 		return nil, fmt.Errorf("hash %X is not the hash of the chunk list", hash)
 	}
 	out := make([][]byte, chunks)

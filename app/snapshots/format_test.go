@@ -1,4 +1,4 @@
-package app
+package snapshots
 
 import (
 	"bytes"
@@ -13,18 +13,18 @@ import (
 	"github.com/lineageledger/lineaged/app/store"
 )
 
-// decoded is what a streamDecoder handed on.
+// decoded is what a Decoder handed on.
 type decoded struct {
 	height int64
 	time   time.Time
 	nodes  []store.ExportNode
 }
 
-func (d *decoded) decoder() *streamDecoder {
-	return &streamDecoder{
-		onHeader: func(h int64, t time.Time) error { d.height, d.time = h, t; return nil },
-		onNode:   func(n store.ExportNode) error { d.nodes = append(d.nodes, n); return nil },
-	}
+func (d *decoded) decoder() *Decoder {
+	return NewDecoder(
+		func(h int64, t time.Time) error { d.height, d.time = h, t; return nil },
+		func(n store.ExportNode) error { d.nodes = append(d.nodes, n); return nil },
+	)
 }
 
 // decodeIn feeds stream to a decoder in pieces cut at cuts and finishes.
@@ -33,27 +33,27 @@ func decodeIn(stream []byte, cuts []int) (*decoded, error) {
 	dec := d.decoder()
 	prev := 0
 	for _, c := range append(slices.Clone(cuts), len(stream)) {
-		if err := dec.write(stream[prev:c]); err != nil {
+		if err := dec.Feed(stream[prev:c]); err != nil {
 			return d, err
 		}
 		prev = c
 	}
-	return d, dec.finish()
+	return d, dec.Finish()
 }
 
 // encodeNodes is the stream of a version at height with these nodes.
 func encodeNodes(height int64, blockTime time.Time, nodes []store.ExportNode) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := newStreamEncoder(&buf)
-	if err := enc.header(height, blockTime); err != nil {
+	enc := NewEncoder(&buf)
+	if err := enc.Header(height, blockTime); err != nil {
 		return nil, err
 	}
 	for _, n := range nodes {
-		if err := enc.node(n); err != nil {
+		if err := enc.Node(n); err != nil {
 			return nil, err
 		}
 	}
-	if err := enc.end(); err != nil {
+	if err := enc.End(); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -78,9 +78,9 @@ func sampleNodes() []store.ExportNode {
 	}
 }
 
-// TestStreamDecoderAnySplit: however the stream is cut into chunks, the
+// TestDecoderAnySplit: however the stream is cut into chunks, the
 // decoder hands on the same header and nodes, and keeps nothing once done.
-func TestStreamDecoderAnySplit(t *testing.T) {
+func TestDecoderAnySplit(t *testing.T) {
 	when := time.Date(2026, 5, 6, 7, 8, 9, 123456789, time.UTC)
 	nodes := sampleNodes()
 	stream := encodeStream(t, 1<<40, when, nodes)
@@ -121,10 +121,10 @@ func TestStreamDecoderAnySplit(t *testing.T) {
 	}
 }
 
-// TestStreamDecoderBoundsMemory: an item declaring more than the format
+// TestDecoderBoundsMemory: an item declaring more than the format
 // allows is refused as soon as its length is read, and a large item is
 // held only until it is complete.
-func TestStreamDecoderBoundsMemory(t *testing.T) {
+func TestDecoderBoundsMemory(t *testing.T) {
 	header := encodeStream(t, 5, time.Time{}, nil)
 	header = header[:len(header)-2] // drop the end marker
 	nodeHead := func(height byte, version uint64, keyLen uint64) []byte {
@@ -135,8 +135,8 @@ func TestStreamDecoderBoundsMemory(t *testing.T) {
 		name string
 		data []byte
 	}{
-		{"key too long", nodeHead(0, 1, maxSnapshotKeyBytes+1)},
-		{"value too long", binary.AppendUvarint(append(nodeHead(0, 1, 1), 'k'), maxSnapshotValueBytes+1)},
+		{"key too long", nodeHead(0, 1, maxKeyBytes+1)},
+		{"value too long", binary.AppendUvarint(append(nodeHead(0, 1, 1), 'k'), maxValueBytes+1)},
 		{"varint overflow", append(nodeHead(0, 1, 0)[:2], bytes.Repeat([]byte{0xff}, 11)...)},
 		{"height out of range", nodeHead(maxNodeHeight+1, 1, 1)},
 		{"unknown tag", []byte{7}},
@@ -146,21 +146,21 @@ func TestStreamDecoderBoundsMemory(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dec := (&decoded{}).decoder()
-			err := dec.write(append(slices.Clone(header), tc.data...))
-			if !errors.Is(err, errBadSnapshot) {
-				t.Fatalf("write = %v, want errBadSnapshot", err)
+			err := dec.Feed(append(slices.Clone(header), tc.data...))
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("Feed = %v, want ErrMalformed", err)
 			}
 		})
 	}
 	badHeaders := map[string][]byte{
-		"format 2":      append([]byte(snapshotMagic), 2, 5, 0),
-		"height 0":      append([]byte(snapshotMagic), 1, 0, 0),
-		"time flag 2":   append([]byte(snapshotMagic), 1, 5, 2),
+		"format 2":      append([]byte(magic), 2, 5, 0),
+		"height 0":      append([]byte(magic), 1, 0, 0),
+		"time flag 2":   append([]byte(magic), 1, 5, 2),
 		"another magic": append([]byte("lineage-snapshoT"), 1, 5, 0),
 	}
 	for name, h := range badHeaders {
-		if err := (&decoded{}).decoder().write(h); !errors.Is(err, errBadSnapshot) {
-			t.Errorf("header %s: %v, want errBadSnapshot", name, err)
+		if err := (&decoded{}).decoder().Feed(h); !errors.Is(err, ErrMalformed) {
+			t.Errorf("header %s: %v, want ErrMalformed", name, err)
 		}
 	}
 
@@ -171,12 +171,12 @@ func TestStreamDecoderBoundsMemory(t *testing.T) {
 	dec := d.decoder()
 	peak := 0
 	for off := 0; off < len(stream); off += 1 << 10 {
-		if err := dec.write(stream[off:min(off+1<<10, len(stream))]); err != nil {
+		if err := dec.Feed(stream[off:min(off+1<<10, len(stream))]); err != nil {
 			t.Fatal(err)
 		}
 		peak = max(peak, len(dec.pending))
 	}
-	if err := dec.finish(); err != nil {
+	if err := dec.Finish(); err != nil {
 		t.Fatal(err)
 	}
 	if len(d.nodes) != 1 || !bytes.Equal(d.nodes[0].Value, big.Value) {
@@ -187,30 +187,30 @@ func TestStreamDecoderBoundsMemory(t *testing.T) {
 	}
 }
 
-func TestStreamEncoderRefusesOversizeNodes(t *testing.T) {
+func TestEncoderRefusesOversizeNodes(t *testing.T) {
 	var buf bytes.Buffer
-	enc := newStreamEncoder(&buf)
+	enc := NewEncoder(&buf)
 	for _, n := range []store.ExportNode{
-		{Key: make([]byte, maxSnapshotKeyBytes+1), Value: []byte{1}, Version: 1},
+		{Key: make([]byte, maxKeyBytes+1), Value: []byte{1}, Version: 1},
 		{Key: []byte("k"), Value: []byte{1}, Version: 0},
 		{Key: []byte("k"), Value: []byte{1}, Version: 1, Height: -1},
 	} {
-		if err := enc.node(n); err == nil {
+		if err := enc.Node(n); err == nil {
 			t.Errorf("encoded a node with a %d-byte key, version %d, height %d", len(n.Key), n.Version, n.Height)
 		}
 	}
 }
 
-// FuzzStreamDecoder: no input panics the decoder, and where the input is
+// FuzzDecoder: no input panics the decoder, and where the input is
 // cut makes no difference to what it decodes or rejects.
-func FuzzStreamDecoder(f *testing.F) {
+func FuzzDecoder(f *testing.F) {
 	seed, err := encodeNodes(3, time.Unix(5, 0), sampleNodes())
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(seed, 7)
-	f.Add(append([]byte(snapshotMagic), 1, 1, 0, itemEnd, 0), 17)
-	f.Add([]byte(snapshotMagic), 3)
+	f.Add(append([]byte(magic), 1, 1, 0, itemEnd, 0), 17)
+	f.Add([]byte(magic), 3)
 	f.Fuzz(func(t *testing.T, stream []byte, cut int) {
 		whole, errWhole := decodeIn(stream, nil)
 		if cut <= 0 || cut >= len(stream) {

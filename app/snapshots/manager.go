@@ -1,7 +1,8 @@
-package app
+package snapshots
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -44,21 +45,22 @@ type manifest struct {
 	BlockTime   time.Time `json:"block_time"`
 }
 
-// storedSnapshot is a snapshot on disk, as served to peers.
-type storedSnapshot struct {
+// stored is a snapshot on disk, as served to peers.
+type stored struct {
 	dir         string
 	snapshot    *abci.Snapshot
 	chunkHashes [][]byte
 }
 
-// snapshotManager keeps the snapshot directory: it writes snapshots
-// crash-safely, lists and serves them, and deletes the old ones.
-type snapshotManager struct {
-	cfg    SnapshotConfig
+// Manager keeps the snapshot directory: it writes snapshots crash-safely,
+// lists and serves them, and deletes the old ones. Its methods are safe
+// for concurrent use.
+type Manager struct {
+	cfg    Config
 	logger cmtlog.Logger
 
-	mu   sync.Mutex        // guards list
-	list []*storedSnapshot // newest first
+	mu   sync.Mutex // guards list
+	list []*stored  // newest first
 
 	// createMu makes creations take turns.
 	createMu sync.Mutex
@@ -68,33 +70,45 @@ type snapshotManager struct {
 	busy   bool
 	closed bool
 	wg     sync.WaitGroup
+	// ctx is cancelled by Close; it interrupts every creation.
 	ctx    context.Context
 	cancel context.CancelFunc
 }
 
-func snapshotDirName(height uint64, format uint32) string {
+// dirName names the directory of the snapshot of height in format.
+func dirName(height uint64, format uint32) string {
 	return fmt.Sprintf("%020d-%d", height, format)
 }
 
-// parseSnapshotDirName is the inverse of snapshotDirName; ok is false for
-// any other name.
-func parseSnapshotDirName(name string) (height uint64, format uint32, ok bool) {
+// parseDirName is the inverse of dirName; ok is false for any other name.
+func parseDirName(name string) (height uint64, format uint32, ok bool) {
 	hs, fs, found := strings.Cut(name, "-")
 	if !found {
 		return 0, 0, false
 	}
 	h, err1 := strconv.ParseUint(hs, 10, 64)
 	f, err2 := strconv.ParseUint(fs, 10, 32)
-	if err1 != nil || err2 != nil || snapshotDirName(h, uint32(f)) != name {
+	if err1 != nil || err2 != nil || dirName(h, uint32(f)) != name {
 		return 0, 0, false
 	}
 	return h, uint32(f), true
 }
 
-// openSnapshotManager prepares cfg.Dir: it removes what unfinished
-// creations and deletions left and loads the stored snapshots.
-func openSnapshotManager(cfg SnapshotConfig, logger cmtlog.Logger) (*snapshotManager, error) {
-	m := &snapshotManager{cfg: cfg, logger: logger}
+// Open checks cfg and prepares cfg.Dir: it removes what unfinished
+// creations and deletions left and loads the stored snapshots. With no
+// directory the manager lists nothing and creates nothing. A nil logger
+// logs nothing.
+func Open(cfg Config, logger cmtlog.Logger) (*Manager, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.ChunkSize == 0 {
+		cfg.ChunkSize = DefaultChunkSize
+	}
+	if logger == nil {
+		logger = cmtlog.NewNopLogger()
+	}
+	m := &Manager{cfg: cfg, logger: logger}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	if cfg.Dir == "" {
 		return m, nil
@@ -124,28 +138,28 @@ func openSnapshotManager(cfg SnapshotConfig, logger cmtlog.Logger) (*snapshotMan
 	return m, nil
 }
 
-func (m *snapshotManager) sortList() {
-	slices.SortFunc(m.list, func(a, b *storedSnapshot) int {
-		if a.snapshot.Height != b.snapshot.Height {
-			return -cmpUint(a.snapshot.Height, b.snapshot.Height)
-		}
-		return -cmpUint(uint64(a.snapshot.Format), uint64(b.snapshot.Format))
-	})
+// Config is the configuration the manager runs with, defaults filled in.
+func (m *Manager) Config() Config { return m.cfg }
+
+// Due reports whether the interval calls for a snapshot after committing
+// height.
+func (m *Manager) Due(height int64) bool {
+	return m.cfg.Interval != 0 && height%m.cfg.Interval == 0
 }
 
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+// sortList orders the list newest first: by height, then by format.
+func (m *Manager) sortList() {
+	slices.SortFunc(m.list, func(a, b *stored) int {
+		if a.snapshot.Height != b.snapshot.Height {
+			return cmp.Compare(b.snapshot.Height, a.snapshot.Height)
+		}
+		return cmp.Compare(b.snapshot.Format, a.snapshot.Format)
+	})
 }
 
 // removeTemps deletes the leftovers of creations and deletions that did
 // not finish.
-func (m *snapshotManager) removeTemps() error {
+func (m *Manager) removeTemps() error {
 	entries, err := os.ReadDir(m.cfg.Dir)
 	if err != nil {
 		return fmt.Errorf("failed to read snapshot directory: %w", err)
@@ -161,8 +175,8 @@ func (m *snapshotManager) removeTemps() error {
 }
 
 // loadStoredSnapshot reads and checks the manifest of the snapshot in dir.
-func loadStoredSnapshot(dir string) (*storedSnapshot, error) {
-	height, format, ok := parseSnapshotDirName(filepath.Base(dir))
+func loadStoredSnapshot(dir string) (*stored, error) {
+	height, format, ok := parseDirName(filepath.Base(dir))
 	if !ok {
 		return nil, errors.New("not a snapshot directory name")
 	}
@@ -187,19 +201,19 @@ func loadStoredSnapshot(dir string) (*storedSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("snapshot hash: %w", err)
 	}
-	metadata := snapshotMetadata(hashes)
-	if _, err := chunkHashesOf(mf.Chunks, hash, metadata); err != nil {
+	metadata := Metadata(hashes)
+	if _, err := ChunkHashes(mf.Chunks, hash, metadata); err != nil {
 		return nil, err
 	}
-	return &storedSnapshot{
+	return &stored{
 		dir:         dir,
 		snapshot:    &abci.Snapshot{Height: mf.Height, Format: mf.Format, Chunks: mf.Chunks, Hash: hash, Metadata: metadata},
 		chunkHashes: hashes,
 	}, nil
 }
 
-// snapshots lists the stored snapshots, newest first.
-func (m *snapshotManager) snapshots() []*abci.Snapshot {
+// List returns the stored snapshots, newest first.
+func (m *Manager) List() []*abci.Snapshot {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]*abci.Snapshot, len(m.list))
@@ -210,7 +224,7 @@ func (m *snapshotManager) snapshots() []*abci.Snapshot {
 	return out
 }
 
-func (m *snapshotManager) find(height uint64, format uint32) *storedSnapshot {
+func (m *Manager) find(height uint64, format uint32) *stored {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, s := range m.list {
@@ -221,9 +235,10 @@ func (m *snapshotManager) find(height uint64, format uint32) *storedSnapshot {
 	return nil
 }
 
-// chunk reads one chunk of a stored snapshot and checks it against its
-// hash, so that a damaged file is never served.
-func (m *snapshotManager) chunk(height uint64, format uint32, index uint32) ([]byte, error) {
+// LoadChunk reads one chunk of a stored snapshot and checks it against its
+// hash, so that a damaged file is never served. It fails for a snapshot
+// not listed and for an index out of range.
+func (m *Manager) LoadChunk(height uint64, format uint32, index uint32) ([]byte, error) {
 	s := m.find(height, format)
 	if s == nil {
 		return nil, fmt.Errorf("no snapshot of height %d in format %d", height, format)
@@ -236,7 +251,7 @@ func (m *snapshotManager) chunk(height uint64, format uint32, index uint32) ([]b
 		return nil, fmt.Errorf("failed to open chunk %d of snapshot %d: %w", index, height, err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxSnapshotChunkSize+1))
+	b, err := io.ReadAll(io.LimitReader(f, MaxChunkSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("failed to read chunk %d of snapshot %d: %w", index, height, err)
 	}
@@ -246,9 +261,23 @@ func (m *snapshotManager) chunk(height uint64, format uint32, index uint32) ([]b
 	return b, nil
 }
 
+// Create writes a snapshot of the exported version on the caller's
+// goroutine, unless one of its height is stored already, then deletes the
+// snapshots KeepRecent no longer keeps, and returns the snapshot. It stops
+// early, leaving nothing behind, when ctx is cancelled or the manager is
+// closed. The caller keeps exp and closes it.
+func (m *Manager) Create(ctx context.Context, exp *store.Exporter) (*abci.Snapshot, error) {
+	s, err := m.createAndPrune(ctx, exp)
+	if err != nil {
+		return nil, err
+	}
+	c := *s.snapshot
+	return &c, nil
+}
+
 // createAndPrune creates a snapshot of the exported version and then
 // deletes the snapshots KeepRecent no longer keeps.
-func (m *snapshotManager) createAndPrune(ctx context.Context, exp *store.Exporter) (*storedSnapshot, error) {
+func (m *Manager) createAndPrune(ctx context.Context, exp *store.Exporter) (*stored, error) {
 	if m.cfg.Dir == "" {
 		return nil, errors.New("no snapshot directory configured")
 	}
@@ -269,9 +298,9 @@ func (m *snapshotManager) createAndPrune(ctx context.Context, exp *store.Exporte
 // never leaves a partial snapshot under a snapshot's name. It returns the
 // stored snapshot (the existing one if that height is already stored).
 // The caller holds createMu.
-func (m *snapshotManager) create(ctx context.Context, exp *store.Exporter) (*storedSnapshot, error) {
+func (m *Manager) create(ctx context.Context, exp *store.Exporter) (*stored, error) {
 	height := uint64(exp.Height())
-	if s := m.find(height, SnapshotFormat); s != nil {
+	if s := m.find(height, Format); s != nil {
 		return s, nil
 	}
 	if err := m.removeTemps(); err != nil {
@@ -285,7 +314,7 @@ func (m *snapshotManager) create(ctx context.Context, exp *store.Exporter) (*sto
 	if err != nil {
 		return nil, errors.Join(err, os.RemoveAll(tmp))
 	}
-	final := filepath.Join(m.cfg.Dir, snapshotDirName(height, SnapshotFormat))
+	final := filepath.Join(m.cfg.Dir, dirName(height, Format))
 	if err := os.Rename(tmp, final); err != nil {
 		return nil, errors.Join(fmt.Errorf("failed to move snapshot into place: %w", err), os.RemoveAll(tmp))
 	}
@@ -301,20 +330,22 @@ func (m *snapshotManager) create(ctx context.Context, exp *store.Exporter) (*sto
 }
 
 // write writes the stream of exp as chunks into dir, then the manifest.
-func (m *snapshotManager) write(ctx context.Context, dir string, exp *store.Exporter) (*storedSnapshot, error) {
+func (m *Manager) write(ctx context.Context, dir string, exp *store.Exporter) (*stored, error) {
 	cw := &chunkWriter{dir: dir, size: m.cfg.ChunkSize}
 	defer func() {
 		if cw.file != nil {
 			cw.file.Close()
 		}
 	}()
-	enc := newStreamEncoder(cw)
-	if err := enc.header(exp.Height(), exp.Time()); err != nil {
+	enc := NewEncoder(cw)
+	if err := enc.Header(exp.Height(), exp.Time()); err != nil {
 		return nil, err
 	}
 	for i := 0; ; i++ {
-		if i%1024 == 0 && ctx.Err() != nil {
-			return nil, fmt.Errorf("snapshot of height %d interrupted: %w", exp.Height(), ctx.Err())
+		if i%1024 == 0 {
+			if err := cmp.Or(ctx.Err(), m.ctx.Err()); err != nil {
+				return nil, fmt.Errorf("snapshot of height %d interrupted: %w", exp.Height(), err)
+			}
 		}
 		n, err := exp.Next()
 		if errors.Is(err, io.EOF) {
@@ -323,22 +354,22 @@ func (m *snapshotManager) write(ctx context.Context, dir string, exp *store.Expo
 		if err != nil {
 			return nil, err
 		}
-		if err := enc.node(n); err != nil {
+		if err := enc.Node(n); err != nil {
 			return nil, err
 		}
 	}
-	if err := enc.end(); err != nil {
+	if err := enc.End(); err != nil {
 		return nil, err
 	}
 	if err := cw.closeChunk(); err != nil {
 		return nil, err
 	}
-	metadata := snapshotMetadata(cw.hashes)
+	metadata := Metadata(cw.hashes)
 	snap := &abci.Snapshot{
 		Height:   uint64(exp.Height()),
-		Format:   SnapshotFormat,
+		Format:   Format,
 		Chunks:   uint32(len(cw.hashes)),
-		Hash:     snapshotHash(metadata),
+		Hash:     Hash(metadata),
 		Metadata: metadata,
 	}
 	mf := manifest{
@@ -358,19 +389,19 @@ func (m *snapshotManager) write(ctx context.Context, dir string, exp *store.Expo
 	if err := syncDir(dir); err != nil {
 		return nil, err
 	}
-	return &storedSnapshot{snapshot: snap, chunkHashes: cw.hashes}, nil
+	return &stored{snapshot: snap, chunkHashes: cw.hashes}, nil
 }
 
 // prune deletes all but the KeepRecent newest snapshots (none if
 // KeepRecent is 0). A snapshot is first unlisted, then renamed to a
 // temporary name and removed, so that a crash midway leaves nothing that
 // could be listed. The caller holds createMu.
-func (m *snapshotManager) prune() error {
+func (m *Manager) prune() error {
 	if m.cfg.KeepRecent <= 0 {
 		return nil
 	}
 	m.mu.Lock()
-	var old []*storedSnapshot
+	var old []*stored
 	if len(m.list) > m.cfg.KeepRecent {
 		old = slices.Clone(m.list[m.cfg.KeepRecent:])
 		m.list = m.list[:m.cfg.KeepRecent]
@@ -390,10 +421,12 @@ func (m *snapshotManager) prune() error {
 	return errors.Join(errs...)
 }
 
-// startBackground runs create for exp on its own goroutine unless one is
-// already running or the manager is closed; it reports whether it started.
-// The goroutine closes exp.
-func (m *snapshotManager) startBackground(exp *store.Exporter, done func(*storedSnapshot, error)) bool {
+// CreateInBackground runs [Manager.Create] for exp on its own goroutine
+// unless one is already running or the manager is closed, and reports
+// whether it started. The goroutine closes exp, then calls done with the
+// snapshot or the error; a snapshot written whose pruning failed comes
+// with the error.
+func (m *Manager) CreateInBackground(exp *store.Exporter, done func(*abci.Snapshot, error)) bool {
 	m.bgMu.Lock()
 	defer m.bgMu.Unlock()
 	if m.busy || m.closed {
@@ -408,16 +441,22 @@ func (m *snapshotManager) startBackground(exp *store.Exporter, done func(*stored
 		m.bgMu.Lock()
 		m.busy = false
 		m.bgMu.Unlock()
-		done(s, err)
+		var snap *abci.Snapshot
+		if s != nil {
+			snap = s.snapshot
+		}
+		done(snap, err)
 	}()
 	return true
 }
 
-// wait blocks until no background creation is running.
-func (m *snapshotManager) wait() { m.wg.Wait() }
+// Wait blocks until no background creation is running.
+func (m *Manager) Wait() { m.wg.Wait() }
 
-// close cancels a background creation and waits for it to stop.
-func (m *snapshotManager) close() {
+// Close stops taking snapshots: it interrupts a creation under way and
+// waits for a background one to stop. What is stored stays listed and
+// served.
+func (m *Manager) Close() {
 	m.bgMu.Lock()
 	m.closed = true
 	m.bgMu.Unlock()
