@@ -10,8 +10,8 @@ import (
 
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	lnpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // BenchmarkDecodeVerify measures what every transaction costs before its
@@ -21,7 +21,7 @@ func BenchmarkDecodeVerify(b *testing.B) {
 		b.Run(keys.TypeName(typ), func(b *testing.B) {
 			k := testKey(b, "bench", typ)
 			c := &chain{t: b}
-			raw := c.sign(k, c.body(&actor{key: k}, &lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{
+			raw := c.sign(k, c.body(&actor{key: k}, &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{
 				Digest: contentDigest("d"), Namespace: "corpora", Name: "web", Version: "1", SizeBytes: 1 << 30,
 				MediaType: "application/x-parquet", LicenseIds: []string{"cc-by-4.0"},
 			}}))
@@ -59,7 +59,7 @@ func BenchmarkBlock(b *testing.B) {
 			for i := 0; i < 200; i++ {
 				a := &actor{key: testKey(b, fmt.Sprint("signer", i), keysv1.KeyType_KEY_TYPE_ED25519)}
 				signers = append(signers, a)
-				adds = append(adds, c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: a.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_DATA_STEWARD}}))
+				adds = append(adds, c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: a.key.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_DATA_STEWARD}}))
 			}
 			c.mustBlock(adds...)
 			n := 0
@@ -67,7 +67,7 @@ func BenchmarkBlock(b *testing.B) {
 				b.StopTimer()
 				txs := make([][]byte, len(signers))
 				for i, a := range signers {
-					txs[i] = c.tx(a, &lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{
+					txs[i] = c.tx(a, &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{
 						Digest: contentDigest(fmt.Sprint(n, i)), Namespace: "bench", Name: fmt.Sprint("d", n, "-", i), Version: "1",
 					}})
 					if warm {

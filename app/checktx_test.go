@@ -8,23 +8,23 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 	"github.com/lineageledger/lineaged/x/lineage"
-	lnpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models"
-	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // registered returns a chain on which alpha's admin has defined a licence
 // and registered the dataset it returns.
-func registered(t *testing.T) (*chain, *lnpb.DatasetSpec) {
+func registered(t *testing.T) (*chain, *lineagepb.DatasetSpec) {
 	t.Helper()
 	c := newChain(t)
-	c.mustBlock(c.tx(c.admin, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "cc-by-4.0", SpdxId: "CC-BY-4.0",
-		Usage: &lpb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true}}}))
-	spec := &lnpb.DatasetSpec{Digest: contentDigest("first"), Namespace: "c", Name: "raw", Version: "1", LicenseIds: []string{"cc-by-4.0"}}
-	c.mustBlock(c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: spec}))
+	c.mustBlock(c.tx(c.admin, &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: "cc-by-4.0", SpdxId: "CC-BY-4.0",
+		Usage: &licensespb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true}}}))
+	spec := &lineagepb.DatasetSpec{Digest: contentDigest("first"), Namespace: "c", Name: "raw", Version: "1", LicenseIds: []string{"cc-by-4.0"}}
+	c.mustBlock(c.tx(c.admin, &lineagepb.MsgRegisterDataset{Dataset: spec}))
 	return c, spec
 }
 
@@ -34,8 +34,8 @@ func registered(t *testing.T) (*chain, *lnpb.DatasetSpec) {
 // its sequence spent and nothing else written.
 func TestCheckTxAdmitsWithoutHandler(t *testing.T) {
 	c, spec := registered(t)
-	dup := c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: spec})
-	next := c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{
+	dup := c.tx(c.admin, &lineagepb.MsgRegisterDataset{Dataset: spec})
+	next := c.tx(c.admin, &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{
 		Digest: contentDigest("second"), Namespace: "c", Name: "raw", Version: "2", LicenseIds: []string{"cc-by-4.0"}}})
 	for _, raw := range [][]byte{dup, next} {
 		if res := c.checkTx(raw); res.Code != 0 {
@@ -67,21 +67,21 @@ func TestCheckTxRunsHandlersWhenSet(t *testing.T) {
 	c, spec := registered(t)
 	c.app.SetCheckHandlers(true)
 	seq := c.admin.seq
-	dup := c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: spec})
+	dup := c.tx(c.admin, &lineagepb.MsgRegisterDataset{Dataset: spec})
 	res := c.checkTx(dup)
 	if res.Code != lineage.ErrDatasetExists.Code || res.Codespace != lineage.Codespace {
 		t.Fatalf("CheckTx(duplicate) = %s/%d %s, want %s/%d", res.Codespace, res.Code, res.Log, lineage.Codespace, lineage.ErrDatasetExists.Code)
 	}
 	c.admin.seq = seq
-	retry := c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{
+	retry := c.tx(c.admin, &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{
 		Digest: contentDigest("second"), Namespace: "c", Name: "raw", Version: "2", LicenseIds: []string{"cc-by-4.0"}}})
 	if res := c.checkTx(retry); res.Code != 0 {
 		t.Fatalf("CheckTx(same sequence, valid) = %s/%d %s", res.Codespace, res.Code, res.Log)
 	}
 	// A transaction that builds on one still in the mempool is checked
 	// against its effects: a run over the dataset registered just above.
-	run := c.tx(c.admin, &lnpb.MsgRecordRun{Inputs: []string{contentDigest("second")}, CodeDigest: contentDigest("code"),
-		Executor: "ci", NewOutputs: []*lnpb.DatasetSpec{{Digest: contentDigest("derived"), Namespace: "c", Name: "derived", Version: "1", LicenseIds: []string{"cc-by-4.0"}}}})
+	run := c.tx(c.admin, &lineagepb.MsgRecordRun{Inputs: []string{contentDigest("second")}, CodeDigest: contentDigest("code"),
+		Executor: "ci", NewOutputs: []*lineagepb.DatasetSpec{{Digest: contentDigest("derived"), Namespace: "c", Name: "derived", Version: "1", LicenseIds: []string{"cc-by-4.0"}}}})
 	if res := c.checkTx(run); res.Code != 0 {
 		t.Fatalf("CheckTx(run over a pending dataset) = %s/%d %s", res.Codespace, res.Code, res.Log)
 	}
@@ -96,8 +96,8 @@ func TestCheckTxRunsMembershipHandlers(t *testing.T) {
 	c := newChain(t)
 	c.mustBlock()
 	newcomer := &actor{key: testKey(t, "newcomer", keysv1.KeyType_KEY_TYPE_ED25519)}
-	add := c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: newcomer.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_DATA_STEWARD}})
-	first := c.tx(newcomer, &lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{Digest: contentDigest("newcomer"), Namespace: "n", Name: "raw", Version: "1"}})
+	add := c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: newcomer.key.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_DATA_STEWARD}})
+	first := c.tx(newcomer, &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{Digest: contentDigest("newcomer"), Namespace: "n", Name: "raw", Version: "1"}})
 	for i, raw := range [][]byte{add, first} {
 		if res := c.checkTx(raw); res.Code != 0 {
 			t.Fatalf("CheckTx #%d = %s/%d %s", i, res.Codespace, res.Code, res.Log)
@@ -126,7 +126,7 @@ func TestCarriedSignatureCheckedAhead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c.tx(c.admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/" + name, Version: "1.0", ManifestDigest: manifest},
+		return c.tx(c.admin, &modelspb.MsgRegisterModel{Model: &modelspb.ModelSpec{Name: "alpha/" + name, Version: "1.0", ManifestDigest: manifest},
 			PublisherSignature: sig})
 	}
 	if c.app.verifyAhead(register("ahead")) == nil {
@@ -154,7 +154,7 @@ func TestCheckTxRefusesForgedCarriedSignature(t *testing.T) {
 		t.Fatal(err)
 	}
 	seq := c.admin.seq
-	raw := c.tx(c.admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest},
+	raw := c.tx(c.admin, &modelspb.MsgRegisterModel{Model: &modelspb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest},
 		PublisherSignature: forged})
 	res := c.checkTx(raw)
 	if res.Codespace != models.Codespace || res.Code != models.ErrBadPublisherSignature.Code {
@@ -162,7 +162,7 @@ func TestCheckTxRefusesForgedCarriedSignature(t *testing.T) {
 			models.Codespace, models.ErrBadPublisherSignature.Code)
 	}
 	c.admin.seq = seq
-	if res := c.checkTx(c.tx(c.admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest}})); res.Code != 0 {
+	if res := c.checkTx(c.tx(c.admin, &modelspb.MsgRegisterModel{Model: &modelspb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest}})); res.Code != 0 {
 		t.Fatalf("CheckTx(unsigned model, same sequence) = %s/%d %s", res.Codespace, res.Code, res.Log)
 	}
 }
@@ -188,7 +188,7 @@ func (c *chain) simulate(raw []byte) (*abci.ExecTxResult, *abci.QueryResponse) {
 func TestSimulate(t *testing.T) {
 	c, spec := registered(t)
 	seq := c.admin.seq
-	dup := c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: spec})
+	dup := c.tx(c.admin, &lineagepb.MsgRegisterDataset{Dataset: spec})
 	res, q := c.simulate(dup)
 	if q.Code != 0 || res.Code != lineage.ErrDatasetExists.Code || res.Codespace != lineage.Codespace {
 		t.Fatalf("simulated duplicate = query %d %q, result %s/%d %s", q.Code, q.Log, res.Codespace, res.Code, res.Log)
@@ -197,8 +197,8 @@ func TestSimulate(t *testing.T) {
 		t.Fatalf("simulation at height %d, want the committed %d", q.Height, h)
 	}
 	c.admin.seq = seq
-	fresh := &lnpb.DatasetSpec{Digest: contentDigest("fresh"), Namespace: "c", Name: "raw", Version: "2", LicenseIds: []string{"cc-by-4.0"}}
-	ok := c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: fresh})
+	fresh := &lineagepb.DatasetSpec{Digest: contentDigest("fresh"), Namespace: "c", Name: "raw", Version: "2", LicenseIds: []string{"cc-by-4.0"}}
+	ok := c.tx(c.admin, &lineagepb.MsgRegisterDataset{Dataset: fresh})
 	res, _ = c.simulate(ok)
 	if res.Code != 0 {
 		t.Fatalf("simulated registration = %s/%d %s", res.Codespace, res.Code, res.Log)

@@ -21,7 +21,7 @@ import (
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/membership"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 const (
@@ -235,12 +235,12 @@ type member struct {
 	addr   string
 	org    string
 	seq    uint64
-	roles  []mpb.Role
+	roles  []membershippb.Role
 	active bool
 }
 
-func (m *member) has(r mpb.Role) bool {
-	return r == mpb.Role_ROLE_UNSPECIFIED || slices.Contains(m.roles, r)
+func (m *member) has(r membershippb.Role) bool {
+	return r == membershippb.Role_ROLE_UNSPECIFIED || slices.Contains(m.roles, r)
 }
 
 // replayGen makes blocks whose transactions are all admissible on chain A
@@ -293,7 +293,7 @@ func (g *replayGen) sync() {
 			g.t.Fatalf("generator lost track of %s's key: chain has %v", m.addr, acct.PublicKey)
 		}
 		m.org, m.seq, m.roles = acct.OrgId, acct.Sequence, acct.Roles
-		m.active = acct.Status == mpb.AccountStatus_ACCOUNT_STATUS_ACTIVE
+		m.active = acct.Status == membershippb.AccountStatus_ACCOUNT_STATUS_ACTIVE
 		g.members = append(g.members, m)
 		if !slices.Contains(g.orgs, m.org) {
 			g.orgs = append(g.orgs, m.org)
@@ -310,7 +310,7 @@ func (g *replayGen) pick(ms []*member) *member {
 
 // signer picks an active account holding role that has not signed in this
 // block and is not the target of one of its transactions.
-func (g *replayGen) signer(role mpb.Role) *member {
+func (g *replayGen) signer(role membershippb.Role) *member {
 	var cands []*member
 	for _, m := range g.members {
 		if m.active && m.has(role) && !g.signers[m.addr] && !g.targets[m.addr] {
@@ -355,8 +355,8 @@ func (g *replayGen) tx(m *member, msg proto.Message) []byte {
 	return raw
 }
 
-func (g *replayGen) roleSubset(from []mpb.Role) []mpb.Role {
-	var out []mpb.Role
+func (g *replayGen) roleSubset(from []membershippb.Role) []membershippb.Role {
+	var out []membershippb.Role
 	for _, r := range from {
 		if g.rng.IntN(2) == 0 {
 			out = append(out, r)
@@ -371,26 +371,26 @@ func anyRole(yes bool) func(*member) bool { return func(*member) bool { return y
 func (g *replayGen) op() [][]byte {
 	switch g.rng.IntN(6) {
 	case 0: // create an organisation
-		s := g.signer(mpb.Role_ROLE_CONSORTIUM_ADMIN)
+		s := g.signer(membershippb.Role_ROLE_CONSORTIUM_ADMIN)
 		if s == nil {
 			return nil
 		}
 		g.nOrgs++
 		id := fmt.Sprintf("org-%d", g.nOrgs)
 		key := g.newKey()
-		roles := append([]mpb.Role{mpb.Role_ROLE_ADMIN}, g.roleSubset(s.roles)...)
+		roles := append([]membershippb.Role{membershippb.Role_ROLE_ADMIN}, g.roleSubset(s.roles)...)
 		switch g.rng.IntN(8) {
 		case 0:
 			id = g.orgs[g.rng.IntN(len(g.orgs))] // exists
 		case 1:
 			id = fmt.Sprintf("Org_%d", g.nOrgs) // invalid
 		case 2:
-			roles = []mpb.Role{mpb.Role_ROLE_AUDITOR} // no admin
+			roles = []membershippb.Role{membershippb.Role_ROLE_AUDITOR} // no admin
 		}
 		g.pending = append(g.pending, &member{key: key, addr: keys.Address(key.Public())})
-		return [][]byte{g.tx(s, &mpb.MsgCreateOrg{OrgId: id, Name: "Org " + id, AdminPublicKey: key.Public(), AdminRoles: roles, AdminLabel: "first admin"})}
+		return [][]byte{g.tx(s, &membershippb.MsgCreateOrg{OrgId: id, Name: "Org " + id, AdminPublicKey: key.Public(), AdminRoles: roles, AdminLabel: "first admin"})}
 	case 1: // add an account
-		s := g.signer(mpb.Role_ROLE_ADMIN)
+		s := g.signer(membershippb.Role_ROLE_ADMIN)
 		if s == nil {
 			return nil
 		}
@@ -403,14 +403,14 @@ func (g *replayGen) op() [][]byte {
 				key, fresh = m.key, false
 			}
 		case 1:
-			roles = append(roles, mpb.Role_ROLE_FL_COORDINATOR, mpb.Role_ROLE_ANCHOR_RELAYER) // maybe not held, maybe twice
+			roles = append(roles, membershippb.Role_ROLE_FL_COORDINATOR, membershippb.Role_ROLE_ANCHOR_RELAYER) // maybe not held, maybe twice
 		}
 		if fresh {
 			g.pending = append(g.pending, &member{key: key, addr: keys.Address(key.Public())})
 		}
-		return [][]byte{g.tx(s, &mpb.MsgAddAccount{PublicKey: key.Public(), Roles: roles, Label: fmt.Sprintf("acct %d", g.nKeys)})}
+		return [][]byte{g.tx(s, &membershippb.MsgAddAccount{PublicKey: key.Public(), Roles: roles, Label: fmt.Sprintf("acct %d", g.nKeys)})}
 	case 2: // set roles
-		s := g.signer(mpb.Role_ROLE_ADMIN)
+		s := g.signer(membershippb.Role_ROLE_ADMIN)
 		if s == nil {
 			return nil
 		}
@@ -422,9 +422,9 @@ func (g *replayGen) op() [][]byte {
 		if g.rng.IntN(5) == 0 {
 			roles = membership.AllRoles()
 		}
-		return [][]byte{g.tx(s, &mpb.MsgSetRoles{Address: tg.addr, Roles: roles})}
+		return [][]byte{g.tx(s, &membershippb.MsgSetRoles{Address: tg.addr, Roles: roles})}
 	case 3: // suspend
-		s := g.signer(mpb.Role_ROLE_ADMIN)
+		s := g.signer(membershippb.Role_ROLE_ADMIN)
 		if s == nil {
 			return nil
 		}
@@ -436,9 +436,9 @@ func (g *replayGen) op() [][]byte {
 		if g.rng.IntN(8) == 0 {
 			reason = ""
 		}
-		return [][]byte{g.tx(s, &mpb.MsgSuspendAccount{Address: tg.addr, Reason: reason})}
+		return [][]byte{g.tx(s, &membershippb.MsgSuspendAccount{Address: tg.addr, Reason: reason})}
 	case 4: // reinstate
-		s := g.signer(mpb.Role_ROLE_ADMIN)
+		s := g.signer(membershippb.Role_ROLE_ADMIN)
 		if s == nil {
 			return nil
 		}
@@ -446,9 +446,9 @@ func (g *replayGen) op() [][]byte {
 		if tg == nil {
 			return nil
 		}
-		return [][]byte{g.tx(s, &mpb.MsgReinstateAccount{Address: tg.addr})}
+		return [][]byte{g.tx(s, &membershippb.MsgReinstateAccount{Address: tg.addr})}
 	default: // rotate a key, maybe then sign under the new key
-		s := g.signer(mpb.Role_ROLE_UNSPECIFIED)
+		s := g.signer(membershippb.Role_ROLE_UNSPECIFIED)
 		if s == nil {
 			return nil
 		}
@@ -460,10 +460,10 @@ func (g *replayGen) op() [][]byte {
 		g.rotated[s.addr] = s.key
 		s.key = next
 		if g.rng.IntN(2) == 0 {
-			if s.has(mpb.Role_ROLE_ADMIN) {
+			if s.has(membershippb.Role_ROLE_ADMIN) {
 				key := g.newKey()
 				g.pending = append(g.pending, &member{key: key, addr: keys.Address(key.Public())})
-				out = append(out, g.tx(s, &mpb.MsgAddAccount{PublicKey: key.Public(), Roles: g.roleSubset(s.roles), Label: "by new key"}))
+				out = append(out, g.tx(s, &membershippb.MsgAddAccount{PublicKey: key.Public(), Roles: g.roleSubset(s.roles), Label: "by new key"}))
 			} else {
 				again := g.newKey()
 				out = append(out, g.tx(s, rotateMsg(g.t, again, s.addr, s.seq)))
@@ -477,7 +477,7 @@ func (g *replayGen) op() [][]byte {
 // extra makes a transaction that is not admitted at any position of the
 // block just generated.
 func (g *replayGen) extra() (string, []byte) {
-	add := &mpb.MsgAddAccount{PublicKey: g.newKey().Public(), Roles: nil}
+	add := &membershippb.MsgAddAccount{PublicKey: g.newKey().Public(), Roles: nil}
 	stranger := g.newKey()
 	m := g.pick(g.members)
 	switch g.rng.IntN(7) {
@@ -499,7 +499,7 @@ func (g *replayGen) extra() (string, []byte) {
 		}
 	case 5: // lacks the role all block long
 		for _, s := range g.members {
-			if !s.has(mpb.Role_ROLE_ADMIN) && !g.targets[s.addr] {
+			if !s.has(membershippb.Role_ROLE_ADMIN) && !g.targets[s.addr] {
 				return "missing role", g.c.signedBy(s.key, s.addr, s.seq, add)
 			}
 		}

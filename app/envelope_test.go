@@ -19,7 +19,7 @@ import (
 	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // TestEnvelopeRejections covers every class of bad transaction: each gets
@@ -30,18 +30,18 @@ func TestEnvelopeRejections(t *testing.T) {
 	c := newChain(t)
 	// Prepare state: suspend a second alpha account; spend one admin sequence.
 	victim := &actor{key: testKey(t, "victim", keysv1.KeyType_KEY_TYPE_ED25519)}
-	c.mustBlock(c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: victim.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}))
-	c.mustBlock(c.tx(c.admin, &mpb.MsgSuspendAccount{Address: victim.addr(), Reason: "left the company"}))
+	c.mustBlock(c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: victim.key.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}))
+	c.mustBlock(c.tx(c.admin, &membershippb.MsgSuspendAccount{Address: victim.addr(), Reason: "left the company"}))
 
-	addAcct := func() *mpb.MsgAddAccount {
-		return &mpb.MsgAddAccount{PublicKey: testKey(t, "new", keysv1.KeyType_KEY_TYPE_ED25519).Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}
+	addAcct := func() *membershippb.MsgAddAccount {
+		return &membershippb.MsgAddAccount{PublicKey: testKey(t, "new", keysv1.KeyType_KEY_TYPE_ED25519).Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}
 	}
 	good := func() *txv1.TxBody { return c.body(c.admin, addAcct()) }
 	signed := func(b *txv1.TxBody) []byte { return c.sign(c.admin.key, b) }
 	stranger := testKey(t, "stranger", keysv1.KeyType_KEY_TYPE_ED25519)
 
 	highS := func() []byte {
-		b := c.body(c.beta, &mpb.MsgAddAccount{PublicKey: addAcct().PublicKey, Roles: []mpb.Role{mpb.Role_ROLE_ADMIN}})
+		b := c.body(c.beta, &membershippb.MsgAddAccount{PublicKey: addAcct().PublicKey, Roles: []membershippb.Role{membershippb.Role_ROLE_ADMIN}})
 		raw := c.sign(c.beta.key, b)
 		var tx txv1.Tx
 		mustUnmarshal(t, raw, &tx)
@@ -148,7 +148,7 @@ func TestEnvelopeRejections(t *testing.T) {
 func TestFailedHandlerSpendsSequence(t *testing.T) {
 	c := newChain(t)
 	c.mustBlock()
-	dup := &mpb.MsgCreateOrg{OrgId: "beta", Name: "dup", AdminPublicKey: testKey(t, "x", keysv1.KeyType_KEY_TYPE_ED25519).Public(), AdminRoles: []mpb.Role{mpb.Role_ROLE_ADMIN}}
+	dup := &membershippb.MsgCreateOrg{OrgId: "beta", Name: "dup", AdminPublicKey: testKey(t, "x", keysv1.KeyType_KEY_TYPE_ED25519).Public(), AdminRoles: []membershippb.Role{membershippb.Role_ROLE_ADMIN}}
 	raw := c.tx(c.admin, dup)
 	if res := c.checkTx(raw); res.Codespace != "membership" || res.Code != 3 {
 		t.Fatalf("CheckTx = %s/%d %s", res.Codespace, res.Code, res.Log)
@@ -175,7 +175,7 @@ func TestCheckTxTracksPendingSequences(t *testing.T) {
 	c := newChain(t)
 	var txs [][]byte
 	for i := 0; i < 3; i++ {
-		raw := c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, string(rune('a'+i)), keysv1.KeyType_KEY_TYPE_ED25519).Public()})
+		raw := c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: testKey(t, string(rune('a'+i)), keysv1.KeyType_KEY_TYPE_ED25519).Public()})
 		if res := c.checkTx(raw); res.Code != 0 {
 			t.Fatalf("tx %d: %s", i, res.Log)
 		}
@@ -199,7 +199,7 @@ func TestPrepareProposalRespectsMaxBytes(t *testing.T) {
 	c := newChain(t)
 	var txs [][]byte
 	for i := 0; i < 5; i++ {
-		txs = append(txs, c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, string(rune('k'+i)), keysv1.KeyType_KEY_TYPE_ED25519).Public()}))
+		txs = append(txs, c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: testKey(t, string(rune('k'+i)), keysv1.KeyType_KEY_TYPE_ED25519).Public()}))
 	}
 	// The budget counts txs as CometBFT does: framed as block data.
 	budget := cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{txs[0], txs[1]})
@@ -237,7 +237,7 @@ func TestCheckTxUsesInitialHeight(t *testing.T) {
 	if _, err := c.app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChainID, InitialHeight: 100, AppStateBytes: gen, Time: genesisTime}); err != nil {
 		t.Fatal(err)
 	}
-	b := c.body(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, "late", keysv1.KeyType_KEY_TYPE_ED25519).Public()})
+	b := c.body(c.admin, &membershippb.MsgAddAccount{PublicKey: testKey(t, "late", keysv1.KeyType_KEY_TYPE_ED25519).Public()})
 	b.TimeoutHeight = 50
 	if res := c.checkTx(c.sign(c.admin.key, b)); res.Code != modules.ErrTxExpired.Code || res.Codespace != modules.Codespace {
 		t.Fatalf("CheckTx = %s/%d %s, want tx/%d", res.Codespace, res.Code, res.Log, modules.ErrTxExpired.Code)
@@ -265,9 +265,9 @@ func TestProposerExecutesItsBlockOnce(t *testing.T) {
 		c.mustBlock()
 	}
 	newcomer := testKey(t, "newcomer", keysv1.KeyType_KEY_TYPE_ED25519)
-	add := proposer.tx(proposer.admin, &mpb.MsgAddAccount{PublicKey: newcomer.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}})
-	forged := proposer.sign(proposer.beta.key, proposer.body(proposer.admin, &mpb.MsgSetRoles{Address: proposer.steward.addr(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}))
-	rename := proposer.tx(proposer.admin, &mpb.MsgSetRoles{Address: proposer.steward.addr(), Roles: []mpb.Role{mpb.Role_ROLE_DATA_STEWARD}})
+	add := proposer.tx(proposer.admin, &membershippb.MsgAddAccount{PublicKey: newcomer.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}})
+	forged := proposer.sign(proposer.beta.key, proposer.body(proposer.admin, &membershippb.MsgSetRoles{Address: proposer.steward.addr(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}))
+	rename := proposer.tx(proposer.admin, &membershippb.MsgSetRoles{Address: proposer.steward.addr(), Roles: []membershippb.Role{membershippb.Role_ROLE_DATA_STEWARD}})
 
 	height, when := proposer.height+1, proposer.now.Add(time.Second)
 	prepare := func(at time.Time) [][]byte {
@@ -319,7 +319,7 @@ func TestPrepareProposalTimeBudget(t *testing.T) {
 	}
 	var txs [][]byte
 	for i := range preverifyChunk + 40 {
-		txs = append(txs, proposer.tx(proposer.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, fmt.Sprint("member", i), keysv1.KeyType_KEY_TYPE_ED25519).Public()}))
+		txs = append(txs, proposer.tx(proposer.admin, &membershippb.MsgAddAccount{PublicKey: testKey(t, fmt.Sprint("member", i), keysv1.KeyType_KEY_TYPE_ED25519).Public()}))
 	}
 	height, when := proposer.height+1, proposer.now.Add(time.Second)
 	prepare := func(budget time.Duration) [][]byte {

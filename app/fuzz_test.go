@@ -18,7 +18,7 @@ import (
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // fuzzSeeds returns transactions valid at the actors' current sequences
@@ -31,20 +31,20 @@ func fuzzSeeds(t testing.TB, c *chain, suspended *actor) [][]byte {
 	}
 	newKey := func(name string) *keys.PrivateKey { return testKey(t, name, keysv1.KeyType_KEY_TYPE_ED25519) }
 	valid := [][]byte{
-		atSeq(c.admin, &mpb.MsgAddAccount{PublicKey: newKey("fz-1").Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}, Label: "fuzz"}),
-		atSeq(c.admin, &mpb.MsgCreateOrg{OrgId: "fuzz-org", Name: "Fuzz", AdminPublicKey: newKey("fz-2").Public(), AdminRoles: []mpb.Role{mpb.Role_ROLE_ADMIN}}),
-		atSeq(c.admin, &mpb.MsgSetRoles{Address: c.steward.addr(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}),
-		atSeq(c.admin, &mpb.MsgReinstateAccount{Address: suspended.addr()}),
-		atSeq(c.beta, &mpb.MsgAddAccount{PublicKey: newKey("fz-3").Public(), Roles: []mpb.Role{mpb.Role_ROLE_ADMIN}}),
+		atSeq(c.admin, &membershippb.MsgAddAccount{PublicKey: newKey("fz-1").Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}, Label: "fuzz"}),
+		atSeq(c.admin, &membershippb.MsgCreateOrg{OrgId: "fuzz-org", Name: "Fuzz", AdminPublicKey: newKey("fz-2").Public(), AdminRoles: []membershippb.Role{membershippb.Role_ROLE_ADMIN}}),
+		atSeq(c.admin, &membershippb.MsgSetRoles{Address: c.steward.addr(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}),
+		atSeq(c.admin, &membershippb.MsgReinstateAccount{Address: suspended.addr()}),
+		atSeq(c.beta, &membershippb.MsgAddAccount{PublicKey: newKey("fz-3").Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_ADMIN}}),
 		c.signedBy(c.steward.key, c.steward.addr(), 0, rotateMsg(t, newKey("fz-4"), c.steward.addr(), 0)),
-		atSeq(c.admin, &mpb.MsgSuspendAccount{Address: c.steward.addr(), Reason: "fuzz"}),
+		atSeq(c.admin, &membershippb.MsgSuspendAccount{Address: c.steward.addr(), Reason: "fuzz"}),
 	}
 	seeds := append([][]byte{}, valid...)
 	seeds = append(seeds,
 		nil,
 		[]byte{0x0a, 0x00},
-		c.sign(suspended.key, c.body(suspended, &mpb.MsgAddAccount{PublicKey: newKey("fz-5").Public()})), // suspended signer
-		atSeq(c.steward, &mpb.MsgAddAccount{PublicKey: newKey("fz-6").Public()}),                         // missing role
+		c.sign(suspended.key, c.body(suspended, &membershippb.MsgAddAccount{PublicKey: newKey("fz-5").Public()})), // suspended signer
+		atSeq(c.steward, &membershippb.MsgAddAccount{PublicKey: newKey("fz-6").Public()}),                         // missing role
 		atSeq(c.admin, nil), // no message
 	)
 	for i, v := range valid {
@@ -86,8 +86,8 @@ func checkDigest(c *store.Cache) [32]byte {
 func FuzzCheckTx(f *testing.F) {
 	c := newChain(f)
 	suspended := &actor{key: testKey(f, "fz-suspended", keysv1.KeyType_KEY_TYPE_P256)}
-	c.mustBlock(c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: suspended.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}))
-	c.mustBlock(c.tx(c.admin, &mpb.MsgSuspendAccount{Address: suspended.addr(), Reason: "fuzz"}))
+	c.mustBlock(c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: suspended.key.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}))
+	c.mustBlock(c.tx(c.admin, &membershippb.MsgSuspendAccount{Address: suspended.addr(), Reason: "fuzz"}))
 	seeds := fuzzSeeds(f, c, suspended)
 	for i, raw := range seeds[:7] { // the valid ones must be accepted, or the corpus is stale
 		c.app.check = store.NewCache(c.store.Committed())
@@ -99,10 +99,10 @@ func FuzzCheckTx(f *testing.F) {
 		f.Add(raw)
 	}
 	// Stale sequence, a handler failure (no proof), and optional fields.
-	f.Add(c.signedBy(c.admin.key, c.admin.addr(), 0, &mpb.MsgAddAccount{PublicKey: testKey(f, "fz-7", keysv1.KeyType_KEY_TYPE_SECP256K1).Public()}))
-	f.Add(c.signedBy(c.admin.key, c.admin.addr(), c.admin.seq, &mpb.MsgRotateKey{NewPublicKey: testKey(f, "fz-8", keysv1.KeyType_KEY_TYPE_P256).Public()}))
+	f.Add(c.signedBy(c.admin.key, c.admin.addr(), 0, &membershippb.MsgAddAccount{PublicKey: testKey(f, "fz-7", keysv1.KeyType_KEY_TYPE_SECP256K1).Public()}))
+	f.Add(c.signedBy(c.admin.key, c.admin.addr(), c.admin.seq, &membershippb.MsgRotateKey{NewPublicKey: testKey(f, "fz-8", keysv1.KeyType_KEY_TYPE_P256).Public()}))
 	f.Add(c.sign(c.admin.key, func() *txv1.TxBody {
-		b := c.body(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(f, "fz-9", keysv1.KeyType_KEY_TYPE_P256).Public()})
+		b := c.body(c.admin, &membershippb.MsgAddAccount{PublicKey: testKey(f, "fz-9", keysv1.KeyType_KEY_TYPE_P256).Public()})
 		b.TimeoutHeight = 1 << 40
 		b.Memo = "memo"
 		return b
@@ -156,7 +156,7 @@ func FuzzDecodeTx(f *testing.F) {
 		f.Add(raw)
 	}
 	// A body with an unknown field inside a known message.
-	body := kit.Marshal(c.body(c.admin, &mpb.MsgSetRoles{Address: c.admin.addr()}))
+	body := kit.Marshal(c.body(c.admin, &membershippb.MsgSetRoles{Address: c.admin.addr()}))
 	f.Add(kit.Marshal(&txv1.Tx{Body: protowire.AppendBytes(protowire.AppendTag(body, 12, protowire.BytesType), protowire.AppendVarint(protowire.AppendTag(nil, 9, protowire.VarintType), 1)), Signature: make([]byte, 64)}))
 
 	// Found by this fuzzer: an unknown varint field in the envelope.
@@ -201,7 +201,7 @@ func FuzzDecodeTx(f *testing.F) {
 func TestDecodeTxRejectsUnknownEnvelopeField(t *testing.T) {
 	c := newChain(t)
 	c.mustBlock()
-	orig := c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, "malleable", keysv1.KeyType_KEY_TYPE_ED25519).Public()})
+	orig := c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: testKey(t, "malleable", keysv1.KeyType_KEY_TYPE_ED25519).Public()})
 	cases := []struct {
 		name string
 		raw  []byte

@@ -22,9 +22,9 @@ import (
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/membership"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models"
-	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // The golden history pins consensus: the app hash of every height, and a
@@ -61,37 +61,37 @@ func goldenHistory(t *testing.T, c *chain) []finalized {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c.tx(admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: name, Version: version,
+		return c.tx(admin, &modelspb.MsgRegisterModel{Model: &modelspb.ModelSpec{Name: name, Version: version,
 			ManifestDigest: d, Format: "gguf", BaseModel: base, LicenseIds: []string{"cc-by-4.0"}}, PublisherSignature: sig})
 	}
 	c.mustBlock(reg("acme/summariser", "1.0", ""), reg("acme/summariser", "1.1", "acme/summariser@1.0"))
 	c.mustBlock(
-		c.tx(admin, &mopb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.0", Environment: "azure/prod-eu", Note: "canary"}),
-		c.tx(admin, &mopb.MsgSupersedeModel{Name: "acme/summariser", Version: "1.0", SupersededBy: "acme/summariser@1.1"}),
+		c.tx(admin, &modelspb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.0", Environment: "azure/prod-eu", Note: "canary"}),
+		c.tx(admin, &modelspb.MsgSupersedeModel{Name: "acme/summariser", Version: "1.0", SupersededBy: "acme/summariser@1.1"}),
 	)
 	c.block(
 		reg("acme/summariser", "1.0", ""),
-		c.tx(admin, &mopb.MsgRevokeModel{Name: "acme/summariser", Version: "1.1", ReasonCode: mopb.RevocationReason_REVOCATION_REASON_SECURITY, Reason: "poisoned shard"}),
-		c.tx(admin, &mopb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.1", Environment: "azure/prod-eu"}),
+		c.tx(admin, &modelspb.MsgRevokeModel{Name: "acme/summariser", Version: "1.1", ReasonCode: modelspb.RevocationReason_REVOCATION_REASON_SECURITY, Reason: "poisoned shard"}),
+		c.tx(admin, &modelspb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.1", Environment: "azure/prod-eu"}),
 		reg("acme/summariser", "2.0", "acme/summariser@1.1"),
 	)
 
 	// Membership: an account added, its roles changed, suspended and
 	// reinstated, and a key rotated.
 	newcomer := &actor{key: testKey(t, "golden-newcomer", keysv1.KeyType_KEY_TYPE_ED25519)}
-	c.mustBlock(c.tx(admin, &mpb.MsgAddAccount{PublicKey: newcomer.key.Public(),
-		Roles: []mpb.Role{mpb.Role_ROLE_DEPLOYER}, Label: "deploy bot"}))
-	c.mustBlock(c.tx(admin, &mpb.MsgSetRoles{Address: newcomer.addr(), Roles: []mpb.Role{mpb.Role_ROLE_DEPLOYER, mpb.Role_ROLE_LICENSOR}}))
-	c.mustBlock(c.tx(admin, &mpb.MsgSuspendAccount{Address: newcomer.addr(), Reason: "key on a lost laptop"}))
-	c.mustBlock(c.tx(admin, &mpb.MsgReinstateAccount{Address: newcomer.addr()}))
+	c.mustBlock(c.tx(admin, &membershippb.MsgAddAccount{PublicKey: newcomer.key.Public(),
+		Roles: []membershippb.Role{membershippb.Role_ROLE_DEPLOYER}, Label: "deploy bot"}))
+	c.mustBlock(c.tx(admin, &membershippb.MsgSetRoles{Address: newcomer.addr(), Roles: []membershippb.Role{membershippb.Role_ROLE_DEPLOYER, membershippb.Role_ROLE_LICENSOR}}))
+	c.mustBlock(c.tx(admin, &membershippb.MsgSuspendAccount{Address: newcomer.addr(), Reason: "key on a lost laptop"}))
+	c.mustBlock(c.tx(admin, &membershippb.MsgReinstateAccount{Address: newcomer.addr()}))
 	rotated := testKey(t, "golden-newcomer-rotated", keysv1.KeyType_KEY_TYPE_ED25519)
 	proof, err := rotated.Sign(membership.RotationSignBytes(testChainID, keys.AddressBytes(newcomer.key.Public()), newcomer.seq))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.mustBlock(c.tx(newcomer, &mpb.MsgRotateKey{NewPublicKey: rotated.Public(), NewKeySignature: proof}))
+	c.mustBlock(c.tx(newcomer, &membershippb.MsgRotateKey{NewPublicKey: rotated.Public(), NewKeySignature: proof}))
 	c.mustBlock(c.signedBy(rotated, newcomer.addr(), newcomer.seq,
-		&mopb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.0", Environment: "on-prem"}))
+		&modelspb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.0", Environment: "on-prem"}))
 	return c.blocks
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 const testChainID = "lineage-test"
@@ -71,22 +71,22 @@ type finalized struct {
 func testGenesis(admin, steward, beta *actor) *appv1.Genesis {
 	return &appv1.Genesis{
 		Params: modules.DefaultParams(),
-		Membership: &mpb.Genesis{
-			Orgs: []*mpb.Org{{Id: "alpha", Name: "Alpha Labs"}, {Id: "beta", Name: "Beta Data"}},
-			Accounts: []*mpb.GenesisAccount{
+		Membership: &membershippb.Genesis{
+			Orgs: []*membershippb.Org{{Id: "alpha", Name: "Alpha Labs"}, {Id: "beta", Name: "Beta Data"}},
+			Accounts: []*membershippb.GenesisAccount{
 				{OrgId: "alpha", PublicKey: admin.key.Public(), Roles: allRoles(), Label: "admin"},
-				{OrgId: "alpha", PublicKey: steward.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_DATA_STEWARD}},
-				{OrgId: "beta", PublicKey: beta.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_ADMIN}},
+				{OrgId: "alpha", PublicKey: steward.key.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_DATA_STEWARD}},
+				{OrgId: "beta", PublicKey: beta.key.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_ADMIN}},
 			},
 		},
 	}
 }
 
-func allRoles() []mpb.Role {
-	var out []mpb.Role
-	for v := range mpb.Role_name {
+func allRoles() []membershippb.Role {
+	var out []membershippb.Role
+	for v := range membershippb.Role_name {
 		if v != 0 {
-			out = append(out, mpb.Role(v))
+			out = append(out, membershippb.Role(v))
 		}
 	}
 	return out
@@ -216,7 +216,7 @@ func (c *chain) admissionState() []byte {
 	for ; it.Valid(); it.Next() {
 		k, v := it.Key(), it.Value()
 		if len(k) > 1 && k[1] == 0x02 { // an account (x/membership/keys.go)
-			var a mpb.Account
+			var a membershippb.Account
 			if err := proto.Unmarshal(v, &a); err != nil {
 				c.t.Fatalf("account %x: %v", k, err)
 			}
@@ -259,10 +259,10 @@ func (c *chain) mustBlock(txs ...[]byte) []byte {
 	return hash
 }
 
-func (c *chain) account(addr string) *mpb.Account {
+func (c *chain) account(addr string) *membershippb.Account {
 	c.t.Helper()
-	var resp mpb.QueryAccountResponse
-	if err := c.query("/lineage.membership.v1.Query/Account", &mpb.QueryAccountRequest{Address: addr}, &resp); err != nil {
+	var resp membershippb.QueryAccountResponse
+	if err := c.query("/lineage.membership.v1.Query/Account", &membershippb.QueryAccountRequest{Address: addr}, &resp); err != nil {
 		c.t.Fatal(err)
 	}
 	return resp.Account

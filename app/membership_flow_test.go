@@ -16,7 +16,7 @@ import (
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/membership"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // signedBy builds a transaction of the account at addr with sequence seq,
@@ -31,7 +31,7 @@ func (c *chain) signedBy(key *keys.PrivateKey, addr string, seq uint64, msg prot
 
 // rotateMsg is a key rotation of the account at addr, in a transaction with
 // sequence seq, to newKey, with newKey's proof of possession.
-func rotateMsg(t testing.TB, newKey *keys.PrivateKey, addr string, seq uint64) *mpb.MsgRotateKey {
+func rotateMsg(t testing.TB, newKey *keys.PrivateKey, addr string, seq uint64) *membershippb.MsgRotateKey {
 	t.Helper()
 	ab, err := keys.ParseAddress(addr)
 	if err != nil {
@@ -41,7 +41,7 @@ func rotateMsg(t testing.TB, newKey *keys.PrivateKey, addr string, seq uint64) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &mpb.MsgRotateKey{NewPublicKey: newKey.Public(), NewKeySignature: sig}
+	return &membershippb.MsgRotateKey{NewPublicKey: newKey.Public(), NewKeySignature: sig}
 }
 
 // wantCode checks a result's codespace and code; want nil means success.
@@ -113,8 +113,8 @@ func TestKeyRotationFlow(t *testing.T) {
 			acct.Address, addr, acct.KeyRotatedHeight, rotatedAt, acct.Sequence)
 	}
 
-	add := func(name string) *mpb.MsgAddAccount {
-		return &mpb.MsgAddAccount{PublicKey: testKey(t, name, keysv1.KeyType_KEY_TYPE_ED25519).Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}
+	add := func(name string) *membershippb.MsgAddAccount {
+		return &membershippb.MsgAddAccount{PublicKey: testKey(t, name, keysv1.KeyType_KEY_TYPE_ED25519).Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}
 	}
 	// Transactions checked against the state right after the rotation. Only
 	// the last one is admitted.
@@ -152,7 +152,7 @@ func TestKeyRotationFlow(t *testing.T) {
 
 	// The retired key can never come back as an account, and the rotation
 	// proof cannot be reused for another key: both fail in the handler.
-	retired := c.signedBy(newKey, addr, 2, &mpb.MsgAddAccount{PublicKey: oldKey.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}})
+	retired := c.signedBy(newKey, addr, 2, &membershippb.MsgAddAccount{PublicKey: oldKey.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}})
 	third := testKey(t, "admin-third", keysv1.KeyType_KEY_TYPE_ED25519)
 	staleProof := rotateMsg(t, third, addr, 0) // bound to sequence 0, used at 3
 	reuse := c.signedBy(newKey, addr, 3, staleProof)
@@ -196,7 +196,7 @@ func TestRotationAndNewKeyInSameBlock(t *testing.T) {
 			newKey := testKey(t, "beta-rotated", keysv1.KeyType_KEY_TYPE_ED25519)
 			added := testKey(t, "beta-added", keysv1.KeyType_KEY_TYPE_P256)
 			rot := c.signedBy(c.beta.key, addr, 0, rotateMsg(t, newKey, addr, 0))
-			next := c.signedBy(newKey, addr, 1, &mpb.MsgAddAccount{PublicKey: added.Public(), Roles: []mpb.Role{mpb.Role_ROLE_ADMIN}})
+			next := c.signedBy(newKey, addr, 1, &membershippb.MsgAddAccount{PublicKey: added.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_ADMIN}})
 			txs := [][]byte{rot, next}
 			if tc.newFirst {
 				txs = [][]byte{next, rot}
@@ -216,8 +216,8 @@ func TestRotationAndNewKeyInSameBlock(t *testing.T) {
 			if !proto.Equal(acct.PublicKey, newKey.Public()) {
 				t.Fatalf("key after block = %v, want the new key", acct.PublicKey)
 			}
-			var resp mpb.QueryAccountResponse
-			err := c.query("/lineage.membership.v1.Query/Account", &mpb.QueryAccountRequest{Address: keys.Address(added.Public())}, &resp)
+			var resp membershippb.QueryAccountResponse
+			err := c.query("/lineage.membership.v1.Query/Account", &membershippb.QueryAccountRequest{Address: keys.Address(added.Public())}, &resp)
 			if created := err == nil; created != !tc.newFirst {
 				t.Fatalf("account added by the new key exists = %v (%v), want %v", created, err, !tc.newFirst)
 			}
@@ -244,9 +244,9 @@ func TestSuspensionInvalidatesPendingTx(t *testing.T) {
 		block [][]byte
 		want  *kit.Error
 	}{
-		{"suspended", [][]byte{c.tx(c.admin, &mpb.MsgSuspendAccount{Address: stewardAddr, Reason: "laptop stolen"})}, modules.ErrSignerSuspended},
+		{"suspended", [][]byte{c.tx(c.admin, &membershippb.MsgSuspendAccount{Address: stewardAddr, Reason: "laptop stolen"})}, modules.ErrSignerSuspended},
 		{"unrelated block", nil, modules.ErrSignerSuspended},
-		{"reinstated", [][]byte{c.tx(c.admin, &mpb.MsgReinstateAccount{Address: stewardAddr})}, nil},
+		{"reinstated", [][]byte{c.tx(c.admin, &membershippb.MsgReinstateAccount{Address: stewardAddr})}, nil},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
@@ -258,7 +258,7 @@ func TestSuspensionInvalidatesPendingTx(t *testing.T) {
 			}
 		})
 	}
-	if acct := c.account(stewardAddr); acct.Sequence != 0 || acct.Status != mpb.AccountStatus_ACCOUNT_STATUS_ACTIVE || acct.SuspensionReason != "" {
+	if acct := c.account(stewardAddr); acct.Sequence != 0 || acct.Status != membershippb.AccountStatus_ACCOUNT_STATUS_ACTIVE || acct.SuspensionReason != "" {
 		t.Fatalf("steward after reinstatement: sequence %d, status %v, reason %q", acct.Sequence, acct.Status, acct.SuspensionReason)
 	}
 }
@@ -284,10 +284,10 @@ func TestRoleRemovalTakesEffectWithinBlock(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newChain(t)
 			deputy := &actor{key: testKey(t, "deputy", keysv1.KeyType_KEY_TYPE_SECP256K1)}
-			c.mustBlock(c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: deputy.key.Public(), Roles: []mpb.Role{mpb.Role_ROLE_ADMIN, mpb.Role_ROLE_AUDITOR}}))
+			c.mustBlock(c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: deputy.key.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_ADMIN, membershippb.Role_ROLE_AUDITOR}}))
 			newcomer := testKey(t, "newcomer", keysv1.KeyType_KEY_TYPE_ED25519)
-			revoke := c.tx(c.admin, &mpb.MsgSetRoles{Address: deputy.addr(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}})
-			use := c.tx(deputy, &mpb.MsgAddAccount{PublicKey: newcomer.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}})
+			revoke := c.tx(c.admin, &membershippb.MsgSetRoles{Address: deputy.addr(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}})
+			use := c.tx(deputy, &membershippb.MsgAddAccount{PublicKey: newcomer.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}})
 			txs, iRevoke, iUse := [][]byte{use, revoke}, 1, 0
 			if tc.revokeFirst {
 				txs, iRevoke, iUse = [][]byte{revoke, use}, 0, 1
@@ -305,13 +305,13 @@ func TestRoleRemovalTakesEffectWithinBlock(t *testing.T) {
 			res, _ := c.fullNodeBlock(txs...)
 			wantCode(t, "revoke", res[iRevoke].Codespace, res[iRevoke].Code, res[iRevoke].Log, tc.wantRevoke)
 			wantCode(t, "use", res[iUse].Codespace, res[iUse].Code, res[iUse].Log, tc.wantAdd)
-			var resp mpb.QueryAccountResponse
-			err = c.query("/lineage.membership.v1.Query/Account", &mpb.QueryAccountRequest{Address: keys.Address(newcomer.Public())}, &resp)
+			var resp membershippb.QueryAccountResponse
+			err = c.query("/lineage.membership.v1.Query/Account", &membershippb.QueryAccountRequest{Address: keys.Address(newcomer.Public())}, &resp)
 			if got := err == nil; got != tc.wantAdded {
 				t.Fatalf("newcomer exists = %v (%v), want %v", got, err, tc.wantAdded)
 			}
 			d := c.account(deputy.addr())
-			if d.Sequence != tc.wantSequence || membership.HasRole(d, mpb.Role_ROLE_ADMIN) {
+			if d.Sequence != tc.wantSequence || membership.HasRole(d, membershippb.Role_ROLE_ADMIN) {
 				t.Fatalf("deputy: sequence %d (want %d), roles %v (want admin revoked)", d.Sequence, tc.wantSequence, d.Roles)
 			}
 		})

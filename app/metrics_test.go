@@ -23,11 +23,11 @@ import (
 	"github.com/lineageledger/lineaged/app/txv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-	lnpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models"
-	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // meteredChain is the test chain recording into a fresh registry.
@@ -159,9 +159,9 @@ func TestMetricsTransactions(t *testing.T) {
 	c.mustBlock()
 
 	clerk := testKey(t, "clerk", keysv1.KeyType_KEY_TYPE_ED25519)
-	add := c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: clerk.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}})
+	add := c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: clerk.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}})
 	// The same key again: admitted, but the handler refuses it.
-	again := c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: clerk.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}})
+	again := c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: clerk.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}})
 
 	// Mempool: admitted, replayed (sequence reused), undecodable, and a
 	// recheck, which does not count.
@@ -243,11 +243,11 @@ func TestMetricsQueries(t *testing.T) {
 	queries := func(path, result string) float64 {
 		return counter(t, reg, "lineaged_queries_total", "path", path, "result", result)
 	}
-	account := mpb.Query_Account_FullMethodName
+	account := membershippb.Query_Account_FullMethodName
 	if c.account(c.admin.addr()) == nil {
 		t.Fatal("no admin account")
 	}
-	if err := c.query(account, &mpb.QueryAccountRequest{Address: "nobody"}, &mpb.QueryAccountResponse{}); err == nil {
+	if err := c.query(account, &membershippb.QueryAccountRequest{Address: "nobody"}, &membershippb.QueryAccountResponse{}); err == nil {
 		t.Fatal("a bad address was answered")
 	}
 	res := c.rawQuery("/no.such.Service/Method", nil, 0)
@@ -255,7 +255,7 @@ func TestMetricsQueries(t *testing.T) {
 		t.Fatalf("unknown path: %s/%d", res.Codespace, res.Code)
 	}
 	c.rawQuery("/another/made-up/path", nil, 0)
-	req := marshal(t, &mpb.QueryAccountRequest{Address: c.admin.addr()})
+	req := marshal(t, &membershippb.QueryAccountRequest{Address: c.admin.addr()})
 	proven, err := c.app.Query(context.Background(), &abci.QueryRequest{Path: account, Data: req, Prove: true})
 	if err != nil || proven.Code != 0 || proven.ProofOps == nil {
 		t.Fatalf("proven query: %v %v", proven, err)
@@ -272,7 +272,7 @@ func TestMetricsQueries(t *testing.T) {
 		{account, "ok", 3},
 		{account, badAddress, 1},
 		{labelUnknown, "tx_15", 2},
-		{mpb.Query_Org_FullMethodName, "ok", 0},
+		{membershippb.Query_Org_FullMethodName, "ok", 0},
 	} {
 		if got := queries(tc.path, tc.result); got != tc.want {
 			t.Errorf("queries_total{path=%q,result=%q} = %v, want %v", tc.path, tc.result, got, tc.want)
@@ -317,10 +317,10 @@ func gateFixture(t *testing.T, c *chain) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.mustBlock(c.tx(c.admin, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "cc-by-4.0", SpdxId: "CC-BY-4.0",
-		Usage: &lpb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true, AttributionRequired: true}}}))
-	c.mustBlock(c.tx(c.admin, &lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{Digest: d, Namespace: "c", Name: "raw", Version: "1", LicenseIds: []string{"cc-by-4.0"}}}))
-	c.mustBlock(c.tx(c.admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest,
+	c.mustBlock(c.tx(c.admin, &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: "cc-by-4.0", SpdxId: "CC-BY-4.0",
+		Usage: &licensespb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true, AttributionRequired: true}}}))
+	c.mustBlock(c.tx(c.admin, &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{Digest: d, Namespace: "c", Name: "raw", Version: "1", LicenseIds: []string{"cc-by-4.0"}}}))
+	c.mustBlock(c.tx(c.admin, &modelspb.MsgRegisterModel{Model: &modelspb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest,
 		TrainingDatasets: []string{d}, LicenseIds: []string{"cc-by-4.0"}}, PublisherSignature: sig}))
 }
 
@@ -423,7 +423,7 @@ func TestNilMetrics(t *testing.T) {
 	if err := c.query(gatepb.Query_Check_FullMethodName, &gatepb.CheckRequest{Model: "alpha/bot@1.0", Org: "alpha", Uses: []gatepb.Use{gatepb.Use_USE_COMMERCIAL}}, &resp); err != nil {
 		t.Fatal(err)
 	}
-	if c.checkTx(c.tx(c.admin, &mpb.MsgSetRoles{Address: c.admin.addr(), Roles: allRoles()})).Code != 0 {
+	if c.checkTx(c.tx(c.admin, &membershippb.MsgSetRoles{Address: c.admin.addr(), Roles: allRoles()})).Code != 0 {
 		t.Fatal("CheckTx failed")
 	}
 	if strings.Contains(gatherText(t, reg), "value:1") || observations(t, reg, "lineaged_block_txs") != 0 {
@@ -507,7 +507,7 @@ func TestCountingAllocatesNothing(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
 		m.checked(abci.CHECK_TX_TYPE_CHECK, "membership.add_account", res)
 		m.checked(abci.CHECK_TX_TYPE_CHECK, "membership.add_account", &abci.ExecTxResult{})
-		m.queryDone(mpb.Query_Account_FullMethodName, "", 0, time.Millisecond)
+		m.queryDone(membershippb.Query_Account_FullMethodName, "", 0, time.Millisecond)
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per count", allocs)

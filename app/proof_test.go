@@ -18,7 +18,7 @@ import (
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/membership"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // verifyProvenQuery does what a verifier holding only the app hash of the
@@ -71,14 +71,14 @@ func TestProvenQueries(t *testing.T) {
 	c := newChain(t)
 	clerk := testKey(t, "clerk", keysv1.KeyType_KEY_TYPE_ED25519)
 	c.mustBlock()
-	c.mustBlock(c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: clerk.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}, Label: "clerk"}))
+	c.mustBlock(c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: clerk.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}, Label: "clerk"}))
 	h1 := c.height
 	var txs [][]byte
 	for _, id := range []string{"gamma", "ab", "delta"} {
-		txs = append(txs, c.tx(c.admin, &mpb.MsgCreateOrg{
+		txs = append(txs, c.tx(c.admin, &membershippb.MsgCreateOrg{
 			OrgId: id, Name: "Org " + id,
 			AdminPublicKey: testKey(t, "proof-"+id, keysv1.KeyType_KEY_TYPE_ED25519).Public(),
-			AdminRoles:     []mpb.Role{mpb.Role_ROLE_ADMIN},
+			AdminRoles:     []membershippb.Role{membershippb.Role_ROLE_ADMIN},
 		}))
 	}
 	c.mustBlock(txs...)
@@ -91,18 +91,18 @@ func TestProvenQueries(t *testing.T) {
 		height int64
 		want   *kit.Error
 	}{
-		{"org with its accounts", pathOrg, marshal(t, &mpb.QueryOrgRequest{OrgId: "alpha"}), 0, nil},
-		{"org at an older height", pathOrg, marshal(t, &mpb.QueryOrgRequest{OrgId: "alpha"}), h1, nil},
-		{"orgs, first page of one", pathOrgs, marshal(t, &mpb.QueryOrgsRequest{Limit: 1}), 0, nil},
-		{"orgs, a middle page", pathOrgs, marshal(t, &mpb.QueryOrgsRequest{Limit: 2, StartAfter: "ab"}), 0, nil},
-		{"orgs, all", pathOrgs, marshal(t, &mpb.QueryOrgsRequest{}), 0, nil},
-		{"orgs after an absent id", pathOrgs, marshal(t, &mpb.QueryOrgsRequest{StartAfter: "b3"}), 0, nil},
-		{"account", pathAccount, marshal(t, &mpb.QueryAccountRequest{Address: c.admin.addr()}), 0, nil},
+		{"org with its accounts", pathOrg, marshal(t, &membershippb.QueryOrgRequest{OrgId: "alpha"}), 0, nil},
+		{"org at an older height", pathOrg, marshal(t, &membershippb.QueryOrgRequest{OrgId: "alpha"}), h1, nil},
+		{"orgs, first page of one", pathOrgs, marshal(t, &membershippb.QueryOrgsRequest{Limit: 1}), 0, nil},
+		{"orgs, a middle page", pathOrgs, marshal(t, &membershippb.QueryOrgsRequest{Limit: 2, StartAfter: "ab"}), 0, nil},
+		{"orgs, all", pathOrgs, marshal(t, &membershippb.QueryOrgsRequest{}), 0, nil},
+		{"orgs after an absent id", pathOrgs, marshal(t, &membershippb.QueryOrgsRequest{StartAfter: "b3"}), 0, nil},
+		{"account", pathAccount, marshal(t, &membershippb.QueryAccountRequest{Address: c.admin.addr()}), 0, nil},
 		{"params", pathParams, nil, 0, nil},
-		{"unknown account", pathAccount, marshal(t, &mpb.QueryAccountRequest{Address: stranger}), 0, membership.ErrAccountNotFound},
-		{"unknown org", pathOrg, marshal(t, &mpb.QueryOrgRequest{OrgId: "zeta"}), 0, membership.ErrOrgNotFound},
-		{"org id invalid", pathOrg, marshal(t, &mpb.QueryOrgRequest{OrgId: "Zeta!"}), 0, membership.ErrInvalidOrgID},
-		{"limit above maximum", pathOrgs, marshal(t, &mpb.QueryOrgsRequest{Limit: membership.MaxPageLimit + 1}), 0, membership.ErrInvalidQuery},
+		{"unknown account", pathAccount, marshal(t, &membershippb.QueryAccountRequest{Address: stranger}), 0, membership.ErrAccountNotFound},
+		{"unknown org", pathOrg, marshal(t, &membershippb.QueryOrgRequest{OrgId: "zeta"}), 0, membership.ErrOrgNotFound},
+		{"org id invalid", pathOrg, marshal(t, &membershippb.QueryOrgRequest{OrgId: "Zeta!"}), 0, membership.ErrInvalidOrgID},
+		{"limit above maximum", pathOrgs, marshal(t, &membershippb.QueryOrgsRequest{Limit: membership.MaxPageLimit + 1}), 0, membership.ErrInvalidQuery},
 		{"garbage request", pathAccount, []byte{0xff, 0xff, 0xff}, 0, modules.ErrInvalidRequest},
 	}
 	for _, tc := range cases {
@@ -161,7 +161,7 @@ func TestProvenQueries(t *testing.T) {
 func TestProvenQueryReadsAreBounded(t *testing.T) {
 	c := newChain(t)
 	c.mustBlock()
-	accountReq := marshal(t, &mpb.QueryAccountRequest{Address: c.admin.addr()})
+	accountReq := marshal(t, &membershippb.QueryAccountRequest{Address: c.admin.addr()})
 	_, bundle, h, err := c.app.ProveQuery(context.Background(), pathAccount, accountReq, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -176,13 +176,13 @@ func TestProvenQueryReadsAreBounded(t *testing.T) {
 	}
 	blk := blockOf(view)
 	err = proof.Run(func() {
-		_, _ = modules.Default().Answer(context.Background(), pathOrgs, reader, blk, marshal(t, &mpb.QueryOrgsRequest{}))
+		_, _ = modules.Default().Answer(context.Background(), pathOrgs, reader, blk, marshal(t, &membershippb.QueryOrgsRequest{}))
 	})
 	if !errors.Is(err, proof.ErrUnproven) {
 		t.Fatalf("Orgs over the proofs of Account: %v, want ErrUnproven", err)
 	}
 	err = proof.Run(func() {
-		_, _ = modules.Default().Answer(context.Background(), pathAccount, reader, blk, marshal(t, &mpb.QueryAccountRequest{Address: c.steward.addr()}))
+		_, _ = modules.Default().Answer(context.Background(), pathAccount, reader, blk, marshal(t, &membershippb.QueryAccountRequest{Address: c.steward.addr()}))
 	})
 	if !errors.Is(err, proof.ErrUnproven) {
 		t.Fatalf("another account over the proofs of the admin's: %v, want ErrUnproven", err)

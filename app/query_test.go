@@ -19,7 +19,7 @@ import (
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/membership"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 const (
@@ -52,17 +52,17 @@ func TestQuery(t *testing.T) {
 	clerk := testKey(t, "clerk", keysv1.KeyType_KEY_TYPE_ED25519)
 	clerkAddr := keys.Address(clerk.Public())
 	c.mustBlock() // height 1: genesis state only
-	c.mustBlock(c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: clerk.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}, Label: "clerk"}))
+	c.mustBlock(c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: clerk.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}, Label: "clerk"}))
 	h1 := c.height
-	c.mustBlock(c.tx(c.admin, &mpb.MsgSetRoles{Address: clerkAddr, Roles: []mpb.Role{mpb.Role_ROLE_LICENSOR, mpb.Role_ROLE_AUDITOR}}))
+	c.mustBlock(c.tx(c.admin, &membershippb.MsgSetRoles{Address: clerkAddr, Roles: []membershippb.Role{membershippb.Role_ROLE_LICENSOR, membershippb.Role_ROLE_AUDITOR}}))
 	h2 := c.height
 	c.mustBlock() // latest is h2+1, with the same roles as h2
 
 	stranger := keys.Address(testKey(t, "stranger", keysv1.KeyType_KEY_TYPE_ED25519).Public())
-	acctReq := func(addr string) []byte { return marshal(t, &mpb.QueryAccountRequest{Address: addr}) }
-	clerkRoles := func(want ...mpb.Role) func(*testing.T, []byte) {
+	acctReq := func(addr string) []byte { return marshal(t, &membershippb.QueryAccountRequest{Address: addr}) }
+	clerkRoles := func(want ...membershippb.Role) func(*testing.T, []byte) {
 		return func(t *testing.T, v []byte) {
-			var resp mpb.QueryAccountResponse
+			var resp membershippb.QueryAccountResponse
 			if err := proto.Unmarshal(v, &resp); err != nil {
 				t.Fatal(err)
 			}
@@ -82,13 +82,13 @@ func TestQuery(t *testing.T) {
 		check      func(t *testing.T, value []byte)
 	}{
 		{"account found", pathAccount, acctReq(c.admin.addr()), 0, nil, c.height, func(t *testing.T, v []byte) {
-			var resp mpb.QueryAccountResponse
+			var resp membershippb.QueryAccountResponse
 			if err := proto.Unmarshal(v, &resp); err != nil {
 				t.Fatal(err)
 			}
 			a := resp.Account
 			if a.GetAddress() != c.admin.addr() || a.OrgId != "alpha" || a.Label != "admin" ||
-				a.Status != mpb.AccountStatus_ACCOUNT_STATUS_ACTIVE || a.Sequence != 2 || !proto.Equal(a.PublicKey, c.admin.key.Public()) {
+				a.Status != membershippb.AccountStatus_ACCOUNT_STATUS_ACTIVE || a.Sequence != 2 || !proto.Equal(a.PublicKey, c.admin.key.Public()) {
 				t.Fatalf("account = %v, want alpha's admin with sequence 2", a)
 			}
 			if !slices.IsSorted(a.Roles) || len(a.Roles) != len(membership.AllRoles()) {
@@ -99,8 +99,8 @@ func TestQuery(t *testing.T) {
 		{"account address malformed", pathAccount, acctReq("lin1notanaddress"), 0, membership.ErrInvalidAddress, 0, nil},
 		{"account address upper-case", pathAccount, acctReq(strings.ToUpper(c.admin.addr())), 0, membership.ErrInvalidAddress, 0, nil},
 		{"account address empty", pathAccount, nil, 0, membership.ErrInvalidAddress, 0, nil},
-		{"org with accounts", pathOrg, marshal(t, &mpb.QueryOrgRequest{OrgId: "alpha"}), 0, nil, c.height, func(t *testing.T, v []byte) {
-			var resp mpb.QueryOrgResponse
+		{"org with accounts", pathOrg, marshal(t, &membershippb.QueryOrgRequest{OrgId: "alpha"}), 0, nil, c.height, func(t *testing.T, v []byte) {
+			var resp membershippb.QueryOrgResponse
 			if err := proto.Unmarshal(v, &resp); err != nil {
 				t.Fatal(err)
 			}
@@ -119,14 +119,14 @@ func TestQuery(t *testing.T) {
 				t.Fatalf("alpha's accounts = %v, want %v", got, want)
 			}
 			// Documented order: by address bytes (not by address string).
-			if !slices.IsSortedFunc(resp.Accounts, func(a, b *mpb.Account) int {
+			if !slices.IsSortedFunc(resp.Accounts, func(a, b *membershippb.Account) int {
 				return bytes.Compare(mustAddr(t, a.Address), mustAddr(t, b.Address))
 			}) {
 				t.Fatalf("accounts are not in address order: %v", got)
 			}
 		}},
-		{"org unknown", pathOrg, marshal(t, &mpb.QueryOrgRequest{OrgId: "zeta"}), 0, membership.ErrOrgNotFound, 0, nil},
-		{"org id invalid", pathOrg, marshal(t, &mpb.QueryOrgRequest{OrgId: "Zeta!"}), 0, membership.ErrInvalidOrgID, 0, nil},
+		{"org unknown", pathOrg, marshal(t, &membershippb.QueryOrgRequest{OrgId: "zeta"}), 0, membership.ErrOrgNotFound, 0, nil},
+		{"org id invalid", pathOrg, marshal(t, &membershippb.QueryOrgRequest{OrgId: "Zeta!"}), 0, membership.ErrInvalidOrgID, 0, nil},
 		{"params", pathParams, nil, 0, nil, c.height, func(t *testing.T, v []byte) {
 			var resp appv1.QueryParamsResponse
 			if err := proto.Unmarshal(v, &resp); err != nil {
@@ -142,9 +142,9 @@ func TestQuery(t *testing.T) {
 		{"garbage request bytes", pathAccount, []byte{0xff, 0xff, 0xff}, 0, modules.ErrInvalidRequest, 0, nil},
 		{"truncated request", pathAccount, acctReq(c.admin.addr())[:10], 0, modules.ErrInvalidRequest, 0, nil},
 		{"oversize request", pathAccount, make([]byte, modules.MaxQueryBytes+1), 0, modules.ErrInvalidRequest, 0, nil},
-		{"roles at the height they were granted", pathAccount, acctReq(clerkAddr), h1, nil, h1, clerkRoles(mpb.Role_ROLE_AUDITOR)},
-		{"roles at the height they changed", pathAccount, acctReq(clerkAddr), h2, nil, h2, clerkRoles(mpb.Role_ROLE_LICENSOR, mpb.Role_ROLE_AUDITOR)},
-		{"roles at latest", pathAccount, acctReq(clerkAddr), 0, nil, c.height, clerkRoles(mpb.Role_ROLE_LICENSOR, mpb.Role_ROLE_AUDITOR)},
+		{"roles at the height they were granted", pathAccount, acctReq(clerkAddr), h1, nil, h1, clerkRoles(membershippb.Role_ROLE_AUDITOR)},
+		{"roles at the height they changed", pathAccount, acctReq(clerkAddr), h2, nil, h2, clerkRoles(membershippb.Role_ROLE_LICENSOR, membershippb.Role_ROLE_AUDITOR)},
+		{"roles at latest", pathAccount, acctReq(clerkAddr), 0, nil, c.height, clerkRoles(membershippb.Role_ROLE_LICENSOR, membershippb.Role_ROLE_AUDITOR)},
 		{"account before it existed", pathAccount, acctReq(clerkAddr), h1 - 1, membership.ErrAccountNotFound, 0, nil},
 		{"height not yet committed", pathAccount, acctReq(c.admin.addr()), c.height + 1, modules.ErrInvalidRequest, 0, nil},
 		{"height far ahead", pathParams, nil, 1 << 40, modules.ErrInvalidRequest, 0, nil},
@@ -184,10 +184,10 @@ func TestQueryOrgsPagination(t *testing.T) {
 	ids := []string{"zz", "gamma", "delta", "ab", "omega-partners", "b2", "kappa"}
 	var txs [][]byte
 	for _, id := range ids {
-		txs = append(txs, c.tx(c.admin, &mpb.MsgCreateOrg{
+		txs = append(txs, c.tx(c.admin, &membershippb.MsgCreateOrg{
 			OrgId: id, Name: "Org " + id,
 			AdminPublicKey: testKey(t, "orgs-"+id, keysv1.KeyType_KEY_TYPE_ED25519).Public(),
-			AdminRoles:     []mpb.Role{mpb.Role_ROLE_ADMIN},
+			AdminRoles:     []membershippb.Role{membershippb.Role_ROLE_ADMIN},
 		}))
 	}
 	c.mustBlock(txs...)
@@ -201,10 +201,10 @@ func TestQueryOrgsPagination(t *testing.T) {
 		return strings.Compare(a, b)
 	})
 
-	orgs := func(t *testing.T, req *mpb.QueryOrgsRequest) (*mpb.QueryOrgsResponse, *abci.QueryResponse) {
+	orgs := func(t *testing.T, req *membershippb.QueryOrgsRequest) (*membershippb.QueryOrgsResponse, *abci.QueryResponse) {
 		t.Helper()
 		res := c.rawQuery(pathOrgs, marshal(t, req), 0)
-		var resp mpb.QueryOrgsResponse
+		var resp membershippb.QueryOrgsResponse
 		if res.Code == 0 {
 			if err := proto.Unmarshal(res.Value, &resp); err != nil {
 				t.Fatal(err)
@@ -217,7 +217,7 @@ func TestQueryOrgsPagination(t *testing.T) {
 		t.Run(fmt.Sprintf("limit %d", limit), func(t *testing.T) {
 			var got []string
 			pages := 0
-			req := &mpb.QueryOrgsRequest{Limit: limit}
+			req := &membershippb.QueryOrgsRequest{Limit: limit}
 			for {
 				resp, res := orgs(t, req)
 				wantCode(t, "Orgs", res.Codespace, res.Code, res.Log, nil)
@@ -241,7 +241,7 @@ func TestQueryOrgsPagination(t *testing.T) {
 				if last := resp.Orgs[len(resp.Orgs)-1].Id; resp.NextStartAfter != last {
 					t.Fatalf("next_start_after = %q, want the page's last org %q", resp.NextStartAfter, last)
 				}
-				req = &mpb.QueryOrgsRequest{Limit: limit, StartAfter: resp.NextStartAfter}
+				req = &membershippb.QueryOrgsRequest{Limit: limit, StartAfter: resp.NextStartAfter}
 			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("pages concatenate to %v, want %v", got, want)
@@ -258,11 +258,11 @@ func TestQueryOrgsPagination(t *testing.T) {
 
 	bad := []struct {
 		name string
-		req  *mpb.QueryOrgsRequest
+		req  *membershippb.QueryOrgsRequest
 		want *kit.Error
 	}{
-		{"limit above maximum", &mpb.QueryOrgsRequest{Limit: membership.MaxPageLimit + 1}, membership.ErrInvalidQuery},
-		{"invalid start_after", &mpb.QueryOrgsRequest{StartAfter: "Not An Id"}, membership.ErrInvalidOrgID},
+		{"limit above maximum", &membershippb.QueryOrgsRequest{Limit: membership.MaxPageLimit + 1}, membership.ErrInvalidQuery},
+		{"invalid start_after", &membershippb.QueryOrgsRequest{StartAfter: "Not An Id"}, membership.ErrInvalidOrgID},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -271,7 +271,7 @@ func TestQueryOrgsPagination(t *testing.T) {
 		})
 	}
 	t.Run("limit at maximum", func(t *testing.T) {
-		resp, res := orgs(t, &mpb.QueryOrgsRequest{Limit: membership.MaxPageLimit})
+		resp, res := orgs(t, &membershippb.QueryOrgsRequest{Limit: membership.MaxPageLimit})
 		wantCode(t, "Orgs", res.Codespace, res.Code, res.Log, nil)
 		if len(resp.Orgs) != len(all) || resp.NextStartAfter != "" {
 			t.Fatalf("got %d orgs, next %q; want %d and none", len(resp.Orgs), resp.NextStartAfter, len(all))
@@ -279,7 +279,7 @@ func TestQueryOrgsPagination(t *testing.T) {
 	})
 	t.Run("start after an absent id", func(t *testing.T) {
 		// "b3" is not an org; the listing resumes after where it would be.
-		resp, res := orgs(t, &mpb.QueryOrgsRequest{StartAfter: "b3"})
+		resp, res := orgs(t, &membershippb.QueryOrgsRequest{StartAfter: "b3"})
 		wantCode(t, "Orgs", res.Codespace, res.Code, res.Log, nil)
 		var got []string
 		for _, o := range resp.Orgs {

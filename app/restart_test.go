@@ -14,7 +14,7 @@ import (
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 func openPebble(t *testing.T, dir string) *store.Store {
@@ -47,29 +47,29 @@ func TestRestartKeepsLastCommit(t *testing.T) {
 	type promise struct {
 		addr  string
 		org   string
-		roles []mpb.Role
+		roles []membershippb.Role
 		key   *keys.PrivateKey
 	}
 	var promised []promise
-	newAcct := func(name string, org string, roles ...mpb.Role) (*keys.PrivateKey, string) {
+	newAcct := func(name string, org string, roles ...membershippb.Role) (*keys.PrivateKey, string) {
 		k := testKey(t, name, keysv1.KeyType_KEY_TYPE_ED25519)
 		promised = append(promised, promise{keys.Address(k.Public()), org, roles, k})
 		return k, keys.Address(k.Public())
 	}
-	k1, a1 := newAcct("restart-1", "alpha", mpb.Role_ROLE_AUDITOR)
-	k2, _ := newAcct("restart-2", "beta", mpb.Role_ROLE_ADMIN)
+	k1, a1 := newAcct("restart-1", "alpha", membershippb.Role_ROLE_AUDITOR)
+	k2, _ := newAcct("restart-2", "beta", membershippb.Role_ROLE_ADMIN)
 	c.mustBlock(
-		c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: k1.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}),
-		c.tx(c.beta, &mpb.MsgAddAccount{PublicKey: k2.Public(), Roles: []mpb.Role{mpb.Role_ROLE_ADMIN}}),
+		c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: k1.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}),
+		c.tx(c.beta, &membershippb.MsgAddAccount{PublicKey: k2.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_ADMIN}}),
 	)
-	k3, _ := newAcct("restart-gamma", "gamma", mpb.Role_ROLE_ADMIN)
+	k3, _ := newAcct("restart-gamma", "gamma", membershippb.Role_ROLE_ADMIN)
 	stewardNew := testKey(t, "restart-steward", keysv1.KeyType_KEY_TYPE_SECP256K1)
 	c.mustBlock(
-		c.tx(c.admin, &mpb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: k3.Public(), AdminRoles: []mpb.Role{mpb.Role_ROLE_ADMIN}}),
+		c.tx(c.admin, &membershippb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: k3.Public(), AdminRoles: []membershippb.Role{membershippb.Role_ROLE_ADMIN}}),
 		c.signedBy(c.steward.key, c.steward.addr(), 0, rotateMsg(t, stewardNew, c.steward.addr(), 0)),
 	)
-	promised[0].roles = []mpb.Role{mpb.Role_ROLE_LICENSOR, mpb.Role_ROLE_AUDITOR}
-	c.mustBlock(c.tx(c.admin, &mpb.MsgSetRoles{Address: a1, Roles: promised[0].roles}))
+	promised[0].roles = []membershippb.Role{membershippb.Role_ROLE_LICENSOR, membershippb.Role_ROLE_AUDITOR}
+	c.mustBlock(c.tx(c.admin, &membershippb.MsgSetRoles{Address: a1, Roles: promised[0].roles}))
 	c.mustBlock()
 
 	lastHeight, lastHash := st.LastCommit()
@@ -82,9 +82,9 @@ func TestRestartKeepsLastCommit(t *testing.T) {
 	k4 := testKey(t, "restart-uncommitted", keysv1.KeyType_KEY_TYPE_P256)
 	crashReq := &abci.FinalizeBlockRequest{
 		Txs: [][]byte{
-			c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: k4.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}),
-			c.tx(c.admin, &mpb.MsgSuspendAccount{Address: a1, Reason: "left"}),
-			c.tx(c.beta, &mpb.MsgCreateOrg{OrgId: "delta", Name: "Delta", AdminPublicKey: k4.Public()}), // beta lacks consortium-admin
+			c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: k4.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}),
+			c.tx(c.admin, &membershippb.MsgSuspendAccount{Address: a1, Reason: "left"}),
+			c.tx(c.beta, &membershippb.MsgCreateOrg{OrgId: "delta", Name: "Delta", AdminPublicKey: k4.Public()}), // beta lacks consortium-admin
 		},
 		Hash: []byte("block-5"), Height: lastHeight + 1, Time: c.now.Add(time.Second),
 	}
@@ -114,11 +114,11 @@ func TestRestartKeepsLastCommit(t *testing.T) {
 		t.Fatalf("chain id after restart = %q, want %q", r.app.chainID, testChainID)
 	}
 	// Nothing of the unfinished block survived.
-	var resp mpb.QueryAccountResponse
-	if err := r.query(pathAccount, &mpb.QueryAccountRequest{Address: keys.Address(k4.Public())}, &resp); err == nil {
+	var resp membershippb.QueryAccountResponse
+	if err := r.query(pathAccount, &membershippb.QueryAccountRequest{Address: keys.Address(k4.Public())}, &resp); err == nil {
 		t.Fatal("an account from the uncommitted block is visible after restart")
 	}
-	if acct := r.account(a1); acct.Status != mpb.AccountStatus_ACCOUNT_STATUS_ACTIVE {
+	if acct := r.account(a1); acct.Status != membershippb.AccountStatus_ACCOUNT_STATUS_ACTIVE {
 		t.Fatalf("suspension from the uncommitted block survived: %v", acct.Status)
 	}
 
@@ -132,8 +132,8 @@ func TestRestartKeepsLastCommit(t *testing.T) {
 	if acct := r.account(c.steward.addr()); !proto.Equal(acct.PublicKey, stewardNew.Public()) || acct.KeyRotatedHeight != 2 {
 		t.Errorf("steward's rotation lost: key %v rotated at %d", acct.PublicKey, acct.KeyRotatedHeight)
 	}
-	var org mpb.QueryOrgResponse
-	if err := r.query(pathOrg, &mpb.QueryOrgRequest{OrgId: "gamma"}, &org); err != nil || len(org.Accounts) != 1 {
+	var org membershippb.QueryOrgResponse
+	if err := r.query(pathOrg, &membershippb.QueryOrgRequest{OrgId: "gamma"}, &org); err != nil || len(org.Accounts) != 1 {
 		t.Errorf("org gamma after restart: %v, %d accounts", err, len(org.Accounts))
 	}
 	// The harness's actors restart at sequence 0: continue from the chain.
@@ -144,9 +144,9 @@ func TestRestartKeepsLastCommit(t *testing.T) {
 		t.Fatalf("sequences after restart: admin %d (want 3), beta %d (want 1)", r.admin.seq, r.beta.seq)
 	}
 	// Older versions are still queryable.
-	res := r.rawQuery(pathAccount, marshal(t, &mpb.QueryAccountRequest{Address: a1}), 1)
-	var old mpb.QueryAccountResponse
-	if res.Code != 0 || proto.Unmarshal(res.Value, &old) != nil || !slices.Equal(old.Account.GetRoles(), []mpb.Role{mpb.Role_ROLE_AUDITOR}) {
+	res := r.rawQuery(pathAccount, marshal(t, &membershippb.QueryAccountRequest{Address: a1}), 1)
+	var old membershippb.QueryAccountResponse
+	if res.Code != 0 || proto.Unmarshal(res.Value, &old) != nil || !slices.Equal(old.Account.GetRoles(), []membershippb.Role{membershippb.Role_ROLE_AUDITOR}) {
 		t.Errorf("account at height 1 after restart: %s/%d %q roles %v", res.Codespace, res.Code, res.Log, old.Account.GetRoles())
 	}
 
@@ -175,12 +175,12 @@ func TestRestartKeepsLastCommit(t *testing.T) {
 	if got := info(t, r.app); got.LastBlockHeight != lastHeight+1 || !bytes.Equal(got.LastBlockAppHash, first.AppHash) {
 		t.Fatalf("Info after replay = %d %X, want %d %X", got.LastBlockHeight, got.LastBlockAppHash, lastHeight+1, first.AppHash)
 	}
-	if acct := r.account(a1); acct.Status != mpb.AccountStatus_ACCOUNT_STATUS_SUSPENDED {
+	if acct := r.account(a1); acct.Status != membershippb.AccountStatus_ACCOUNT_STATUS_SUSPENDED {
 		t.Fatalf("suspension of the replayed block missing: %v", acct.Status)
 	}
 	// And the chain goes on.
 	r.admin.seq = r.account(r.admin.addr()).Sequence
-	r.mustBlock(r.tx(r.admin, &mpb.MsgReinstateAccount{Address: a1}))
+	r.mustBlock(r.tx(r.admin, &membershippb.MsgReinstateAccount{Address: a1}))
 }
 
 // TestRestartBeforeFirstCommit: a node killed after InitChain but before
@@ -204,8 +204,8 @@ func TestRestartBeforeFirstCommit(t *testing.T) {
 	if got := r.store.WorkingHash(); !bytes.Equal(got, genesisHash) {
 		t.Fatalf("genesis hash after re-running InitChain = %X, first run %X", got, genesisHash)
 	}
-	r.mustBlock(r.tx(r.admin, &mpb.MsgSetRoles{Address: r.steward.addr(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}))
-	if got := r.account(r.steward.addr()).Roles; !slices.Equal(got, []mpb.Role{mpb.Role_ROLE_AUDITOR}) {
+	r.mustBlock(r.tx(r.admin, &membershippb.MsgSetRoles{Address: r.steward.addr(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}))
+	if got := r.account(r.steward.addr()).Roles; !slices.Equal(got, []membershippb.Role{membershippb.Role_ROLE_AUDITOR}) {
 		t.Fatalf("steward roles = %v", got)
 	}
 }

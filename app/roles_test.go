@@ -6,10 +6,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-	lnpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
-	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // TestProvenanceRolesEnforced: every provenance message is refused, before
@@ -23,17 +23,17 @@ func TestProvenanceRolesEnforced(t *testing.T) {
 		name string
 		who  *actor
 		msg  proto.Message
-		role mpb.Role
+		role membershippb.Role
 	}{
-		{"register dataset", c.beta, &lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{Digest: d}}, mpb.Role_ROLE_DATA_STEWARD},
-		{"record run", c.beta, &lnpb.MsgRecordRun{CodeDigest: d, Inputs: []string{d}}, mpb.Role_ROLE_DATA_STEWARD},
-		{"register model", c.steward, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "m", Version: "1", ManifestDigest: d}}, mpb.Role_ROLE_MODEL_PUBLISHER},
-		{"revoke model", c.steward, &mopb.MsgRevokeModel{Name: "m", Version: "1"}, mpb.Role_ROLE_MODEL_PUBLISHER},
-		{"supersede model", c.steward, &mopb.MsgSupersedeModel{Name: "m", Version: "1", SupersededBy: "m@2"}, mpb.Role_ROLE_MODEL_PUBLISHER},
-		{"record deployment", c.steward, &mopb.MsgRecordDeployment{Name: "m", Version: "1", Environment: "prod"}, mpb.Role_ROLE_DEPLOYER},
-		{"define licence", c.steward, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "l"}}, mpb.Role_ROLE_LICENSOR},
-		{"grant licence", c.steward, &lpb.MsgGrantLicense{LicenseId: "l"}, mpb.Role_ROLE_LICENSOR},
-		{"revoke grant", c.beta, &lpb.MsgRevokeGrant{GrantId: "grant-1"}, mpb.Role_ROLE_LICENSOR},
+		{"register dataset", c.beta, &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{Digest: d}}, membershippb.Role_ROLE_DATA_STEWARD},
+		{"record run", c.beta, &lineagepb.MsgRecordRun{CodeDigest: d, Inputs: []string{d}}, membershippb.Role_ROLE_DATA_STEWARD},
+		{"register model", c.steward, &modelspb.MsgRegisterModel{Model: &modelspb.ModelSpec{Name: "m", Version: "1", ManifestDigest: d}}, membershippb.Role_ROLE_MODEL_PUBLISHER},
+		{"revoke model", c.steward, &modelspb.MsgRevokeModel{Name: "m", Version: "1"}, membershippb.Role_ROLE_MODEL_PUBLISHER},
+		{"supersede model", c.steward, &modelspb.MsgSupersedeModel{Name: "m", Version: "1", SupersededBy: "m@2"}, membershippb.Role_ROLE_MODEL_PUBLISHER},
+		{"record deployment", c.steward, &modelspb.MsgRecordDeployment{Name: "m", Version: "1", Environment: "prod"}, membershippb.Role_ROLE_DEPLOYER},
+		{"define licence", c.steward, &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: "l"}}, membershippb.Role_ROLE_LICENSOR},
+		{"grant licence", c.steward, &licensespb.MsgGrantLicense{LicenseId: "l"}, membershippb.Role_ROLE_LICENSOR},
+		{"revoke grant", c.beta, &licensespb.MsgRevokeGrant{GrantId: "grant-1"}, membershippb.Role_ROLE_LICENSOR},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

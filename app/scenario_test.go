@@ -16,11 +16,11 @@ import (
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit/digest"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-	lnpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models"
-	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // contentDigest stands in for `lineaged hash file` over a named artefact.
@@ -34,20 +34,20 @@ func contentDigest(name string) string {
 //
 //	permits: derivatives ai_training | attribution
 //	commercial_use: dataset:tokenised acme/research-only FORBIDDEN
-func effective(t *testing.T, c *chain, subject *lpb.Subject, org string, names map[string]string) string {
+func effective(t *testing.T, c *chain, subject *licensespb.Subject, org string, names map[string]string) string {
 	t.Helper()
-	var resp lpb.QueryEffectiveLicenseResponse
-	if err := c.query("/lineage.licenses.v1.Query/EffectiveLicense", &lpb.QueryEffectiveLicenseRequest{Subject: subject, Org: org}, &resp); err != nil {
+	var resp licensespb.QueryEffectiveLicenseResponse
+	if err := c.query("/lineage.licenses.v1.Query/EffectiveLicense", &licensespb.QueryEffectiveLicenseRequest{Subject: subject, Org: org}, &resp); err != nil {
 		t.Fatal(err)
 	}
-	name := func(s *lpb.Subject) string {
+	name := func(s *licensespb.Subject) string {
 		switch k := s.Kind.(type) {
-		case *lpb.Subject_Dataset:
+		case *licensespb.Subject_Dataset:
 			if n, ok := names[k.Dataset]; ok {
 				return "dataset:" + n
 			}
 			return "dataset:" + k.Dataset
-		case *lpb.Subject_Model:
+		case *licensespb.Subject_Model:
 			return "model:" + k.Model
 		}
 		return "?"
@@ -136,47 +136,47 @@ func runProvenanceScenario(t *testing.T, c *chain) {
 		return d
 	}
 	raw, cleaned, tokenised, support := ds("raw"), ds("cleaned"), ds("tokenised"), ds("support-tickets")
-	spec := func(digest, name string, licenses ...string) *lnpb.DatasetSpec {
-		return &lnpb.DatasetSpec{Digest: digest, Namespace: "corpora", Name: name, Version: "2026.11", SizeBytes: 1 << 30, MediaType: "application/x-parquet", LicenseIds: licenses}
+	spec := func(digest, name string, licenses ...string) *lineagepb.DatasetSpec {
+		return &lineagepb.DatasetSpec{Digest: digest, Namespace: "corpora", Name: name, Version: "2026.11", SizeBytes: 1 << 30, MediaType: "application/x-parquet", LicenseIds: licenses}
 	}
-	all := &lpb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true}
+	all := &licensespb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true}
 
 	// Licences, and a second organisation that publishes base models.
 	c.mustBlock(
-		c.tx(admin, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "cc-by-4.0", SpdxId: "CC-BY-4.0",
-			Usage: &lpb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true, AttributionRequired: true}}}),
-		c.tx(admin, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "acme/research-only", SpdxId: "LicenseRef-acme-research",
-			Usage: &lpb.Usage{Derivatives: true, AiTraining: true}}}),
-		c.tx(admin, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "acme/bot-terms", TermsDigest: contentDigest("bot terms"), Usage: all}}),
-		c.tx(admin, &mpb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma Models", AdminPublicKey: gammaKey.Public(),
-			AdminRoles: []mpb.Role{mpb.Role_ROLE_ADMIN, mpb.Role_ROLE_LICENSOR, mpb.Role_ROLE_MODEL_PUBLISHER}}),
+		c.tx(admin, &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: "cc-by-4.0", SpdxId: "CC-BY-4.0",
+			Usage: &licensespb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true, AttributionRequired: true}}}),
+		c.tx(admin, &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: "acme/research-only", SpdxId: "LicenseRef-acme-research",
+			Usage: &licensespb.Usage{Derivatives: true, AiTraining: true}}}),
+		c.tx(admin, &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: "acme/bot-terms", TermsDigest: contentDigest("bot terms"), Usage: all}}),
+		c.tx(admin, &membershippb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma Models", AdminPublicKey: gammaKey.Public(),
+			AdminRoles: []membershippb.Role{membershippb.Role_ROLE_ADMIN, membershippb.Role_ROLE_LICENSOR, membershippb.Role_ROLE_MODEL_PUBLISHER}}),
 	)
-	c.mustBlock(c.tx(gamma, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "gamma/base-license", TermsDigest: contentDigest("gamma terms"),
-		Usage: &lpb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true}, GrantRequired: true}}))
+	c.mustBlock(c.tx(gamma, &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: "gamma/base-license", TermsDigest: contentDigest("gamma terms"),
+		Usage: &licensespb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true}, GrantRequired: true}}))
 
 	// raw → (clean) → cleaned → (tokenise) → tokenised.
-	c.mustBlock(c.tx(admin, &lnpb.MsgRegisterDataset{Dataset: spec(raw, "web-crawl", "cc-by-4.0")}))
-	c.mustBlock(c.tx(admin, &lnpb.MsgRecordRun{CodeDigest: contentDigest("clean.py@a1b2c3"), Inputs: []string{raw},
-		NewOutputs: []*lnpb.DatasetSpec{spec(cleaned, "web-crawl-clean", "cc-by-4.0")}, Executor: "spark/clean-2026-11"}))
-	c.mustBlock(c.tx(admin, &lnpb.MsgRecordRun{CodeDigest: contentDigest("tokenise.py@d4e5f6"), ParametersDigest: contentDigest("vocab=64k"),
-		Inputs: []string{cleaned}, NewOutputs: []*lnpb.DatasetSpec{spec(tokenised, "web-crawl-tok", "acme/research-only")}}))
+	c.mustBlock(c.tx(admin, &lineagepb.MsgRegisterDataset{Dataset: spec(raw, "web-crawl", "cc-by-4.0")}))
+	c.mustBlock(c.tx(admin, &lineagepb.MsgRecordRun{CodeDigest: contentDigest("clean.py@a1b2c3"), Inputs: []string{raw},
+		NewOutputs: []*lineagepb.DatasetSpec{spec(cleaned, "web-crawl-clean", "cc-by-4.0")}, Executor: "spark/clean-2026-11"}))
+	c.mustBlock(c.tx(admin, &lineagepb.MsgRecordRun{CodeDigest: contentDigest("tokenise.py@d4e5f6"), ParametersDigest: contentDigest("vocab=64k"),
+		Inputs: []string{cleaned}, NewOutputs: []*lineagepb.DatasetSpec{spec(tokenised, "web-crawl-tok", "acme/research-only")}}))
 
 	// Gamma trains a base model on the tokenised set; alpha fine-tunes it on
 	// its own support tickets, and signs the manifest.
 	base := "gamma/base-7b@1.0"
-	c.mustBlock(c.tx(gamma, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "gamma/base-7b", Version: "1.0",
+	c.mustBlock(c.tx(gamma, &modelspb.MsgRegisterModel{Model: &modelspb.ModelSpec{Name: "gamma/base-7b", Version: "1.0",
 		ManifestDigest: contentDigest("base weights"), Format: "safetensors", TrainingDatasets: []string{tokenised}, LicenseIds: []string{"gamma/base-license"}}}))
-	c.mustBlock(c.tx(admin, &lnpb.MsgRegisterDataset{Dataset: spec(support, "support-tickets", "cc-by-4.0")}))
+	c.mustBlock(c.tx(admin, &lineagepb.MsgRegisterDataset{Dataset: spec(support, "support-tickets", "cc-by-4.0")}))
 	tunedDigest := contentDigest("tuned weights")
 	sig, err := admin.key.Sign(models.ManifestSignBytes(tunedDigest))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.mustBlock(c.tx(admin, &mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "acme/support-bot", Version: "1.0",
+	c.mustBlock(c.tx(admin, &modelspb.MsgRegisterModel{Model: &modelspb.ModelSpec{Name: "acme/support-bot", Version: "1.0",
 		ManifestDigest: tunedDigest, Format: "safetensors", BaseModel: base, TrainingDatasets: []string{support},
 		LicenseIds: []string{"acme/bot-terms"}}, PublisherSignature: sig}))
 
-	tuned := &lpb.Subject{Kind: &lpb.Subject_Model{Model: "acme/support-bot@1.0"}}
+	tuned := &licensespb.Subject{Kind: &licensespb.Subject_Model{Model: "acme/support-bot@1.0"}}
 	check := func(step, org, want string) {
 		t.Helper()
 		if got := effective(t, c, tuned, org, names); got != want {
@@ -194,8 +194,8 @@ func runProvenanceScenario(t *testing.T, c *chain) {
 	}, "\n"))
 
 	// Gamma grants alpha fine-tuning rights on its base model.
-	res, _ := c.block(c.tx(gamma, &lpb.MsgGrantLicense{LicenseId: "gamma/base-license", LicenseeOrg: "alpha",
-		Subject: &lpb.Subject{Kind: &lpb.Subject_Model{Model: base}}, Usage: &lpb.Usage{Derivatives: true, AiTraining: true, CommercialUse: true}}))
+	res, _ := c.block(c.tx(gamma, &licensespb.MsgGrantLicense{LicenseId: "gamma/base-license", LicenseeOrg: "alpha",
+		Subject: &licensespb.Subject{Kind: &licensespb.Subject_Model{Model: base}}, Usage: &licensespb.Usage{Derivatives: true, AiTraining: true, CommercialUse: true}}))
 	if res[0].Code != 0 {
 		t.Fatalf("grant: %s", res[0].Log)
 	}
@@ -212,15 +212,15 @@ func runProvenanceScenario(t *testing.T, c *chain) {
 	}
 
 	// The fine-tuned model's lineage reaches every upstream record.
-	var lin mopb.QueryModelLineageResponse
-	if err := c.query("/lineage.models.v1.Query/ModelLineage", &mopb.QueryModelLineageRequest{Name: "acme/support-bot", Version: "1.0"}, &lin); err != nil {
+	var lin modelspb.QueryModelLineageResponse
+	if err := c.query("/lineage.models.v1.Query/ModelLineage", &modelspb.QueryModelLineageRequest{Name: "acme/support-bot", Version: "1.0"}, &lin); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(lin.BaseModels) != "["+base+"]" || len(lin.Datasets) != 4 || len(lin.Runs) != 2 {
 		t.Fatalf("model lineage: bases %v, %d datasets, runs %v", lin.BaseModels, len(lin.Datasets), lin.Runs)
 	}
-	var mv mopb.QueryModelResponse
-	if err := c.query("/lineage.models.v1.Query/Model", &mopb.QueryModelRequest{Name: "acme/support-bot", Version: "1.0"}, &mv); err != nil {
+	var mv modelspb.QueryModelResponse
+	if err := c.query("/lineage.models.v1.Query/Model", &modelspb.QueryModelRequest{Name: "acme/support-bot", Version: "1.0"}, &mv); err != nil {
 		t.Fatal(err)
 	}
 	if mv.Model.Signature == nil || !proto.Equal(mv.Model.Signature.PublicKey, admin.key.Public()) {
@@ -228,11 +228,11 @@ func runProvenanceScenario(t *testing.T, c *chain) {
 	}
 
 	// Revoking the grant takes the rights away again.
-	var grants lpb.QueryGrantsResponse
-	if err := c.query("/lineage.licenses.v1.Query/Grants", &lpb.QueryGrantsRequest{Subject: &lpb.Subject{Kind: &lpb.Subject_Model{Model: base}}}, &grants); err != nil || len(grants.Grants) != 1 {
+	var grants licensespb.QueryGrantsResponse
+	if err := c.query("/lineage.licenses.v1.Query/Grants", &licensespb.QueryGrantsRequest{Subject: &licensespb.Subject{Kind: &licensespb.Subject_Model{Model: base}}}, &grants); err != nil || len(grants.Grants) != 1 {
 		t.Fatalf("grants: %v %v", grants.Grants, err)
 	}
-	c.mustBlock(c.tx(gamma, &lpb.MsgRevokeGrant{GrantId: grants.Grants[0].Grant.Id, Reason: "contract ended"}))
+	c.mustBlock(c.tx(gamma, &licensespb.MsgRevokeGrant{GrantId: grants.Grants[0].Grant.Id, Reason: "contract ended"}))
 	if got := effective(t, c, tuned, "alpha", names); !strings.Contains(got, "derivatives: "+noGrant) {
 		t.Fatalf("revoked grant still counts:\n%s", got)
 	}
@@ -241,9 +241,9 @@ func runProvenanceScenario(t *testing.T, c *chain) {
 	// use of a record under it is restricted.
 	trial := ds("trial-set")
 	expiry := c.height + 3
-	c.mustBlock(c.tx(admin, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "acme/trial", SpdxId: "LicenseRef-trial", Usage: all, ExpiryHeight: expiry}}))
-	c.mustBlock(c.tx(admin, &lnpb.MsgRegisterDataset{Dataset: spec(trial, "trial", "acme/trial")}))
-	trialSubject := &lpb.Subject{Kind: &lpb.Subject_Dataset{Dataset: trial}}
+	c.mustBlock(c.tx(admin, &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: "acme/trial", SpdxId: "LicenseRef-trial", Usage: all, ExpiryHeight: expiry}}))
+	c.mustBlock(c.tx(admin, &lineagepb.MsgRegisterDataset{Dataset: spec(trial, "trial", "acme/trial")}))
+	trialSubject := &licensespb.Subject{Kind: &licensespb.Subject_Dataset{Dataset: trial}}
 	if got := effective(t, c, trialSubject, "alpha", names); got != "permits: commercial_use derivatives redistribution ai_training\nduties: " {
 		t.Fatalf("trial before expiry:\n%s", got)
 	}
@@ -262,10 +262,10 @@ func runProvenanceScenario(t *testing.T, c *chain) {
 	// Expiry by time reads the time of the block that produced the queried
 	// version.
 	timed := ds("timed-set")
-	c.mustBlock(c.tx(admin, &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "acme/timed", SpdxId: "LicenseRef-timed", Usage: all,
+	c.mustBlock(c.tx(admin, &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: "acme/timed", SpdxId: "LicenseRef-timed", Usage: all,
 		ExpiryTime: timestamppb.New(c.now.Add(3 * time.Second))}}))
-	c.mustBlock(c.tx(admin, &lnpb.MsgRegisterDataset{Dataset: spec(timed, "timed", "acme/timed")}))
-	timedSubject := &lpb.Subject{Kind: &lpb.Subject_Dataset{Dataset: timed}}
+	c.mustBlock(c.tx(admin, &lineagepb.MsgRegisterDataset{Dataset: spec(timed, "timed", "acme/timed")}))
+	timedSubject := &licensespb.Subject{Kind: &licensespb.Subject_Dataset{Dataset: timed}}
 	if got := effective(t, c, timedSubject, "alpha", names); strings.Contains(got, "EXPIRED") {
 		t.Fatalf("timed licence expired early:\n%s", got)
 	}
@@ -276,7 +276,7 @@ func runProvenanceScenario(t *testing.T, c *chain) {
 	}
 
 	// And nothing new can be registered under it.
-	res, _ = c.block(c.tx(admin, &lnpb.MsgRegisterDataset{Dataset: spec(ds("late"), "late", "acme/trial")}))
+	res, _ = c.block(c.tx(admin, &lineagepb.MsgRegisterDataset{Dataset: spec(ds("late"), "late", "acme/trial")}))
 	if res[0].Codespace != "licenses" || res[0].Code != 5 {
 		t.Fatalf("registering under an expired licence: %s/%d %s", res[0].Codespace, res[0].Code, res[0].Log)
 	}

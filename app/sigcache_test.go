@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models"
 )
 
@@ -35,7 +35,7 @@ func TestSigCache(t *testing.T) {
 func TestSignatureVerifiedOnce(t *testing.T) {
 	c := newChain(t)
 	c.mustBlock()
-	good := c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, "once", keysv1.KeyType_KEY_TYPE_ED25519).Public()})
+	good := c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: testKey(t, "once", keysv1.KeyType_KEY_TYPE_ED25519).Public()})
 	if res := c.checkTx(good); res.Code != 0 {
 		t.Fatal(res.Log)
 	}
@@ -47,7 +47,7 @@ func TestSignatureVerifiedOnce(t *testing.T) {
 	if !c.app.sigs.verified(d.hash, fingerprint(acct.PublicKey)) {
 		t.Fatal("CheckTx did not remember the verified signature")
 	}
-	bad := c.sign(c.steward.key, c.body(c.admin, &mpb.MsgAddAccount{PublicKey: testKey(t, "twice", keysv1.KeyType_KEY_TYPE_ED25519).Public()}))
+	bad := c.sign(c.steward.key, c.body(c.admin, &membershippb.MsgAddAccount{PublicKey: testKey(t, "twice", keysv1.KeyType_KEY_TYPE_ED25519).Public()}))
 	if res := c.checkTx(bad); res.Code != modules.ErrBadSignature.Code {
 		t.Fatalf("bad signature: %s", res.Log)
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 var bg = context.Background()
@@ -157,13 +157,13 @@ func sameQueries(t *testing.T, c *chain) []struct {
 		data []byte
 	}{
 		{pathParams, nil},
-		{pathOrgs, marshal(t, &mpb.QueryOrgsRequest{})},
-		{pathOrg, marshal(t, &mpb.QueryOrgRequest{OrgId: "alpha"})},
-		{pathAccount, marshal(t, &mpb.QueryAccountRequest{Address: c.admin.addr()})},
-		{pathAccount, marshal(t, &mpb.QueryAccountRequest{Address: c.beta.addr()})},
+		{pathOrgs, marshal(t, &membershippb.QueryOrgsRequest{})},
+		{pathOrg, marshal(t, &membershippb.QueryOrgRequest{OrgId: "alpha"})},
+		{pathAccount, marshal(t, &membershippb.QueryAccountRequest{Address: c.admin.addr()})},
+		{pathAccount, marshal(t, &membershippb.QueryAccountRequest{Address: c.beta.addr()})},
 		// Depends on the block time: the licence expired by the clock.
-		{"/lineage.licenses.v1.Query/EffectiveLicense", marshal(t, &lpb.QueryEffectiveLicenseRequest{
-			Subject: &lpb.Subject{Kind: &lpb.Subject_Dataset{Dataset: contentDigest("timed-set")}}, Org: "alpha"})},
+		{"/lineage.licenses.v1.Query/EffectiveLicense", marshal(t, &licensespb.QueryEffectiveLicenseRequest{
+			Subject: &licensespb.Subject{Kind: &licensespb.Subject_Dataset{Dataset: contentDigest("timed-set")}}, Org: "alpha"})},
 	}
 }
 
@@ -236,10 +236,10 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 			// sequence is admitted, a spent one is not.
 			seq := r.account(c.admin.addr()).Sequence
 			probe := &actor{key: c.admin.key, seq: seq}
-			if res := r.checkTx(r.tx(probe, &mpb.MsgSetRoles{Address: c.steward.addr(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}})); res.Code != 0 {
+			if res := r.checkTx(r.tx(probe, &membershippb.MsgSetRoles{Address: c.steward.addr(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}})); res.Code != 0 {
 				t.Fatalf("CheckTx on the restored node: %s/%d %s", res.Codespace, res.Code, res.Log)
 			}
-			stale := r.sign(c.admin.key, r.body(&actor{key: c.admin.key, seq: seq - 1}, &mpb.MsgSetRoles{Address: c.steward.addr()}))
+			stale := r.sign(c.admin.key, r.body(&actor{key: c.admin.key, seq: seq - 1}, &membershippb.MsgSetRoles{Address: c.steward.addr()}))
 			if res := r.checkTx(stale); res.Code == 0 {
 				t.Fatal("CheckTx admitted a spent sequence on the restored node")
 			}
@@ -272,7 +272,7 @@ func TestRestoredNodeGoesOn(t *testing.T) {
 	restore(t, a, s, chunks, hash)
 	r := &chain{t: t, app: a, store: st, height: c.height, now: c.now, admin: c.admin, steward: c.steward, beta: c.beta}
 	k := testKey(t, "after-restore", keysv1.KeyType_KEY_TYPE_P256)
-	next := c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: k.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}})
+	next := c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: k.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}})
 	wantRes, wantHash := c.block(next)
 	gotRes, gotHash := r.block(next)
 	if !bytes.Equal(gotHash, wantHash) {
@@ -307,7 +307,7 @@ func smallChain(t *testing.T, cfg snapshots.Config, blocks int) *chain {
 	c.mustBlock()
 	for i := 1; i < blocks; i++ {
 		k := testKey(t, fmt.Sprint("member-", i), keysv1.KeyType_KEY_TYPE_ED25519)
-		c.mustBlock(c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: k.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}, Label: fmt.Sprint("member ", i)}))
+		c.mustBlock(c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: k.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}, Label: fmt.Sprint("member ", i)}))
 	}
 	return c
 }
@@ -558,7 +558,7 @@ func TestSnapshotKeepRecent(t *testing.T) {
 	c := snapshotChain(t, st, snapshots.Config{Dir: dir, Interval: 2, KeepRecent: 2, ChunkSize: 200})
 	for i := range 9 {
 		k := testKey(t, fmt.Sprint("keep-", i), keysv1.KeyType_KEY_TYPE_ED25519)
-		c.mustBlock(c.tx(c.admin, &mpb.MsgAddAccount{PublicKey: k.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}))
+		c.mustBlock(c.tx(c.admin, &membershippb.MsgAddAccount{PublicKey: k.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}))
 		c.app.snapshots.Wait()
 	}
 	if got := heightsOf(listSnapshots(t, c.app)); !slices.Equal(got, []uint64{8, 6}) {

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/txv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // consistency is what the end-of-test checks found across the nodes.
@@ -187,8 +187,8 @@ func (n *network) verify(l *load, idx []int) consistency {
 	for _, a := range l.accounts {
 		for _, i := range idx {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			var resp mpb.QueryAccountResponse
-			_, err := n.nodes[i].rpc.Query(ctx, "/lineage.membership.v1.Query/Account", &mpb.QueryAccountRequest{Address: a.signer.Address()}, &resp, c.height)
+			var resp membershippb.QueryAccountResponse
+			_, err := n.nodes[i].rpc.Query(ctx, "/lineage.membership.v1.Query/Account", &membershippb.QueryAccountRequest{Address: a.signer.Address()}, &resp, c.height)
 			cancel()
 			if err != nil {
 				c.problem("account %s on %s at height %d: %v", a.org, n.nodes[i].info.Name, c.height, err)

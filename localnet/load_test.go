@@ -20,8 +20,8 @@ import (
 	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/node/keyring"
-	licpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-	linpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 )
 
 // loadConfig tunes the load generator.
@@ -218,13 +218,13 @@ func (l *load) work(a *account) {
 func (a *account) message(seq uint64) proto.Message {
 	id := fmt.Sprintf("%s/faults-%d", a.org, seq)
 	if id == a.license || seq%10 == 0 {
-		return &licpb.MsgDefineLicense{License: &licpb.LicenseSpec{
+		return &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{
 			Id: id, SpdxId: "CC-BY-4.0",
-			Usage: &licpb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true, AttributionRequired: true},
+			Usage: &licensespb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true, AttributionRequired: true},
 		}}
 	}
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s dataset shard %d", a.org, seq)))
-	return &linpb.MsgRegisterDataset{Dataset: &linpb.DatasetSpec{
+	return &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{
 		Digest: "sha256:" + hex.EncodeToString(sum[:]), Namespace: a.org + "/faults", Name: fmt.Sprintf("shard-%06d", seq),
 		Version: "1", SizeBytes: 1_000_000 + seq, MediaType: "application/x-parquet",
 		Uri: fmt.Sprintf("s3://%s-corpora/shards/%06d.parquet", a.org, seq), LicenseIds: []string{a.license},

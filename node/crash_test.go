@@ -20,7 +20,7 @@ import (
 	"github.com/lineageledger/lineaged/node/nodetest"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // buildBinary compiles lineaged once per test run.
@@ -151,7 +151,7 @@ func TestCrashRecovery(t *testing.T) {
 			for loadCtx.Err() == nil {
 				k, _ := keys.Generate(keysv1.KeyType_KEY_TYPE_ED25519)
 				body := &txv1.TxBody{ChainId: "lineage-dev", Signer: signer.Address(), Sequence: seq}
-				app.SetMsg(body, &mpb.MsgAddAccount{PublicKey: k.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}})
+				app.SetMsg(body, &membershippb.MsgAddAccount{PublicKey: k.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}})
 				raw, err := app.EncodeTx(body, signer.Sign)
 				if err != nil {
 					t.Error(err)

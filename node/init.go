@@ -20,7 +20,7 @@ import (
 	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/membership"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // ErrInitialized means a home already holds a chain.
@@ -37,7 +37,7 @@ type InitOptions struct {
 	// Admin is the founding admin account's key; it receives AdminRoles
 	// (every role if empty).
 	Admin      *keysv1.PublicKey
-	AdminRoles []mpb.Role
+	AdminRoles []membershippb.Role
 	// Dev tunes consensus for a local dev chain: short timeouts and blocks
 	// only when there are transactions.
 	Dev bool
@@ -72,9 +72,9 @@ func Init(o InitOptions) (*cmttypes.GenesisDoc, error) {
 	}
 	gen := &appv1.Genesis{
 		Params: modules.DefaultParams(),
-		Membership: &mpb.Genesis{
-			Orgs:     []*mpb.Org{{Id: o.OrgID, Name: o.OrgName}},
-			Accounts: []*mpb.GenesisAccount{{OrgId: o.OrgID, PublicKey: o.Admin, Roles: roles, Label: "founding admin"}},
+		Membership: &membershippb.Genesis{
+			Orgs:     []*membershippb.Org{{Id: o.OrgID, Name: o.OrgName}},
+			Accounts: []*membershippb.GenesisAccount{{OrgId: o.OrgID, PublicKey: o.Admin, Roles: roles, Label: "founding admin"}},
 		},
 	}
 	doc, err := NewGenesisDoc(o.ChainID, gen, []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 10, Name: cfg.Moniker}})

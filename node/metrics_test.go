@@ -14,7 +14,7 @@ import (
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // startMeteredNode runs a test node (as startTestNode) with CometBFT's
@@ -80,7 +80,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	newKey, _ := keys.Generate(keysv1.KeyType_KEY_TYPE_P256)
-	raw, err := c.Build(ctx, keySigner{admin}, &mpb.MsgAddAccount{PublicKey: newKey.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}, client.TxOptions{})
+	raw, err := c.Build(ctx, keySigner{admin}, &membershippb.MsgAddAccount{PublicKey: newKey.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}, client.TxOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ import (
 	"github.com/lineageledger/lineaged/node/nodetest"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 func freePort(t testing.TB) int {
@@ -107,7 +107,7 @@ func TestNodeSubmitAndQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	newKey, _ := keys.Generate(keysv1.KeyType_KEY_TYPE_P256)
-	raw, err := c.Build(ctx, keySigner{admin}, &mpb.MsgAddAccount{PublicKey: newKey.Public(), Roles: []mpb.Role{mpb.Role_ROLE_DATA_STEWARD}, Label: "pipeline"}, client.TxOptions{Memo: "hello"})
+	raw, err := c.Build(ctx, keySigner{admin}, &membershippb.MsgAddAccount{PublicKey: newKey.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_DATA_STEWARD}, Label: "pipeline"}, client.TxOptions{Memo: "hello"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,19 +150,19 @@ func TestNodeSubmitAndQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	q := mpb.NewQueryClient(conn)
-	org, err := q.Org(ctx, &mpb.QueryOrgRequest{OrgId: "alpha"})
+	q := membershippb.NewQueryClient(conn)
+	org, err := q.Org(ctx, &membershippb.QueryOrgRequest{OrgId: "alpha"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(org.Accounts) != 2 {
 		t.Fatalf("org has %d accounts over gRPC, want 2", len(org.Accounts))
 	}
-	_, err = q.Account(ctx, &mpb.QueryAccountRequest{Address: keys.Address(admin.Public())[:10]})
+	_, err = q.Account(ctx, &membershippb.QueryAccountRequest{Address: keys.Address(admin.Public())[:10]})
 	if status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("bad address over gRPC = %v", err)
 	}
-	_, err = q.Org(ctx, &mpb.QueryOrgRequest{OrgId: "nobody"})
+	_, err = q.Org(ctx, &membershippb.QueryOrgRequest{OrgId: "nobody"})
 	if status.Code(err) != codes.NotFound {
 		t.Fatalf("missing org over gRPC = %v", err)
 	}
@@ -211,7 +211,7 @@ func TestAPIOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := mpb.NewQueryClient(conn).Org(ctx, &mpb.QueryOrgRequest{OrgId: "alpha"}); err != nil {
+	if _, err := membershippb.NewQueryClient(conn).Org(ctx, &membershippb.QueryOrgRequest{OrgId: "alpha"}); err != nil {
 		t.Fatalf("query over TLS: %v", err)
 	}
 	plain, err := grpc.NewClient(n.APIAddress(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -221,7 +221,7 @@ func TestAPIOverTLS(t *testing.T) {
 	defer plain.Close()
 	short, cancelShort := context.WithTimeout(ctx, 2*time.Second)
 	defer cancelShort()
-	if _, err := mpb.NewQueryClient(plain).Org(short, &mpb.QueryOrgRequest{OrgId: "alpha"}); err == nil {
+	if _, err := membershippb.NewQueryClient(plain).Org(short, &membershippb.QueryOrgRequest{OrgId: "alpha"}); err == nil {
 		t.Fatal("the TLS API answered a plaintext client")
 	}
 }

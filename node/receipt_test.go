@@ -23,10 +23,10 @@ import (
 	"github.com/lineageledger/lineaged/node/receipt"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit/keys"
-	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-	lnpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	"github.com/lineageledger/lineaged/x/models"
-	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // provenanceFixture registers a licence, a dataset and a signed model on a
@@ -46,9 +46,9 @@ func provenanceFixture(t *testing.T, n *Node, admin *keys.PrivateKey) *client.Cl
 	manifest := "sha256:" + strings.Repeat("55", 32)
 	sig, _ := admin.Sign(models.ManifestSignBytes(manifest))
 	for _, msg := range []proto.Message{
-		&lpb.MsgDefineLicense{License: &lpb.LicenseSpec{Id: "cc-by-4.0", SpdxId: "CC-BY-4.0", Usage: &lpb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true, AttributionRequired: true}}},
-		&lnpb.MsgRegisterDataset{Dataset: &lnpb.DatasetSpec{Digest: d, Namespace: "c", Name: "raw", Version: "1", LicenseIds: []string{"cc-by-4.0"}}},
-		&mopb.MsgRegisterModel{Model: &mopb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest, TrainingDatasets: []string{d}, LicenseIds: []string{"cc-by-4.0"}}, PublisherSignature: sig},
+		&licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: "cc-by-4.0", SpdxId: "CC-BY-4.0", Usage: &licensespb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true, AttributionRequired: true}}},
+		&lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{Digest: d, Namespace: "c", Name: "raw", Version: "1", LicenseIds: []string{"cc-by-4.0"}}},
+		&modelspb.MsgRegisterModel{Model: &modelspb.ModelSpec{Name: "alpha/bot", Version: "1.0", ManifestDigest: manifest, TrainingDatasets: []string{d}, LicenseIds: []string{"cc-by-4.0"}}, PublisherSignature: sig},
 	} {
 		raw, err := c.Build(ctx, keySigner{admin}, msg, client.TxOptions{})
 		if err != nil {
@@ -233,7 +233,7 @@ func TestReceiptOfAbsence(t *testing.T) {
 	c := provenanceFixture(t, n, admin)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r, err := c.Receipt(ctx, "/lineage.models.v1.Query/Model", &mopb.QueryModelRequest{Name: "alpha/ghost", Version: "9"}, 0)
+	r, err := c.Receipt(ctx, "/lineage.models.v1.Query/Model", &modelspb.QueryModelRequest{Name: "alpha/ghost", Version: "9"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // TestReplay runs a node, commits a few transactions, stops it and
@@ -34,7 +34,7 @@ func TestReplay(t *testing.T) {
 	const txs = 4
 	for i := 0; i < txs; i++ {
 		k, _ := keys.Generate(keysv1.KeyType_KEY_TYPE_ED25519)
-		raw, err := c.Build(ctx, keySigner{admin}, &mpb.MsgAddAccount{PublicKey: k.Public(), Roles: []mpb.Role{mpb.Role_ROLE_AUDITOR}}, client.TxOptions{})
+		raw, err := c.Build(ctx, keySigner{admin}, &membershippb.MsgAddAccount{PublicKey: k.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}, client.TxOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

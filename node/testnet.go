@@ -20,7 +20,7 @@ import (
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/membership"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // Ports every testnet node listens on, each on its own address.
@@ -111,7 +111,7 @@ func InitTestnet(o TestnetOptions) (*Testnet, error) {
 	n := o.Validators + o.FullNodes
 	tn := &Testnet{ChainID: o.ChainID}
 	var vals []cmttypes.GenesisValidator
-	gen := &appv1.Genesis{Params: modules.DefaultParams(), Membership: &mpb.Genesis{}}
+	gen := &appv1.Genesis{Params: modules.DefaultParams(), Membership: &membershippb.Genesis{}}
 
 	// First pass: identities, keys and the consortium.
 	for i := 0; i < n; i++ {
@@ -163,14 +163,14 @@ func InitTestnet(o TestnetOptions) (*Testnet, error) {
 				return nil, err
 			}
 			node.Org, node.Admin = fmt.Sprintf("org%d", i), keys.Address(pubKey)
-			roles := []mpb.Role{}
+			roles := []membershippb.Role{}
 			for _, r := range membership.AllRoles() {
-				if r != mpb.Role_ROLE_CONSORTIUM_ADMIN || i == 0 {
+				if r != membershippb.Role_ROLE_CONSORTIUM_ADMIN || i == 0 {
 					roles = append(roles, r)
 				}
 			}
-			gen.Membership.Orgs = append(gen.Membership.Orgs, &mpb.Org{Id: node.Org, Name: fmt.Sprintf("Organisation %d", i)})
-			gen.Membership.Accounts = append(gen.Membership.Accounts, &mpb.GenesisAccount{OrgId: node.Org, PublicKey: pubKey, Roles: roles, Label: node.Name + " admin"})
+			gen.Membership.Orgs = append(gen.Membership.Orgs, &membershippb.Org{Id: node.Org, Name: fmt.Sprintf("Organisation %d", i)})
+			gen.Membership.Accounts = append(gen.Membership.Accounts, &membershippb.GenesisAccount{OrgId: node.Org, PublicKey: pubKey, Roles: roles, Label: node.Name + " admin"})
 		}
 		tn.Nodes = append(tn.Nodes, node)
 	}

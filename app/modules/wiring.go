@@ -9,11 +9,11 @@ import (
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/licenses"
-	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models"
-	mopb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // The adapters below give each module what its expected.go declares, built
@@ -69,23 +69,23 @@ func (o orgs) OrgExists(r kit.Reader, id string) bool {
 // provenance serves x/licenses: a record's licences and what it derives from.
 type provenance struct{ t *Table }
 
-func (p provenance) Record(r kit.Reader, s *lpb.Subject) ([]string, []*lpb.Subject, bool) {
+func (p provenance) Record(r kit.Reader, s *licensespb.Subject) ([]string, []*licensespb.Subject, bool) {
 	switch k := s.Kind.(type) {
-	case *lpb.Subject_Dataset:
+	case *licensespb.Subject_Dataset:
 		ds, ok := p.t.lineage.Dataset(r, k.Dataset)
 		if !ok {
 			return nil, nil, false
 		}
-		var parents []*lpb.Subject
+		var parents []*licensespb.Subject
 		var seen []string
 		for _, e := range p.t.lineage.Parents(r, k.Dataset) {
 			if !slices.Contains(seen, e.Parent) {
 				seen = append(seen, e.Parent)
-				parents = append(parents, &lpb.Subject{Kind: &lpb.Subject_Dataset{Dataset: e.Parent}})
+				parents = append(parents, &licensespb.Subject{Kind: &licensespb.Subject_Dataset{Dataset: e.Parent}})
 			}
 		}
 		return ds.Spec.LicenseIds, parents, true
-	case *lpb.Subject_Model:
+	case *licensespb.Subject_Model:
 		name, version, err := models.ParseRef(k.Model)
 		if err != nil {
 			return nil, nil, false
@@ -94,12 +94,12 @@ func (p provenance) Record(r kit.Reader, s *lpb.Subject) ([]string, []*lpb.Subje
 		if !ok {
 			return nil, nil, false
 		}
-		var parents []*lpb.Subject
+		var parents []*licensespb.Subject
 		if mv.Spec.BaseModel != "" {
-			parents = append(parents, &lpb.Subject{Kind: &lpb.Subject_Model{Model: mv.Spec.BaseModel}})
+			parents = append(parents, &licensespb.Subject{Kind: &licensespb.Subject_Model{Model: mv.Spec.BaseModel}})
 		}
 		for _, d := range mv.Spec.TrainingDatasets {
-			parents = append(parents, &lpb.Subject{Kind: &lpb.Subject_Dataset{Dataset: d}})
+			parents = append(parents, &licensespb.Subject{Kind: &licensespb.Subject_Dataset{Dataset: d}})
 		}
 		return mv.Spec.LicenseIds, parents, true
 	}
@@ -115,21 +115,21 @@ var (
 	_ gate.Params  = gateDeps{}
 )
 
-func (g gateDeps) Model(r kit.Reader, name, version string) (*mopb.ModelVersion, bool) {
+func (g gateDeps) Model(r kit.Reader, name, version string) (*modelspb.ModelVersion, bool) {
 	return g.t.models.Model(r, name, version)
 }
 
-func (g gateDeps) Revocation(r kit.Reader, name, version string) (*mopb.Revocation, bool) {
+func (g gateDeps) Revocation(r kit.Reader, name, version string) (*modelspb.Revocation, bool) {
 	return g.t.models.Revocation(r, name, version)
 }
 
-func (g gateDeps) Supersession(r kit.Reader, name, version string) (*mopb.Supersession, bool) {
+func (g gateDeps) Supersession(r kit.Reader, name, version string) (*modelspb.Supersession, bool) {
 	return g.t.models.Supersession(r, name, version)
 }
 
 func (g gateDeps) ByDigest(r kit.Reader, manifestDigest string, limit int) ([]string, bool) {
 	resp, err := g.t.models.Querier(r, kit.Block{}).ModelsByDigest(context.Background(),
-		&mopb.QueryModelsByDigestRequest{ManifestDigest: manifestDigest, Limit: uint32(limit)})
+		&modelspb.QueryModelsByDigestRequest{ManifestDigest: manifestDigest, Limit: uint32(limit)})
 	if err != nil {
 		return nil, false
 	}
@@ -145,7 +145,7 @@ func (g gateDeps) OrgExists(r kit.Reader, orgID string) bool {
 	return err == nil
 }
 
-func (g gateDeps) Account(r kit.Reader, address string) (*mpb.Account, bool) {
+func (g gateDeps) Account(r kit.Reader, address string) (*membershippb.Account, bool) {
 	acct, err := g.t.membership.Account(r, address)
 	return acct, err == nil
 }

@@ -23,7 +23,7 @@ import (
 	keysv1 "github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
@@ -47,13 +47,13 @@ var cannedAnswers = map[string]proto.Message{
 		GatePolicy: &gatepb.Policy{RequireSignature: true, MaxLineageNodes: 1000},
 	}},
 	appv1.Receipts_Receipt_FullMethodName: &appv1.ReceiptResponse{Receipt: []byte(`{"format":"lineage-receipt/v1"}`)},
-	mpb.Query_Account_FullMethodName: &mpb.QueryAccountResponse{Account: &mpb.Account{
-		Address: "lin1qxyz", OrgId: "acme", Roles: []mpb.Role{mpb.Role_ROLE_ADMIN, mpb.Role_ROLE_MODEL_PUBLISHER},
+	membershippb.Query_Account_FullMethodName: &membershippb.QueryAccountResponse{Account: &membershippb.Account{
+		Address: "lin1qxyz", OrgId: "acme", Roles: []membershippb.Role{membershippb.Role_ROLE_ADMIN, membershippb.Role_ROLE_MODEL_PUBLISHER},
 		PublicKey: &keysv1.PublicKey{Type: keysv1.KeyType_KEY_TYPE_ED25519, Key: []byte{1, 2, 3}},
-		Sequence:  18446744073709551615, Status: mpb.AccountStatus_ACCOUNT_STATUS_ACTIVE, CreatedHeight: 3,
+		Sequence:  18446744073709551615, Status: membershippb.AccountStatus_ACCOUNT_STATUS_ACTIVE, CreatedHeight: 3,
 	}},
-	mpb.Query_Org_FullMethodName:  &mpb.QueryOrgResponse{Org: &mpb.Org{Id: "acme", Name: "Acme Corp"}, AccountsTruncated: true},
-	mpb.Query_Orgs_FullMethodName: &mpb.QueryOrgsResponse{Orgs: []*mpb.Org{{Id: "acme"}, {Id: "beta"}}, NextStartAfter: "beta"},
+	membershippb.Query_Org_FullMethodName:  &membershippb.QueryOrgResponse{Org: &membershippb.Org{Id: "acme", Name: "Acme Corp"}, AccountsTruncated: true},
+	membershippb.Query_Orgs_FullMethodName: &membershippb.QueryOrgsResponse{Orgs: []*membershippb.Org{{Id: "acme"}, {Id: "beta"}}, NextStartAfter: "beta"},
 	lineagepb.Query_Dataset_FullMethodName: &lineagepb.QueryDatasetResponse{
 		Dataset:      &lineagepb.Dataset{Spec: &lineagepb.DatasetSpec{Digest: testDigest, Namespace: "acme/raw", Name: "web/crawl", Version: "2024.01"}, OwnerOrg: "acme", Time: testTime},
 		Attestations: []*lineagepb.Attestation{{Digest: testDigest, OrgId: "beta", Height: 9}},
@@ -136,16 +136,16 @@ func (f *fakeQueries) Receipt(context.Context, *appv1.ReceiptRequest) (*appv1.Re
 	return answer[*appv1.ReceiptResponse](f, appv1.Receipts_Receipt_FullMethodName)
 }
 
-func (f *fakeQueries) Account(context.Context, *mpb.QueryAccountRequest) (*mpb.QueryAccountResponse, error) {
-	return answer[*mpb.QueryAccountResponse](f, mpb.Query_Account_FullMethodName)
+func (f *fakeQueries) Account(context.Context, *membershippb.QueryAccountRequest) (*membershippb.QueryAccountResponse, error) {
+	return answer[*membershippb.QueryAccountResponse](f, membershippb.Query_Account_FullMethodName)
 }
 
-func (f *fakeQueries) Org(context.Context, *mpb.QueryOrgRequest) (*mpb.QueryOrgResponse, error) {
-	return answer[*mpb.QueryOrgResponse](f, mpb.Query_Org_FullMethodName)
+func (f *fakeQueries) Org(context.Context, *membershippb.QueryOrgRequest) (*membershippb.QueryOrgResponse, error) {
+	return answer[*membershippb.QueryOrgResponse](f, membershippb.Query_Org_FullMethodName)
 }
 
-func (f *fakeQueries) Orgs(context.Context, *mpb.QueryOrgsRequest) (*mpb.QueryOrgsResponse, error) {
-	return answer[*mpb.QueryOrgsResponse](f, mpb.Query_Orgs_FullMethodName)
+func (f *fakeQueries) Orgs(context.Context, *membershippb.QueryOrgsRequest) (*membershippb.QueryOrgsResponse, error) {
+	return answer[*membershippb.QueryOrgsResponse](f, membershippb.Query_Orgs_FullMethodName)
 }
 
 func (f *fakeQueries) Dataset(context.Context, *lineagepb.QueryDatasetRequest) (*lineagepb.QueryDatasetResponse, error) {
@@ -224,7 +224,7 @@ func (f *fakeQueries) Policy(context.Context, *gatepb.QueryPolicyRequest) (*gate
 var allServices = []*grpc.ServiceDesc{
 	&appv1.Query_ServiceDesc,
 	&appv1.Receipts_ServiceDesc,
-	&mpb.Query_ServiceDesc,
+	&membershippb.Query_ServiceDesc,
 	&lineagepb.Query_ServiceDesc,
 	&modelspb.Query_ServiceDesc,
 	&licensespb.Query_ServiceDesc,
@@ -355,7 +355,7 @@ func dialFakes(t *testing.T, fake *fakeQueries, rec *recorder) *grpc.ClientConn 
 	gs := grpc.NewServer(grpc.UnaryInterceptor(rec.intercept))
 	appv1.RegisterQueryServer(gs, fake)
 	appv1.RegisterReceiptsServer(gs, fake)
-	mpb.RegisterQueryServer(gs, fake)
+	membershippb.RegisterQueryServer(gs, fake)
 	lineagepb.RegisterQueryServer(gs, fake)
 	modelspb.RegisterQueryServer(gs, fake)
 	licensespb.RegisterQueryServer(gs, fake)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/lineageledger/lineaged/app/appv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
@@ -80,19 +80,19 @@ func TestProveForms(t *testing.T) {
 			before := h.rec.count()
 			resp, body := h.do(t, "GET", "/v1/membership/orgs?limit=3&"+tc.query, "")
 			if tc.wantProof {
-				if resp.StatusCode != 200 || string(body) != string(receiptFor(mpb.Query_Orgs_FullMethodName, tc.wantHeight)) {
+				if resp.StatusCode != 200 || string(body) != string(receiptFor(membershippb.Query_Orgs_FullMethodName, tc.wantHeight)) {
 					t.Fatalf("status %d, body %s; want the receipt", resp.StatusCode, body)
 				}
-				if got := h.receipts.only(t); !proto.Equal(got.req, &mpb.QueryOrgsRequest{Limit: 3}) {
+				if got := h.receipts.only(t); !proto.Equal(got.req, &membershippb.QueryOrgsRequest{Limit: 3}) {
 					t.Errorf("request %v", got.req)
 				}
 				return
 			}
-			checkAnswer(t, resp, body, mpb.Query_Orgs_FullMethodName)
+			checkAnswer(t, resp, body, membershippb.Query_Orgs_FullMethodName)
 			if h.rec.count() != before+1 {
 				t.Fatal("the query did not run")
 			}
-			checkServed(t, h, mpb.Query_Orgs_FullMethodName, &mpb.QueryOrgsRequest{Limit: 3})
+			checkServed(t, h, membershippb.Query_Orgs_FullMethodName, &membershippb.QueryOrgsRequest{Limit: 3})
 			if h.receipts.count() != 0 {
 				t.Error("ReceiptFunc called without prove")
 			}
@@ -196,7 +196,7 @@ func TestHeightBecomesMetadata(t *testing.T) {
 				t.Errorf("%s = %q, want %q", HeightMetadataKey, v, tc.want)
 			}
 			if strings.Contains(tc.path, "limit=2") {
-				if !proto.Equal(got.req, &mpb.QueryOrgsRequest{Limit: 2, StartAfter: "a"}) {
+				if !proto.Equal(got.req, &membershippb.QueryOrgsRequest{Limit: 2, StartAfter: "a"}) {
 					t.Errorf("request %v", got.req)
 				}
 			}

@@ -17,7 +17,7 @@ import (
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
@@ -56,15 +56,15 @@ var routeCases = []routeCase{
 	},
 	{
 		route: "GET /v1/membership/accounts/{address}", method: "GET", path: "/v1/membership/accounts/lin1qxyz",
-		grpcMethod: mpb.Query_Account_FullMethodName, wantReq: &mpb.QueryAccountRequest{Address: "lin1qxyz"},
+		grpcMethod: membershippb.Query_Account_FullMethodName, wantReq: &membershippb.QueryAccountRequest{Address: "lin1qxyz"},
 	},
 	{
 		route: "GET /v1/membership/orgs/{org_id}", method: "GET", path: "/v1/membership/orgs/acme",
-		grpcMethod: mpb.Query_Org_FullMethodName, wantReq: &mpb.QueryOrgRequest{OrgId: "acme"},
+		grpcMethod: membershippb.Query_Org_FullMethodName, wantReq: &membershippb.QueryOrgRequest{OrgId: "acme"},
 	},
 	{
 		route: "GET /v1/membership/orgs", method: "GET", path: "/v1/membership/orgs?start_after=acme&limit=5",
-		grpcMethod: mpb.Query_Orgs_FullMethodName, wantReq: &mpb.QueryOrgsRequest{StartAfter: "acme", Limit: 5},
+		grpcMethod: membershippb.Query_Orgs_FullMethodName, wantReq: &membershippb.QueryOrgsRequest{StartAfter: "acme", Limit: 5},
 	},
 	{
 		route: "GET /v1/datasets/{digest}", method: "GET", path: "/v1/datasets/" + testDigest,
@@ -258,7 +258,7 @@ func TestPathParameters(t *testing.T) {
 		{"direction by full name", "/v1/datasets/" + testDigest + "/lineage?direction=DIRECTION_DOWNSTREAM",
 			lineagepb.Query_Lineage_FullMethodName, &lineagepb.QueryLineageRequest{Digest: testDigest, Direction: lineagepb.Direction_DIRECTION_DOWNSTREAM}},
 		{"query parameters by JSON name", "/v1/membership/orgs?startAfter=acme",
-			mpb.Query_Orgs_FullMethodName, &mpb.QueryOrgsRequest{StartAfter: "acme"}},
+			membershippb.Query_Orgs_FullMethodName, &membershippb.QueryOrgsRequest{StartAfter: "acme"}},
 		{"grants on a model", "/v1/grants?subject.model=" + url.QueryEscape("acme/llm-7b@1.0"),
 			licensespb.Query_Grants_FullMethodName, &licensespb.QueryGrantsRequest{Subject: modelSubject("acme/llm-7b@1.0")}},
 	}
@@ -298,7 +298,7 @@ func decodeError(t *testing.T, resp *http.Response, body []byte, wantStatus int,
 
 func TestErrors(t *testing.T) {
 	h := newHarness(t)
-	h.fake.failWith(mpb.Query_Account_FullMethodName, status.Error(codes.NotFound, "membership/6: account not found: lin1zzz"))
+	h.fake.failWith(membershippb.Query_Account_FullMethodName, status.Error(codes.NotFound, "membership/6: account not found: lin1zzz"))
 	h.fake.failWith(modelspb.Query_Model_FullMethodName, status.Error(codes.InvalidArgument, "models/2: invalid version \"\""))
 	h.fake.failWith(gatepb.Query_Policy_FullMethodName, status.Error(codes.Internal, "app/1: query failed unexpectedly"))
 

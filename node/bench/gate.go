@@ -19,10 +19,10 @@ import (
 	"github.com/lineageledger/lineaged/app/store/proofv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
-	licpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-	linpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	"github.com/lineageledger/lineaged/x/models"
-	modpb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // opStats are the throughput and latencies of a repeated operation.
@@ -99,10 +99,10 @@ func (g *gatePopulation) accounts() []*benchAccount {
 func (g *gatePopulation) licences() []txPlan {
 	var out []txPlan
 	for i, org := range g.orgs {
-		all := &licpb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true, AttributionRequired: true}
+		all := &licensespb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true, AttributionRequired: true}
 		out = append(out,
-			txPlan{acct: g.admins[i], msg: &licpb.MsgDefineLicense{License: &licpb.LicenseSpec{Id: org + "/open", SpdxId: "Apache-2.0", Usage: all}}},
-			txPlan{acct: g.admins[i], msg: &licpb.MsgDefineLicense{License: &licpb.LicenseSpec{
+			txPlan{acct: g.admins[i], msg: &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{Id: org + "/open", SpdxId: "Apache-2.0", Usage: all}}},
+			txPlan{acct: g.admins[i], msg: &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{
 				Id: org + "/restricted", SpdxId: "LicenseRef-restricted", Usage: all, GrantRequired: true,
 			}}})
 	}
@@ -121,7 +121,7 @@ func (g *gatePopulation) family(f int) []txPlan {
 		lic = pub.org + "/restricted"
 	}
 	data := digestOf("gate dataset ", f)
-	out := []txPlan{{acct: pub, msg: &linpb.MsgRegisterDataset{Dataset: &linpb.DatasetSpec{
+	out := []txPlan{{acct: pub, msg: &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{
 		Digest: data, Namespace: pub.org + "/training", Name: fmt.Sprintf("family-%06d-sft", f), Version: "1",
 		SizeBytes: 50_000_000, MediaType: "application/jsonl", LicenseIds: []string{lic},
 	}}}}
@@ -132,14 +132,14 @@ func (g *gatePopulation) family(f int) []txPlan {
 		if err != nil {
 			panic(err)
 		}
-		spec := &modpb.ModelSpec{
+		spec := &modelspb.ModelSpec{
 			Name: name, Version: fmt.Sprintf("%d.0", v), ManifestDigest: manifest, Format: "safetensors",
 			TrainingDatasets: []string{data}, LicenseIds: []string{lic},
 		}
 		if v > 1 {
 			spec.BaseModel = models.Ref(name, fmt.Sprintf("%d.0", v-1))
 		}
-		out = append(out, txPlan{acct: pub, msg: &modpb.MsgRegisterModel{Model: spec, PublisherSignature: sig}})
+		out = append(out, txPlan{acct: pub, msg: &modelspb.MsgRegisterModel{Model: spec, PublisherSignature: sig}})
 	}
 	return out
 }

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
-	licpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-	linpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 )
 
 // growthPoint is the state at one size.
@@ -42,10 +42,10 @@ type growthResult struct {
 // is averaged over.
 const growthBlocksAveraged = 5
 
-func licenceMsg(id string) *licpb.MsgDefineLicense {
-	return &licpb.MsgDefineLicense{License: &licpb.LicenseSpec{
+func licenceMsg(id string) *licensespb.MsgDefineLicense {
+	return &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{
 		Id: id, SpdxId: "CC-BY-4.0",
-		Usage: &licpb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true, AttributionRequired: true},
+		Usage: &licensespb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true, AttributionRequired: true},
 	}}
 }
 
@@ -70,8 +70,8 @@ func runGrowth(ctx context.Context, dir string, checkpoints []int, perBlock int,
 	}
 	last := checkpoints[len(checkpoints)-1]
 	res := &growthResult{BlockRecords: perBlock, BaseRSSBytes: base}
-	registration := func(n int) *linpb.MsgRegisterDataset {
-		return &linpb.MsgRegisterDataset{Dataset: &linpb.DatasetSpec{
+	registration := func(n int) *lineagepb.MsgRegisterDataset {
+		return &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{
 			Digest: digestOf("growth dataset ", n), Namespace: "org0/corpora", Name: fmt.Sprintf("crawl-%08d", n),
 			Version: "2026.11", SizeBytes: 1_000_000_000 + uint64(n), MediaType: "application/x-parquet",
 			SchemaDigest: digestOf("growth schema"),

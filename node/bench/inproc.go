@@ -17,7 +17,7 @@ import (
 	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/x/membership"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // localChain drives the application in-process, as CometBFT would drive a
@@ -48,14 +48,14 @@ func openLocalChain(dir string, accts []*benchAccount) (*localChain, error) {
 		return nil, err
 	}
 	c := &localChain{dir: dir, st: st, app: app.New(st, nil), chainID: localChainID, now: localGenesisTime, seqs: map[*benchAccount]uint64{}}
-	gen := &appv1.Genesis{Params: modules.DefaultParams(), Membership: &mpb.Genesis{}}
+	gen := &appv1.Genesis{Params: modules.DefaultParams(), Membership: &membershippb.Genesis{}}
 	seen := map[string]bool{}
 	for i, a := range accts {
 		if !seen[a.org] {
 			seen[a.org] = true
-			gen.Membership.Orgs = append(gen.Membership.Orgs, &mpb.Org{Id: a.org, Name: "Organisation " + a.org})
+			gen.Membership.Orgs = append(gen.Membership.Orgs, &membershippb.Org{Id: a.org, Name: "Organisation " + a.org})
 		}
-		gen.Membership.Accounts = append(gen.Membership.Accounts, &mpb.GenesisAccount{
+		gen.Membership.Accounts = append(gen.Membership.Accounts, &membershippb.GenesisAccount{
 			OrgId: a.org, PublicKey: a.key.Public(), Roles: membership.AllRoles(), Label: fmt.Sprintf("bench account %d", i),
 		})
 	}

@@ -13,12 +13,12 @@ import (
 	"github.com/lineageledger/lineaged/node/keyring"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
-	licpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 	"github.com/lineageledger/lineaged/x/lineage"
-	linpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models"
-	modpb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // benchAccount is a signing account the benchmark holds the key of.
@@ -59,7 +59,7 @@ func digestOf(parts ...any) string {
 
 // loadRoles are what a load account needs: datasets and runs, model
 // versions, licences and grants.
-var loadRoles = []mpb.Role{mpb.Role_ROLE_DATA_STEWARD, mpb.Role_ROLE_MODEL_PUBLISHER, mpb.Role_ROLE_LICENSOR}
+var loadRoles = []membershippb.Role{membershippb.Role_ROLE_DATA_STEWARD, membershippb.Role_ROLE_MODEL_PUBLISHER, membershippb.Role_ROLE_LICENSOR}
 
 // provenanceLoad is the realistic provenance load: each lane is an account
 // of a validator's organisation that, in a cycle of four transactions,
@@ -107,9 +107,9 @@ func (p *provenanceLoad) licence(i int) string { return p.accts[i].org + "/bench
 
 // setupTx defines lane i's licence: its sequence 0.
 func (p *provenanceLoad) setupTx(i int) []byte {
-	return p.accts[i].signTx(p.chainID, 0, "", &licpb.MsgDefineLicense{License: &licpb.LicenseSpec{
+	return p.accts[i].signTx(p.chainID, 0, "", &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{
 		Id: p.licence(i), SpdxId: "CC-BY-4.0",
-		Usage:         &licpb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true, AttributionRequired: true},
+		Usage:         &licensespb.Usage{CommercialUse: true, Derivatives: true, Redistribution: true, AiTraining: true, AttributionRequired: true},
 		GrantRequired: true,
 	}})
 }
@@ -118,7 +118,7 @@ func (p *provenanceLoad) setupTx(i int) []byte {
 // account to its organisation.
 func addAccountTx(chainID string, admin keyring.Signer, seq uint64, a *benchAccount, label string) ([]byte, error) {
 	body := &txv1.TxBody{ChainId: chainID, Signer: admin.Address(), Sequence: seq}
-	if err := app.SetMsg(body, &mpb.MsgAddAccount{PublicKey: a.key.Public(), Roles: loadRoles, Label: label}); err != nil {
+	if err := app.SetMsg(body, &membershippb.MsgAddAccount{PublicKey: a.key.Public(), Roles: loadRoles, Label: label}); err != nil {
 		return nil, err
 	}
 	return app.EncodeTx(body, admin.Sign)
@@ -134,14 +134,14 @@ func (p *provenanceLoad) modelRef(i, k int) (name, version string) {
 }
 
 // run is the run message of lane i at k (k % 4 == kindRun).
-func (p *provenanceLoad) run(i, k int) *linpb.MsgRecordRun {
+func (p *provenanceLoad) run(i, k int) *lineagepb.MsgRecordRun {
 	a := p.accts[i]
-	return &linpb.MsgRecordRun{
+	return &lineagepb.MsgRecordRun{
 		CodeDigest:        digestOf("code ", i, " ", k/64),
 		ParametersDigest:  digestOf("params ", i, " ", k),
 		EnvironmentDigest: digestOf("env ", i),
 		Inputs:            []string{p.rawDigest(i, k-1)},
-		NewOutputs: []*linpb.DatasetSpec{{
+		NewOutputs: []*lineagepb.DatasetSpec{{
 			Digest: p.cleanDigest(i, k), Namespace: a.org + "/corpora", Name: fmt.Sprintf("%s-clean-%06d", lanePrefix(i), k),
 			Version: "2026.11", SizeBytes: 700_000_000 + uint64(k), MediaType: "application/x-parquet",
 			Uri: fmt.Sprintf("s3://%s-lake/clean/%s/part-%06d.parquet", a.org, lanePrefix(i), k), LicenseIds: []string{p.licence(i)},
@@ -158,7 +158,7 @@ func (p *provenanceLoad) make(i, k int) []byte {
 	memo := ""
 	switch k % kinds {
 	case kindDataset:
-		msg = &linpb.MsgRegisterDataset{Dataset: &linpb.DatasetSpec{
+		msg = &lineagepb.MsgRegisterDataset{Dataset: &lineagepb.DatasetSpec{
 			Digest: p.rawDigest(i, k), Namespace: a.org + "/corpora", Name: fmt.Sprintf("%s-crawl-%06d", lanePrefix(i), k),
 			Version: "2026.11", SizeBytes: 1_000_000_000 + uint64(k), MediaType: "application/x-parquet",
 			SchemaDigest: digestOf("schema ", i),
@@ -175,16 +175,16 @@ func (p *provenanceLoad) make(i, k int) []byte {
 		if err != nil {
 			panic(err)
 		}
-		msg = &modpb.MsgRegisterModel{Model: &modpb.ModelSpec{
+		msg = &modelspb.MsgRegisterModel{Model: &modelspb.ModelSpec{
 			Name: name, Version: version, ManifestDigest: manifest, FileManifestDigest: digestOf("files ", i, " ", k),
 			Format: "safetensors", TrainingDatasets: []string{p.cleanDigest(i, k-1)}, TrainingRun: runID,
 			EvaluationReportDigest: digestOf("eval ", i, " ", k), LicenseIds: []string{p.licence(i)},
 		}, PublisherSignature: sig}
 	case kindGrant:
 		name, version := p.modelRef(i, k-1)
-		msg = &licpb.MsgGrantLicense{
-			LicenseId: p.licence(i), LicenseeOrg: p.licensee[i], Subject: &licpb.Subject{Kind: &licpb.Subject_Model{Model: models.Ref(name, version)}},
-			Usage: &licpb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true},
+		msg = &licensespb.MsgGrantLicense{
+			LicenseId: p.licence(i), LicenseeOrg: p.licensee[i], Subject: &licensespb.Subject{Kind: &licensespb.Subject_Model{Model: models.Ref(name, version)}},
+			Usage: &licensespb.Usage{CommercialUse: true, Derivatives: true, AiTraining: true},
 		}
 		memo = fmt.Sprintf("grant approved by legal, ticket LEGAL-2026-%s%06d; contract MSA-%s-2026-017; EU and US production deployments only", strings.ToUpper(lanePrefix(i)), k, p.licensee[i])
 	}

@@ -8,7 +8,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	linpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 )
 
 // lineageFanOut is how many parents each dataset of the lineage tree has.
@@ -68,20 +68,20 @@ func runLineage(ctx context.Context, dir string, depth int, limits []int, reps i
 		for k := lo; k < min(lo+perBlock, len(items)); k++ {
 			it := items[k]
 			steward := stewards[k%len(stewards)]
-			spec := &linpb.DatasetSpec{
+			spec := &lineagepb.DatasetSpec{
 				Digest: treeNode(it.l, it.j), Namespace: "org0/tree", Name: fmt.Sprintf("l%02d-%07d", it.l, it.j), Version: "1",
 				SizeBytes: 1 << 30, MediaType: "application/x-parquet", LicenseIds: []string{"org0/corpus"},
 			}
 			if it.l == depth {
-				plans = append(plans, txPlan{acct: steward, msg: &linpb.MsgRegisterDataset{Dataset: spec}})
+				plans = append(plans, txPlan{acct: steward, msg: &lineagepb.MsgRegisterDataset{Dataset: spec}})
 				continue
 			}
 			var inputs []string
 			for p := 0; p < lineageFanOut; p++ {
 				inputs = append(inputs, treeNode(it.l+1, it.j*lineageFanOut+p))
 			}
-			plans = append(plans, txPlan{acct: steward, msg: &linpb.MsgRecordRun{
-				CodeDigest: digestOf("merge code"), Inputs: inputs, NewOutputs: []*linpb.DatasetSpec{spec},
+			plans = append(plans, txPlan{acct: steward, msg: &lineagepb.MsgRecordRun{
+				CodeDigest: digestOf("merge code"), Inputs: inputs, NewOutputs: []*lineagepb.DatasetSpec{spec},
 				Executor: fmt.Sprintf("airflow/merge level %d node %d", it.l, it.j),
 			}})
 		}
@@ -94,22 +94,22 @@ func runLineage(ctx context.Context, dir string, depth int, limits []int, reps i
 
 	var out []walkResult
 	for _, limit := range limits {
-		req, err := proto.Marshal(&linpb.QueryLineageRequest{
-			Digest: treeNode(0, 0), Direction: linpb.Direction_DIRECTION_UPSTREAM, MaxDepth: uint32(depth), MaxNodes: uint32(limit),
+		req, err := proto.Marshal(&lineagepb.QueryLineageRequest{
+			Digest: treeNode(0, 0), Direction: lineagepb.Direction_DIRECTION_UPSTREAM, MaxDepth: uint32(depth), MaxNodes: uint32(limit),
 		})
 		if err != nil {
 			return nil, err
 		}
 		var answer []byte
 		st, err := measure(reps, 1, func(int) error {
-			b, qerr := c.rawQuery(linpb.Query_Lineage_FullMethodName, req)
+			b, qerr := c.rawQuery(lineagepb.Query_Lineage_FullMethodName, req)
 			answer = b
 			return qerr
 		})
 		if err != nil {
 			return nil, err
 		}
-		var resp linpb.QueryLineageResponse
+		var resp lineagepb.QueryLineageResponse
 		if err := proto.Unmarshal(answer, &resp); err != nil {
 			return nil, err
 		}

@@ -15,7 +15,7 @@ import (
 	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/node/keyring"
 	"github.com/lineageledger/lineaged/x/membership"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // Generic commands run a route or a query that no hand-written command
@@ -34,7 +34,7 @@ func (e *env) genericTxCmd(r *modules.Route) *cobra.Command {
 	md := r.Message()
 	module, field, _ := strings.Cut(r.Name, ".")
 	needs := ""
-	if r.Role != mpb.Role_ROLE_UNSPECIFIED {
+	if r.Role != membershippb.Role_ROLE_UNSPECIFIED {
 		needs = " (needs " + membership.RoleName(r.Role) + ")"
 	}
 	use := kebab(field)

@@ -29,7 +29,7 @@ import (
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/models"
-	modpb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // fakeNode is a node's CometBFT RPC reduced to what tx --dry-run and
@@ -295,7 +295,7 @@ func TestGenericQuery(t *testing.T) {
 	node := newFakeNode(t)
 	policy := &gatepb.QueryPolicyResponse{Policy: &gatepb.Policy{RequireSignature: true, AllowedPublisherOrgs: []string{"dev"}}}
 	node.answers["/lineage.gate.v1.Query/Policy"] = policy
-	model := &modpb.QueryModelResponse{Model: &modpb.ModelVersion{Spec: &modpb.ModelSpec{Name: "dev/bot", Version: "1.0"}, PublisherOrg: "dev", Height: 4}}
+	model := &modelspb.QueryModelResponse{Model: &modelspb.ModelVersion{Spec: &modelspb.ModelSpec{Name: "dev/bot", Version: "1.0"}, PublisherOrg: "dev", Height: 4}}
 	node.answers["/lineage.models.v1.Query/Model"] = model
 
 	run := runCLI(friendlyGroups, "", "query", "gate", "policy", "--node", node.url, "--height", "3", "-o", "json")

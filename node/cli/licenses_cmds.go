@@ -15,7 +15,7 @@ import (
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/keyring"
 	"github.com/lineageledger/lineaged/x/licenses"
-	lpb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 )
 
 // licenseUseNames are the names --allow takes, in the order of the Usage
@@ -53,7 +53,7 @@ changes once defined.`,
 				if err != nil {
 					return nil, err
 				}
-				return &lpb.MsgDefineLicense{License: &lpb.LicenseSpec{
+				return &licensespb.MsgDefineLicense{License: &licensespb.LicenseSpec{
 					Id:            args[0],
 					SpdxId:        e.v.GetString("spdx"),
 					TermsDigest:   e.v.GetString("terms-digest"),
@@ -101,7 +101,7 @@ licence's duties (attribution) always apply. The new grant's id is printed.`,
 				if err != nil {
 					return nil, err
 				}
-				return &lpb.MsgGrantLicense{
+				return &licensespb.MsgGrantLicense{
 					LicenseId:    args[0],
 					LicenseeOrg:  to,
 					Subject:      subject,
@@ -126,7 +126,7 @@ licence's duties (attribution) always apply. The new grant's id is printed.`,
 		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.submit(cmd, func(keyring.Signer, string, uint64) (proto.Message, error) {
-				return &lpb.MsgRevokeGrant{GrantId: args[0], Reason: e.v.GetString("reason")}, nil
+				return &licensespb.MsgRevokeGrant{GrantId: args[0], Reason: e.v.GetString("reason")}, nil
 			}, nil)
 		},
 	}
@@ -146,7 +146,7 @@ func (e *env) licensesQueryCmd() *cobra.Command {
 		Short:       "Show a licence and whether it has expired",
 		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.query(cmd, licensesQueryPath+"License", &lpb.QueryLicenseRequest{Id: args[0]}, &lpb.QueryLicenseResponse{})
+			return e.query(cmd, licensesQueryPath+"License", &licensespb.QueryLicenseRequest{Id: args[0]}, &licensespb.QueryLicenseResponse{})
 		},
 	}
 
@@ -158,7 +158,7 @@ func (e *env) licensesQueryCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e.bind(cmd)
 			return e.query(cmd, licensesQueryPath+"Licenses",
-				&lpb.QueryLicensesRequest{StartAfter: e.v.GetString("start-after"), Limit: e.v.GetUint32("limit")}, &lpb.QueryLicensesResponse{})
+				&licensespb.QueryLicensesRequest{StartAfter: e.v.GetString("start-after"), Limit: e.v.GetUint32("limit")}, &licensespb.QueryLicensesResponse{})
 		},
 	}
 	list.Flags().String("start-after", "", "list licences after this id (paging)")
@@ -170,7 +170,7 @@ func (e *env) licensesQueryCmd() *cobra.Command {
 		Short:       "Show a grant, its revocation and whether it is active",
 		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.query(cmd, licensesQueryPath+"Grant", &lpb.QueryGrantRequest{Id: args[0]}, &lpb.QueryGrantResponse{})
+			return e.query(cmd, licensesQueryPath+"Grant", &licensespb.QueryGrantRequest{Id: args[0]}, &licensespb.QueryGrantResponse{})
 		},
 	}
 
@@ -186,7 +186,7 @@ func (e *env) licensesQueryCmd() *cobra.Command {
 				return err
 			}
 			return e.query(cmd, licensesQueryPath+"Grants",
-				&lpb.QueryGrantsRequest{Subject: subject, LicenseeOrg: e.v.GetString("org")}, &lpb.QueryGrantsResponse{})
+				&licensespb.QueryGrantsRequest{Subject: subject, LicenseeOrg: e.v.GetString("org")}, &licensespb.QueryGrantsResponse{})
 		},
 	}
 	licenseSubjectFlags(grants)
@@ -207,9 +207,9 @@ organisation's active grants; without it they permit nothing.`,
 			if err != nil {
 				return err
 			}
-			var resp lpb.QueryEffectiveLicenseResponse
+			var resp licensespb.QueryEffectiveLicenseResponse
 			if err := e.ask(cmd, licensesQueryPath+"EffectiveLicense",
-				&lpb.QueryEffectiveLicenseRequest{Subject: subject, Org: e.v.GetString("org"), MaxNodes: e.v.GetUint32("max-nodes")}, &resp); err != nil {
+				&licensespb.QueryEffectiveLicenseRequest{Subject: subject, Org: e.v.GetString("org"), MaxNodes: e.v.GetUint32("max-nodes")}, &resp); err != nil {
 				return err
 			}
 			if e.json() {
@@ -237,7 +237,7 @@ func licenseSubjectFlags(cmd *cobra.Command) {
 }
 
 // licenseSubjectFromFlags reads the record named by --dataset or --model.
-func (e *env) licenseSubjectFromFlags() (*lpb.Subject, error) {
+func (e *env) licenseSubjectFromFlags() (*licensespb.Subject, error) {
 	dataset, model := e.v.GetString("dataset"), e.v.GetString("model")
 	switch {
 	case dataset != "" && model != "":
@@ -257,8 +257,8 @@ func licenseExpiryFlags(cmd *cobra.Command, what string) {
 }
 
 // parseLicenseUses reads an --allow list into the permissions of a Usage.
-func parseLicenseUses(s string) (*lpb.Usage, error) {
-	u := &lpb.Usage{}
+func parseLicenseUses(s string) (*licensespb.Usage, error) {
+	u := &licensespb.Usage{}
 	set := []*bool{&u.CommercialUse, &u.Derivatives, &u.Redistribution, &u.AiTraining}
 	switch strings.TrimSpace(s) {
 	case "", "none":
@@ -320,7 +320,7 @@ func (e *env) printGrantID(res *client.Result) error {
 
 // printEffectiveLicense writes an effective licence for people: what is
 // permitted, what is owed, and which record withholds each use.
-func printEffectiveLicense(w io.Writer, r *lpb.QueryEffectiveLicenseResponse) {
+func printEffectiveLicense(w io.Writer, r *licensespb.QueryEffectiveLicenseResponse) {
 	u := r.Usage
 	var permitted []string
 	for _, p := range []struct {

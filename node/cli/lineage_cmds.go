@@ -14,7 +14,7 @@ import (
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/keyring"
 	"github.com/lineageledger/lineaged/x/kit/digest"
-	lpb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 )
 
 // lineageQueryPath is the ABCI query path of a lineage Query method.
@@ -38,7 +38,7 @@ registered ones.`,
 				if err := digest.Validate(args[0]); err != nil {
 					return nil, fmt.Errorf("DIGEST: %w", err)
 				}
-				spec := &lpb.DatasetSpec{
+				spec := &lineagepb.DatasetSpec{
 					Digest:       args[0],
 					Namespace:    e.v.GetString("namespace"),
 					Name:         e.v.GetString("name"),
@@ -59,7 +59,7 @@ registered ones.`,
 						return nil, fmt.Errorf("--schema-digest: %w", err)
 					}
 				}
-				return &lpb.MsgRegisterDataset{Dataset: spec}, nil
+				return &lineagepb.MsgRegisterDataset{Dataset: spec}, nil
 			}, nil)
 		},
 	}
@@ -121,8 +121,8 @@ On success the run id is printed on stderr.`,
 }
 
 // lineageRecordRunMsg builds MsgRecordRun from record-run's flags.
-func (e *env) lineageRecordRunMsg(cmd *cobra.Command) (*lpb.MsgRecordRun, error) {
-	msg := &lpb.MsgRecordRun{
+func (e *env) lineageRecordRunMsg(cmd *cobra.Command) (*lineagepb.MsgRecordRun, error) {
+	msg := &lineagepb.MsgRecordRun{
 		CodeDigest:        e.v.GetString("code-digest"),
 		ParametersDigest:  e.v.GetString("parameters-digest"),
 		EnvironmentDigest: e.v.GetString("environment-digest"),
@@ -181,9 +181,9 @@ func (e *env) lineageRecordRunMsg(cmd *cobra.Command) (*lpb.MsgRecordRun, error)
 }
 
 // parseLineageNewOutput reads "DIGEST,key=value,..." (see record-run's help).
-func parseLineageNewOutput(s string) (*lpb.DatasetSpec, error) {
+func parseLineageNewOutput(s string) (*lineagepb.DatasetSpec, error) {
 	fields := strings.Split(s, ",")
-	spec := &lpb.DatasetSpec{Digest: strings.TrimSpace(fields[0])}
+	spec := &lineagepb.DatasetSpec{Digest: strings.TrimSpace(fields[0])}
 	if err := digest.Validate(spec.Digest); err != nil {
 		return nil, fmt.Errorf("the first field must be the digest: %w", err)
 	}
@@ -237,7 +237,7 @@ func parseLineageNewOutput(s string) (*lpb.DatasetSpec, error) {
 }
 
 // readLineageDatasetSpecs reads a JSON array of DatasetSpec in protobuf JSON form.
-func (e *env) readLineageDatasetSpecs(path string) ([]*lpb.DatasetSpec, error) {
+func (e *env) readLineageDatasetSpecs(path string) ([]*lineagepb.DatasetSpec, error) {
 	data, err := readInput(e.stdin, expandHome(path))
 	if err != nil {
 		return nil, err
@@ -246,9 +246,9 @@ func (e *env) readLineageDatasetSpecs(path string) ([]*lpb.DatasetSpec, error) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%s: want a JSON array of dataset specs: %w", path, err)
 	}
-	specs := make([]*lpb.DatasetSpec, len(raw))
+	specs := make([]*lineagepb.DatasetSpec, len(raw))
 	for i, r := range raw {
-		specs[i] = new(lpb.DatasetSpec)
+		specs[i] = new(lineagepb.DatasetSpec)
 		if err := protojson.Unmarshal(r, specs[i]); err != nil {
 			return nil, fmt.Errorf("%s: element %d: %w", path, i, err)
 		}
@@ -280,7 +280,7 @@ func (e *env) lineageQueryCmd() *cobra.Command {
 		Short:       "Show a dataset and the organisations that attested it",
 		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.query(cmd, lineageQueryPath("Dataset"), &lpb.QueryDatasetRequest{Digest: args[0]}, &lpb.QueryDatasetResponse{})
+			return e.query(cmd, lineageQueryPath("Dataset"), &lineagepb.QueryDatasetRequest{Digest: args[0]}, &lineagepb.QueryDatasetResponse{})
 		},
 	}
 	byName := &cobra.Command{
@@ -290,7 +290,7 @@ func (e *env) lineageQueryCmd() *cobra.Command {
 		Args:        cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.query(cmd, lineageQueryPath("DatasetByName"),
-				&lpb.QueryDatasetByNameRequest{Namespace: args[0], Name: args[1], Version: args[2]}, &lpb.QueryDatasetByNameResponse{})
+				&lineagepb.QueryDatasetByNameRequest{Namespace: args[0], Name: args[1], Version: args[2]}, &lineagepb.QueryDatasetByNameResponse{})
 		},
 	}
 	history := &cobra.Command{
@@ -301,7 +301,7 @@ func (e *env) lineageQueryCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
 			return e.query(cmd, lineageQueryPath("DatasetHistory"),
-				&lpb.QueryDatasetHistoryRequest{Namespace: args[0], Name: args[1], Limit: e.v.GetUint32("limit")}, &lpb.QueryDatasetHistoryResponse{})
+				&lineagepb.QueryDatasetHistoryRequest{Namespace: args[0], Name: args[1], Limit: e.v.GetUint32("limit")}, &lineagepb.QueryDatasetHistoryResponse{})
 		},
 	}
 	history.Flags().Uint32("limit", 100, "at most this many (at most 1000)")
@@ -320,9 +320,9 @@ listed once at its shortest depth; "truncated" says a limit cut the walk short.`
 			if err != nil {
 				return fmt.Errorf("--direction: %w", err)
 			}
-			return e.query(cmd, lineageQueryPath("Lineage"), &lpb.QueryLineageRequest{
+			return e.query(cmd, lineageQueryPath("Lineage"), &lineagepb.QueryLineageRequest{
 				Digest: args[0], Direction: dir, MaxDepth: e.v.GetUint32("depth"), MaxNodes: e.v.GetUint32("max-nodes"),
-			}, &lpb.QueryLineageResponse{})
+			}, &lineagepb.QueryLineageResponse{})
 		},
 	}
 	lineage.Flags().String("direction", "upstream", "upstream or downstream")
@@ -335,7 +335,7 @@ listed once at its shortest depth; "truncated" says a limit cut the walk short.`
 		Short:       "Show a run",
 		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.query(cmd, lineageQueryPath("Run"), &lpb.QueryRunRequest{Id: args[0]}, &lpb.QueryRunResponse{})
+			return e.query(cmd, lineageQueryPath("Run"), &lineagepb.QueryRunRequest{Id: args[0]}, &lineagepb.QueryRunResponse{})
 		},
 	}
 	runs := &cobra.Command{
@@ -346,7 +346,7 @@ listed once at its shortest depth; "truncated" says a limit cut the walk short.`
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
 			return e.query(cmd, lineageQueryPath("RunsByDataset"),
-				&lpb.QueryRunsByDatasetRequest{Digest: args[0], Limit: e.v.GetUint32("limit")}, &lpb.QueryRunsByDatasetResponse{})
+				&lineagepb.QueryRunsByDatasetRequest{Digest: args[0], Limit: e.v.GetUint32("limit")}, &lineagepb.QueryRunsByDatasetResponse{})
 		},
 	}
 	runs.Flags().Uint32("limit", 100, "at most this many runs, both lists together (at most 1000)")
@@ -355,12 +355,12 @@ listed once at its shortest depth; "truncated" says a limit cut the walk short.`
 	return cmd
 }
 
-func parseLineageDirection(s string) (lpb.Direction, error) {
+func parseLineageDirection(s string) (lineagepb.Direction, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "upstream", "up":
-		return lpb.Direction_DIRECTION_UPSTREAM, nil
+		return lineagepb.Direction_DIRECTION_UPSTREAM, nil
 	case "downstream", "down":
-		return lpb.Direction_DIRECTION_DOWNSTREAM, nil
+		return lineagepb.Direction_DIRECTION_DOWNSTREAM, nil
 	}
 	return 0, fmt.Errorf("%q: want upstream or downstream", s)
 }

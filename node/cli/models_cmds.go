@@ -11,7 +11,7 @@ import (
 	"github.com/lineageledger/lineaged/node/keyring"
 	"github.com/lineageledger/lineaged/x/kit/digest"
 	"github.com/lineageledger/lineaged/x/models"
-	modpb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 const modelsQueryPath = "/lineage.models.v1.Query/"
@@ -34,7 +34,7 @@ signature offline against the weights and the key stored with the record.`,
 				if err != nil {
 					return nil, err
 				}
-				spec := &modpb.ModelSpec{
+				spec := &modelspb.ModelSpec{
 					Name:                   name,
 					Version:                version,
 					ManifestDigest:         e.v.GetString("manifest-digest"),
@@ -49,7 +49,7 @@ signature offline against the weights and the key stored with the record.`,
 				if spec.ManifestDigest == "" {
 					return nil, errors.New("--manifest-digest is required")
 				}
-				msg := &modpb.MsgRegisterModel{Model: spec}
+				msg := &modelspb.MsgRegisterModel{Model: spec}
 				if e.v.GetBool("sign") {
 					// Check locally: a signature over a malformed digest is useless.
 					if err := digest.Validate(spec.ManifestDigest); err != nil {
@@ -95,7 +95,7 @@ signature offline against the weights and the key stored with the record.`,
 				if err != nil {
 					return nil, err
 				}
-				return &modpb.MsgRevokeModel{Name: name, Version: version, ReasonCode: reason, Reason: e.v.GetString("reason")}, nil
+				return &modelspb.MsgRevokeModel{Name: name, Version: version, ReasonCode: reason, Reason: e.v.GetString("reason")}, nil
 			}, nil)
 		},
 	}
@@ -117,7 +117,7 @@ signature offline against the weights and the key stored with the record.`,
 				if by == "" {
 					return nil, errors.New("--by is required: the replacement, NAME@VERSION")
 				}
-				return &modpb.MsgSupersedeModel{Name: name, Version: version, SupersededBy: by}, nil
+				return &modelspb.MsgSupersedeModel{Name: name, Version: version, SupersededBy: by}, nil
 			}, nil)
 		},
 	}
@@ -138,7 +138,7 @@ signature offline against the weights and the key stored with the record.`,
 				if env == "" {
 					return nil, errors.New("--environment is required, e.g. azure-openai/eastus/prod")
 				}
-				return &modpb.MsgRecordDeployment{Name: name, Version: version, Environment: env, Note: e.v.GetString("note")}, nil
+				return &modelspb.MsgRecordDeployment{Name: name, Version: version, Environment: env, Note: e.v.GetString("note")}, nil
 			}, nil)
 		},
 	}
@@ -162,7 +162,7 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.query(cmd, modelsQueryPath+"Model", &modpb.QueryModelRequest{Name: name, Version: version}, &modpb.QueryModelResponse{})
+			return e.query(cmd, modelsQueryPath+"Model", &modelspb.QueryModelRequest{Name: name, Version: version}, &modelspb.QueryModelResponse{})
 		},
 	}
 
@@ -172,7 +172,7 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 		Short:       "List the model versions registered with a manifest digest",
 		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.query(cmd, modelsQueryPath+"ModelsByDigest", &modpb.QueryModelsByDigestRequest{ManifestDigest: args[0]}, &modpb.QueryModelsByDigestResponse{})
+			return e.query(cmd, modelsQueryPath+"ModelsByDigest", &modelspb.QueryModelsByDigestRequest{ManifestDigest: args[0]}, &modelspb.QueryModelsByDigestResponse{})
 		},
 	}
 
@@ -184,7 +184,7 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
 			return e.query(cmd, modelsQueryPath+"ModelVersions",
-				&modpb.QueryModelVersionsRequest{Name: args[0], Limit: e.v.GetUint32("limit")}, &modpb.QueryModelVersionsResponse{})
+				&modelspb.QueryModelVersionsRequest{Name: args[0], Limit: e.v.GetUint32("limit")}, &modelspb.QueryModelVersionsResponse{})
 		},
 	}
 	versions.Flags().Uint32("limit", models.DefaultPageLimit, fmt.Sprintf("at most this many (at most %d)", models.MaxPageLimit))
@@ -200,9 +200,9 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.query(cmd, modelsQueryPath+"ModelLineage", &modpb.QueryModelLineageRequest{
+			return e.query(cmd, modelsQueryPath+"ModelLineage", &modelspb.QueryModelLineageRequest{
 				Name: name, Version: version, MaxDepth: e.v.GetUint32("depth"), MaxNodes: e.v.GetUint32("max-nodes"),
-			}, &modpb.QueryModelLineageResponse{})
+			}, &modelspb.QueryModelLineageResponse{})
 		},
 	}
 	lineage.Flags().Uint32("depth", models.DefaultLineageMaxDepth, fmt.Sprintf("hops to follow (at most %d)", models.MaxLineageDepth))
@@ -215,7 +215,7 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
-			req := &modpb.QueryDeploymentsRequest{Name: args[0], Limit: e.v.GetUint32("limit")}
+			req := &modelspb.QueryDeploymentsRequest{Name: args[0], Limit: e.v.GetUint32("limit")}
 			if strings.Contains(args[0], "@") {
 				name, version, err := models.ParseRef(args[0])
 				if err != nil {
@@ -223,7 +223,7 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 				}
 				req.Name, req.Version = name, version
 			}
-			return e.query(cmd, modelsQueryPath+"Deployments", req, &modpb.QueryDeploymentsResponse{})
+			return e.query(cmd, modelsQueryPath+"Deployments", req, &modelspb.QueryDeploymentsResponse{})
 		},
 	}
 	deployments.Flags().Uint32("limit", models.DefaultPageLimit, fmt.Sprintf("at most this many (at most %d)", models.MaxPageLimit))

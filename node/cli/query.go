@@ -14,7 +14,7 @@ import (
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/receipt"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // Query paths of the queries this file's commands run.
@@ -91,7 +91,7 @@ func (e *env) membershipQueryCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return e.query(cmd, membershipQueryPath+"Account", &mpb.QueryAccountRequest{Address: addr}, &mpb.QueryAccountResponse{})
+				return e.query(cmd, membershipQueryPath+"Account", &membershippb.QueryAccountRequest{Address: addr}, &membershippb.QueryAccountResponse{})
 			},
 		},
 		&cobra.Command{
@@ -100,7 +100,7 @@ func (e *env) membershipQueryCmd() *cobra.Command {
 			Short:       "Show an organisation and its accounts",
 			Args:        cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return e.query(cmd, membershipQueryPath+"Org", &mpb.QueryOrgRequest{OrgId: args[0]}, &mpb.QueryOrgResponse{})
+				return e.query(cmd, membershipQueryPath+"Org", &membershippb.QueryOrgRequest{OrgId: args[0]}, &membershippb.QueryOrgResponse{})
 			},
 		},
 	)
@@ -112,7 +112,7 @@ func (e *env) membershipQueryCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e.bind(cmd)
 			return e.query(cmd, membershipQueryPath+"Orgs",
-				&mpb.QueryOrgsRequest{StartAfter: e.v.GetString("start-after"), Limit: e.v.GetUint32("limit")}, &mpb.QueryOrgsResponse{})
+				&membershippb.QueryOrgsRequest{StartAfter: e.v.GetString("start-after"), Limit: e.v.GetUint32("limit")}, &membershippb.QueryOrgsResponse{})
 		},
 	}
 	orgs.Flags().String("start-after", "", "list organisations after this id (paging)")

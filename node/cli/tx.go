@@ -15,7 +15,7 @@ import (
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/membership"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 const defaultNode = "tcp://127.0.0.1:26657"
@@ -185,7 +185,7 @@ func (e *env) membershipTxCmd() *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
-				return &mpb.MsgCreateOrg{OrgId: args[0], Name: args[1], AdminPublicKey: pub, AdminRoles: roles, AdminLabel: e.v.GetString("admin-label")}, nil
+				return &membershippb.MsgCreateOrg{OrgId: args[0], Name: args[1], AdminPublicKey: pub, AdminRoles: roles, AdminLabel: e.v.GetString("admin-label")}, nil
 			}, nil)
 		},
 	}
@@ -209,7 +209,7 @@ func (e *env) membershipTxCmd() *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
-				return &mpb.MsgAddAccount{PublicKey: pub, Roles: roles, Label: e.v.GetString("label")}, nil
+				return &membershippb.MsgAddAccount{PublicKey: pub, Roles: roles, Label: e.v.GetString("label")}, nil
 			}, nil)
 		},
 	}
@@ -233,7 +233,7 @@ func (e *env) membershipTxCmd() *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
-				return &mpb.MsgSetRoles{Address: addr, Roles: roles}, nil
+				return &membershippb.MsgSetRoles{Address: addr, Roles: roles}, nil
 			}, nil)
 		},
 	}
@@ -249,7 +249,7 @@ func (e *env) membershipTxCmd() *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
-				return &mpb.MsgSuspendAccount{Address: addr, Reason: e.v.GetString("reason")}, nil
+				return &membershippb.MsgSuspendAccount{Address: addr, Reason: e.v.GetString("reason")}, nil
 			}, nil)
 		},
 	}
@@ -266,7 +266,7 @@ func (e *env) membershipTxCmd() *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
-				return &mpb.MsgReinstateAccount{Address: addr}, nil
+				return &membershippb.MsgReinstateAccount{Address: addr}, nil
 			}, nil)
 		},
 	}
@@ -299,7 +299,7 @@ signs a proof of possession; the old key signs the transaction. Afterwards
 				if err != nil {
 					return nil, fmt.Errorf("new key failed to sign its proof: %w", err)
 				}
-				return &mpb.MsgRotateKey{NewPublicKey: newSigner.Public(), NewKeySignature: proof}, nil
+				return &membershippb.MsgRotateKey{NewPublicKey: newSigner.Public(), NewKeySignature: proof}, nil
 			}, func(*client.Result) error {
 				if err := e.keyring().SetAddress(newName, account); err != nil {
 					return fmt.Errorf("rotated on chain, but failed to point key %s at %s: %w", newName, account, err)

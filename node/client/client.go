@@ -18,7 +18,7 @@ import (
 	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/node/keyring"
 	"github.com/lineageledger/lineaged/node/receipt"
-	mpb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
 // Client talks to one node.
@@ -110,9 +110,9 @@ func (c *Client) Query(ctx context.Context, path string, req, resp proto.Message
 }
 
 // Account fetches an account.
-func (c *Client) Account(ctx context.Context, address string) (*mpb.Account, error) {
-	var resp mpb.QueryAccountResponse
-	if _, err := c.Query(ctx, "/lineage.membership.v1.Query/Account", &mpb.QueryAccountRequest{Address: address}, &resp, 0); err != nil {
+func (c *Client) Account(ctx context.Context, address string) (*membershippb.Account, error) {
+	var resp membershippb.QueryAccountResponse
+	if _, err := c.Query(ctx, "/lineage.membership.v1.Query/Account", &membershippb.QueryAccountRequest{Address: address}, &resp, 0); err != nil {
 		return nil, err
 	}
 	return resp.Account, nil
@@ -157,7 +157,7 @@ type TxOptions struct {
 }
 
 // Build signs a transaction carrying msg (a message such as
-// &mpb.MsgAddAccount{...}) for signer.
+// &membershippb.MsgAddAccount{...}) for signer.
 func (c *Client) Build(ctx context.Context, signer keyring.Signer, msg proto.Message, opts TxOptions) ([]byte, error) {
 	return c.BuildWith(ctx, signer, func(string, uint64) (proto.Message, error) { return msg, nil }, opts)
 }
