@@ -259,17 +259,6 @@ func (t *Table) Routes() []*Route {
 	return out
 }
 
-// Errors lists every module's error table, in table order.
-func (t *Table) Errors() [][]*kit.Error {
-	var out [][]*kit.Error
-	for _, m := range t.modules {
-		if len(m.Errors) > 0 {
-			out = append(out, m.Errors)
-		}
-	}
-	return out
-}
-
 // ErrorOf finds the error a codespace and code stand for; nil if none of
 // the tables has it.
 func (t *Table) ErrorOf(codespace string, code uint32) *kit.Error {

@@ -274,14 +274,7 @@ func (c *cursor) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(c.b[c.off:])
-	switch {
-	case n == 0:
-		c.short = true
-	case n < 0:
-		c.err = fmt.Errorf("%w: varint overflows", ErrMalformed)
-	default:
-		c.off += n
-	}
+	c.skipVarint(n)
 	return v
 }
 
@@ -290,6 +283,13 @@ func (c *cursor) varint() int64 {
 		return 0
 	}
 	v, n := binary.Varint(c.b[c.off:])
+	c.skipVarint(n)
+	return v
+}
+
+// skipVarint moves past a varint of n bytes as binary.(U)varint reported
+// it: 0 means the input ends inside it, a negative n that it overflows.
+func (c *cursor) skipVarint(n int) {
 	switch {
 	case n == 0:
 		c.short = true
@@ -298,7 +298,6 @@ func (c *cursor) varint() int64 {
 	default:
 		c.off += n
 	}
-	return v
 }
 
 func (c *cursor) take(n int) []byte {
