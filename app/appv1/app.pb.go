@@ -10,8 +10,8 @@
 package appv1
 
 import (
-	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
-	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	gatev1 "github.com/lineageledger/lineaged/x/gate/gatev1"
+	membershipv1 "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -34,7 +34,7 @@ type Params struct {
 	// Largest memo accepted, in bytes.
 	MaxMemoBytes uint32 `protobuf:"varint,2,opt,name=max_memo_bytes,json=maxMemoBytes,proto3" json:"max_memo_bytes,omitempty"`
 	// The deployment gate's policy.
-	GatePolicy    *gatepb.Policy `protobuf:"bytes,3,opt,name=gate_policy,json=gatePolicy,proto3" json:"gate_policy,omitempty"`
+	GatePolicy    *gatev1.Policy `protobuf:"bytes,3,opt,name=gate_policy,json=gatePolicy,proto3" json:"gate_policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -83,7 +83,7 @@ func (x *Params) GetMaxMemoBytes() uint32 {
 	return 0
 }
 
-func (x *Params) GetGatePolicy() *gatepb.Policy {
+func (x *Params) GetGatePolicy() *gatev1.Policy {
 	if x != nil {
 		return x.GatePolicy
 	}
@@ -94,7 +94,7 @@ func (x *Params) GetGatePolicy() *gatepb.Policy {
 type Genesis struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Params        *Params                `protobuf:"bytes,1,opt,name=params,proto3" json:"params,omitempty"`
-	Membership    *membershippb.Genesis  `protobuf:"bytes,2,opt,name=membership,proto3" json:"membership,omitempty"`
+	Membership    *membershipv1.Genesis  `protobuf:"bytes,2,opt,name=membership,proto3" json:"membership,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -136,7 +136,7 @@ func (x *Genesis) GetParams() *Params {
 	return nil
 }
 
-func (x *Genesis) GetMembership() *membershippb.Genesis {
+func (x *Genesis) GetMembership() *membershipv1.Genesis {
 	if x != nil {
 		return x.Membership
 	}
@@ -613,8 +613,8 @@ var file_lineage_app_v1_app_proto_goTypes = []any{
 	(*PreambleEntry)(nil),        // 7: lineage.app.v1.PreambleEntry
 	(*VoteExtension)(nil),        // 8: lineage.app.v1.VoteExtension
 	(*VoteExtensionEntry)(nil),   // 9: lineage.app.v1.VoteExtensionEntry
-	(*gatepb.Policy)(nil),        // 10: lineage.gate.v1.Policy
-	(*membershippb.Genesis)(nil), // 11: lineage.membership.v1.Genesis
+	(*gatev1.Policy)(nil),        // 10: lineage.gate.v1.Policy
+	(*membershipv1.Genesis)(nil), // 11: lineage.membership.v1.Genesis
 }
 var file_lineage_app_v1_app_proto_depIdxs = []int32{
 	10, // 0: lineage.app.v1.Params.gate_policy:type_name -> lineage.gate.v1.Policy

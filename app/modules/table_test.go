@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/lineageledger/lineaged/x/kit"
+	"github.com/lineageledger/lineaged/x/kit/kittest"
 	"github.com/lineageledger/lineaged/x/membership"
 	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
@@ -188,5 +189,30 @@ func TestNewRefusesHalfWiring(t *testing.T) {
 			}()
 			New(Config{Extra: []Module{tc.extra}})
 		})
+	}
+}
+
+// TestRouteIsolatesHandler: a handler writes under its module's prefix
+// only, and the whole state it reads cannot be turned into a store.
+func TestRouteIsolatesHandler(t *testing.T) {
+	root := kittest.NewMemStore()
+	var viewWritable bool
+	r := Msg(anyAccount, func(st kit.Store, view kit.Reader, _ kit.Block, _ kit.Signer, _ *membershippb.MsgCreateOrg) ([]kit.Event, error) {
+		st.Set([]byte("k"), []byte("v"))
+		_, viewWritable = view.(kit.Store)
+		if got := view.Get([]byte{0xf0, 'k'}); string(got) != "v" {
+			t.Errorf("the handler's own write is not in its view: %q", got)
+		}
+		return nil, nil
+	})
+	r.prefix = []byte{0xf0}
+	if _, err := r.Run(root, kit.Block{}, kit.Signer{}, &membershippb.MsgCreateOrg{}); err != nil {
+		t.Fatal(err)
+	}
+	if viewWritable {
+		t.Error("the handler's view of the whole state is a kit.Store")
+	}
+	if got := root.Snapshot(); len(got) != 1 || got["\xf0k"] != "v" {
+		t.Errorf("state after the handler: %q, want only the key under the module's prefix", got)
 	}
 }

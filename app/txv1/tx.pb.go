@@ -9,10 +9,10 @@
 package txv1
 
 import (
-	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
-	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
-	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
-	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
+	licensesv1 "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagev1 "github.com/lineageledger/lineaged/x/lineage/lineagev1"
+	membershipv1 "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	modelsv1 "github.com/lineageledger/lineaged/x/models/modelsv1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -194,7 +194,7 @@ func (x *TxBody) GetMsg() isTxBody_Msg {
 	return nil
 }
 
-func (x *TxBody) GetCreateOrg() *membershippb.MsgCreateOrg {
+func (x *TxBody) GetCreateOrg() *membershipv1.MsgCreateOrg {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_CreateOrg); ok {
 			return x.CreateOrg
@@ -203,7 +203,7 @@ func (x *TxBody) GetCreateOrg() *membershippb.MsgCreateOrg {
 	return nil
 }
 
-func (x *TxBody) GetAddAccount() *membershippb.MsgAddAccount {
+func (x *TxBody) GetAddAccount() *membershipv1.MsgAddAccount {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_AddAccount); ok {
 			return x.AddAccount
@@ -212,7 +212,7 @@ func (x *TxBody) GetAddAccount() *membershippb.MsgAddAccount {
 	return nil
 }
 
-func (x *TxBody) GetSetRoles() *membershippb.MsgSetRoles {
+func (x *TxBody) GetSetRoles() *membershipv1.MsgSetRoles {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_SetRoles); ok {
 			return x.SetRoles
@@ -221,7 +221,7 @@ func (x *TxBody) GetSetRoles() *membershippb.MsgSetRoles {
 	return nil
 }
 
-func (x *TxBody) GetSuspendAccount() *membershippb.MsgSuspendAccount {
+func (x *TxBody) GetSuspendAccount() *membershipv1.MsgSuspendAccount {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_SuspendAccount); ok {
 			return x.SuspendAccount
@@ -230,7 +230,7 @@ func (x *TxBody) GetSuspendAccount() *membershippb.MsgSuspendAccount {
 	return nil
 }
 
-func (x *TxBody) GetReinstateAccount() *membershippb.MsgReinstateAccount {
+func (x *TxBody) GetReinstateAccount() *membershipv1.MsgReinstateAccount {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_ReinstateAccount); ok {
 			return x.ReinstateAccount
@@ -239,7 +239,7 @@ func (x *TxBody) GetReinstateAccount() *membershippb.MsgReinstateAccount {
 	return nil
 }
 
-func (x *TxBody) GetRotateKey() *membershippb.MsgRotateKey {
+func (x *TxBody) GetRotateKey() *membershipv1.MsgRotateKey {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RotateKey); ok {
 			return x.RotateKey
@@ -248,7 +248,7 @@ func (x *TxBody) GetRotateKey() *membershippb.MsgRotateKey {
 	return nil
 }
 
-func (x *TxBody) GetRegisterDataset() *lineagepb.MsgRegisterDataset {
+func (x *TxBody) GetRegisterDataset() *lineagev1.MsgRegisterDataset {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RegisterDataset); ok {
 			return x.RegisterDataset
@@ -257,7 +257,7 @@ func (x *TxBody) GetRegisterDataset() *lineagepb.MsgRegisterDataset {
 	return nil
 }
 
-func (x *TxBody) GetRecordRun() *lineagepb.MsgRecordRun {
+func (x *TxBody) GetRecordRun() *lineagev1.MsgRecordRun {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RecordRun); ok {
 			return x.RecordRun
@@ -266,7 +266,7 @@ func (x *TxBody) GetRecordRun() *lineagepb.MsgRecordRun {
 	return nil
 }
 
-func (x *TxBody) GetRegisterModel() *modelspb.MsgRegisterModel {
+func (x *TxBody) GetRegisterModel() *modelsv1.MsgRegisterModel {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RegisterModel); ok {
 			return x.RegisterModel
@@ -275,7 +275,7 @@ func (x *TxBody) GetRegisterModel() *modelspb.MsgRegisterModel {
 	return nil
 }
 
-func (x *TxBody) GetRevokeModel() *modelspb.MsgRevokeModel {
+func (x *TxBody) GetRevokeModel() *modelsv1.MsgRevokeModel {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RevokeModel); ok {
 			return x.RevokeModel
@@ -284,7 +284,7 @@ func (x *TxBody) GetRevokeModel() *modelspb.MsgRevokeModel {
 	return nil
 }
 
-func (x *TxBody) GetSupersedeModel() *modelspb.MsgSupersedeModel {
+func (x *TxBody) GetSupersedeModel() *modelsv1.MsgSupersedeModel {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_SupersedeModel); ok {
 			return x.SupersedeModel
@@ -293,7 +293,7 @@ func (x *TxBody) GetSupersedeModel() *modelspb.MsgSupersedeModel {
 	return nil
 }
 
-func (x *TxBody) GetRecordDeployment() *modelspb.MsgRecordDeployment {
+func (x *TxBody) GetRecordDeployment() *modelsv1.MsgRecordDeployment {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RecordDeployment); ok {
 			return x.RecordDeployment
@@ -302,7 +302,7 @@ func (x *TxBody) GetRecordDeployment() *modelspb.MsgRecordDeployment {
 	return nil
 }
 
-func (x *TxBody) GetDefineLicense() *licensespb.MsgDefineLicense {
+func (x *TxBody) GetDefineLicense() *licensesv1.MsgDefineLicense {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_DefineLicense); ok {
 			return x.DefineLicense
@@ -311,7 +311,7 @@ func (x *TxBody) GetDefineLicense() *licensespb.MsgDefineLicense {
 	return nil
 }
 
-func (x *TxBody) GetGrantLicense() *licensespb.MsgGrantLicense {
+func (x *TxBody) GetGrantLicense() *licensesv1.MsgGrantLicense {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_GrantLicense); ok {
 			return x.GrantLicense
@@ -320,7 +320,7 @@ func (x *TxBody) GetGrantLicense() *licensespb.MsgGrantLicense {
 	return nil
 }
 
-func (x *TxBody) GetRevokeGrant() *licensespb.MsgRevokeGrant {
+func (x *TxBody) GetRevokeGrant() *licensesv1.MsgRevokeGrant {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RevokeGrant); ok {
 			return x.RevokeGrant
@@ -334,63 +334,63 @@ type isTxBody_Msg interface {
 }
 
 type TxBody_CreateOrg struct {
-	CreateOrg *membershippb.MsgCreateOrg `protobuf:"bytes,10,opt,name=create_org,json=createOrg,proto3,oneof"`
+	CreateOrg *membershipv1.MsgCreateOrg `protobuf:"bytes,10,opt,name=create_org,json=createOrg,proto3,oneof"`
 }
 
 type TxBody_AddAccount struct {
-	AddAccount *membershippb.MsgAddAccount `protobuf:"bytes,11,opt,name=add_account,json=addAccount,proto3,oneof"`
+	AddAccount *membershipv1.MsgAddAccount `protobuf:"bytes,11,opt,name=add_account,json=addAccount,proto3,oneof"`
 }
 
 type TxBody_SetRoles struct {
-	SetRoles *membershippb.MsgSetRoles `protobuf:"bytes,12,opt,name=set_roles,json=setRoles,proto3,oneof"`
+	SetRoles *membershipv1.MsgSetRoles `protobuf:"bytes,12,opt,name=set_roles,json=setRoles,proto3,oneof"`
 }
 
 type TxBody_SuspendAccount struct {
-	SuspendAccount *membershippb.MsgSuspendAccount `protobuf:"bytes,13,opt,name=suspend_account,json=suspendAccount,proto3,oneof"`
+	SuspendAccount *membershipv1.MsgSuspendAccount `protobuf:"bytes,13,opt,name=suspend_account,json=suspendAccount,proto3,oneof"`
 }
 
 type TxBody_ReinstateAccount struct {
-	ReinstateAccount *membershippb.MsgReinstateAccount `protobuf:"bytes,14,opt,name=reinstate_account,json=reinstateAccount,proto3,oneof"`
+	ReinstateAccount *membershipv1.MsgReinstateAccount `protobuf:"bytes,14,opt,name=reinstate_account,json=reinstateAccount,proto3,oneof"`
 }
 
 type TxBody_RotateKey struct {
-	RotateKey *membershippb.MsgRotateKey `protobuf:"bytes,15,opt,name=rotate_key,json=rotateKey,proto3,oneof"`
+	RotateKey *membershipv1.MsgRotateKey `protobuf:"bytes,15,opt,name=rotate_key,json=rotateKey,proto3,oneof"`
 }
 
 type TxBody_RegisterDataset struct {
-	RegisterDataset *lineagepb.MsgRegisterDataset `protobuf:"bytes,50,opt,name=register_dataset,json=registerDataset,proto3,oneof"`
+	RegisterDataset *lineagev1.MsgRegisterDataset `protobuf:"bytes,50,opt,name=register_dataset,json=registerDataset,proto3,oneof"`
 }
 
 type TxBody_RecordRun struct {
-	RecordRun *lineagepb.MsgRecordRun `protobuf:"bytes,51,opt,name=record_run,json=recordRun,proto3,oneof"`
+	RecordRun *lineagev1.MsgRecordRun `protobuf:"bytes,51,opt,name=record_run,json=recordRun,proto3,oneof"`
 }
 
 type TxBody_RegisterModel struct {
-	RegisterModel *modelspb.MsgRegisterModel `protobuf:"bytes,70,opt,name=register_model,json=registerModel,proto3,oneof"`
+	RegisterModel *modelsv1.MsgRegisterModel `protobuf:"bytes,70,opt,name=register_model,json=registerModel,proto3,oneof"`
 }
 
 type TxBody_RevokeModel struct {
-	RevokeModel *modelspb.MsgRevokeModel `protobuf:"bytes,71,opt,name=revoke_model,json=revokeModel,proto3,oneof"`
+	RevokeModel *modelsv1.MsgRevokeModel `protobuf:"bytes,71,opt,name=revoke_model,json=revokeModel,proto3,oneof"`
 }
 
 type TxBody_SupersedeModel struct {
-	SupersedeModel *modelspb.MsgSupersedeModel `protobuf:"bytes,72,opt,name=supersede_model,json=supersedeModel,proto3,oneof"`
+	SupersedeModel *modelsv1.MsgSupersedeModel `protobuf:"bytes,72,opt,name=supersede_model,json=supersedeModel,proto3,oneof"`
 }
 
 type TxBody_RecordDeployment struct {
-	RecordDeployment *modelspb.MsgRecordDeployment `protobuf:"bytes,73,opt,name=record_deployment,json=recordDeployment,proto3,oneof"`
+	RecordDeployment *modelsv1.MsgRecordDeployment `protobuf:"bytes,73,opt,name=record_deployment,json=recordDeployment,proto3,oneof"`
 }
 
 type TxBody_DefineLicense struct {
-	DefineLicense *licensespb.MsgDefineLicense `protobuf:"bytes,90,opt,name=define_license,json=defineLicense,proto3,oneof"`
+	DefineLicense *licensesv1.MsgDefineLicense `protobuf:"bytes,90,opt,name=define_license,json=defineLicense,proto3,oneof"`
 }
 
 type TxBody_GrantLicense struct {
-	GrantLicense *licensespb.MsgGrantLicense `protobuf:"bytes,91,opt,name=grant_license,json=grantLicense,proto3,oneof"`
+	GrantLicense *licensesv1.MsgGrantLicense `protobuf:"bytes,91,opt,name=grant_license,json=grantLicense,proto3,oneof"`
 }
 
 type TxBody_RevokeGrant struct {
-	RevokeGrant *licensespb.MsgRevokeGrant `protobuf:"bytes,92,opt,name=revoke_grant,json=revokeGrant,proto3,oneof"`
+	RevokeGrant *licensesv1.MsgRevokeGrant `protobuf:"bytes,92,opt,name=revoke_grant,json=revokeGrant,proto3,oneof"`
 }
 
 func (*TxBody_CreateOrg) isTxBody_Msg() {}
@@ -476,21 +476,21 @@ var file_lineage_tx_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_lineage_tx_v1_tx_proto_goTypes = []any{
 	(*Tx)(nil),                               // 0: lineage.tx.v1.Tx
 	(*TxBody)(nil),                           // 1: lineage.tx.v1.TxBody
-	(*membershippb.MsgCreateOrg)(nil),        // 2: lineage.membership.v1.MsgCreateOrg
-	(*membershippb.MsgAddAccount)(nil),       // 3: lineage.membership.v1.MsgAddAccount
-	(*membershippb.MsgSetRoles)(nil),         // 4: lineage.membership.v1.MsgSetRoles
-	(*membershippb.MsgSuspendAccount)(nil),   // 5: lineage.membership.v1.MsgSuspendAccount
-	(*membershippb.MsgReinstateAccount)(nil), // 6: lineage.membership.v1.MsgReinstateAccount
-	(*membershippb.MsgRotateKey)(nil),        // 7: lineage.membership.v1.MsgRotateKey
-	(*lineagepb.MsgRegisterDataset)(nil),     // 8: lineage.lineage.v1.MsgRegisterDataset
-	(*lineagepb.MsgRecordRun)(nil),           // 9: lineage.lineage.v1.MsgRecordRun
-	(*modelspb.MsgRegisterModel)(nil),        // 10: lineage.models.v1.MsgRegisterModel
-	(*modelspb.MsgRevokeModel)(nil),          // 11: lineage.models.v1.MsgRevokeModel
-	(*modelspb.MsgSupersedeModel)(nil),       // 12: lineage.models.v1.MsgSupersedeModel
-	(*modelspb.MsgRecordDeployment)(nil),     // 13: lineage.models.v1.MsgRecordDeployment
-	(*licensespb.MsgDefineLicense)(nil),      // 14: lineage.licenses.v1.MsgDefineLicense
-	(*licensespb.MsgGrantLicense)(nil),       // 15: lineage.licenses.v1.MsgGrantLicense
-	(*licensespb.MsgRevokeGrant)(nil),        // 16: lineage.licenses.v1.MsgRevokeGrant
+	(*membershipv1.MsgCreateOrg)(nil),        // 2: lineage.membership.v1.MsgCreateOrg
+	(*membershipv1.MsgAddAccount)(nil),       // 3: lineage.membership.v1.MsgAddAccount
+	(*membershipv1.MsgSetRoles)(nil),         // 4: lineage.membership.v1.MsgSetRoles
+	(*membershipv1.MsgSuspendAccount)(nil),   // 5: lineage.membership.v1.MsgSuspendAccount
+	(*membershipv1.MsgReinstateAccount)(nil), // 6: lineage.membership.v1.MsgReinstateAccount
+	(*membershipv1.MsgRotateKey)(nil),        // 7: lineage.membership.v1.MsgRotateKey
+	(*lineagev1.MsgRegisterDataset)(nil),     // 8: lineage.lineage.v1.MsgRegisterDataset
+	(*lineagev1.MsgRecordRun)(nil),           // 9: lineage.lineage.v1.MsgRecordRun
+	(*modelsv1.MsgRegisterModel)(nil),        // 10: lineage.models.v1.MsgRegisterModel
+	(*modelsv1.MsgRevokeModel)(nil),          // 11: lineage.models.v1.MsgRevokeModel
+	(*modelsv1.MsgSupersedeModel)(nil),       // 12: lineage.models.v1.MsgSupersedeModel
+	(*modelsv1.MsgRecordDeployment)(nil),     // 13: lineage.models.v1.MsgRecordDeployment
+	(*licensesv1.MsgDefineLicense)(nil),      // 14: lineage.licenses.v1.MsgDefineLicense
+	(*licensesv1.MsgGrantLicense)(nil),       // 15: lineage.licenses.v1.MsgGrantLicense
+	(*licensesv1.MsgRevokeGrant)(nil),        // 16: lineage.licenses.v1.MsgRevokeGrant
 }
 var file_lineage_tx_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: lineage.tx.v1.TxBody.create_org:type_name -> lineage.membership.v1.MsgCreateOrg
