@@ -29,6 +29,7 @@ var (
 	// Not a transaction's: a block's proposer-made entries.
 	ErrInvalidPreamble      = kit.NewError(Codespace, 18, "invalid block preamble")
 	ErrInvalidVoteExtension = kit.NewError(Codespace, 19, "invalid vote extension")
+	ErrNamespaceNotOwned    = kit.NewError(Codespace, 20, "name is not in a namespace of the signer's organisation")
 )
 
 // Errors lists every envelope error, for documentation and tests.
@@ -37,4 +38,5 @@ var Errors = []*kit.Error{
 	ErrWrongChainID, ErrUnknownSigner, ErrSignerSuspended, ErrSequenceReused,
 	ErrSequenceFuture, ErrBadSignature, ErrMissingRole, ErrTxExpired, ErrMemoTooLarge,
 	ErrUnknownQuery, ErrInvalidRequest, ErrInternal, ErrInvalidPreamble, ErrInvalidVoteExtension,
+	ErrNamespaceNotOwned,
 }

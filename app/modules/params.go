@@ -23,7 +23,7 @@ var (
 // DefaultParams are the parameters a new chain starts with unless its
 // genesis says otherwise.
 func DefaultParams() *appv1.Params {
-	return &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256, GatePolicy: gate.DefaultPolicy()}
+	return &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256, GatePolicy: gate.DefaultPolicy(), Rules: kit.LatestRules}
 }
 
 // Bounds on parameters: a chain cannot be configured into nonsense.
@@ -42,6 +42,9 @@ func ValidateParams(p *appv1.Params) error {
 	}
 	if p.MaxMemoBytes > p.MaxTxBytes/2 {
 		return fmt.Errorf("max_memo_bytes %d exceeds half of max_tx_bytes", p.MaxMemoBytes)
+	}
+	if p.Rules > kit.LatestRules {
+		return fmt.Errorf("rules %d: this software implements rule sets up to %d", p.Rules, kit.LatestRules)
 	}
 	if err := gate.ValidatePolicy(p.GatePolicy); err != nil {
 		return fmt.Errorf("gate_policy: %w", err)
