@@ -11,10 +11,8 @@ import (
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
-// Chain-wide records, under the application's own prefix.
-//
-//	0x01 0x01 → lineage.app.v1.Params
-//	0x01 0x02 → the chain id, as bytes
+// Chain-wide records, under the application's own prefix (see the
+// package's state layout).
 var (
 	keyParams  = []byte{prefixApp, 0x01}
 	keyChainID = []byte{prefixApp, 0x02}
