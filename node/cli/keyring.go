@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -62,12 +64,40 @@ func (e *env) secret(src secretSource, confirm bool) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("failed to read %s file: %w", src.name, err)
 		}
+		e.warnReadableSecretFile(path)
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
 	if p, ok := os.LookupEnv(src.env); ok {
 		return p, nil
 	}
 	return promptSecret(src, confirm)
+}
+
+// warnedSecretFiles holds the passphrase files a command has warned about,
+// so that one opening several keyrings warns once per file.
+var warnedSecretFiles sync.Map // of warnedFile
+
+type warnedFile struct {
+	e    *env
+	path string
+}
+
+// warnReadableSecretFile warns, once per command and file, when a
+// passphrase file can be read by its group or by everyone. The passphrase
+// is still used: the warning says how to close the hole.
+func (e *env) warnReadableSecretFile(path string) {
+	if runtime.GOOS == "windows" {
+		return // no Unix modes to check
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o044 == 0 {
+		return
+	}
+	if _, dup := warnedSecretFiles.LoadOrStore(warnedFile{e, path}, true); dup {
+		return
+	}
+	fmt.Fprintf(e.stderr, "WARNING: passphrase file %s is readable by others (mode %04o); restrict it with: chmod 600 %s\n",
+		path, fi.Mode().Perm(), path)
 }
 
 // openTTY opens the terminal prompts read from.

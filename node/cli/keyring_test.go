@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -72,5 +73,87 @@ func TestExportPassphraseSources(t *testing.T) {
 	r = runCLI(nil, "", "keys", "export", "--help")
 	if !strings.Contains(r.stdout, "$"+ExportPassphraseEnv) || !strings.Contains(r.stdout, "--export-passphrase-file") {
 		t.Errorf("keys export --help does not name the export passphrase's sources:\n%s", r.stdout)
+	}
+}
+
+// TestPassphraseFileModeWarning: a passphrase file others can read is
+// used, with one warning naming the file, its mode and the fix.
+func TestPassphraseFileModeWarning(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes are a Unix matter")
+	}
+	fastScrypt(t)
+	unsetEnv(t, PassphraseEnv)
+	unsetEnv(t, ExportPassphraseEnv)
+	files := t.TempDir()
+	write := func(name string, mode os.FileMode) string {
+		p := filepath.Join(files, name)
+		if err := os.WriteFile(p, []byte("correct horse battery\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil { // whatever the umask
+			t.Fatal(err)
+		}
+		return p
+	}
+	private, group, world := write("private", 0o600), write("group", 0o640), write("world", 0o644)
+
+	for _, tc := range []struct {
+		file string
+		warn string // "" for none
+	}{
+		{private, ""},
+		{group, "0640"},
+		{world, "0644"},
+	} {
+		dir := t.TempDir()
+		r := runCLI(nil, "", "keys", "add", "alice", "--keyring-dir", dir, "--passphrase-file", tc.file)
+		if r.code != 0 {
+			t.Fatalf("keys add with %s: %s", tc.file, r.stderr)
+		}
+		n := strings.Count(r.stderr, "WARNING")
+		if tc.warn == "" {
+			if n != 0 {
+				t.Errorf("%s: unexpected warning: %s", tc.file, r.stderr)
+			}
+			continue
+		}
+		if n != 1 {
+			t.Errorf("%s: %d warnings, want 1: %s", tc.file, n, r.stderr)
+		}
+		for _, want := range []string{tc.file, tc.warn, "chmod 600"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("%s: warning %q does not say %q", tc.file, r.stderr, want)
+			}
+		}
+		// Export reads both files and warns about each once.
+		r = runCLI(nil, "", "keys", "export", "alice", "--keyring-dir", dir, "--passphrase-file", tc.file, "--export-passphrase-file", world)
+		if r.code != 0 {
+			t.Fatalf("keys export: %s", r.stderr)
+		}
+		if got, want := strings.Count(r.stderr, "WARNING"), 1+btoi(tc.file != world); got != want {
+			t.Errorf("export with %s: %d warnings, want %d: %s", tc.file, got, want, r.stderr)
+		}
+	}
+}
+
+// TestPassphraseFileWarnsOnce: a command that opens several keyrings
+// with one passphrase file warns about it once.
+func TestPassphraseFileWarnsOnce(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes are a Unix matter")
+	}
+	fastScrypt(t)
+	unsetEnv(t, PassphraseEnv)
+	pass := filepath.Join(t.TempDir(), "pass")
+	os.WriteFile(pass, []byte("correct horse battery\n"), 0o644)
+	os.Chmod(pass, 0o644)
+	out := filepath.Join(t.TempDir(), "net")
+	r := runCLI(nil, "", "testnet", "--validators", "3", "--output", out, "--encrypt-keys", "--passphrase-file", pass)
+	if r.code != 0 {
+		t.Fatalf("testnet: %s", r.stderr)
+	}
+	if n := strings.Count(r.stderr, "WARNING: passphrase file"); n != 1 {
+		t.Fatalf("%d warnings about the passphrase file, want 1: %s", n, r.stderr)
 	}
 }
