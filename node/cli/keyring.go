@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -73,15 +72,6 @@ func (e *env) secret(src secretSource, confirm bool) (string, error) {
 	return promptSecret(src, confirm)
 }
 
-// warnedSecretFiles holds the passphrase files a command has warned about,
-// so that one opening several keyrings warns once per file.
-var warnedSecretFiles sync.Map // of warnedFile
-
-type warnedFile struct {
-	e    *env
-	path string
-}
-
 // warnReadableSecretFile warns, once per command and file, when a
 // passphrase file can be read by its group or by everyone. The passphrase
 // is still used: the warning says how to close the hole.
@@ -93,7 +83,7 @@ func (e *env) warnReadableSecretFile(path string) {
 	if err != nil || fi.Mode().Perm()&0o044 == 0 {
 		return
 	}
-	if _, dup := warnedSecretFiles.LoadOrStore(warnedFile{e, path}, true); dup {
+	if _, dup := e.warnedFiles.LoadOrStore(path, true); dup {
 		return
 	}
 	fmt.Fprintf(e.stderr, "WARNING: passphrase file %s is readable by others (mode %04o); restrict it with: chmod 600 %s\n",
