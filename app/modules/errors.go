@@ -29,6 +29,10 @@ var (
 	// Not a transaction's: a block's proposer-made entries.
 	ErrInvalidPreamble      = kit.NewError(Codespace, 18, "invalid block preamble")
 	ErrInvalidVoteExtension = kit.NewError(Codespace, 19, "invalid vote extension")
+	// Never in a block: a node's answers to queries with proofs, which it
+	// bounds (app.ProofLimits).
+	ErrProofTooLarge = kit.NewError(Codespace, 20, "answer too large to prove")
+	ErrProofBusy     = kit.NewError(Codespace, 21, "too many proven queries at once")
 )
 
 // Errors lists every envelope error, for documentation and tests.
@@ -37,4 +41,5 @@ var Errors = []*kit.Error{
 	ErrWrongChainID, ErrUnknownSigner, ErrSignerSuspended, ErrSequenceReused,
 	ErrSequenceFuture, ErrBadSignature, ErrMissingRole, ErrTxExpired, ErrMemoTooLarge,
 	ErrUnknownQuery, ErrInvalidRequest, ErrInternal, ErrInvalidPreamble, ErrInvalidVoteExtension,
+	ErrProofTooLarge, ErrProofBusy,
 }
