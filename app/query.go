@@ -218,10 +218,12 @@ func (l proofLimiter) proofBudget(answerBytes int) (budget int, ok bool) {
 	return budget, budget > 0
 }
 
+// AskForLess says how to narrow a query refused as too large to prove.
+const AskForLess = "ask for less (a smaller max_nodes or max_depth for a walk of the lineage, " +
+	"a smaller limit for a list, a smaller policy.max_lineage_nodes for a gate check)"
+
 func (l proofLimiter) tooLarge() error {
-	return modules.ErrProofTooLarge.Wrapf("its answer and proofs exceed this node's bound of %d bytes: ask for less "+
-		"(a smaller max_nodes or max_depth for a walk of the lineage, a smaller limit for a list, "+
-		"a smaller policy.max_lineage_nodes for a gate check)", l.maxBytes)
+	return modules.ErrProofTooLarge.Wrapf("its answer and proofs exceed this node's bound of %d bytes: %s", l.maxBytes, AskForLess)
 }
 
 // prove runs a query over a recorder of view and proves its reads. bundle

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -95,6 +96,7 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 	n.app = app.New(st, logger.With("module", "app"))
 	n.app.SetProposalBudget(ProposalBudget(cmtCfg))
 	n.app.SetCheckHandlers(cfg.Mempool.RunHandlers)
+	n.app.SetProofLimits(proofLimits(cfg.API))
 	if err := n.app.SetSnapshots(snapshots.Config{
 		Dir:        filepath.Join(home, "data", "snapshots"),
 		Interval:   cfg.State.SnapshotInterval,
@@ -131,6 +133,17 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 		return nil, fmt.Errorf("failed to create CometBFT node: %w", err)
 	}
 	return n, nil
+}
+
+// proofLimits are the application's bounds on proven queries for the API
+// settings c: a receipt carries the answer and proofs in base64, so the
+// largest receipt bounds them at three quarters of its size, which also
+// bounds a proven ABCI answer sent in JSON by CometBFT's RPC.
+func proofLimits(c APIConfig) app.ProofLimits {
+	return app.ProofLimits{
+		MaxConcurrent: c.MaxConcurrentProofs,
+		MaxBytes:      base64.StdEncoding.DecodedLen(c.MaxReceiptBytes),
+	}
 }
 
 // RPCAddress is CometBFT's RPC listen address.
@@ -189,7 +202,7 @@ func (n *Node) Start() error {
 }
 
 func (n *Node) startAPI() error {
-	receipts := receiptService{app: n.app, src: rpclocal.New(n.cmt), metrics: n.metrics}
+	receipts := newReceiptService(n.app, rpclocal.New(n.cmt), n.cfg.API.MaxReceiptBytes, n.metrics)
 	if err := n.startGRPC(receipts); err != nil {
 		return err
 	}

@@ -62,7 +62,13 @@
 // 400 for a malformed prove or height, 403 for a preflight from an origin not
 // allowed, 413 for a body over [Config.MaxRequestBytes], 429 (with
 // Retry-After) over the rate limit; unknown routes are 404, a known path with
-// the wrong method 405.
+// the wrong method 405. Two refinements apply to the errors of queries and
+// receipts: a status with a RetryInfo detail sets Retry-After (whole
+// seconds, at least 1), so a node proving as many queries as it will at
+// once answers 503 (Unavailable) with it; and ResourceExhausted without
+// one, an answer too large to prove, is 413 rather than 429, since asking
+// again would not make it smaller. The message of the latter says how to
+// ask for less.
 //
 // # Limits
 //

@@ -130,7 +130,7 @@ func (l *rateLimiter) wrap(errs errorWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ok, wait := l.allow(clientKey(r.RemoteAddr), time.Now())
 		if !ok {
-			secs := max(int64(math.Ceil(wait.Seconds())), 1)
+			secs := retrySeconds(wait)
 			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 			errs.write(w, http.StatusTooManyRequests, codes.ResourceExhausted, fmt.Sprintf("rate limit exceeded: retry after %ds", secs))
 			return

@@ -7,10 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/lineageledger/lineaged/app/appv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
@@ -108,6 +111,33 @@ func TestProveErrors(t *testing.T) {
 		e := decodeError(t, resp, body, http.StatusServiceUnavailable, codes.Unavailable)
 		if e.Message != "state not yet provable: wait for the next block" {
 			t.Errorf("message %q", e.Message)
+		}
+	})
+	t.Run("too large is 413", func(t *testing.T) {
+		h := newHarness(t)
+		msg := "tx/20: answer too large to prove: ask for less (a smaller max_nodes ...)"
+		h.receipts.failWith(status.Error(codes.ResourceExhausted, msg))
+		resp, body := h.do(t, "GET", "/v1/datasets/sha256:00/lineage?prove=true", "")
+		e := decodeError(t, resp, body, http.StatusRequestEntityTooLarge, codes.ResourceExhausted)
+		if e.Message != msg {
+			t.Errorf("message %q", e.Message)
+		}
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
+			t.Errorf("Retry-After %q on an answer retrying will not shrink", ra)
+		}
+	})
+	t.Run("busy is 503 with Retry-After", func(t *testing.T) {
+		h := newHarness(t)
+		st, err := status.New(codes.Unavailable, "tx/21: too many proven queries at once").
+			WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(1500 * time.Millisecond)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.receipts.failWith(st.Err())
+		resp, body := h.do(t, "GET", "/v1/params?prove=true", "")
+		decodeError(t, resp, body, http.StatusServiceUnavailable, codes.Unavailable)
+		if ra := resp.Header.Get("Retry-After"); ra != "2" {
+			t.Errorf("Retry-After %q, want 2 (1.5 s rounded up)", ra)
 		}
 	})
 	t.Run("another error is internal, with its message", func(t *testing.T) {
