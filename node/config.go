@@ -87,8 +87,9 @@ type APIConfig struct {
 	// CORSAllowedOrigins may call the REST API from browsers
 	// ("https://audit.example.org", or "*").
 	CORSAllowedOrigins []string `mapstructure:"cors_allowed_origins"`
-	// RateLimit is the REST requests per second allowed per client address,
-	// with bursts of RateBurst.
+	// RateLimit is the requests per second allowed per client address,
+	// with bursts of RateBurst, on both APIs together: one token bucket per
+	// client for REST requests, gRPC calls and gRPC streams.
 	RateLimit float64 `mapstructure:"rate_limit"`
 	RateBurst int     `mapstructure:"rate_burst"`
 	// MaxConcurrentProofs is how many queries with proofs (receipts, REST
@@ -332,7 +333,8 @@ tls_key_file = "{{.API.TLSKeyFile}}"
 max_request_bytes = {{.API.MaxRequestBytes}}
 # Browser origins allowed to call the REST API, e.g. ["https://audit.example.org"].
 cors_allowed_origins = [{{range $i, $o := .API.CORSAllowedOrigins}}{{if $i}}, {{end}}"{{$o}}"{{end}}]
-# REST requests per second per client address, and the burst allowed.
+# Requests per second per client address, and the burst allowed, on both
+# APIs together (REST requests, gRPC calls and streams share one bucket).
 rate_limit = {{.API.RateLimit}}
 rate_burst = {{.API.RateBurst}}
 # Queries with proofs (receipts, prove=true, ABCI queries with prove) built

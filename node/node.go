@@ -203,13 +203,19 @@ func (n *Node) Start() error {
 
 func (n *Node) startAPI() error {
 	receipts := newReceiptService(n.app, rpclocal.New(n.cmt), n.cfg.API.MaxReceiptBytes, n.metrics)
-	if err := n.startGRPC(receipts); err != nil {
+	// One limiter for both listeners: a client has one rate, whichever
+	// API it calls.
+	limiter, err := api.NewRateLimiter(n.cfg.API.RateLimit, n.cfg.API.RateBurst)
+	if err != nil {
+		return fmt.Errorf("invalid API rate limit: %w", err)
+	}
+	if err := n.startGRPC(receipts, limiter); err != nil {
 		return err
 	}
-	return n.startREST(receipts)
+	return n.startREST(receipts, limiter)
 }
 
-func (n *Node) startREST(receipts receiptService) error {
+func (n *Node) startREST(receipts receiptService, limiter *api.RateLimiter) error {
 	c := n.cfg.API
 	if c.RESTAddress == "" {
 		return nil
@@ -220,7 +226,7 @@ func (n *Node) startREST(receipts receiptService) error {
 	srv, err := api.NewServer(api.Config{
 		Address: c.RESTAddress, TLSCertFile: c.TLSCertFile, TLSKeyFile: c.TLSKeyFile,
 		CORSAllowedOrigins: c.CORSAllowedOrigins, MaxRequestBytes: c.MaxRequestBytes,
-		RateLimit: c.RateLimit, RateBurst: c.RateBurst, ObserveRequest: n.metrics.restObserver(),
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst, Limiter: limiter, ObserveRequest: n.metrics.restObserver(),
 	}, conn, receipts.receiptFor, n.logger.With("module", "rest"))
 	if err != nil {
 		return err
@@ -233,14 +239,16 @@ func (n *Node) startREST(receipts receiptService) error {
 	return nil
 }
 
-func (n *Node) startGRPC(receipts receiptService) error {
+func (n *Node) startGRPC(receipts receiptService, limiter *api.RateLimiter) error {
 	c := n.cfg.API
 	if c.GRPCAddress == "" {
 		return nil
 	}
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(c.MaxRequestBytes),
-		grpc.UnaryInterceptor(grpcErrors),
+		// The rate limit first: a refused call costs nothing more.
+		grpc.ChainUnaryInterceptor(limiter.UnaryServerInterceptor(), grpcErrors),
+		grpc.StreamInterceptor(limiter.StreamServerInterceptor()),
 	}
 	if c.TLSCertFile != "" {
 		cert, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile)

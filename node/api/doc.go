@@ -1,7 +1,8 @@
 // Package api serves the REST/JSON query API: every query method of the
 // gRPC API under /v1, translated by grpc-gateway from the HTTP bindings in
 // proto/http.yaml, and the OpenAPI document generated from the same
-// bindings.
+// bindings. Its [RateLimiter] also limits the node's gRPC API, through
+// interceptors, so that both listeners hold a client to one rate.
 //
 // The server proxies only these routes. Nothing of CometBFT is reachable
 // through it: not its RPC, and in particular none of its unsafe routes
@@ -75,7 +76,11 @@
 // Each client (the connection's remote IPv4 address or IPv6 /64; headers
 // such as X-Forwarded-For are not trusted, so behind a proxy all its clients
 // share one bucket) gets a token bucket of [Config.RateLimit] requests per
-// second and [Config.RateBurst] at once. Bodies are read whole,
+// second and [Config.RateBurst] at once; given a [Config.Limiter], the
+// server takes its tokens from that instead, which the node shares with its
+// gRPC API ([RateLimiter.UnaryServerInterceptor],
+// [RateLimiter.StreamServerInterceptor]: one token a call or stream,
+// ResourceExhausted with a RetryInfo detail over the rate). Bodies are read whole,
 // up to [Config.MaxRequestBytes], before routing; headers (and so GET query
 // strings) are bounded at 64 KiB. A query gets 30 s before its context is
 // cancelled (504). CORS: only [Config.CORSAllowedOrigins] may read
