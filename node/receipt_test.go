@@ -304,6 +304,19 @@ func TestRESTRoutes(t *testing.T) {
 	if _, err := receipt.Verify(context.Background(), r, genesisTrust(t, n)); err != nil {
 		t.Fatalf("REST receipt rejected: %v", err)
 	}
+	// A missing record is 404 with prove too, and the body is the receipt
+	// proving its absence.
+	code, body = get("/v1/models/alpha/nobody/versions/1.0?prove=true")
+	if code != http.StatusNotFound {
+		t.Fatalf("prove=true of a missing model: %d %s", code, body)
+	}
+	r, err = receipt.Parse(body)
+	if err != nil {
+		t.Fatalf("prove=true of a missing model did not return a receipt: %v", err)
+	}
+	if res, err := receipt.Verify(context.Background(), r, genesisTrust(t, n)); err != nil || res.Error == nil || res.Error.Codespace != "models" || res.Error.Code != 16 {
+		t.Fatalf("receipt of absence: %+v, %v; want it to prove models/16", res, err)
+	}
 	gateReq, _ := json.Marshal(map[string]any{"model": "alpha/bot@1.0", "org": "alpha", "uses": []string{"USE_COMMERCIAL"}})
 	resp, err := http.Post(base+"/v1/gate/check", "application/json", bytes.NewReader(gateReq))
 	if err != nil {

@@ -125,11 +125,10 @@ func (s receiptService) tooLarge(size int) error {
 
 // receiptFor adapts build to the REST server's prove=true hook: the method
 // and the decoded request as the gateway produced them.
-func (s receiptService) receiptFor(ctx context.Context, method string, req proto.Message, height int64) ([]byte, error) {
+func (s receiptService) receiptFor(ctx context.Context, method string, req proto.Message, height int64) (receipt []byte, answer, err error) {
 	data, err := proto.Marshal(req)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "failed to encode request: %v", err)
+		return nil, nil, status.Errorf(codes.InvalidArgument, "failed to encode request: %v", err)
 	}
-	receipt, _, err := s.build(ctx, method, data, height)
-	return receipt, err
+	return s.build(ctx, method, data, height)
 }

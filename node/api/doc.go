@@ -47,12 +47,16 @@
 //     server asks the [ReceiptFunc] for one, giving it the route's full gRPC
 //     method name, the decoded request message and the height (0: the
 //     latest provable), and writes its bytes as application/json. The
-//     query itself is not sent to the connection.
+//     query itself is not sent to the connection. The status is the
+//     answer's: 200, or, for a receipt proving the query's own error, that
+//     error's (404 for a record that does not exist, with the receipt of its
+//     absence as the body).
 //
 // Neither applies to POST /v1/receipts, the generic form for clients that
 // hold an encoded request: its body names the method, the base64 request
 // and the height, and its answer carries the receipt base64-encoded in
-// "receipt". prove is refused on /v1/openapi.json, which runs no query.
+// "receipt", with 200 whatever the query answered (the receipt says). prove
+// is refused on /v1/openapi.json, which runs no query.
 //
 // # Errors
 //

@@ -124,7 +124,8 @@ func parseCall(q url.Values) (*call, error) {
 // callParams moves prove and height from the URL into the request context
 // for queryConn, bounds the request's time, and, when proof was asked for,
 // answers with the receipt queryConn obtained instead of the gateway's
-// output.
+// output: with 200, or, for a receipt proving the query's error, with the
+// status the gateway gave that error (404 for a missing record).
 func callParams(timeout time.Duration, errs errorWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := url.ParseQuery(r.URL.RawQuery)
@@ -147,10 +148,14 @@ func callParams(timeout time.Duration, errs errorWriter, next http.Handler) http
 		}
 		buf := &bufferedResponse{header: http.Header{}}
 		next.ServeHTTP(buf, r)
-		if receipt, ok := cl.result(); ok {
+		if receipt, failed, ok := cl.result(); ok {
+			code := http.StatusOK
+			if failed && buf.statusCode() >= 400 {
+				code = buf.statusCode()
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Content-Length", strconv.Itoa(len(receipt)))
-			w.WriteHeader(http.StatusOK)
+			w.WriteHeader(code)
 			_, _ = w.Write(receipt)
 			return
 		}
