@@ -35,7 +35,9 @@
 // # Height and receipts
 //
 // Two query parameters apply to every route and are removed before the rest
-// is bound to the request message:
+// is bound to the request message (the OpenAPI document lists both with
+// every operation that takes them: the server adds them to the generated
+// document, whose generator cannot):
 //
 //   - height=n (n > 0) answers from the state version at height n. It
 //     reaches the connection the server was built on as the outgoing gRPC

@@ -94,10 +94,14 @@ func newGateway(conn grpc.ClientConnInterface) (*runtime.ServeMux, error) {
 	if err := registerQueryServices(mux, conn); err != nil {
 		return nil, err
 	}
-	err := mux.HandlePath(http.MethodGet, OpenAPIPath, func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
+	doc, err := openAPIDocument()
+	if err != nil {
+		return nil, err
+	}
+	err = mux.HandlePath(http.MethodGet, OpenAPIPath, func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(openAPIDocument)))
-		_, _ = w.Write(openAPIDocument)
+		w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+		_, _ = w.Write(doc)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("failed to register %s: %w", OpenAPIPath, err)
