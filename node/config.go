@@ -102,15 +102,15 @@ type APIConfig struct {
 	MaxReceiptBytes int `mapstructure:"max_receipt_bytes"`
 }
 
-// Defaults of the bounds on proofs. A proof build is one goroutine's work,
-// a millisecond for a gate check's receipt and about a second for one at
-// the size bound; at the bound it allocates some seven times the size of
-// its proofs. Four at once keep a node's garbage from proofs under about a
-// hundred megabytes (sixteen unbounded walks took one from 129 MB to
-// 737 MB) while leaving room for small receipts beside a large one.
-// Receipts of 4 MB hold a walk of several hundred datasets (a gate check's
-// receipt is about 50 KiB) and fit the 4 MiB message a gRPC client accepts
-// by default.
+// Defaults of the bounds on proofs. A proof build is one goroutine's work:
+// about a millisecond for a gate check's receipt, a fraction of a second
+// at the size bound (a 15 MB walk took two seconds), allocating six to
+// seven times the size of its proofs. Four at once keep a node's garbage
+// from proofs under about a hundred megabytes (sixteen unbounded walks took
+// one from 129 MB to 737 MB) while leaving room for small receipts beside
+// a large one; a fifth is refused rather than queued. Receipts of 4 MB hold
+// a walk of several hundred datasets (a gate check's receipt is about
+// 50 KiB) and fit the 4 MiB message a gRPC client accepts by default.
 const (
 	DefaultMaxConcurrentProofs = 4
 	DefaultMaxReceiptBytes     = 4_000_000
