@@ -30,6 +30,10 @@ var (
 	ErrInvalidPreamble      = kit.NewError(Codespace, 18, "invalid block preamble")
 	ErrInvalidVoteExtension = kit.NewError(Codespace, 19, "invalid vote extension")
 	ErrNamespaceNotOwned    = kit.NewError(Codespace, 20, "name is not in a namespace of the signer's organisation")
+	// Never in a block: a node's answers to queries with proofs, which it
+	// bounds (app.ProofLimits).
+	ErrProofTooLarge = kit.NewError(Codespace, 21, "answer too large to prove")
+	ErrProofBusy     = kit.NewError(Codespace, 22, "too many proven queries at once")
 )
 
 // Errors lists every envelope error, for documentation and tests.
@@ -39,4 +43,5 @@ var Errors = []*kit.Error{
 	ErrSequenceFuture, ErrBadSignature, ErrMissingRole, ErrTxExpired, ErrMemoTooLarge,
 	ErrUnknownQuery, ErrInvalidRequest, ErrInternal, ErrInvalidPreamble, ErrInvalidVoteExtension,
 	ErrNamespaceNotOwned,
+	ErrProofTooLarge, ErrProofBusy,
 }
