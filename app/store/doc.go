@@ -36,6 +36,8 @@
 // [proofv1.ProofBundle]. The recording itself is [proof.Recorder], which a
 // verifier also uses to re-run the query over the proofs ([proof.Verify],
 // [proof.CheckMinimal]); only building the ICS 23 proofs needs the tree.
+// [View.ProveKey] proves a single key with one standard ICS 23 proof, for
+// tools that know nothing of bundles.
 //
 // # Memory
 //
