@@ -55,6 +55,16 @@
 // rest. State prefixes are one byte per module, listed in the table
 // (app/modules/table.go).
 //
+// # Queries
+//
+// [App.Query] answers a query method under its full gRPC name (Data: the
+// encoded request), proven with Prove set by one operation of type
+// [proof.OpType] holding a bundle of every read the query made; a raw
+// state key under [StateKeyPath], proven by one standard ICS 23 operation
+// ([proof.ICS23OpType]) that ICS 23-aware tools verify as they are; and
+// [SimulatePath]. A proven response's Key is the key of its proof
+// operation. Queries read committed versions only and are not consensus.
+//
 // # State-sync snapshots
 //
 // A new node can join from a snapshot of a recent height instead of

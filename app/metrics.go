@@ -145,7 +145,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	// only look them up.
 	t := modules.Default()
 	routes := append(routeNames(t), labelUnknown)
-	paths := append(t.QueryPaths(), SimulatePath, labelUnknown)
+	paths := append(t.QueryPaths(), SimulatePath, StateKeyPath, labelUnknown)
 	// A block's entries are transactions and its preamble; the mempool
 	// sees transactions only.
 	m.txs = newResultCounters(txs, append(routes, labelPreamble))

@@ -98,7 +98,7 @@ func TestMetricsSeriesFromStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	routes := (&txv1.TxBody{}).ProtoReflect().Descriptor().Oneofs().ByName("msg").Fields().Len()
-	paths := len(modules.Default().QueryPaths()) + 1 // and SimulatePath
+	paths := len(modules.Default().QueryPaths()) + 2 // and SimulatePath, StateKeyPath
 	for _, tc := range []struct {
 		name string
 		want int
@@ -119,6 +119,7 @@ func TestMetricsSeriesFromStart(t *testing.T) {
 	if series(t, reg, "lineaged_txs_total", "msg", "membership.add_account", "result", "ok") == nil ||
 		series(t, reg, "lineaged_queries_total", "path", gatepb.Query_Check_FullMethodName, "result", "ok") == nil ||
 		series(t, reg, "lineaged_queries_total", "path", SimulatePath, "result", "ok") == nil ||
+		series(t, reg, "lineaged_queries_total", "path", StateKeyPath, "result", "ok") == nil ||
 		series(t, reg, "lineaged_gate_checks_total", "verdict", "DENY") == nil {
 		t.Error("a success series is missing")
 	}

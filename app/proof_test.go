@@ -34,6 +34,9 @@ func verifyProvenQuery(t *testing.T, path string, data []byte, res *abci.QueryRe
 	if op.Type != proof.OpType || string(op.Key) != path {
 		t.Fatalf("proof op is %q for %q, want %q for %q", op.Type, op.Key, proof.OpType, path)
 	}
+	if string(res.Key) != path {
+		t.Fatalf("response key %q, want the path %q the proof op is keyed by", res.Key, path)
+	}
 	var bundle proofv1.ProofBundle
 	if err := proto.Unmarshal(op.Data, &bundle); err != nil {
 		t.Fatalf("proof op data: %v", err)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -68,19 +69,31 @@ func asMessage(resp any) proto.Message {
 	return m
 }
 
-// QueryPaths lists every ABCI query path the application answers but
-// SimulatePath.
+// QueryPaths lists every query method's ABCI query path: all the paths
+// the application answers but [SimulatePath] and [StateKeyPath].
 func (a *App) QueryPaths() []string { return a.mods.QueryPaths() }
 
-// Query implements abci.Application. Path is a full gRPC method name, Data
-// its encoded request, Height the state version (0: latest committed).
+// StateKeyPath is the ABCI query path of one raw state key: Data is the key
+// as the state tree holds it (a module's one-byte prefix, then the key
+// layout its package documents), and the answer's Value is exactly the
+// stored bytes, empty for an absent key (an absent key is an answer, not
+// an error). The response's Key is the key asked. With Prove set,
+// ProofOps holds one operation of type [proof.ICS23OpType] proving the
+// value, or the absence, against the app hash of the version read.
+const StateKeyPath = "/store/key"
+
+// Query implements abci.Application. Path is a full gRPC method name with
+// Data its encoded request, or [StateKeyPath] with Data a raw state key, or
+// [SimulatePath]; Height is the state version (0: latest committed).
 // Queries read committed versions only and never wait for a block to be
 // executed.
 //
-// With Prove set the response carries ProofOps with one operation of type
-// [proof.OpType] proving every read, whether the query succeeded or failed
-// with its own error: a verifier re-running it with [modules.Table.Answer]
-// over the proven reads gets the same answer or the same error.
+// With Prove set a method query's response carries ProofOps with one
+// operation of type [proof.OpType] proving every read, whether the query
+// succeeded or failed with its own error: a verifier re-running it with
+// [modules.Table.Answer] over the proven reads gets the same answer or the
+// same error. The operation's Key, and the response's, is the path. A
+// [StateKeyPath] query's proof is a standard ICS 23 operation instead.
 func (a *App) Query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	start := time.Now() // for metrics only
 	res, resp, err := a.query(ctx, req)
@@ -105,6 +118,9 @@ func (a *App) query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 		value, height, err := a.simulate(req.Data)
 		res.Value, res.Height = value, height
 		return res, nil, err
+	}
+	if req.Path == StateKeyPath {
+		return a.queryKey(req, res)
 	}
 	h, err := a.mods.Query(req.Path, req.Data)
 	if err != nil {
@@ -131,8 +147,41 @@ func (a *App) query(ctx context.Context, req *abci.QueryRequest) (*abci.QueryRes
 		return res, nil, fmt.Errorf("failed to encode proofs: %w", perr)
 	}
 	res.ProofOps = &crypto.ProofOps{Ops: []crypto.ProofOp{{Type: proof.OpType, Key: []byte(req.Path), Data: data}}}
+	res.Key = []byte(req.Path)
 	res.Value = answer
 	return res, resp, err
+}
+
+// queryKey answers a [StateKeyPath] query into res.
+func (a *App) queryKey(req *abci.QueryRequest, res *abci.QueryResponse) (*abci.QueryResponse, proto.Message, error) {
+	key := req.Data
+	switch {
+	case len(key) == 0:
+		return res, nil, modules.ErrInvalidRequest.Wrapf("%s needs a state key as its data", StateKeyPath)
+	case len(key) > modules.MaxQueryBytes:
+		return res, nil, modules.ErrInvalidRequest.Wrapf("key of %d bytes exceeds %d", len(key), modules.MaxQueryBytes)
+	}
+	view, err := a.viewAt(req.Height)
+	if err != nil {
+		return res, nil, err
+	}
+	res.Height, res.Key = view.Height(), bytes.Clone(key)
+	if !req.Prove {
+		res.Value = bytes.Clone(view.Get(key))
+		return res, nil, nil
+	}
+	start := time.Now() // for metrics only
+	value, encoded, err := view.ProveKey(key)
+	if err != nil {
+		if errors.Is(err, store.ErrIO) {
+			panic(err) // as RunQuery: a node that cannot read its state must stop
+		}
+		return res, nil, fmt.Errorf("%w: failed to prove key %x at height %d: %w", modules.ErrInternal, key, view.Height(), err)
+	}
+	a.metrics.Load().proved(time.Since(start))
+	res.Value = value
+	res.ProofOps = &crypto.ProofOps{Ops: []crypto.ProofOp{{Type: proof.ICS23OpType, Key: bytes.Clone(key), Data: encoded}}}
+	return res, nil, nil
 }
 
 // ProveQuery answers the query at path (a full gRPC method name) with the

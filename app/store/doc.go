@@ -39,6 +39,8 @@
 // [Recorder.ProofsWithin] bounds the encoded size of the bundle and stops
 // proving once the bound is passed, so that a query reading too much costs
 // no more than the bound.
+// [View.ProveKey] proves a single key with one standard ICS 23 proof, for
+// tools that know nothing of bundles.
 //
 // # Memory
 //

@@ -227,3 +227,34 @@ func (b *bundleBuilder) add(kp *proofv1.KeyProof, cp *ics23.CommitmentProof) (*p
 	}
 	return kp, nil
 }
+
+// ProveKey reads one key of v and proves what it holds against v's app
+// hash with one ICS 23 commitment proof (IAVL spec, [ics23.IavlSpec]),
+// canonically encoded: an existence proof of the key and its value, or,
+// when value is nil, a non-existence proof of the key. It is the proof
+// behind a single-key query ([proof.ICS23OpType]); a query that reads more
+// is proven with [Recorder.Proofs].
+//
+// ProveKey fails if the version is empty or the key holds an empty value
+// (ICS 23 can prove neither), or if the database fails.
+func (v *View) ProveKey(key []byte) (value, encoded []byte, err error) {
+	t := v.tree
+	if t.Size() == 0 {
+		return nil, nil, errors.New("cannot prove reads of an empty state")
+	}
+	b := &bundleBuilder{tree: t, keys: map[string]*proofv1.KeyProof{}}
+	has, err := t.Has(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: failed to read key %x: %w", ErrIO, key, err)
+	}
+	var kp *proofv1.KeyProof
+	if has {
+		kp, err = b.exists(key)
+	} else {
+		kp, err = b.absent(key)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return kp.Value, kp.Proof, nil
+}

@@ -506,3 +506,56 @@ func TestProofsWithin(t *testing.T) {
 		t.Errorf("negative bound: %v, want a plain error", err)
 	}
 }
+
+// TestProveKey: a single key is proven present with its value, or absent,
+// by one canonical ICS 23 proof leading to the app hash, and no byte of
+// the proof, the key or the value can change unnoticed.
+func TestProveKey(t *testing.T) {
+	s := openMem(t)
+	if _, _, err := s.Committed().ProveKey([]byte("a")); err == nil {
+		t.Fatal("ProveKey of an empty state succeeded")
+	}
+	view := commitWrites(t, s, values("b", "d", "f", "h"))
+	root := view.Hash()
+	for _, tc := range []struct {
+		key  string
+		want []byte
+	}{
+		{"b", []byte("vb")}, {"h", []byte("vh")}, {"a", nil}, {"c", nil}, {"z", nil},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			value, encoded, err := view.ProveKey([]byte(tc.key))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(value, tc.want) || (value == nil) != (tc.want == nil) {
+				t.Fatalf("value %q, want %q", value, tc.want)
+			}
+			if err := proof.VerifyKeyProof(encoded, root, []byte(tc.key), value); err != nil {
+				t.Fatalf("proof does not verify: %v", err)
+			}
+			if got, err := proof.KeyProofRoot(encoded); err != nil || !bytes.Equal(got, root) {
+				t.Fatalf("proof leads to %x (%v), want the app hash %x", got, err, root)
+			}
+			// Another value, another key, the other claim: all refused.
+			if err := proof.VerifyKeyProof(encoded, root, []byte(tc.key), []byte("other")); !errors.Is(err, proof.ErrInvalid) {
+				t.Fatalf("proof verifies the value %q: %v", "other", err)
+			}
+			if value != nil {
+				if err := proof.VerifyKeyProof(encoded, root, []byte(tc.key), nil); err == nil {
+					t.Fatal("an existence proof verifies as absence")
+				}
+			}
+			if err := proof.VerifyKeyProof(encoded, root, []byte(tc.key+"0"), value); err == nil {
+				t.Fatal("proof verifies for another key")
+			}
+			for i := range encoded {
+				bad := bytes.Clone(encoded)
+				bad[i] ^= 0x01
+				if proof.VerifyKeyProof(bad, root, []byte(tc.key), value) == nil {
+					t.Fatalf("proof with byte %d flipped verifies", i)
+				}
+			}
+		})
+	}
+}

@@ -27,12 +27,12 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs the CLI scripts in testdata/*.txtar. Each gets free
-// loopback ports in $RPC, $P2P and $GRPC, and a private $HOME.
+// loopback ports in $RPC, $P2P, $GRPC, $REST and $LIGHT, and a private $HOME.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
-			for _, name := range []string{"RPC", "P2P", "GRPC", "REST"} {
+			for _, name := range []string{"RPC", "P2P", "GRPC", "REST", "LIGHT"} {
 				p, err := nodetest.FreePort()
 				if err != nil {
 					return err

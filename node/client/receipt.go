@@ -53,23 +53,8 @@ func BuildReceipt(ctx context.Context, src ReceiptSource, path string, request [
 	if err != nil {
 		return nil, fmt.Errorf("failed to reach node: %w", err)
 	}
-	latest := st.SyncInfo.LatestBlockHeight
-	if height == 0 {
-		if height, err = latestProvable(ctx, src, latest); err != nil {
-			return nil, err
-		}
-		if latest, err = waitForHeight(ctx, src, height+1, NextBlockWait); err != nil {
-			return nil, err
-		}
-		if latest < height+1 {
-			height = latest - 1
-		}
-	}
-	if height < 1 {
-		return nil, fmt.Errorf("%w: the chain needs two blocks before its first state can be proven", ErrNotYetProvable)
-	}
-	if height+1 > latest {
-		return nil, fmt.Errorf("%w: height %d is proven by the header of height %d, and the chain is at %d", ErrNotYetProvable, height, height+1, latest)
+	if height, err = provableHeight(ctx, src, st.SyncInfo.LatestBlockHeight, height); err != nil {
+		return nil, err
 	}
 	res, err := src.ABCIQueryWithOptions(ctx, path, request, rpcclient.ABCIQueryOptions{Height: height, Prove: true})
 	if err != nil {
@@ -119,6 +104,43 @@ func BuildReceipt(ctx context.Context, src ReceiptSource, path string, request [
 		return nil, fmt.Errorf("failed to encode validator set: %w", err)
 	}
 	return r, nil
+}
+
+// ProvableHeight is the height at which a proven answer for height (0: the
+// latest state) can be checked: one whose app hash a header the node
+// already has commits to. For the latest state it chooses and waits as
+// [BuildReceipt] does; an older height must already have its next header,
+// or the error wraps [ErrNotYetProvable].
+func ProvableHeight(ctx context.Context, src ReceiptSource, height int64) (int64, error) {
+	st, err := src.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("failed to reach node: %w", err)
+	}
+	return provableHeight(ctx, src, st.SyncInfo.LatestBlockHeight, height)
+}
+
+// provableHeight is [ProvableHeight] on a chain whose latest block is
+// latest.
+func provableHeight(ctx context.Context, src ReceiptSource, latest, height int64) (int64, error) {
+	var err error
+	if height == 0 {
+		if height, err = latestProvable(ctx, src, latest); err != nil {
+			return 0, err
+		}
+		if latest, err = waitForHeight(ctx, src, height+1, NextBlockWait); err != nil {
+			return 0, err
+		}
+		if latest < height+1 {
+			height = latest - 1
+		}
+	}
+	if height < 1 {
+		return 0, fmt.Errorf("%w: the chain needs two blocks before its first state can be proven", ErrNotYetProvable)
+	}
+	if height+1 > latest {
+		return 0, fmt.Errorf("%w: height %d is proven by the header of height %d, and the chain is at %d", ErrNotYetProvable, height, height+1, latest)
+	}
+	return height, nil
 }
 
 // latestProvable picks the state to prove for "latest": the newest state,

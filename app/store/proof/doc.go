@@ -26,6 +26,12 @@
 //     key) is refused too;
 //  4. compares the re-run's answer with the one it was given.
 //
+// # Single keys
+//
+// A query of one raw state key is proven by one ICS 23 commitment proof
+// alone, as an operation of type [ICS23OpType]: [VerifyKeyProof] checks it
+// against an app hash, and [KeyProofRoot] names the root it leads to.
+//
 // # Caller duties
 //
 // Reads of a [Reader] must run under [Run], or the [ErrUnproven] panic goes

@@ -21,6 +21,15 @@ import (
 // the bundle's encoding did not change.
 const OpType = "lineage.app.v1.ProofBundle"
 
+// ICS23OpType is the type of the one proof operation an ABCI query of a
+// single state key carries with Prove set, the type Cosmos SDK chains and
+// IBC tools use for IAVL stores: its Key is the state key and its Data the
+// encoding of one ICS 23 CommitmentProof under [ics23.IavlSpec], an
+// existence proof of the key and its value or a non-existence proof of the
+// key ([VerifyKeyProof]). The chain's state is a single tree, so the root
+// it leads to is the app hash itself: no second operation follows.
+const ICS23OpType = "ics23:iavl"
+
 // ErrInvalid means a proof bundle does not prove what it claims against
 // the app hash it was checked with.
 var ErrInvalid = errors.New("invalid state proof")
@@ -153,6 +162,44 @@ func keysIn(sorted [][]byte, s Span) (lo, hi int) {
 		hi = sort.Search(len(sorted), func(i int) bool { return bytes.Compare(sorted[i], s.End) >= 0 })
 	}
 	return lo, max(lo, hi)
+}
+
+// VerifyKeyProof checks one canonically encoded ICS 23 commitment proof
+// of key against root, under [ics23.IavlSpec]: with a value, an existence
+// proof that key holds exactly value; with an empty one, a non-existence
+// proof of key (ICS 23 cannot prove an empty value). It is rule 3 of
+// [Verify] for a single key, what an [ICS23OpType] operation proves.
+// Every failure wraps [ErrInvalid].
+func VerifyKeyProof(encoded, root, key, value []byte) error {
+	if len(root) == 0 {
+		return fmt.Errorf("%w: no root to verify against", ErrInvalid)
+	}
+	kp := &proofv1.KeyProof{Key: key, Exists: len(value) > 0, Value: value, Proof: encoded}
+	if _, err := verifyKeyProof(kp, root); err != nil {
+		return fmt.Errorf("%w: key %x: %w", ErrInvalid, key, err)
+	}
+	return nil
+}
+
+// KeyProofRoot is the root an encoded ICS 23 commitment proof leads to,
+// whatever it proves: what a verifier compares with the app hash it
+// trusts after [VerifyKeyProof] has checked the proof against it. Errors
+// wrap [ErrInvalid].
+func KeyProofRoot(encoded []byte) (root []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			root, err = nil, fmt.Errorf("%w: malformed proof: %v", ErrInvalid, p)
+		}
+	}()
+	var cp ics23.CommitmentProof
+	if err := cp.Unmarshal(encoded); err != nil {
+		return nil, fmt.Errorf("%w: undecodable proof: %w", ErrInvalid, err)
+	}
+	root, err = cp.Calculate()
+	if err != nil {
+		return nil, fmt.Errorf("%w: proof leads to no root: %w", ErrInvalid, err)
+	}
+	return root, nil
 }
 
 // verifyKeyProof checks rule 3 of [Verify] for one key. ICS 23 panics on
