@@ -17,16 +17,22 @@
 //
 // # How it is verified
 //
-// [Verify] checks, in order: that the document is in canonical form (the
-// exact bytes [Marshal] would write, its checksum included, so that any
-// changed byte is detected); that the signed header's commit is signed by
-// more than 2/3 of a validator set reachable from the trust root (the
-// genesis validators, or a trusted header hash), checking every signature;
-// that the state header is the one the signed header builds on; that every
-// proof leads to the signed app hash; and finally it re-runs the query on
-// the proven data alone and requires exactly the recorded answer. A query
-// that reads anything not proven fails. The verdict of a gate check is
-// therefore recomputed, not taken on trust.
+// [Parse] reads the document by its content, not its spelling: whitespace
+// and field order are free, so a receipt piped through `jq .` still
+// verifies. It refuses what would make the content ambiguous (duplicate
+// keys, keys in another case, unknown fields, lenient base64) and
+// recomputes the checksum over the canonical re-encoding ([Marshal]'s
+// output) of what it decoded. It also takes the receipts API's wrapper,
+// {"receipt": "<base64>"}.
+//
+// [Verify] then checks, in order: that the signed header's commit is
+// signed by more than 2/3 of a validator set reachable from the trust
+// root (the genesis validators, or a trusted header hash), checking every
+// signature; that the state header is the one the signed header builds
+// on; that every proof leads to the signed app hash; and finally it re-runs
+// the query on the proven data alone and requires exactly the recorded
+// answer. A query that reads anything not proven fails. The verdict of a
+// gate check is therefore recomputed, not taken on trust.
 //
 // The checksum is a guard against corruption, not a signature: authenticity
 // comes from the validators' signatures, the proofs and the re-execution.
