@@ -29,7 +29,9 @@
 // signed by more than 2/3 of a validator set reachable from the trust
 // root (the genesis validators, or a trusted header hash), checking every
 // signature; that the state header is the one the signed header builds
-// on; that every proof leads to the signed app hash; and finally it re-runs
+// on; that both name the app version whose rules this verifier re-runs
+// ([AppVersion]; a receipt of another is [ErrUnusable], not valid); that
+// every proof leads to the signed app hash; and finally it re-runs
 // the query on the proven data alone and requires exactly the recorded
 // answer. A query that reads anything not proven fails. The verdict of a
 // gate check is therefore recomputed, not taken on trust.

@@ -8,7 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/lineageledger/lineaged/app"
 )
+
+// AppVersion is the version of the application rules this verifier
+// re-runs queries with: the consensus app version (Version.App) that the
+// headers of a receipt it can verify name.
+const AppVersion = app.AppVersion
 
 // Format names this version of the receipt format.
 const Format = "lineage-receipt/v1"

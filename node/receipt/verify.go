@@ -148,6 +148,14 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 		return nil, invalid("state header %X is not the block header %d builds on (%X)", stateHeader.Hash(), sh.Height, sh.LastBlockID.Hash)
 	}
 
+	// The headers, now authenticated, name the rules the query ran with.
+	for _, h := range []*cmttypes.Header{&stateHeader, sh.Header} {
+		if h.Version.App != AppVersion {
+			return nil, fmt.Errorf("%w: the header of height %d names app version %d, this verifier implements app version %d: verify it with a lineaged of that app version",
+				ErrUnusable, h.Height, h.Version.App, AppVersion)
+		}
+	}
+
 	// The proofs lead to the signed app hash.
 	var bundle proofv1.ProofBundle
 	if err := proto.Unmarshal(r.Proofs, &bundle); err != nil {
