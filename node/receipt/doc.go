@@ -25,16 +25,29 @@
 // output) of what it decoded. It also takes the receipts API's wrapper,
 // {"receipt": "<base64>"}.
 //
-// [Verify] then checks, in order: that the signed header's commit is
-// signed by more than 2/3 of a validator set reachable from the trust
-// root (the genesis validators, or a trusted header hash), checking every
+// [Verify] then checks, in order: that every header it carries is signed
+// by more than 2/3 of the validator set it names, checking every
 // signature; that the state header is the one the signed header builds
-// on; that both name the app version whose rules this verifier re-runs
+// on; that the signed header is reached from the trust root; that both
+// headers name the app version whose rules this verifier re-runs
 // ([AppVersion]; a receipt of another is [ErrUnusable], not valid); that
-// every proof leads to the signed app hash; and finally it re-runs
-// the query on the proven data alone and requires exactly the recorded
+// every proof leads to the signed app hash; and finally it re-runs the
+// query on the proven data alone and requires exactly the recorded
 // answer. A query that reads anything not proven fails. The verdict of a
 // gate check is therefore recomputed, not taken on trust.
+//
+// # Trust
+//
+// A [Trust] root is the chain's genesis or the hash of one header. From
+// it, the signed header is reached as CometBFT's light client reaches a
+// header (its light package's verification functions): the header after a
+// trusted one must be signed by the validators the trusted one names as
+// next; a later one by more than 1/3 of a trusted validator set, and when
+// too much of the set changed for that, by bisection through headers in
+// between, taken from the receipt's trust path or from a
+// [LightBlockSource], which is not trusted. A trusted header vouches only
+// within its trusting period ([DefaultTrustingPeriod]); genesis trust
+// never expires, and a trusted signed header needs no validators at all.
 //
 // The checksum is a guard against corruption, not a signature: authenticity
 // comes from the validators' signatures, the proofs and the re-execution.

@@ -131,3 +131,18 @@ func (c *synthChain) encode(lb lightBlock) []byte {
 func (c *synthChain) genesis() Trust {
 	return genesisFor(c.orig.ChainID, c.sets[1].Validators)
 }
+
+// signedHash is the hash of the signed header receipt() makes.
+func (c *synthChain) signedHash() []byte {
+	c.t.Helper()
+	r := c.receipt()
+	var shp cmtproto.SignedHeader
+	if err := gogoproto.Unmarshal(r.SignedHeader, &shp); err != nil {
+		c.t.Fatal(err)
+	}
+	sh, err := cmttypes.SignedHeaderFromProto(&shp)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return sh.Hash()
+}

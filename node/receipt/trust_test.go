@@ -1,6 +1,7 @@
 package receipt
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -95,6 +96,19 @@ func (s signer) block(t testing.TB, b blockSpec) lightBlock {
 	return lightBlock{&cmttypes.SignedHeader{Header: h, Commit: ext.ToCommit()}, b.vals}
 }
 
+// testNow is the verifier's clock in tests of signedBlock's headers.
+var testNow = time.Unix(1_700_000_100, 0)
+
+// chainFor makes what a receipt would carry from light blocks: the last is
+// the signed header, the others its trust path; the state header is an
+// unsigned header just below the signed one.
+func chainFor(t testing.TB, blocks []lightBlock) chainOf {
+	t.Helper()
+	target := blocks[len(blocks)-1]
+	state := blockSpec{chainID: trustChain, height: target.Height - 1, time: target.Time.Add(-time.Second), vals: target.vals}.header()
+	return chainOf{chainID: trustChain, path: blocks[:len(blocks)-1], state: state, target: target}
+}
+
 func genesisOf(vals []*cmttypes.Validator) Trust {
 	return genesisFor(trustChain, vals)
 }
@@ -147,9 +161,11 @@ func TestTrustPath(t *testing.T) {
 					t.Fatalf("light block %d does not stand on its own: %v", lb.Height, err)
 				}
 			}
-			err := checkTrust(trustChain, c.trust(c.chain), c.chain)
+			trust := c.trust(c.chain)
+			trust.Now = testNow
+			_, err := establish(context.Background(), trust, chainFor(t, c.chain))
 			if (err == nil) != c.ok {
-				t.Fatalf("checkTrust = %v, want ok=%v", err, c.ok)
+				t.Fatalf("establish = %v, want ok=%v", err, c.ok)
 			}
 		})
 	}
