@@ -112,15 +112,7 @@ func (c *synthChain) receipt(path ...int64) *Receipt {
 
 func (c *synthChain) encode(lb lightBlock) []byte {
 	c.t.Helper()
-	vb, err := EncodeValidators(lb.vals)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	var vp cmtproto.ValidatorSet
-	if err := gogoproto.Unmarshal(vb, &vp); err != nil {
-		c.t.Fatal(err)
-	}
-	b, err := gogoproto.Marshal(&cmtproto.LightBlock{SignedHeader: lb.SignedHeader.ToProto(), ValidatorSet: &vp})
+	b, err := EncodeLightBlock(&cmttypes.LightBlock{SignedHeader: lb.SignedHeader, ValidatorSet: lb.vals})
 	if err != nil {
 		c.t.Fatal(err)
 	}

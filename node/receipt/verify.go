@@ -295,3 +295,18 @@ func decodeGogo(b []byte, m gogoproto.Message, field string) error {
 	}
 	return nil
 }
+
+// EncodeLightBlock encodes a light block as a receipt's trust path carries
+// it: its validator set as EncodeValidators writes it, the only form
+// verification accepts.
+func EncodeLightBlock(lb *cmttypes.LightBlock) ([]byte, error) {
+	vb, err := EncodeValidators(lb.ValidatorSet)
+	if err != nil {
+		return nil, err
+	}
+	var vp cmtproto.ValidatorSet
+	if err := gogoproto.Unmarshal(vb, &vp); err != nil {
+		return nil, err
+	}
+	return gogoproto.Marshal(&cmtproto.LightBlock{SignedHeader: lb.SignedHeader.ToProto(), ValidatorSet: &vp})
+}
