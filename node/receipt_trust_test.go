@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	lighthttp "github.com/cometbft/cometbft/light/provider/http"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/lineageledger/lineaged/node/receipt"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
@@ -16,7 +18,7 @@ import (
 // TestReceiptFromOlderHeader: a receipt of a live chain verifies from a
 // header older than the one it names, through headers a node supplies
 // (untrusted) or its own trust path, and from the header of the height
-// it names.
+// it names; and it follows the published JSON Schema.
 func TestReceiptFromOlderHeader(t *testing.T) {
 	n, admin := startTestNode(t)
 	c := provenanceFixture(t, n, admin)
@@ -71,6 +73,24 @@ func TestReceiptFromOlderHeader(t *testing.T) {
 	}
 	if _, err := receipt.Verify(ctx, parsed, pin); err != nil {
 		t.Fatalf("older header in the trust path: %v", err)
+	}
+	// Both follow the published schema.
+	schema, err := jsonschema.NewCompiler().Compile("../docs/spec/receipt.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := receipt.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range [][]byte{plain, data} {
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate(inst); err != nil {
+			t.Fatalf("a live receipt does not follow the schema: %v", err)
+		}
 	}
 	// The header of the height the receipt names, as verify prints it.
 	if _, err := receipt.Verify(ctx, r, receipt.Trust{Height: res.Height, Hash: res.StateHash}); err != nil {
