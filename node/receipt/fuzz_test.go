@@ -86,6 +86,13 @@ func FuzzVerify(f *testing.F) {
 			return
 		}
 		if _, err := Verify(context.Background(), parsed, trust); err == nil && (genuine == nil || !bytes.Equal(b, genuine)) {
+			if which == 0 {
+				// Another request the proven state answers with the same
+				// bytes (the gate's answer does not repeat the uses asked)
+				// makes a true receipt of that request: verification
+				// re-ran it.
+				return
+			}
 			t.Fatalf("part %d replaced by %x still verifies", which, b)
 		}
 	})
