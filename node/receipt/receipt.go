@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/lineageledger/lineaged/app"
 )
@@ -131,29 +130,27 @@ func Parse(data []byte) (*Receipt, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %q of the wrapper: %v", ErrUnusable, wrapperKey, err)
 		}
-		if keys, err = checkJSON(inner); err != nil {
+		if _, err = checkJSON(inner); err != nil {
 			return nil, err
 		}
 		data = inner
 	}
-	return parseBare(data, keys)
+	return parseBare(data)
 }
 
 // wrapperKey is the one field of the receipts API's answer.
 const wrapperKey = "receipt"
 
-func parseBare(data []byte, keys []string) (*Receipt, error) {
+func parseBare(data []byte) (*Receipt, error) {
+	var top map[string]json.RawMessage
 	var format string
-	var head struct {
-		Format json.RawMessage `json:"format"`
-	}
-	if !slices.Contains(keys, "format") || json.Unmarshal(data, &head) != nil || json.Unmarshal(head.Format, &format) != nil {
+	if err := json.Unmarshal(data, &top); err != nil || json.Unmarshal(top["format"], &format) != nil {
 		return nil, fmt.Errorf("%w: not a receipt (no \"format\" field)", ErrUnusable)
 	}
 	if format != Format {
 		return nil, fmt.Errorf("%w: format %q, this verifier reads %q", ErrUnusable, format, Format)
 	}
-	if err := checkFields(data); err != nil {
+	if err := checkFields(top); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
