@@ -82,8 +82,8 @@ except the last two):
 
 Exit status: 0 valid (and every expectation met), 1 invalid, 2 unusable input,
 3 valid but another verdict, 4 valid but about another question (query, model,
-org or use), 5 valid but too old. With several unmet, the lowest of 4, 5, 3 in
-that order wins, and every one is printed.`,
+org or use), 5 valid but too old. With several unmet, every one is printed and
+the code is the first of 4, 5, 3.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &exitError{code: exitUnusable, msg: fmt.Sprintf("verify takes one RECEIPT argument, got %d", len(args))}

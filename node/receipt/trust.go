@@ -176,8 +176,8 @@ func findRoot(ctx context.Context, trust Trust, c chainOf, period time.Duration)
 		h := &cmttypes.Header{ChainID: g.ChainID, Height: initial - 1, Time: time.Unix(0, 0).UTC(), NextValidatorsHash: vals.Hash()}
 		return &root{SignedHeader: &cmttypes.SignedHeader{Header: h}, vals: vals, period: forever, name: "the genesis validators"}, nil
 	}
-	if len(trust.Hash) == 0 {
-		return nil, fmt.Errorf("%w: no trust root", ErrUnusable)
+	if len(trust.Hash) == 0 || trust.Height < 1 {
+		return nil, fmt.Errorf("%w: no trust root (a trusted header needs a height of at least 1 and a hash)", ErrUnusable)
 	}
 	name := fmt.Sprintf("the trusted header %d", trust.Height)
 	check := func(h *cmttypes.Header) error {
