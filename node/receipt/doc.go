@@ -1,8 +1,9 @@
 // Package receipt defines and verifies receipts: self-contained answers to
 // one query that anyone can check offline, without trusting the node that
-// produced them. It needs no node and no database (node/client builds
-// receipts from a node): a verifier links only the proof checks, CometBFT's
-// header types and the module table's queries.
+// produced them. It needs no node and opens no database (node/client builds
+// receipts from a node): it uses the proof checks, CometBFT's header types
+// and light-client verification, the app's version and the module table's
+// queries.
 //
 // # What a receipt holds
 //
@@ -13,7 +14,7 @@
 // time is the clock the query ran with); the header of the next height,
 // which commits to the state's app hash, with the commit that signs it and
 // the validator set that made the commit; and optionally a trust path of
-// light blocks from a trust root to that header.
+// older light blocks, which verification may start from or bisect through.
 //
 // # How it is verified
 //
