@@ -68,6 +68,9 @@ type App struct {
 	// admission checks (see [App.SetCheckHandlers]).
 	checkHandlers bool
 
+	// proofs bounds the proven queries answered (see [App.SetProofLimits]).
+	proofs proofLimiter
+
 	checkMu sync.Mutex
 	// check is the mempool's view: committed state (read through a view
 	// that is safe alongside block execution) plus the transactions

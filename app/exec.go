@@ -78,6 +78,7 @@ func (a *App) execute(base kit.Reader, blk kit.Block, preamble []byte, txs [][]b
 	start := time.Now() // for metrics, and for a proposal's time budget
 	eb := &executedBlock{height: blk.Height, cache: store.NewCache(base), msgs: make([]string, 0, len(txs)+1)}
 	params := modules.LoadParams(eb.cache)
+	blk.Rules = params.Rules
 	var size int64
 	if preamble != nil {
 		res, ok := a.runPreamble(eb.cache, blk, preamble, last)
@@ -149,6 +150,7 @@ func (a *App) deliver(st *store.Cache, blk kit.Block, raw []byte, d *decodedTx, 
 // raw as an earlier pass decoded it: decoding depends on the parameters
 // only through the size limit, which is checked again here.
 func (a *App) deliverWith(st *store.Cache, blk kit.Block, params *appv1.Params, raw []byte, d *decodedTx, m mode) (res *abci.ExecTxResult, msg string, admitted bool) {
+	blk.Rules = params.Rules
 	if d == nil || len(raw) > int(params.MaxTxBytes) {
 		var err error
 		if d, err = a.decode(raw, int(params.MaxTxBytes)); err != nil {
@@ -260,6 +262,18 @@ func (a *App) admit(st kit.Reader, blk kit.Block, params *appv1.Params, d *decod
 	}
 	if role := d.route.Role; role != membershippb.Role_ROLE_UNSPECIFIED && !membership.HasRole(acct, role) {
 		return nil, modules.ErrMissingRole.Wrapf("%s needs role %s", d.route.Name, membership.RoleName(role))
+	}
+	if blk.Rules >= kit.RulesBoundNames {
+		for _, name := range d.route.Claimed(d.msg) {
+			ns, scoped := kit.Namespace(name)
+			if !scoped {
+				continue
+			}
+			if owner, _ := a.mods.Accounts().NamespaceOwner(st, ns); owner != acct.OrgId {
+				return nil, modules.ErrNamespaceNotOwned.Wrapf("%q is in namespace %q, which is not %s's: name it %s/… or have the consortium reserve %q for %s",
+					name, ns, acct.OrgId, acct.OrgId, ns, acct.OrgId)
+			}
+		}
 	}
 	return acct, nil
 }

@@ -18,7 +18,9 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/store"
+	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/membership"
@@ -27,24 +29,56 @@ import (
 	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
 // The golden history pins consensus: the app hash of every height, and a
 // digest of every block's results, for a fixed sequence of blocks that
 // touches every module and every message (successes, handler failures and
-// a key rotation). A change that must not move consensus leaves
-// testdata/apphash.golden as it is; one that does rewrites it with -update
-// and says so.
+// a key rotation), once per rule set a chain may run under. A change that
+// must not move consensus leaves the golden files as they are; one that
+// does rewrites them with -update and says so.
 //
-// testdata/chain-v1.tar.gz is a pebble state directory written by the
-// release whose state layout the golden file pins, after the first
-// goldenFixtureHeight blocks: the current binary must open it, report the
-// same last commit, and carry on to the same hashes.
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
-
+// testdata/apphash.golden is the history of a chain made by the first
+// release (rule set 0, that release's default parameters), which later
+// releases must replay unchanged; testdata/apphash-rules1.golden that of a
+// chain started today. testdata/chain-v1.tar.gz is a pebble state
+// directory the first release wrote after the first goldenFixtureHeight
+// blocks: the current binary must open it, report the same last commit,
+// and carry on to the same hashes.
 const (
 	appHashGolden       = "testdata/apphash.golden"
 	chainFixture        = "testdata/chain-v1.tar.gz"
 	goldenFixtureHeight = 20
 )
+
+// goldenRuns are the chains the golden files pin: the first release's and
+// today's.
+var goldenRuns = []struct {
+	name, file string
+	genesis    func(c *chain) *appv1.Genesis
+}{
+	{"first release", appHashGolden, firstReleaseGenesis},
+	{"latest rules", "testdata/apphash-rules1.golden", func(c *chain) *appv1.Genesis { return testGenesis(c.admin, c.steward, c.beta) }},
+}
+
+// firstReleaseGenesis is the test genesis as the first release wrote it:
+// its default parameters (rule set 0, a gate policy without
+// require_namespace_owner) and no reserved namespaces.
+func firstReleaseGenesis(c *chain) *appv1.Genesis {
+	g := testGenesis(c.admin, c.steward, c.beta)
+	g.Params = &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256, GatePolicy: &gatepb.Policy{MaxLineageNodes: 1000}}
+	for _, org := range g.Membership.Orgs {
+		org.Namespaces = nil
+	}
+	return g
+}
+
+// goldenChain is a fresh chain in memory started with genesis.
+func goldenChain(t *testing.T, genesis func(c *chain) *appv1.Genesis) *chain {
+	c := newChainOn(t, mustMemStore(t), false)
+	c.initChain(genesis(c))
+	return c
+}
 
 // goldenHistory runs the golden sequence on c and returns, per height, the
 // block's transactions and its golden line.
@@ -121,46 +155,51 @@ func goldenText(blocks []finalized) string {
 }
 
 // TestAppHashGolden: the fixed history gives the recorded app hash at every
-// height, on the validator path and on a full node replaying it on pebble.
+// height, on the validator path and on a full node replaying it on pebble,
+// under each rule set.
 func TestAppHashGolden(t *testing.T) {
-	a := newChain(t)
-	blocks := goldenHistory(t, a)
-	got := goldenText(blocks)
+	for _, run := range goldenRuns {
+		t.Run(run.name, func(t *testing.T) {
+			a := goldenChain(t, run.genesis)
+			blocks := goldenHistory(t, a)
+			got := goldenText(blocks)
 
-	if *update {
-		if err := os.WriteFile(appHashGolden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		writeChainFixture(t, blocks[:goldenFixtureHeight])
-		t.Logf("wrote %s and %s", appHashGolden, chainFixture)
-		return
-	}
-	want, err := os.ReadFile(appHashGolden)
-	if err != nil {
-		t.Fatalf("%v (create it with -update)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("the golden history's app hashes or results changed; if consensus is meant to move, rerun with -update and say so.\n%s", cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")))
-	}
+			if *update {
+				if err := os.WriteFile(run.file, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("wrote %s", run.file)
+				return
+			}
+			want, err := os.ReadFile(run.file)
+			if err != nil {
+				t.Fatalf("%v (create it with -update)", err)
+			}
+			if got != string(want) {
+				t.Fatalf("the golden history's app hashes or results changed; if consensus is meant to move, rerun with -update and say so.\n%s", cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")))
+			}
 
-	st, err := store.Open(store.Config{Backend: "pebbledb", Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	b := newChainOn(t, st, true)
-	for _, blk := range blocks {
-		b.fullNodeBlock(blk.txs...)
-	}
-	if replayed := goldenText(b.blocks); replayed != got {
-		t.Fatalf("replay on pebble differs:\n%s", cmp.Diff(strings.Split(got, "\n"), strings.Split(replayed, "\n")))
+			st, err := store.Open(store.Config{Backend: "pebbledb", Dir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			b := newChainOn(t, st, false)
+			b.initChain(run.genesis(b))
+			for _, blk := range blocks {
+				b.fullNodeBlock(blk.txs...)
+			}
+			if replayed := goldenText(b.blocks); replayed != got {
+				t.Fatalf("replay on pebble differs:\n%s", cmp.Diff(strings.Split(got, "\n"), strings.Split(replayed, "\n")))
+			}
+		})
 	}
 }
 
 // TestReleaseChainContinues opens the state a released binary wrote and
 // runs the rest of the golden history on it.
 func TestReleaseChainContinues(t *testing.T) {
-	a := newChain(t)
+	a := goldenChain(t, firstReleaseGenesis)
 	blocks := goldenHistory(t, a)
 	dir := t.TempDir()
 	extractFixture(t, chainFixture, dir)
@@ -185,52 +224,6 @@ func TestReleaseChainContinues(t *testing.T) {
 		if !bytes.Equal(got.hash, want.hash) {
 			t.Fatalf("height %d: app hash %X on the release's state, %X fresh", goldenFixtureHeight+i+1, got.hash, want.hash)
 		}
-	}
-}
-
-func writeChainFixture(t *testing.T, blocks []finalized) {
-	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(store.Config{Backend: "pebbledb", Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newChainOn(t, st, true)
-	for _, blk := range blocks {
-		c.fullNodeBlock(blk.txs...)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
-			return err
-		}
-		_, err = tw.Write(data)
-		return err
-	})
-	if err == nil {
-		err = tw.Close()
-	}
-	if err == nil {
-		err = zw.Close()
-	}
-	if err == nil {
-		err = os.WriteFile(chainFixture, buf.Bytes(), 0o644)
-	}
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

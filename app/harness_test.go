@@ -5,9 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"github.com/lineageledger/lineaged/app/modules"
 	"testing"
 	"time"
+
+	"github.com/lineageledger/lineaged/app/modules"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"google.golang.org/protobuf/proto"
@@ -72,7 +73,9 @@ func testGenesis(admin, steward, beta *actor) *appv1.Genesis {
 	return &appv1.Genesis{
 		Params: modules.DefaultParams(),
 		Membership: &membershippb.Genesis{
-			Orgs: []*membershippb.Org{{Id: "alpha", Name: "Alpha Labs"}, {Id: "beta", Name: "Beta Data"}},
+			// Alpha publishes under the acme brand: the consortium reserved
+			// that namespace for it.
+			Orgs: []*membershippb.Org{{Id: "alpha", Name: "Alpha Labs", Namespaces: []string{"acme"}}, {Id: "beta", Name: "Beta Data"}},
 			Accounts: []*membershippb.GenesisAccount{
 				{OrgId: "alpha", PublicKey: admin.key.Public(), Roles: allRoles(), Label: "admin"},
 				{OrgId: "alpha", PublicKey: steward.key.Public(), Roles: []membershippb.Role{membershippb.Role_ROLE_DATA_STEWARD}},
@@ -111,19 +114,24 @@ func newChainOn(t testing.TB, st *store.Store, init bool, extra ...modules.Modul
 		beta:    &actor{key: testKey(t, "beta", keysv1.KeyType_KEY_TYPE_SECP256K1)},
 	}
 	c.height, _ = st.LastCommit()
-	if !init {
-		return c
+	if init {
+		c.initChain(testGenesis(c.admin, c.steward, c.beta))
 	}
-	gen, err := modules.GenesisJSON(testGenesis(c.admin, c.steward, c.beta))
+	return c
+}
+
+// initChain runs InitChain with genesis g.
+func (c *chain) initChain(g *appv1.Genesis) {
+	c.t.Helper()
+	gen, err := modules.GenesisJSON(g)
 	if err != nil {
-		t.Fatal(err)
+		c.t.Fatal(err)
 	}
 	if _, err := c.app.InitChain(context.Background(), &abci.InitChainRequest{
 		ChainId: testChainID, Time: genesisTime, InitialHeight: 1, AppStateBytes: gen,
 	}); err != nil {
-		t.Fatalf("InitChain: %v", err)
+		c.t.Fatalf("InitChain: %v", err)
 	}
-	return c
 }
 
 // body starts a transaction body for a carrying msg (nil: no message),

@@ -161,11 +161,81 @@ func (a *App) ProveQuery(ctx context.Context, path string, req []byte, height in
 	return answer, bundle, view.Height(), err
 }
 
+// ProofLimits bound the work of answering queries with proofs: a query
+// that reads thousands of keys (a wide lineage walk) makes megabytes of
+// proofs and takes seconds to prove, and many at once take a node's memory
+// and the CPU its consensus needs. They bound answers only; no state and no
+// block's result depends on them.
+type ProofLimits struct {
+	// MaxConcurrent is how many proven queries may run at once (0: no
+	// bound). One more is refused at once with [modules.ErrProofBusy],
+	// for the client to retry shortly, rather than queued.
+	MaxConcurrent int
+	// MaxBytes bounds the encoded answer and proofs of one query together
+	// (0: no bound). A query over it is refused with
+	// [modules.ErrProofTooLarge], proving stopping as soon as the bound is
+	// passed (see [store.Recorder.ProofsWithin]).
+	MaxBytes int
+}
+
+// SetProofLimits bounds the proven queries the application answers: ABCI
+// queries with Prove and [App.ProveQuery]. Call it before the node starts.
+func (a *App) SetProofLimits(l ProofLimits) {
+	a.proofs = proofLimiter{maxBytes: max(l.MaxBytes, 0)}
+	if l.MaxConcurrent > 0 {
+		a.proofs.slots = make(chan struct{}, l.MaxConcurrent)
+	}
+}
+
+// proofLimiter applies [ProofLimits].
+type proofLimiter struct {
+	// slots holds a token per proven query running; nil: no bound.
+	slots    chan struct{}
+	maxBytes int
+}
+
+// acquire takes a slot, or fails with ErrProofBusy if none is free; the
+// caller calls release when its proofs are built.
+func (l proofLimiter) acquire() (release func(), err error) {
+	if l.slots == nil {
+		return func() {}, nil
+	}
+	select {
+	case l.slots <- struct{}{}:
+		return func() { <-l.slots }, nil
+	default:
+		return nil, modules.ErrProofBusy.Wrapf("this node answers at most %d queries with proofs at once: retry in a moment", cap(l.slots))
+	}
+}
+
+// proofBudget is the most the proofs of an answer of answerBytes may take
+// (0: no bound), or ok false if the answer alone is over the bound.
+func (l proofLimiter) proofBudget(answerBytes int) (budget int, ok bool) {
+	if l.maxBytes == 0 {
+		return 0, true
+	}
+	budget = l.maxBytes - answerBytes
+	return budget, budget > 0
+}
+
+// AskForLess says how to narrow a query refused as too large to prove.
+const AskForLess = "ask for less (a smaller max_nodes or max_depth for a walk of the lineage, " +
+	"a smaller limit for a list, a smaller policy.max_lineage_nodes for a gate check)"
+
+func (l proofLimiter) tooLarge() error {
+	return modules.ErrProofTooLarge.Wrapf("its answer and proofs exceed this node's bound of %d bytes: %s", l.maxBytes, AskForLess)
+}
+
 // prove runs a query over a recorder of view and proves its reads. bundle
-// is nil only if the reads could not be proven, with err saying why;
-// otherwise err is the query's own error, if any, and answer the encoded
-// resp.
+// is nil only if the reads could not be proven, with err saying why (among
+// them the bounds of [ProofLimits]); otherwise err is the query's own
+// error, if any, and answer the encoded resp.
 func (a *App) prove(ctx context.Context, h modules.QueryHandler, view *store.View, req []byte) (resp proto.Message, answer []byte, bundle *proofv1.ProofBundle, err error) {
+	release, err := a.proofs.acquire()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer release()
 	rec := store.NewRecorder(view)
 	// The block (chain id, time) is read outside the recorder: a verifier
 	// takes it from the signed header of the version, not from proofs.
@@ -173,11 +243,18 @@ func (a *App) prove(ctx context.Context, h modules.QueryHandler, view *store.Vie
 	if qerr == nil {
 		answer, qerr = modules.Encode(resp)
 	}
+	budget, ok := a.proofs.proofBudget(len(answer))
+	if !ok {
+		return nil, nil, nil, a.proofs.tooLarge()
+	}
 	start := time.Now() // for metrics only
-	bundle, err = rec.Proofs()
+	bundle, err = rec.ProofsWithin(budget)
 	if err != nil {
 		if errors.Is(err, store.ErrIO) {
 			panic(err) // as RunQuery: a node that cannot read its state must stop
+		}
+		if errors.Is(err, store.ErrProofTooLarge) {
+			return nil, nil, nil, a.proofs.tooLarge()
 		}
 		return nil, nil, nil, fmt.Errorf("%w: failed to prove the reads of the query at height %d: %w", modules.ErrInternal, view.Height(), err)
 	}

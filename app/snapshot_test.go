@@ -720,7 +720,12 @@ const snapshotGolden = "testdata/snapshot.golden"
 // rewrites the file with -update and says so.
 func TestSnapshotGolden(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "snapshots")
-	c := snapshotChain(t, nil, snapshots.Config{Dir: dir, ChunkSize: 4 << 10})
+	// The first release's chain: its state is what the golden file pins.
+	c := goldenChain(t, firstReleaseGenesis)
+	if err := c.app.SetSnapshots(snapshots.Config{Dir: dir, ChunkSize: 4 << 10}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.app.Close() })
 	goldenHistory(t, c)
 	s, err := c.app.CreateSnapshot(c.height)
 	if err != nil {

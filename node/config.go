@@ -23,6 +23,10 @@ const EnvPrefix = "LINEAGED"
 // maxNodeCacheMiB bounds state.node_cache_mib: 64 GiB.
 const maxNodeCacheMiB = 64 << 10
 
+// minReceiptBytes is the least api.max_receipt_bytes: headers, commit and
+// validator set alone take a few KiB.
+const minReceiptBytes = 16 << 10
+
 // Config is the application's own settings, kept in config/app.toml beside
 // CometBFT's config.toml. Precedence: file, then LINEAGED_* environment
 // variables, then command-line flags.
@@ -83,11 +87,34 @@ type APIConfig struct {
 	// CORSAllowedOrigins may call the REST API from browsers
 	// ("https://audit.example.org", or "*").
 	CORSAllowedOrigins []string `mapstructure:"cors_allowed_origins"`
-	// RateLimit is the REST requests per second allowed per client address,
-	// with bursts of RateBurst.
+	// RateLimit is the requests per second allowed per client address,
+	// with bursts of RateBurst, on both APIs together: one token bucket per
+	// client for REST requests, gRPC calls and gRPC streams.
 	RateLimit float64 `mapstructure:"rate_limit"`
 	RateBurst int     `mapstructure:"rate_burst"`
+	// MaxConcurrentProofs is how many queries with proofs (receipts, REST
+	// prove=true, ABCI queries with prove) the node builds at once; more
+	// are refused, to retry shortly (app.ProofLimits).
+	MaxConcurrentProofs int `mapstructure:"max_concurrent_proofs"`
+	// MaxReceiptBytes bounds a receipt, and the answer and proofs of an ABCI
+	// query with prove as sent in JSON; larger ones are refused with a
+	// message saying how to ask for less.
+	MaxReceiptBytes int `mapstructure:"max_receipt_bytes"`
 }
+
+// Defaults of the bounds on proofs. A proof build is one goroutine's work:
+// about a millisecond for a gate check's receipt, a fraction of a second
+// at the size bound (a 15 MB walk took two seconds), allocating six to
+// seven times the size of its proofs. Four at once keep a node's garbage
+// from proofs under about a hundred megabytes (sixteen unbounded walks took
+// one from 129 MB to 737 MB) while leaving room for small receipts beside
+// a large one; a fifth is refused rather than queued. Receipts of 4 MB hold
+// a walk of several hundred datasets (a gate check's receipt is about
+// 50 KiB) and fit the 4 MiB message a gRPC client accepts by default.
+const (
+	DefaultMaxConcurrentProofs = 4
+	DefaultMaxReceiptBytes     = 4_000_000
+)
 
 // LogConfig configures the node's log.
 type LogConfig struct {
@@ -119,7 +146,7 @@ func DefaultConfig() *Config {
 	return &Config{
 		State: StateConfig{DBBackend: "pebbledb", SyncWrites: true, IAVLCacheSize: store.DefaultCacheSize, DBCacheMiB: store.DefaultDBCacheMiB, NodeCacheMiB: store.DefaultNodeBytesMiB, SnapshotKeepRecent: 2},
 		API: APIConfig{GRPCAddress: "127.0.0.1:9090", RESTAddress: "127.0.0.1:1317", MaxRequestBytes: 64 << 10,
-			RateLimit: 20, RateBurst: 40},
+			RateLimit: 20, RateBurst: 40, MaxConcurrentProofs: DefaultMaxConcurrentProofs, MaxReceiptBytes: DefaultMaxReceiptBytes},
 		Log:     LogConfig{Level: "info", Format: "plain"},
 		Runtime: RuntimeConfig{GCPercent: DefaultGCPercent, HugePages: true},
 	}
@@ -163,6 +190,21 @@ func (c *Config) Validate() error {
 	}
 	if c.API.RateLimit == 0 {
 		c.API.RateLimit, c.API.RateBurst = d.API.RateLimit, d.API.RateBurst
+	}
+	if c.API.MaxConcurrentProofs < 0 {
+		return fmt.Errorf("api.max_concurrent_proofs %d: must not be negative (0: the default, %d)", c.API.MaxConcurrentProofs, d.API.MaxConcurrentProofs)
+	}
+	if c.API.MaxConcurrentProofs == 0 {
+		c.API.MaxConcurrentProofs = d.API.MaxConcurrentProofs
+	}
+	if c.API.MaxReceiptBytes < 0 {
+		return fmt.Errorf("api.max_receipt_bytes %d: must not be negative (0: the default, %d)", c.API.MaxReceiptBytes, d.API.MaxReceiptBytes)
+	}
+	if c.API.MaxReceiptBytes == 0 {
+		c.API.MaxReceiptBytes = d.API.MaxReceiptBytes
+	}
+	if c.API.MaxReceiptBytes < minReceiptBytes {
+		return fmt.Errorf("api.max_receipt_bytes %d: must be at least %d, the size of a receipt with nearly no proofs", c.API.MaxReceiptBytes, minReceiptBytes)
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = d.Log.Level
@@ -240,6 +282,8 @@ func setDefaults(v *viper.Viper, c *Config) {
 	v.SetDefault("api.tls_cert_file", c.API.TLSCertFile)
 	v.SetDefault("api.tls_key_file", c.API.TLSKeyFile)
 	v.SetDefault("api.max_request_bytes", c.API.MaxRequestBytes)
+	v.SetDefault("api.max_concurrent_proofs", c.API.MaxConcurrentProofs)
+	v.SetDefault("api.max_receipt_bytes", c.API.MaxReceiptBytes)
 	v.SetDefault("log.level", c.Log.Level)
 	v.SetDefault("log.format", c.Log.Format)
 	v.SetDefault("runtime.gc_percent", c.Runtime.GCPercent)
@@ -289,9 +333,18 @@ tls_key_file = "{{.API.TLSKeyFile}}"
 max_request_bytes = {{.API.MaxRequestBytes}}
 # Browser origins allowed to call the REST API, e.g. ["https://audit.example.org"].
 cors_allowed_origins = [{{range $i, $o := .API.CORSAllowedOrigins}}{{if $i}}, {{end}}"{{$o}}"{{end}}]
-# REST requests per second per client address, and the burst allowed.
+# Requests per second per client address, and the burst allowed, on both
+# APIs together (REST requests, gRPC calls and streams share one bucket).
 rate_limit = {{.API.RateLimit}}
 rate_burst = {{.API.RateBurst}}
+# Queries with proofs (receipts, prove=true, ABCI queries with prove) built
+# at once; more are refused, to retry in a moment.
+max_concurrent_proofs = {{.API.MaxConcurrentProofs}}
+# Largest receipt, in bytes (and largest proven ABCI answer, as sent in
+# JSON); a query whose receipt would be larger is refused with a message
+# saying how to ask for less. Receipts over 4194304 bytes need gRPC clients
+# to raise their receive limit.
+max_receipt_bytes = {{.API.MaxReceiptBytes}}
 
 [log]
 # debug, info or error (or CometBFT's per-module form, "consensus:debug,*:info").

@@ -79,6 +79,9 @@ func TestConfigValidate(t *testing.T) {
 		{"negative node cache", func(c *Config) { c.State.NodeCacheMiB = -1 }, "state.node_cache_mib"},
 		{"node cache too large", func(c *Config) { c.State.NodeCacheMiB = maxNodeCacheMiB + 1 }, "state.node_cache_mib"},
 		{"negative memory limit", func(c *Config) { c.Runtime.MemoryLimitMiB = -1 }, "runtime.memory_limit_mib"},
+		{"negative proofs at once", func(c *Config) { c.API.MaxConcurrentProofs = -1 }, "api.max_concurrent_proofs"},
+		{"negative receipt bound", func(c *Config) { c.API.MaxReceiptBytes = -1 }, "api.max_receipt_bytes"},
+		{"receipt bound below any receipt", func(c *Config) { c.API.MaxReceiptBytes = 1000 }, "api.max_receipt_bytes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,20 +98,23 @@ func TestConfigValidate(t *testing.T) {
 	os.WriteFile(AppConfigPath(home), []byte("[log]\nlevel = \"error\"\n"), 0o644)
 	cfg, err := LoadConfig(home, NewViper())
 	if err != nil || cfg.State.DBBackend != "pebbledb" || cfg.Log.Level != "error" || !cfg.State.SyncWrites ||
-		cfg.Runtime.GCPercent != DefaultGCPercent || cfg.Runtime.MemoryLimitMiB != 0 || cfg.State.NodeCacheMiB != store.DefaultNodeBytesMiB {
+		cfg.Runtime.GCPercent != DefaultGCPercent || cfg.Runtime.MemoryLimitMiB != 0 || cfg.State.NodeCacheMiB != store.DefaultNodeBytesMiB ||
+		cfg.API.MaxConcurrentProofs != DefaultMaxConcurrentProofs || cfg.API.MaxReceiptBytes != DefaultMaxReceiptBytes {
 		t.Fatalf("partial file: %+v, %v", cfg, err)
 	}
 	// The runtime section is written, and read back from the environment.
 	t.Setenv("LINEAGED_RUNTIME_GC_PERCENT", "150")
 	t.Setenv("LINEAGED_RUNTIME_MEMORY_LIMIT_MIB", "2048")
+	t.Setenv("LINEAGED_API_MAX_CONCURRENT_PROOFS", "2")
 	if err := WriteConfig(home, DefaultConfig()); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(AppConfigPath(home)); !strings.Contains(string(b), "gc_percent = 400") {
+	if b, _ := os.ReadFile(AppConfigPath(home)); !strings.Contains(string(b), "gc_percent = 400") ||
+		!strings.Contains(string(b), "max_receipt_bytes = 4000000") || !strings.Contains(string(b), "max_concurrent_proofs = 4") {
 		t.Fatalf("app.toml lacks the runtime section:\n%s", b)
 	}
 	cfg, err = LoadConfig(home, NewViper())
-	if err != nil || cfg.Runtime.GCPercent != 150 || cfg.Runtime.MemoryLimitMiB != 2048 {
+	if err != nil || cfg.Runtime.GCPercent != 150 || cfg.Runtime.MemoryLimitMiB != 2048 || cfg.API.MaxConcurrentProofs != 2 {
 		t.Fatalf("runtime from the environment: %+v, %v", cfg.Runtime, err)
 	}
 }

@@ -87,9 +87,15 @@ func Init(o InitOptions) (*cmttypes.GenesisDoc, error) {
 	return doc, nil
 }
 
+// DevP2PAddress is where a dev chain's P2P listens: loopback, since its
+// single validator has no peers to reach it.
+const DevP2PAddress = "tcp://127.0.0.1:26656"
+
 // devTuning makes a chain for local development: short timeouts, blocks
-// only when there are transactions, no metrics listener to collide with.
+// only when there are transactions, P2P on loopback, no metrics listener
+// to collide with.
 func devTuning(cfg *cmtcfg.Config, _ *Config) {
+	cfg.P2P.ListenAddress = DevP2PAddress
 	cfg.Consensus.CreateEmptyBlocks = false
 	cfg.Consensus.TimeoutPropose = time.Second
 	cfg.Consensus.TimeoutCommit = 200 * time.Millisecond

@@ -3,13 +3,16 @@ package node
 import (
 	"context"
 	"strconv"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/lineageledger/lineaged/app"
 	"github.com/lineageledger/lineaged/app/appv1"
@@ -81,19 +84,36 @@ func heightFrom(ctx context.Context) (int64, error) {
 	return h, nil
 }
 
+// proofBusyRetry is when a client refused for too many proven queries at
+// once should try again: proofs of most queries take milliseconds.
+const proofBusyRetry = time.Second
+
 // statusOf gives an application error a gRPC status: NotFound for the
 // errors the module tables mark as answering for missing records, Internal
-// for internal errors, InvalidArgument otherwise, with the stable
+// for internal errors, ResourceExhausted for an answer too large to prove,
+// Unavailable (with a RetryInfo detail) while the node proves as many
+// queries as it will at once, InvalidArgument otherwise, with the stable
 // codespace/code at the start of the message.
 func statusOf(codespace string, code uint32, msg string) error {
 	c := codes.InvalidArgument
+	var retry time.Duration
 	switch e := modules.Default().ErrorOf(codespace, code); {
 	case e == modules.ErrInternal:
 		c = codes.Internal
+	case e == modules.ErrProofTooLarge:
+		c = codes.ResourceExhausted
+	case e == modules.ErrProofBusy:
+		c, retry = codes.Unavailable, proofBusyRetry
 	case e != nil && e.NotFound():
 		c = codes.NotFound
 	}
-	return status.Errorf(c, "%s/%d: %s", codespace, code, msg)
+	st := status.Newf(c, "%s/%d: %s", codespace, code, msg)
+	if retry > 0 {
+		if withRetry, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retry)}); err == nil {
+			st = withRetry
+		}
+	}
+	return st.Err()
 }
 
 // restConn is the REST gateway's connection: receipts go to the receipt

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -95,6 +96,7 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 	n.app = app.New(st, logger.With("module", "app"))
 	n.app.SetProposalBudget(ProposalBudget(cmtCfg))
 	n.app.SetCheckHandlers(cfg.Mempool.RunHandlers)
+	n.app.SetProofLimits(proofLimits(cfg.API))
 	if err := n.app.SetSnapshots(snapshots.Config{
 		Dir:        filepath.Join(home, "data", "snapshots"),
 		Interval:   cfg.State.SnapshotInterval,
@@ -131,6 +133,17 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 		return nil, fmt.Errorf("failed to create CometBFT node: %w", err)
 	}
 	return n, nil
+}
+
+// proofLimits are the application's bounds on proven queries for the API
+// settings c: a receipt carries the answer and proofs in base64, so the
+// largest receipt bounds them at three quarters of its size, which also
+// bounds a proven ABCI answer sent in JSON by CometBFT's RPC.
+func proofLimits(c APIConfig) app.ProofLimits {
+	return app.ProofLimits{
+		MaxConcurrent: c.MaxConcurrentProofs,
+		MaxBytes:      base64.StdEncoding.DecodedLen(c.MaxReceiptBytes),
+	}
 }
 
 // RPCAddress is CometBFT's RPC listen address.
@@ -189,14 +202,20 @@ func (n *Node) Start() error {
 }
 
 func (n *Node) startAPI() error {
-	receipts := receiptService{app: n.app, src: rpclocal.New(n.cmt), metrics: n.metrics}
-	if err := n.startGRPC(receipts); err != nil {
+	receipts := newReceiptService(n.app, rpclocal.New(n.cmt), n.cfg.API.MaxReceiptBytes, n.metrics)
+	// One limiter for both listeners: a client has one rate, whichever
+	// API it calls.
+	limiter, err := api.NewRateLimiter(n.cfg.API.RateLimit, n.cfg.API.RateBurst)
+	if err != nil {
+		return fmt.Errorf("invalid API rate limit: %w", err)
+	}
+	if err := n.startGRPC(receipts, limiter); err != nil {
 		return err
 	}
-	return n.startREST(receipts)
+	return n.startREST(receipts, limiter)
 }
 
-func (n *Node) startREST(receipts receiptService) error {
+func (n *Node) startREST(receipts receiptService, limiter *api.RateLimiter) error {
 	c := n.cfg.API
 	if c.RESTAddress == "" {
 		return nil
@@ -207,7 +226,7 @@ func (n *Node) startREST(receipts receiptService) error {
 	srv, err := api.NewServer(api.Config{
 		Address: c.RESTAddress, TLSCertFile: c.TLSCertFile, TLSKeyFile: c.TLSKeyFile,
 		CORSAllowedOrigins: c.CORSAllowedOrigins, MaxRequestBytes: c.MaxRequestBytes,
-		RateLimit: c.RateLimit, RateBurst: c.RateBurst, ObserveRequest: n.metrics.restObserver(),
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst, Limiter: limiter, ObserveRequest: n.metrics.restObserver(),
 	}, conn, receipts.receiptFor, n.logger.With("module", "rest"))
 	if err != nil {
 		return err
@@ -220,14 +239,16 @@ func (n *Node) startREST(receipts receiptService) error {
 	return nil
 }
 
-func (n *Node) startGRPC(receipts receiptService) error {
+func (n *Node) startGRPC(receipts receiptService, limiter *api.RateLimiter) error {
 	c := n.cfg.API
 	if c.GRPCAddress == "" {
 		return nil
 	}
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(c.MaxRequestBytes),
-		grpc.UnaryInterceptor(grpcErrors),
+		// The rate limit first: a refused call costs nothing more.
+		grpc.ChainUnaryInterceptor(limiter.UnaryServerInterceptor(), grpcErrors),
+		grpc.StreamInterceptor(limiter.StreamServerInterceptor()),
 	}
 	if c.TLSCertFile != "" {
 		cert, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile)

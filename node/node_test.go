@@ -13,17 +13,22 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/keyring"
 	"github.com/lineageledger/lineaged/node/nodetest"
@@ -252,4 +257,56 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}
+
+// TestGRPCRateLimit: the gRPC API takes its calls from the same per-client
+// token buckets as the REST API: over the burst a client is refused with
+// ResourceExhausted saying when to retry, on either API, and reflection
+// streams count too.
+func TestGRPCRateLimit(t *testing.T) {
+	n, _ := startTestNode(t, func(c *Config) { c.API.RateLimit, c.API.RateBurst = 0.5, 3 })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := n.WaitForHeight(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(n.APIAddress(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	q := appv1.NewQueryClient(conn)
+	for i := range 3 {
+		if _, err := q.Params(ctx, &appv1.QueryParamsRequest{}); err != nil {
+			t.Fatalf("call %d of the burst: %v", i, err)
+		}
+	}
+	_, err = q.Params(ctx, &appv1.QueryParamsRequest{})
+	st := status.Convert(err)
+	if st.Code() != codes.ResourceExhausted || !strings.Contains(st.Message(), "rate limit exceeded: retry after") {
+		t.Fatalf("call over the burst: %v, want ResourceExhausted saying when to retry", err)
+	}
+	if len(st.Details()) != 1 {
+		t.Fatalf("details %v, want a RetryInfo", st.Details())
+	}
+	if ri, ok := st.Details()[0].(*errdetails.RetryInfo); !ok || ri.GetRetryDelay().AsDuration() <= 0 {
+		t.Errorf("details %v, want a RetryInfo with a delay", st.Details())
+	}
+	stream, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+	if err == nil {
+		_, err = stream.Recv()
+	}
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("reflection stream over the burst: %v, want ResourceExhausted", err)
+	}
+
+	// The same client over REST shares the bucket.
+	resp, err := http.Get("http://" + n.RESTAddress() + "/v1/params")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("REST after the gRPC burst: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -14,11 +15,18 @@ import (
 	"time"
 
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
+	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	cmttypes "github.com/cometbft/cometbft/types"
 	gogoproto "github.com/cosmos/gogoproto/proto"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/receipt"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
@@ -297,6 +305,19 @@ func TestRESTRoutes(t *testing.T) {
 	if _, err := receipt.Verify(context.Background(), r, genesisTrust(t, n)); err != nil {
 		t.Fatalf("REST receipt rejected: %v", err)
 	}
+	// A missing record is 404 with prove too, and the body is the receipt
+	// proving its absence.
+	code, body = get("/v1/models/alpha/nobody/versions/1.0?prove=true")
+	if code != http.StatusNotFound {
+		t.Fatalf("prove=true of a missing model: %d %s", code, body)
+	}
+	r, err = receipt.Parse(body)
+	if err != nil {
+		t.Fatalf("prove=true of a missing model did not return a receipt: %v", err)
+	}
+	if res, err := receipt.Verify(context.Background(), r, genesisTrust(t, n)); err != nil || res.Error == nil || res.Error.Codespace != "models" || res.Error.Code != 16 {
+		t.Fatalf("receipt of absence: %+v, %v; want it to prove models/16", res, err)
+	}
 	gateReq, _ := json.Marshal(map[string]any{"model": "alpha/bot@1.0", "org": "alpha", "uses": []string{"USE_COMMERCIAL"}})
 	resp, err := http.Post(base+"/v1/gate/check", "application/json", bytes.NewReader(gateReq))
 	if err != nil {
@@ -327,5 +348,141 @@ func TestRESTRoutes(t *testing.T) {
 		t.Fatalf("receipts endpoint: %v", err)
 	} else if _, err := receipt.Verify(context.Background(), r, genesisTrust(t, n)); err != nil {
 		t.Fatalf("receipts endpoint receipt rejected: %v", err)
+	}
+}
+
+// TestReceiptSizeIsBounded: a lineage walk whose receipt would exceed
+// api.max_receipt_bytes is refused on every way a receipt or proven answer
+// is made — REST prove=true, POST /v1/receipts, gRPC Receipts, and an ABCI
+// query with prove through CometBFT's RPC — with an error saying how to ask
+// for less, while the same walk cut short is proven.
+func TestReceiptSizeIsBounded(t *testing.T) {
+	const limit = 64 << 10
+	n, admin := startTestNode(t, func(c *Config) { c.API.MaxReceiptBytes = limit })
+	c := provenanceFixture(t, n, admin)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	raw := "sha256:" + strings.Repeat("11", 32)
+	var outs []*lineagepb.DatasetSpec
+	for i := range 60 {
+		outs = append(outs, &lineagepb.DatasetSpec{Digest: fmt.Sprintf("sha256:%064x", i+1), Namespace: "c", Name: fmt.Sprint("out", i), Version: "1"})
+	}
+	tx, err := c.Build(ctx, keySigner{admin}, &lineagepb.MsgRecordRun{CodeDigest: "sha256:" + strings.Repeat("22", 32), Inputs: []string{raw}, NewOutputs: outs}, client.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Submit(ctx, tx); err != nil || !res.OK() {
+		t.Fatalf("record run: %+v %v", res, err)
+	}
+	const path = lineagepb.Query_Lineage_FullMethodName
+	wide := &lineagepb.QueryLineageRequest{Digest: raw, Direction: lineagepb.Direction_DIRECTION_DOWNSTREAM}
+	narrow := &lineagepb.QueryLineageRequest{Digest: raw, Direction: lineagepb.Direction_DIRECTION_DOWNSTREAM, MaxNodes: 3}
+	checkMessage := func(how, msg string) {
+		t.Helper()
+		for _, want := range []string{"tx/21", "answer too large to prove", "max_nodes", "max_depth"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: message %q does not say %q", how, msg, want)
+			}
+		}
+	}
+
+	base := "http://" + n.RESTAddress()
+	lineageURL := base + "/v1/datasets/" + raw + "/lineage?direction=downstream&prove=true"
+	resp, err := http.Get(lineageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var e struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || json.Unmarshal(body, &e) != nil || e.Code != int(codes.ResourceExhausted) {
+		t.Fatalf("REST prove=true of 61 nodes: %d %s", resp.StatusCode, body)
+	}
+	checkMessage("REST", e.Message)
+	if !strings.Contains(e.Message, "api.max_receipt_bytes") {
+		t.Errorf("REST message %q does not name the setting", e.Message)
+	}
+
+	resp, err = http.Get(lineageURL + "&max_nodes=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(body) > limit {
+		t.Fatalf("REST prove=true of 3 nodes: %d, %d bytes", resp.StatusCode, len(body))
+	}
+	r, err := receipt.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := receipt.Verify(ctx, r, genesisTrust(t, n)); err != nil {
+		t.Fatalf("receipt of the narrowed walk: %v", err)
+	}
+
+	wideBytes, _ := proto.Marshal(wide)
+	rr, _ := json.Marshal(map[string]any{"path": path, "request": wideBytes})
+	resp, err = http.Post(base+"/v1/receipts", "application/json", bytes.NewReader(rr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("POST /v1/receipts of 61 nodes: %d %s", resp.StatusCode, body)
+	}
+
+	conn, err := grpc.NewClient(n.APIAddress(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, err = appv1.NewReceiptsClient(conn).Receipt(ctx, &appv1.ReceiptRequest{Path: path, Request: wideBytes})
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("gRPC Receipt of 61 nodes: %v, want ResourceExhausted", err)
+	}
+	checkMessage("gRPC", status.Convert(err).Message())
+
+	// Through CometBFT's RPC the application bounds the proofs itself.
+	_, err = c.Receipt(ctx, path, wide, 0)
+	qe, ok := errors.AsType[*client.QueryError](err)
+	if !ok || qe.Codespace != modules.ErrProofTooLarge.Codespace || qe.Code != modules.ErrProofTooLarge.Code {
+		t.Fatalf("receipt through the RPC of 61 nodes: %v, want tx/21", err)
+	}
+	checkMessage("RPC", fmt.Sprintf("%s/%d: %s", qe.Codespace, qe.Code, qe.Log))
+	if _, err := c.Receipt(ctx, path, narrow, 0); err != nil {
+		t.Fatalf("receipt through the RPC of 3 nodes: %v", err)
+	}
+
+	// A receipt whose proofs pass the application's bound but which is
+	// over the node's once assembled is refused too.
+	narrowBytes, _ := proto.Marshal(narrow)
+	small := newReceiptService(n.app, rpclocal.New(n.cmt), 4<<10, nil)
+	_, err = small.Receipt(ctx, &appv1.ReceiptRequest{Path: path, Request: narrowBytes})
+	if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "bytes exceeds this node's bound of 4096 bytes") {
+		t.Fatalf("assembled receipt over the bound: %v", err)
+	}
+	checkMessage("assembled", status.Convert(err).Message())
+}
+
+// TestStatusOfProofBounds: the application's refusals of proven queries
+// get the gRPC codes the APIs map to 413 and to 503 with Retry-After.
+func TestStatusOfProofBounds(t *testing.T) {
+	st := status.Convert(statusOf(modules.ErrProofTooLarge.Codespace, modules.ErrProofTooLarge.Code, "answer too large to prove: ..."))
+	if st.Code() != codes.ResourceExhausted || len(st.Details()) != 0 {
+		t.Errorf("too large: %v %v, want ResourceExhausted without details", st.Code(), st.Details())
+	}
+	st = status.Convert(statusOf(modules.ErrProofBusy.Codespace, modules.ErrProofBusy.Code, "too many proven queries at once: ..."))
+	if st.Code() != codes.Unavailable || len(st.Details()) != 1 {
+		t.Fatalf("busy: %v %v, want Unavailable with RetryInfo", st.Code(), st.Details())
+	}
+	if ri, ok := st.Details()[0].(*errdetails.RetryInfo); !ok || ri.GetRetryDelay().AsDuration() != proofBusyRetry {
+		t.Errorf("busy: details %v, want RetryInfo of %v", st.Details(), proofBusyRetry)
+	}
+	if !strings.HasPrefix(st.Message(), "tx/22: ") {
+		t.Errorf("busy: message %q", st.Message())
 	}
 }

@@ -34,7 +34,13 @@ type Params struct {
 	// Largest memo accepted, in bytes.
 	MaxMemoBytes uint32 `protobuf:"varint,2,opt,name=max_memo_bytes,json=maxMemoBytes,proto3" json:"max_memo_bytes,omitempty"`
 	// The deployment gate's policy.
-	GatePolicy    *gatev1.Policy `protobuf:"bytes,3,opt,name=gate_policy,json=gatePolicy,proto3" json:"gate_policy,omitempty"`
+	GatePolicy *gatev1.Policy `protobuf:"bytes,3,opt,name=gate_policy,json=gatePolicy,proto3" json:"gate_policy,omitempty"`
+	// The consensus rule set in force. 0: the rules of the first release.
+	// 1: a scoped name (a model name, licence id or dataset namespace with a
+	// '/') may only be claimed in the signer's organisation's namespace, and
+	// suspending or reinstating an account needs every role it holds. A chain
+	// keeps the rule set it started with until it changes this parameter.
+	Rules         uint32 `protobuf:"varint,4,opt,name=rules,proto3" json:"rules,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -88,6 +94,13 @@ func (x *Params) GetGatePolicy() *gatev1.Policy {
 		return x.GatePolicy
 	}
 	return nil
+}
+
+func (x *Params) GetRules() uint32 {
+	if x != nil {
+		return x.Rules
+	}
+	return 0
 }
 
 // Genesis is the app_state of the CometBFT genesis document.
@@ -552,13 +565,14 @@ var File_lineage_app_v1_app_proto protoreflect.FileDescriptor
 
 const file_lineage_app_v1_app_proto_rawDesc = "" +
 	"\n" +
-	"\x18lineage/app/v1/app.proto\x12\x0elineage.app.v1\x1a\x1alineage/gate/v1/gate.proto\x1a&lineage/membership/v1/membership.proto\"\x8a\x01\n" +
+	"\x18lineage/app/v1/app.proto\x12\x0elineage.app.v1\x1a\x1alineage/gate/v1/gate.proto\x1a&lineage/membership/v1/membership.proto\"\xa0\x01\n" +
 	"\x06Params\x12 \n" +
 	"\fmax_tx_bytes\x18\x01 \x01(\rR\n" +
 	"maxTxBytes\x12$\n" +
 	"\x0emax_memo_bytes\x18\x02 \x01(\rR\fmaxMemoBytes\x128\n" +
 	"\vgate_policy\x18\x03 \x01(\v2\x17.lineage.gate.v1.PolicyR\n" +
-	"gatePolicy\"y\n" +
+	"gatePolicy\x12\x14\n" +
+	"\x05rules\x18\x04 \x01(\rR\x05rules\"y\n" +
 	"\aGenesis\x12.\n" +
 	"\x06params\x18\x01 \x01(\v2\x16.lineage.app.v1.ParamsR\x06params\x12>\n" +
 	"\n" +

@@ -37,4 +37,11 @@
 // id and the parameters ([LoadParams]), and its codespace "tx" the errors
 // decided before a message reaches its module ([Errors]) and those of
 // query dispatch.
+//
+// # State layout
+//
+// Under the application's prefix:
+//
+//	0x01 → lineage.app.v1.Params (the chain's parameters)
+//	0x02 → the chain id, as bytes
 package modules

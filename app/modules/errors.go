@@ -29,6 +29,11 @@ var (
 	// Not a transaction's: a block's proposer-made entries.
 	ErrInvalidPreamble      = kit.NewError(Codespace, 18, "invalid block preamble")
 	ErrInvalidVoteExtension = kit.NewError(Codespace, 19, "invalid vote extension")
+	ErrNamespaceNotOwned    = kit.NewError(Codespace, 20, "name is not in a namespace of the signer's organisation")
+	// Never in a block: a node's answers to queries with proofs, which it
+	// bounds (app.ProofLimits).
+	ErrProofTooLarge = kit.NewError(Codespace, 21, "answer too large to prove")
+	ErrProofBusy     = kit.NewError(Codespace, 22, "too many proven queries at once")
 )
 
 // Errors lists every envelope error, for documentation and tests.
@@ -37,4 +42,6 @@ var Errors = []*kit.Error{
 	ErrWrongChainID, ErrUnknownSigner, ErrSignerSuspended, ErrSequenceReused,
 	ErrSequenceFuture, ErrBadSignature, ErrMissingRole, ErrTxExpired, ErrMemoTooLarge,
 	ErrUnknownQuery, ErrInvalidRequest, ErrInternal, ErrInvalidPreamble, ErrInvalidVoteExtension,
+	ErrNamespaceNotOwned,
+	ErrProofTooLarge, ErrProofBusy,
 }

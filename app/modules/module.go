@@ -68,6 +68,7 @@ type Route struct {
 	// changesAdmission: see [ChangesAdmission].
 	changesAdmission bool
 	carried          func(msg proto.Message) []kit.CarriedSignature
+	claims           func(msg proto.Message) []string
 	// prefix is the module's, set when the table is built.
 	prefix []byte
 }
@@ -106,6 +107,24 @@ func Carries[M proto.Message](f func(M) []kit.CarriedSignature) RouteOption {
 	return func(r *Route) {
 		r.carried = func(msg proto.Message) []kit.CarriedSignature { return f(msg.(M)) }
 	}
+}
+
+// Claims names the names a message claims (a model name, a licence id, a
+// dataset namespace): under rule set kit.RulesBoundNames the application
+// admits the message only if every scoped one is in a namespace of the
+// signer's organisation (see kit.Namespace).
+func Claims[M proto.Message](f func(M) []string) RouteOption {
+	return func(r *Route) {
+		r.claims = func(msg proto.Message) []string { return f(msg.(M)) }
+	}
+}
+
+// Claimed lists the names msg, a message of this route, claims.
+func (r *Route) Claimed(msg proto.Message) []string {
+	if r.claims == nil {
+		return nil
+	}
+	return r.claims(msg)
 }
 
 // ChangesAdmission reports whether the route's message can change

@@ -11,10 +11,8 @@ import (
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
-// Chain-wide records, under the application's own prefix.
-//
-//	0x01 0x01 → lineage.app.v1.Params
-//	0x01 0x02 → the chain id, as bytes
+// Chain-wide records, under the application's own prefix (see the
+// package's state layout).
 var (
 	keyParams  = []byte{prefixApp, 0x01}
 	keyChainID = []byte{prefixApp, 0x02}
@@ -23,7 +21,7 @@ var (
 // DefaultParams are the parameters a new chain starts with unless its
 // genesis says otherwise.
 func DefaultParams() *appv1.Params {
-	return &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256, GatePolicy: gate.DefaultPolicy()}
+	return &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256, GatePolicy: gate.DefaultPolicy(), Rules: kit.LatestRules}
 }
 
 // Bounds on parameters: a chain cannot be configured into nonsense.
@@ -42,6 +40,9 @@ func ValidateParams(p *appv1.Params) error {
 	}
 	if p.MaxMemoBytes > p.MaxTxBytes/2 {
 		return fmt.Errorf("max_memo_bytes %d exceeds half of max_tx_bytes", p.MaxMemoBytes)
+	}
+	if p.Rules > kit.LatestRules {
+		return fmt.Errorf("rules %d: this software implements rule sets up to %d", p.Rules, kit.LatestRules)
 	}
 	if err := gate.ValidatePolicy(p.GatePolicy); err != nil {
 		return fmt.Errorf("gate_policy: %w", err)

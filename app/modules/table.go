@@ -122,15 +122,15 @@ func New(cfg Config) *Table {
 		{
 			Name: "lineage", Prefix: prefixLineage, Codespace: lineage.Codespace, Errors: lineage.Errors,
 			Routes: []*Route{
-				Msg(dataSteward, lk.RegisterDataset),
-				Msg(dataSteward, lk.RecordRun),
+				Msg(dataSteward, lk.RegisterDataset, Claims(lineage.ClaimedNamespaces)),
+				Msg(dataSteward, lk.RecordRun, Claims(lineage.ClaimedOutputNamespaces)),
 			},
 			Services: []Service{Queries(&lineagepb.Query_ServiceDesc, lk.Querier, lineagepb.RegisterQueryHandlerClient, lineagepb.NewQueryClient)},
 		},
 		{
 			Name: "models", Prefix: prefixModels, Codespace: models.Codespace, Errors: models.Errors,
 			Routes: []*Route{
-				Msg(modelPublisher, mok.RegisterModel, Carries(models.CarriedSignatures)),
+				Msg(modelPublisher, mok.RegisterModel, Carries(models.CarriedSignatures), Claims(models.ClaimedNames)),
 				Msg(modelPublisher, mok.RevokeModel),
 				Msg(modelPublisher, mok.SupersedeModel),
 				Msg(deployer, mok.RecordDeployment),
@@ -140,7 +140,7 @@ func New(cfg Config) *Table {
 		{
 			Name: "licenses", Prefix: prefixLicenses, Codespace: licenses.Codespace, Errors: licenses.Errors,
 			Routes: []*Route{
-				Msg(licensor, lck.DefineLicense),
+				Msg(licensor, lck.DefineLicense, Claims(licenses.ClaimedNames)),
 				Msg(licensor, lck.GrantLicense),
 				Msg(licensor, lck.RevokeGrant),
 			},

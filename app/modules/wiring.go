@@ -150,6 +150,10 @@ func (g gateDeps) Account(r kit.Reader, address string) (*membershippb.Account, 
 	return acct, err == nil
 }
 
+func (g gateDeps) NamespaceOwner(r kit.Reader, ns string) (string, bool) {
+	return g.t.membership.NamespaceOwner(r, ns)
+}
+
 func (g gateDeps) GatePolicy(r kit.Reader) *gatepb.Policy {
 	return LoadParams(r).GatePolicy
 }

@@ -36,6 +36,9 @@
 // [proofv1.ProofBundle]. The recording itself is [proof.Recorder], which a
 // verifier also uses to re-run the query over the proofs ([proof.Verify],
 // [proof.CheckMinimal]); only building the ICS 23 proofs needs the tree.
+// [Recorder.ProofsWithin] bounds the encoded size of the bundle and stops
+// proving once the bound is passed, so that a query reading too much costs
+// no more than the bound.
 //
 // # Memory
 //

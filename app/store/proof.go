@@ -8,10 +8,16 @@ import (
 
 	"github.com/cosmos/iavl"
 	ics23 "github.com/cosmos/ics23/go"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/app/store/proofv1"
 )
+
+// ErrProofTooLarge means the proofs of the reads recorded exceed the bound
+// given to [Recorder.ProofsWithin].
+var ErrProofTooLarge = errors.New("proofs too large")
 
 // Recorder reads one version of the state and remembers every read, so
 // that [Recorder.Proofs] can prove exactly what was read and no more. The
@@ -48,14 +54,27 @@ func NewRecorder(v *View) *Recorder {
 // Proofs fails if the version is empty (ICS 23 cannot prove anything about
 // an empty tree), if a key read holds an empty value (ICS 23 cannot prove
 // one), or if the database fails.
-func (r *Recorder) Proofs() (*proofv1.ProofBundle, error) {
+func (r *Recorder) Proofs() (*proofv1.ProofBundle, error) { return r.ProofsWithin(0) }
+
+// ProofsWithin is [Recorder.Proofs] for a bundle of at most maxBytes
+// encoded (0: no bound). It counts the bundle's size as it proves each key
+// and stops as soon as the bound is passed, failing with an error wrapping
+// [ErrProofTooLarge], so that an oversized bundle costs about as much as
+// one of maxBytes, not its own size.
+func (r *Recorder) ProofsWithin(maxBytes int) (*proofv1.ProofBundle, error) {
+	if maxBytes < 0 {
+		return nil, fmt.Errorf("proof bound %d: must not be negative", maxBytes)
+	}
 	t := r.view.tree
 	if t.Size() == 0 {
 		return nil, errors.New("cannot prove reads of an empty state")
 	}
-	b := &bundleBuilder{tree: t, keys: map[string]*proofv1.KeyProof{}}
+	b := &bundleBuilder{tree: t, keys: map[string]*proofv1.KeyProof{}, maxBytes: maxBytes}
 	spans := r.Covered()
 	bundle := &proofv1.ProofBundle{Root: bytes.Clone(r.view.Hash())}
+	if err := b.grow(fieldSize(len(bundle.Root))); err != nil {
+		return nil, err
+	}
 	for _, s := range spans {
 		rp, err := b.proveSpan(s)
 		if err != nil {
@@ -92,13 +111,41 @@ func (r *Recorder) Proofs() (*proofv1.ProofBundle, error) {
 		bundle.Keys = append(bundle.Keys, kp)
 	}
 	slices.SortFunc(bundle.Keys, func(a, b *proofv1.KeyProof) int { return bytes.Compare(a.Key, b.Key) })
+	// The running count leaves out a few bytes of framing; the bound holds
+	// for the exact size.
+	if size := proto.Size(bundle); maxBytes > 0 && size > maxBytes {
+		return nil, fmt.Errorf("%w: %d bytes, over the bound of %d", ErrProofTooLarge, size, maxBytes)
+	}
 	return bundle, nil
 }
 
-// bundleBuilder proves keys once each.
+// bundleBuilder proves keys once each, and counts the encoded size of what
+// it has added to the bundle.
 type bundleBuilder struct {
 	tree *iavl.ImmutableTree
 	keys map[string]*proofv1.KeyProof
+	// maxBytes bounds size (0: no bound).
+	maxBytes, size int
+}
+
+// fieldSize is the encoded size of a length-delimited field of n bytes:
+// every field of a bundle that grows with it is one, numbered below 16.
+// Empty ones count nothing (proto3 leaves out an empty singular field), so
+// that the count never exceeds the exact size.
+func fieldSize(n int) int {
+	if n == 0 {
+		return 0
+	}
+	return 1 + protowire.SizeBytes(n)
+}
+
+// grow counts n more bytes, failing once the bound is passed.
+func (b *bundleBuilder) grow(n int) error {
+	b.size += n
+	if b.maxBytes > 0 && b.size > b.maxBytes {
+		return fmt.Errorf("%w: over the bound of %d bytes after proving %d keys", ErrProofTooLarge, b.maxBytes, len(b.keys))
+	}
+	return nil
 }
 
 // proveSpan lists the keys of s and proves them and the gaps between them.
@@ -112,13 +159,19 @@ func (b *bundleBuilder) proveSpan(s proof.Span) (*proofv1.RangeProof, error) {
 		return nil, fmt.Errorf("%w: failed to iterate state: %w", ErrIO, err)
 	}
 	rp := &proofv1.RangeProof{Start: bytes.Clone(s.Start), End: bytes.Clone(s.End)}
-	for ; it.Valid(); it.Next() {
+	err = b.grow(fieldSize(len(rp.Start)) + fieldSize(len(rp.End)))
+	for ; err == nil && it.Valid(); it.Next() {
 		rp.Keys = append(rp.Keys, bytes.Clone(it.Key()))
+		err = b.grow(fieldSize(len(it.Key())))
 	}
-	err = it.Error()
+	if err == nil {
+		if err = it.Error(); err != nil {
+			err = fmt.Errorf("%w: state iteration failed: %w", ErrIO, err)
+		}
+	}
 	_ = it.Close()
 	if err != nil {
-		return nil, fmt.Errorf("%w: state iteration failed: %w", ErrIO, err)
+		return nil, err
 	}
 
 	for _, k := range rp.Keys {
@@ -169,5 +222,8 @@ func (b *bundleBuilder) add(kp *proofv1.KeyProof, cp *ics23.CommitmentProof) (*p
 	}
 	kp.Proof = raw
 	b.keys[string(kp.Key)] = kp
+	if err := b.grow(fieldSize(proto.Size(kp))); err != nil {
+		return nil, err
+	}
 	return kp, nil
 }

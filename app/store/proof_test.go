@@ -449,3 +449,60 @@ func TestProofsInTinyTrees(t *testing.T) {
 		})
 	}
 }
+
+// TestProofsWithin: a bound on the bundle's encoded size admits a bundle
+// of exactly that size, refuses one a byte over it, and stops proving soon
+// after the bound is passed rather than building the whole bundle first.
+func TestProofsWithin(t *testing.T) {
+	s := openMem(t)
+	var keys []string
+	for i := range 200 {
+		keys = append(keys, fmt.Sprintf("k%03d", i))
+	}
+	view := commitWrites(t, s, values(keys...))
+	read := func() *Recorder {
+		rec := NewRecorder(view)
+		for _, k := range keys {
+			rec.Get([]byte(k))
+		}
+		rec.Get([]byte("absent"))
+		it := rec.Iterator([]byte("k100"), []byte("k120"), true)
+		for ; it.Valid(); it.Next() {
+		}
+		it.Close()
+		return rec
+	}
+	whole, err := read().Proofs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := proto.Size(whole)
+
+	exact, err := read().ProofsWithin(size)
+	if err != nil {
+		t.Fatalf("bound of exactly the bundle's size (%d): %v", size, err)
+	}
+	if !proto.Equal(exact, whole) {
+		t.Error("a bounded bundle differs from the unbounded one")
+	}
+	if _, err := read().ProofsWithin(size - 1); !errors.Is(err, ErrProofTooLarge) {
+		t.Fatalf("bound one byte short: %v, want ErrProofTooLarge", err)
+	}
+
+	// A bound of a few key proofs stops after a few keys, of the 201.
+	_, err = read().ProofsWithin(4 << 10)
+	if !errors.Is(err, ErrProofTooLarge) {
+		t.Fatalf("small bound: %v, want ErrProofTooLarge", err)
+	}
+	var proven int
+	if _, serr := fmt.Sscanf(err.Error()[strings.Index(err.Error(), "after proving"):], "after proving %d keys", &proven); serr != nil {
+		t.Fatalf("error %q does not say how far proving went: %v", err, serr)
+	}
+	if proven == 0 || proven > len(whole.Keys)/10 {
+		t.Errorf("stopped after proving %d of %d keys, want a few", proven, len(whole.Keys))
+	}
+
+	if _, err := read().ProofsWithin(-1); err == nil || errors.Is(err, ErrProofTooLarge) {
+		t.Errorf("negative bound: %v, want a plain error", err)
+	}
+}

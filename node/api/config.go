@@ -38,6 +38,11 @@ type Config struct {
 	// 429 with Retry-After.
 	RateLimit float64
 	RateBurst int
+	// Limiter, if set, is the limiter the server takes its tokens from
+	// instead of one of its own from RateLimit and RateBurst: the node gives
+	// the REST and gRPC APIs the same one, so that a client has one rate
+	// for both.
+	Limiter *RateLimiter
 	// ObserveRequest, if set, is called once per request after it is
 	// answered, with the route that answered it and the HTTP status. route
 	// is the method and path template of the route ("GET /v1/gate/check",

@@ -24,11 +24,16 @@ const HeightMetadataKey = "x-lineage-height"
 // ReceiptFunc answers a query with a receipt instead of a plain answer:
 // method is the full gRPC method name ("/lineage.models.v1.Query/Model"),
 // req the decoded request, height the state version to prove (0: the latest
-// provable one). The bytes are written to the client verbatim as
-// application/json. Errors carrying a gRPC status keep their code (and so
-// their HTTP status); any other error is answered as 500 Internal with its
-// message.
-type ReceiptFunc func(ctx context.Context, method string, req proto.Message, height int64) ([]byte, error)
+// provable one). The receipt is written to the client verbatim as
+// application/json.
+//
+// answer is the query's own error that the receipt proves (a record that
+// does not exist), nil if the query answered: the response then has the
+// HTTP status of that error (404 for a missing record), and still the
+// receipt as its body. err means no receipt was made: errors carrying a
+// gRPC status keep their code (and so their HTTP status); any other error
+// is answered as 500 Internal with its message.
+type ReceiptFunc func(ctx context.Context, method string, req proto.Message, height int64) (receipt []byte, answer, err error)
 
 // call is what one HTTP request asked of the query it makes, and, when it
 // asked for proof, the receipt that answers it. The middleware creates it;
@@ -40,6 +45,8 @@ type call struct {
 	mu      sync.Mutex
 	proven  bool
 	receipt []byte
+	// failed says the receipt proves an error, not an answer.
+	failed bool
 }
 
 type callKey struct{}
@@ -53,18 +60,20 @@ func callFrom(ctx context.Context) *call {
 	return c
 }
 
-func (c *call) setReceipt(b []byte) {
+func (c *call) setReceipt(b []byte, failed bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.proven = true
 	c.receipt = b
+	c.failed = failed
 }
 
-// result is the receipt, and whether one was made.
-func (c *call) result() (receipt []byte, proven bool) {
+// result is the receipt, whether it proves an error, and whether one was
+// made.
+func (c *call) result() (receipt []byte, failed, proven bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.receipt, c.proven
+	return c.receipt, c.failed, c.proven
 }
 
 // queryConn stands between the gateway's generated clients and the
@@ -98,11 +107,16 @@ func (c queryConn) Invoke(ctx context.Context, method string, args, reply any, o
 	if c.receipts == nil {
 		return status.Error(codes.Unimplemented, "this node does not serve receipts")
 	}
-	receipt, err := c.receipts(ctx, method, req, cl.height)
+	receipt, answer, err := c.receipts(ctx, method, req, cl.height)
 	if err != nil {
 		return receiptError(err)
 	}
-	cl.setReceipt(receipt)
+	cl.setReceipt(receipt, answer != nil)
+	if answer != nil {
+		// The gateway answers with the error's status; the middleware
+		// keeps that status and sends the receipt instead of the error.
+		return receiptError(answer)
+	}
 	return nil
 }
 

@@ -1,7 +1,8 @@
 // Package api serves the REST/JSON query API: every query method of the
 // gRPC API under /v1, translated by grpc-gateway from the HTTP bindings in
 // proto/http.yaml, and the OpenAPI document generated from the same
-// bindings.
+// bindings. Its [RateLimiter] also limits the node's gRPC API, through
+// interceptors, so that both listeners hold a client to one rate.
 //
 // The server proxies only these routes. Nothing of CometBFT is reachable
 // through it: not its RPC, and in particular none of its unsafe routes
@@ -34,7 +35,9 @@
 // # Height and receipts
 //
 // Two query parameters apply to every route and are removed before the rest
-// is bound to the request message:
+// is bound to the request message (the OpenAPI document lists both with
+// every operation that takes them: the server adds them to the generated
+// document, whose generator cannot):
 //
 //   - height=n (n > 0) answers from the state version at height n. It
 //     reaches the connection the server was built on as the outgoing gRPC
@@ -46,12 +49,16 @@
 //     server asks the [ReceiptFunc] for one, giving it the route's full gRPC
 //     method name, the decoded request message and the height (0: the
 //     latest provable), and writes its bytes as application/json. The
-//     query itself is not sent to the connection.
+//     query itself is not sent to the connection. The status is the
+//     answer's: 200, or, for a receipt proving the query's own error, that
+//     error's (404 for a record that does not exist, with the receipt of its
+//     absence as the body).
 //
 // Neither applies to POST /v1/receipts, the generic form for clients that
 // hold an encoded request: its body names the method, the base64 request
 // and the height, and its answer carries the receipt base64-encoded in
-// "receipt". prove is refused on /v1/openapi.json, which runs no query.
+// "receipt", with 200 whatever the query answered (the receipt says). prove
+// is refused on /v1/openapi.json, which runs no query.
 //
 // # Errors
 //
@@ -62,14 +69,24 @@
 // 400 for a malformed prove or height, 403 for a preflight from an origin not
 // allowed, 413 for a body over [Config.MaxRequestBytes], 429 (with
 // Retry-After) over the rate limit; unknown routes are 404, a known path with
-// the wrong method 405.
+// the wrong method 405. Two refinements apply to the errors of queries and
+// receipts: a status with a RetryInfo detail sets Retry-After (whole
+// seconds, at least 1), so a node proving as many queries as it will at
+// once answers 503 (Unavailable) with it; and ResourceExhausted without
+// one, an answer too large to prove, is 413 rather than 429, since asking
+// again would not make it smaller. The message of the latter says how to
+// ask for less.
 //
 // # Limits
 //
 // Each client (the connection's remote IPv4 address or IPv6 /64; headers
 // such as X-Forwarded-For are not trusted, so behind a proxy all its clients
 // share one bucket) gets a token bucket of [Config.RateLimit] requests per
-// second and [Config.RateBurst] at once. Bodies are read whole,
+// second and [Config.RateBurst] at once; given a [Config.Limiter], the
+// server takes its tokens from that instead, which the node shares with its
+// gRPC API ([RateLimiter.UnaryServerInterceptor],
+// [RateLimiter.StreamServerInterceptor]: one token a call or stream,
+// ResourceExhausted with a RetryInfo detail over the rate). Bodies are read whole,
 // up to [Config.MaxRequestBytes], before routing; headers (and so GET query
 // strings) are bounded at 64 KiB. A query gets 30 s before its context is
 // cancelled (504). CORS: only [Config.CORSAllowedOrigins] may read

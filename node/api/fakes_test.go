@@ -278,19 +278,20 @@ type proofRequest struct {
 // fakeReceipts is a ReceiptFunc that records its calls and answers with a
 // document naming the method and height, or with err.
 type fakeReceipts struct {
-	mu    sync.Mutex
-	calls []proofRequest
-	err   error
+	mu     sync.Mutex
+	calls  []proofRequest
+	err    error
+	answer error
 }
 
-func (f *fakeReceipts) receipt(_ context.Context, method string, req proto.Message, height int64) ([]byte, error) {
+func (f *fakeReceipts) receipt(_ context.Context, method string, req proto.Message, height int64) ([]byte, error, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, proofRequest{method: method, req: proto.Clone(req), height: height})
 	if f.err != nil {
-		return nil, f.err
+		return nil, nil, f.err
 	}
-	return receiptFor(method, height), nil
+	return receiptFor(method, height), f.answer, nil
 }
 
 func receiptFor(method string, height int64) []byte {
@@ -301,6 +302,13 @@ func (f *fakeReceipts) failWith(err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.err = err
+}
+
+// proveError makes the receipts prove that the query failed with err.
+func (f *fakeReceipts) proveError(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.answer = err
 }
 
 func (f *fakeReceipts) reset() {

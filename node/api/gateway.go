@@ -3,15 +3,18 @@ package api
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
 	"github.com/lineageledger/lineaged/app/modules"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -77,6 +80,7 @@ func newGateway(conn grpc.ClientConnInterface) (*runtime.ServeMux, error) {
 		runtime.WithDisableHTTPMethodOverride(),
 		runtime.WithStrictDeepWildcardMatching(),
 		runtime.WithRoutingErrorHandler(routingError),
+		runtime.WithErrorHandler(httpError),
 		// Tell the observer, if any, which route answers the request.
 		runtime.WithMiddlewares(recordRoute),
 	}
@@ -90,10 +94,14 @@ func newGateway(conn grpc.ClientConnInterface) (*runtime.ServeMux, error) {
 	if err := registerQueryServices(mux, conn); err != nil {
 		return nil, err
 	}
-	err := mux.HandlePath(http.MethodGet, OpenAPIPath, func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
+	doc, err := openAPIDocument()
+	if err != nil {
+		return nil, err
+	}
+	err = mux.HandlePath(http.MethodGet, OpenAPIPath, func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(openAPIDocument)))
-		_, _ = w.Write(openAPIDocument)
+		w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+		_, _ = w.Write(doc)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("failed to register %s: %w", OpenAPIPath, err)
@@ -113,6 +121,40 @@ func routingError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		HTTPStatus: http.StatusMethodNotAllowed,
 		Err:        status.Errorf(codes.Unimplemented, "%s is not allowed on %s", r.Method, r.URL.Path),
 	})
+}
+
+// httpError answers a query's error as the gateway does (the status's
+// usual HTTP mapping), with two refinements: a status with a RetryInfo
+// detail sets Retry-After (whole seconds, at least 1), and
+// ResourceExhausted without one is 413, an answer too large to send,
+// which asking again would not change, rather than the 429 of a rate
+// limit.
+func httpError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	if st, ok := status.FromError(err); ok {
+		if wait, ok := retryDelay(st); ok {
+			w.Header().Set("Retry-After", strconv.FormatInt(retrySeconds(wait), 10))
+		} else if st.Code() == codes.ResourceExhausted {
+			err = &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: err}
+		}
+	}
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// retryDelay is the delay a status's RetryInfo detail asks for, if it has
+// one.
+func retryDelay(st *status.Status) (time.Duration, bool) {
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			return ri.GetRetryDelay().AsDuration(), true
+		}
+	}
+	return 0, false
+}
+
+// retrySeconds is d in whole seconds for Retry-After, rounded up, at
+// least 1.
+func retrySeconds(d time.Duration) int64 {
+	return max(int64(math.Ceil(d.Seconds())), 1)
 }
 
 var queryParserOnce sync.Once

@@ -106,24 +106,27 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestRateLimiterRefillsAndForgets(t *testing.T) {
-	l := newRateLimiter(1, 1)
+	l, err := NewRateLimiter(1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t0 := time.Unix(1_000_000, 0)
-	if ok, _ := l.allow("a", t0); !ok {
+	if ok, _ := l.allow("192.0.2.1:1000", t0); !ok {
 		t.Fatal("first request refused")
 	}
-	ok, wait := l.allow("a", t0.Add(100*time.Millisecond))
+	ok, wait := l.allow("192.0.2.1:1001", t0.Add(100*time.Millisecond))
 	if ok || wait != 900*time.Millisecond {
-		t.Fatalf("second request: ok %v wait %v, want refused for 900ms", ok, wait)
+		t.Fatalf("second request from another port: ok %v wait %v, want refused for 900ms", ok, wait)
 	}
 	// A refused request costs nothing: the token arrives on time.
-	if ok, _ := l.allow("a", t0.Add(time.Second)); !ok {
+	if ok, _ := l.allow("192.0.2.1:1000", t0.Add(time.Second)); !ok {
 		t.Fatal("refused after the refill")
 	}
-	if ok, _ := l.allow("b", t0.Add(time.Second)); !ok {
+	if ok, _ := l.allow("192.0.2.2:1000", t0.Add(time.Second)); !ok {
 		t.Fatal("another client refused")
 	}
 	// Entries idle for longer than a refill are dropped at the next sweep.
-	if ok, _ := l.allow("c", t0.Add(2*l.idle)); !ok {
+	if ok, _ := l.allow("192.0.2.3:1000", t0.Add(2*l.idle)); !ok {
 		t.Fatal("new client refused")
 	}
 	if len(l.clients) != 1 {

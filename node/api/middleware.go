@@ -6,18 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
 	"google.golang.org/grpc/codes"
 )
 
@@ -64,100 +59,6 @@ func cors(allowed []string, errs errorWriter, next http.Handler) http.Handler {
 		h.Set("Access-Control-Max-Age", "600")
 		w.WriteHeader(http.StatusNoContent)
 	})
-}
-
-// rateLimiter keeps a token bucket per client IP.
-type rateLimiter struct {
-	limit rate.Limit
-	burst int
-	// idle is how long a bucket takes to fill up again: an entry unused
-	// that long is the same as a new one and can be dropped.
-	idle time.Duration
-
-	mu        sync.Mutex
-	clients   map[string]*client
-	lastSweep time.Time
-}
-
-type client struct {
-	limiter  *rate.Limiter
-	lastSeen time.Time
-}
-
-func newRateLimiter(limit float64, burst int) *rateLimiter {
-	idle := time.Duration(math.Ceil(float64(burst)/limit)) * time.Second
-	return &rateLimiter{
-		limit:   rate.Limit(limit),
-		burst:   burst,
-		idle:    max(idle, time.Minute),
-		clients: map[string]*client{},
-	}
-}
-
-// allow takes a token from ip's bucket, or says how long until there is one.
-func (l *rateLimiter) allow(ip string, now time.Time) (ok bool, retryAfter time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.lastSweep) >= l.idle {
-		for k, c := range l.clients {
-			if now.Sub(c.lastSeen) >= l.idle {
-				delete(l.clients, k)
-			}
-		}
-		l.lastSweep = now
-	}
-	c := l.clients[ip]
-	if c == nil {
-		c = &client{limiter: rate.NewLimiter(l.limit, l.burst)}
-		l.clients[ip] = c
-	}
-	c.lastSeen = now
-	res := c.limiter.ReserveN(now, 1)
-	if !res.OK() {
-		return false, l.idle
-	}
-	if d := res.DelayFrom(now); d > 0 {
-		res.CancelAt(now)
-		return false, d
-	}
-	return true, 0
-}
-
-// wrap answers 429 with Retry-After (whole seconds, at least 1) to clients
-// over their rate. The client is the connection's remote IP (see
-// clientKey): a proxy in front of the node makes all its clients one.
-func (l *rateLimiter) wrap(errs errorWriter, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, wait := l.allow(clientKey(r.RemoteAddr), time.Now())
-		if !ok {
-			secs := max(int64(math.Ceil(wait.Seconds())), 1)
-			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-			errs.write(w, http.StatusTooManyRequests, codes.ResourceExhausted, fmt.Sprintf("rate limit exceeded: retry after %ds", secs))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// clientKey names the client of a remote address for rate limiting: its
-// IPv4 address, or its IPv6 /64 network, since one host commonly holds a
-// whole /64 and could otherwise take a fresh bucket per address.
-func clientKey(remoteAddr string) string {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	addr = addr.Unmap().WithZone("")
-	if addr.Is6() {
-		if p, err := addr.Prefix(64); err == nil {
-			return p.String()
-		}
-	}
-	return addr.String()
 }
 
 // limitBody reads the whole body, at most limit bytes, before anything
@@ -223,7 +124,8 @@ func parseCall(q url.Values) (*call, error) {
 // callParams moves prove and height from the URL into the request context
 // for queryConn, bounds the request's time, and, when proof was asked for,
 // answers with the receipt queryConn obtained instead of the gateway's
-// output.
+// output: with 200, or, for a receipt proving the query's error, with the
+// status the gateway gave that error (404 for a missing record).
 func callParams(timeout time.Duration, errs errorWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := url.ParseQuery(r.URL.RawQuery)
@@ -246,10 +148,14 @@ func callParams(timeout time.Duration, errs errorWriter, next http.Handler) http
 		}
 		buf := &bufferedResponse{header: http.Header{}}
 		next.ServeHTTP(buf, r)
-		if receipt, ok := cl.result(); ok {
+		if receipt, failed, ok := cl.result(); ok {
+			code := http.StatusOK
+			if failed && buf.statusCode() >= 400 {
+				code = buf.statusCode()
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Content-Length", strconv.Itoa(len(receipt)))
-			w.WriteHeader(http.StatusOK)
+			w.WriteHeader(code)
 			_, _ = w.Write(receipt)
 			return
 		}

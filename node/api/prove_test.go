@@ -7,13 +7,17 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/lineageledger/lineaged/app/appv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
@@ -108,6 +112,55 @@ func TestProveErrors(t *testing.T) {
 		e := decodeError(t, resp, body, http.StatusServiceUnavailable, codes.Unavailable)
 		if e.Message != "state not yet provable: wait for the next block" {
 			t.Errorf("message %q", e.Message)
+		}
+	})
+	t.Run("a receipt of a missing record is 404, with the receipt", func(t *testing.T) {
+		h := newHarness(t)
+		h.receipts.proveError(status.Error(codes.NotFound, "models/16: not found: alpha/ghost@9"))
+		resp, body := h.do(t, "GET", "/v1/models/alpha/ghost/versions/9?prove=true", "")
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("status %d, want 404; body %s", resp.StatusCode, body)
+		}
+		if want := receiptFor(modelspb.Query_Model_FullMethodName, 0); string(body) != string(want) {
+			t.Errorf("body %s, want the receipt %s", body, want)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("Content-Type %q", ct)
+		}
+	})
+	t.Run("a receipt of a refused request keeps its 400", func(t *testing.T) {
+		h := newHarness(t)
+		h.receipts.proveError(status.Error(codes.InvalidArgument, "lineage/2: invalid digest"))
+		resp, body := h.do(t, "GET", "/v1/datasets/sha256:00?prove=true", "")
+		if resp.StatusCode != http.StatusBadRequest || string(body) != string(receiptFor(lineagepb.Query_Dataset_FullMethodName, 0)) {
+			t.Fatalf("status %d, body %s; want 400 with the receipt", resp.StatusCode, body)
+		}
+	})
+	t.Run("too large is 413", func(t *testing.T) {
+		h := newHarness(t)
+		msg := "tx/21: answer too large to prove: ask for less (a smaller max_nodes ...)"
+		h.receipts.failWith(status.Error(codes.ResourceExhausted, msg))
+		resp, body := h.do(t, "GET", "/v1/datasets/sha256:00/lineage?prove=true", "")
+		e := decodeError(t, resp, body, http.StatusRequestEntityTooLarge, codes.ResourceExhausted)
+		if e.Message != msg {
+			t.Errorf("message %q", e.Message)
+		}
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
+			t.Errorf("Retry-After %q on an answer retrying will not shrink", ra)
+		}
+	})
+	t.Run("busy is 503 with Retry-After", func(t *testing.T) {
+		h := newHarness(t)
+		st, err := status.New(codes.Unavailable, "tx/22: too many proven queries at once").
+			WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(1500 * time.Millisecond)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.receipts.failWith(st.Err())
+		resp, body := h.do(t, "GET", "/v1/params?prove=true", "")
+		decodeError(t, resp, body, http.StatusServiceUnavailable, codes.Unavailable)
+		if ra := resp.Header.Get("Retry-After"); ra != "2" {
+			t.Errorf("Retry-After %q, want 2 (1.5 s rounded up)", ra)
 		}
 	})
 	t.Run("another error is internal, with its message", func(t *testing.T) {

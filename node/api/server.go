@@ -93,11 +93,17 @@ func newHandler(cfg Config, conn grpc.ClientConnInterface) (http.Handler, error)
 	if err != nil {
 		return nil, err
 	}
+	limiter := cfg.Limiter
+	if limiter == nil {
+		if limiter, err = NewRateLimiter(cfg.RateLimit, cfg.RateBurst); err != nil {
+			return nil, err
+		}
+	}
 	var errs errorWriter
 	var h http.Handler = mux
 	h = callParams(requestTimeout, errs, h)
 	h = limitBody(cfg.MaxRequestBytes, errs, h)
-	h = newRateLimiter(cfg.RateLimit, cfg.RateBurst).wrap(errs, h)
+	h = limiter.wrap(errs, h)
 	h = cors(cfg.CORSAllowedOrigins, errs, h)
 	if cfg.ObserveRequest != nil {
 		h = observe(cfg.ObserveRequest, h)

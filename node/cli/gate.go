@@ -159,6 +159,9 @@ func (e *env) printVerdict(r *gatepb.CheckResponse) error {
 	if r.ManifestDigest != "" {
 		model += " (" + r.ManifestDigest + ")"
 	}
+	if r.PublisherOrg != "" {
+		model += " published by " + r.PublisherOrg
+	}
 	fmt.Fprintf(e.stdout, "%s  %s  at height %d\n", verdict, model, r.Height)
 	if len(r.Findings) == 0 {
 		return nil

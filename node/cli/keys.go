@@ -178,7 +178,7 @@ or a prompt). With --hex, FILE holds a raw 32-byte private key in hex and
 	}
 	cmd.Flags().Bool("hex", false, "FILE holds a raw private key in hex")
 	cmd.Flags().String("type", "ed25519", "with --hex: the key type")
-	cmd.Flags().String("export-passphrase-file", "", "file holding the export passphrase")
+	cmd.Flags().String("export-passphrase-file", "", "read the export passphrase from this file (else $"+ExportPassphraseEnv+", else a prompt)")
 	return cmd
 }
 
@@ -218,7 +218,7 @@ func (e *env) keysExportCmd() *cobra.Command {
 	}
 	cmd.Flags().Bool("unarmored-hex", false, "print the raw private key in hex")
 	cmd.Flags().Bool("unsafe", false, "confirm printing a private key in the clear")
-	cmd.Flags().String("export-passphrase-file", "", "file holding the export passphrase")
+	cmd.Flags().String("export-passphrase-file", "", "read the export passphrase from this file (else $"+ExportPassphraseEnv+", else a prompt)")
 	return cmd
 }
 
@@ -247,17 +247,7 @@ func (e *env) keysDeleteCmd() *cobra.Command {
 const ExportPassphraseEnv = "LINEAGED_EXPORT_PASSPHRASE"
 
 func (e *env) exportPassphrase(confirm bool) (string, error) {
-	if f := e.v.GetString("export-passphrase-file"); f != "" {
-		b, err := os.ReadFile(expandHome(f))
-		if err != nil {
-			return "", fmt.Errorf("failed to read export passphrase file: %w", err)
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	}
-	if p, ok := os.LookupEnv(ExportPassphraseEnv); ok {
-		return p, nil
-	}
-	return promptSecret(e, "Export passphrase", confirm)
+	return e.secret(secretSource{name: "export passphrase", prompt: "Export passphrase", flag: "export-passphrase-file", env: ExportPassphraseEnv}, confirm)
 }
 
 func (e *env) printInfo(info *keyring.Info) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -267,7 +268,8 @@ func (e *env) devCmd() *cobra.Command {
 (default ~/.lineaged-dev unless --home or $LINEAGED_HOME is set). On first run it
 creates the chain: a dev consortium with one organisation ("dev") and one admin
 account ("dev-admin") holding every role, whose key is kept in an UNENCRYPTED
-dev-only keyring. State persists across restarts; --reset starts over.`,
+dev-only keyring. State persists across restarts; --reset starts over.
+P2P listens on loopback (127.0.0.1:26656) unless --p2p.laddr says otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e.bind(cmd)
@@ -305,6 +307,9 @@ dev-only keyring. State persists across restarts; --reset starts over.`,
 					return err
 				}
 			}
+			if err := e.devP2PDefault(home); err != nil {
+				return err
+			}
 			n, err := e.loadNode(home, "state:info,*:error")
 			if err != nil {
 				return err
@@ -315,6 +320,43 @@ dev-only keyring. State persists across restarts; --reset starts over.`,
 	cmd.Flags().Bool("reset", false, "delete the dev chain's state and keys first")
 	nodeFlags(cmd)
 	return cmd
+}
+
+// devP2PDefault keeps a dev chain's P2P listener on loopback unless
+// --p2p.laddr (or $LINEAGED_P2P_LADDR) says otherwise. New dev homes are
+// written that way; one written before, whose config.toml listens on every
+// interface, is moved to loopback on the same port, with a note.
+func (e *env) devP2PDefault(home string) error {
+	if e.v.GetString("p2p.laddr") != "" {
+		return nil
+	}
+	cmt, err := node.LoadCometConfig(home)
+	if err != nil {
+		return err
+	}
+	if laddr, moved := devP2PAddress(cmt.P2P.ListenAddress); moved {
+		fmt.Fprintf(e.stderr, "note: dev chain P2P listens on %s, not on every interface as %s says; pass --p2p.laddr to choose\n",
+			laddr, filepath.Join(home, "config", "config.toml"))
+		e.v.Set("p2p.laddr", laddr)
+	}
+	return nil
+}
+
+// devP2PAddress moves a TCP listen address on every interface (0.0.0.0,
+// ::, or no host) to loopback on the same port, and reports whether it did.
+func devP2PAddress(laddr string) (string, bool) {
+	rest := strings.TrimPrefix(laddr, "tcp://")
+	if strings.Contains(rest, "://") {
+		return laddr, false // another scheme: not a TCP address
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil || port == "" {
+		return laddr, false
+	}
+	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsUnspecified()) {
+		return laddr, false
+	}
+	return "tcp://" + net.JoinHostPort("127.0.0.1", port), true
 }
 
 // prepareDevHome creates (or with reset, recreates) a dev home, refusing

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -27,6 +28,10 @@ type env struct {
 	mods *modules.Table
 	// hugePages is the huge page advice of the node this command runs.
 	hugePages *node.HugePages
+	// warnedFiles are the passphrase files this command has warned about
+	// being readable by others, so that one opening several keyrings
+	// warns once per file.
+	warnedFiles sync.Map
 }
 
 // envFlags are the flags LINEAGED_<FLAG> variables may set (dashes and

@@ -185,7 +185,8 @@ func (e *env) membershipTxCmd() *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
-				return &membershippb.MsgCreateOrg{OrgId: args[0], Name: args[1], AdminPublicKey: pub, AdminRoles: roles, AdminLabel: e.v.GetString("admin-label")}, nil
+				return &membershippb.MsgCreateOrg{OrgId: args[0], Name: args[1], AdminPublicKey: pub, AdminRoles: roles,
+					AdminLabel: e.v.GetString("admin-label"), Namespaces: e.v.GetStringSlice("namespaces")}, nil
 			}, nil)
 		},
 	}
@@ -193,6 +194,7 @@ func (e *env) membershipTxCmd() *cobra.Command {
 	createOrg.Flags().String("admin-pubkey", "", "the new admin's public key as TYPE:HEX")
 	createOrg.Flags().String("admin-roles", "admin", "roles of the new admin, comma-separated")
 	createOrg.Flags().String("admin-label", "", "label of the new admin account")
+	createOrg.Flags().StringSlice("namespaces", nil, "namespaces reserved for the organisation besides its id, comma-separated (scoped names under them are its to claim)")
 
 	addAccount := &cobra.Command{
 		Use:         "add-account",

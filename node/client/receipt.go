@@ -43,6 +43,11 @@ var NextBlockWait = 15 * time.Second
 // proven at once; else BuildReceipt waits for the next block (CometBFT makes it
 // promptly after a change), up to NextBlockWait, and otherwise falls back to
 // the newest state already proven.
+//
+// A query that fails with its own error (a record that does not exist) is
+// proven too: the receipt carries the error. One the node could not run or
+// prove at all fails with a [*QueryError] (among them its bounds on proofs:
+// "tx/21" too large, "tx/22" too many at once).
 func BuildReceipt(ctx context.Context, src ReceiptSource, path string, request []byte, height int64) (*receipt.Receipt, error) {
 	st, err := src.Status(ctx)
 	if err != nil {
@@ -71,6 +76,12 @@ func BuildReceipt(ctx context.Context, src ReceiptSource, path string, request [
 		return nil, fmt.Errorf("failed to query %s: %w", path, err)
 	}
 	q := res.Response
+	if q.Code != 0 && q.ProofOps == nil {
+		// Not an answer that can be proven: the query could not be run or
+		// proven at all (an unknown path or height, or the node's bounds on
+		// proofs).
+		return nil, fmt.Errorf("failed to prove %s: %w", path, &QueryError{Codespace: q.Codespace, Code: q.Code, Log: q.Log})
+	}
 	r := &receipt.Receipt{Format: receipt.Format, ChainID: st.NodeInfo.Network, Path: path, Request: request, Height: height}
 	if q.Code != 0 {
 		r.Error = &receipt.AnswerError{Codespace: q.Codespace, Code: q.Code, Log: q.Log}

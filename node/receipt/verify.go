@@ -15,6 +15,7 @@ import (
 	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store/proof"
 	"github.com/lineageledger/lineaged/app/store/proofv1"
+	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
@@ -191,7 +192,7 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 		}
 	case r.Error != nil:
 		return nil, invalid("re-running %s succeeds, the receipt says it failed with %s/%d", r.Path, r.Error.Codespace, r.Error.Code)
-	case !bytes.Equal(answer, r.Answer):
+	case !sameAnswer(r.Path, answer, r.Answer):
 		return nil, invalid("re-running %s gives a different answer than the receipt's", r.Path)
 	}
 	return &Result{
@@ -199,6 +200,35 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 		Request: r.Request, Answer: r.Answer, Error: r.Error, Keys: len(bundle.Keys), Ranges: len(bundle.Ranges),
 		StateHash: stateHeader.Hash(), SignedHash: sh.Hash(), AppVersion: sh.Version.App, Verified: verified,
 	}, nil
+}
+
+// earlierForms turn an answer into the forms earlier releases gave the
+// same answer, by query path: an answer gains fields over time, and a
+// receipt keeps the form of the release that made it. Each form states
+// less than the current one, never something else.
+var earlierForms = map[string][]func(*gatepb.CheckResponse){
+	// Gate answers named no publisher before names were bound to
+	// namespaces.
+	gatepb.Query_Check_FullMethodName: {func(r *gatepb.CheckResponse) { r.PublisherOrg = "" }},
+}
+
+// sameAnswer reports whether recorded is the re-run answer, in its
+// current form or in the form of an earlier release.
+func sameAnswer(path string, rerun, recorded []byte) bool {
+	if bytes.Equal(rerun, recorded) {
+		return true
+	}
+	for _, earlier := range earlierForms[path] {
+		var resp gatepb.CheckResponse
+		if proto.Unmarshal(rerun, &resp) != nil {
+			return false
+		}
+		earlier(&resp)
+		if b, err := modules.Encode(&resp); err == nil && bytes.Equal(b, recorded) {
+			return true
+		}
+	}
+	return false
 }
 
 func describeAnswer(r *Receipt) string {

@@ -50,6 +50,7 @@ func (k Keeper) Check(r kit.Reader, blk kit.Block, req *gatev1.CheckRequest) (*g
 	}
 	if model != nil {
 		resp.ManifestDigest = model.Spec.ManifestDigest
+		resp.PublisherOrg = model.PublisherOrg
 		c.checkModel(ref, model)
 		if err := c.checkLicences(ref); err != nil {
 			return nil, err
@@ -242,6 +243,19 @@ func (c *check) checkPublisher(subject string, model *modelsv1.ModelVersion) {
 		})
 	}
 	org := model.PublisherOrg
+	if ns, scoped := kit.Namespace(model.Spec.Name); scoped && c.policy.RequireNamespaceOwner {
+		if owner, _ := c.members.NamespaceOwner(c.r, ns); owner != org {
+			owned := "no organisation's"
+			if owner != "" {
+				owned = owner + "'s"
+			}
+			c.deny(&gatev1.Finding{
+				Reason:  gatev1.Reason_REASON_NAMESPACE_NOT_OWNED,
+				Subject: subject,
+				Detail:  fmt.Sprintf("%s was published by %s in namespace %q, which is %s", model.Spec.Name, org, ns, owned),
+			})
+		}
+	}
 	switch allowed := c.policy.AllowedPublisherOrgs; {
 	case c.policy.NoPublisherAllowed:
 		unauthorised("the policy allows no publisher (%s included): the request's allowed publishers and the chain's share none, or no_publisher_allowed is set", org)

@@ -164,6 +164,16 @@ func summary(resp *gatev1.CheckResponse) []string {
 
 func commercial() []gatev1.Use { return []gatev1.Use{gatev1.Use_USE_COMMERCIAL} }
 
+// publishAsBeta makes llm a version beta published, through its own
+// active model publisher, in acme's namespace.
+func publishAsBeta(w *world) {
+	w.members.accounts["addr-bob"] = &membershipv1.Account{
+		Address: "addr-bob", OrgId: "beta", Status: membershipv1.AccountStatus_ACCOUNT_STATUS_ACTIVE,
+		Roles: []membershipv1.Role{membershipv1.Role_ROLE_MODEL_PUBLISHER},
+	}
+	w.models.models[llm].PublisherOrg, w.models.models[llm].PublishedBy = "beta", "addr-bob"
+}
+
 // TestCheckReasons shows every reason produced on its own, and ALLOW.
 func TestCheckReasons(t *testing.T) {
 	cases := []struct {
@@ -262,6 +272,39 @@ func TestCheckReasons(t *testing.T) {
 				Policy: &gatev1.Policy{AllowedPublisherOrgs: []string{"beta"}}},
 			reason: gatev1.Reason_REASON_PUBLISHER_NOT_AUTHORISED,
 			want:   []string{"PUBLISHER_NOT_AUTHORISED model:acme/llm@1.0"},
+		},
+		{
+			name:   "name in another organisation's namespace",
+			setup:  func(w *world) { publishAsBeta(w) },
+			req:    &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial()},
+			reason: gatev1.Reason_REASON_NAMESPACE_NOT_OWNED,
+			want:   []string{"NAMESPACE_NOT_OWNED model:acme/llm@1.0"},
+		},
+		{
+			name:   "name in a namespace of no organisation",
+			setup:  func(w *world) { delete(w.members.orgs, "acme"); w.members.orgs["beta"] = true },
+			req:    &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial()},
+			reason: gatev1.Reason_REASON_NAMESPACE_NOT_OWNED,
+			want:   []string{"NAMESPACE_NOT_OWNED model:acme/llm@1.0"},
+		},
+		{
+			name: "name in a namespace reserved for the publisher",
+			setup: func(w *world) {
+				publishAsBeta(w)
+				delete(w.members.orgs, "acme")
+				w.members.namespaces = map[string]string{"acme": "beta"}
+			},
+			req:    &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial()},
+			reason: gatev1.Reason_REASON_UNSPECIFIED,
+		},
+		{
+			name: "a chain policy stored before the requirement existed",
+			setup: func(w *world) {
+				publishAsBeta(w)
+				w.params.policy = &gatev1.Policy{MaxLineageNodes: 1000}
+			},
+			req:    &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial()},
+			reason: gatev1.Reason_REASON_UNSPECIFIED,
 		},
 		{
 			name:  "publishing account suspended",
@@ -471,6 +514,7 @@ func TestCheckResponseDescribesTheCheck(t *testing.T) {
 		Policy:         &gatev1.Policy{RequireSignature: true, AllowedPublisherOrgs: []string{"acme", "beta"}, MaxLineageNodes: 200},
 		Height:         blk.Height,
 		Time:           resp.Time,
+		PublisherOrg:   "acme",
 	}
 	if !proto.Equal(resp, want) {
 		t.Fatalf("response\n got %v\nwant %v", resp, want)

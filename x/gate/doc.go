@@ -28,8 +28,8 @@
 //     version); with both, the version, whose manifest digest must be the
 //     one given.
 //  2. Every finding that applies is collected, none stopping the others:
-//     the version's own state (revoked, superseded, publisher, signature,
-//     registered upstream records), the deploying organisation's
+//     the version's own state (revoked, superseded, publisher and its
+//     namespace, signature, registered upstream records), the deploying organisation's
 //     membership, anchoring, and, for each requested use, every record and
 //     licence of the version's whole lineage that withholds it from the
 //     deploying organisation (x/licenses effective licence, walking at most
@@ -60,6 +60,12 @@
 //	                                   the walk limit (causes UNLICENSED, UNKNOWN_LICENSE, TRUNCATED)
 //	NOT_ANCHORED               yes     require_anchor: anchoring is not available yet, so always
 //	ORG_UNKNOWN                yes     the deploying organisation is not a member
+//	NAMESPACE_NOT_OWNED        policy  require_namespace_owner (on in DefaultPolicy) and the version's
+//	                                   scoped name is in a namespace that is not its publisher
+//	                                   organisation's (registered before names were bound)
+//
+// The answer names the version's publisher organisation (publisher_org):
+// whoever asks sees who vouches for the artefact, whatever its name says.
 //
 // Licence findings carry the record ("model:name@version" or
 // "dataset:<digest>"), the licence id and the use; the others the version

@@ -41,6 +41,9 @@ type Members interface {
 	// Account loads the account with the given address; false when there
 	// is none (or the address is malformed).
 	Account(r kit.Reader, address string) (*membershipv1.Account, bool)
+	// NamespaceOwner is the organisation a namespace belongs to (its id,
+	// or one reserved for it); false when none.
+	NamespaceOwner(r kit.Reader, ns string) (orgID string, ok bool)
 }
 
 // Datasets is what the gate needs from the dataset lineage registry.

@@ -80,13 +80,23 @@ func permitAll() *licensesv1.QueryEffectiveLicenseResponse {
 	}
 }
 
-// fakeMembers holds member organisations and accounts by address.
+// fakeMembers holds member organisations, accounts by address, and the
+// namespaces reserved for organisations.
 type fakeMembers struct {
-	orgs     map[string]bool
-	accounts map[string]*membershipv1.Account
+	orgs       map[string]bool
+	accounts   map[string]*membershipv1.Account
+	namespaces map[string]string
 }
 
 func (f *fakeMembers) OrgExists(_ kit.Reader, orgID string) bool { return f.orgs[orgID] }
+
+func (f *fakeMembers) NamespaceOwner(_ kit.Reader, ns string) (string, bool) {
+	if f.orgs[ns] {
+		return ns, true
+	}
+	owner, ok := f.namespaces[ns]
+	return owner, ok
+}
 
 func (f *fakeMembers) Account(_ kit.Reader, address string) (*membershipv1.Account, bool) {
 	acct, ok := f.accounts[address]

@@ -21,11 +21,11 @@ const (
 	MaxAllowedPublisherOrgs = 256
 )
 
-// DefaultPolicy is the gate policy of a chain whose parameters set none:
-// nothing beyond registration, no revocation, an authorised publisher, a
-// complete lineage and licences permitting the uses.
+// DefaultPolicy is the gate policy a new chain starts with: registration,
+// no revocation, an authorised publisher whose organisation owns the
+// model's namespace, a complete lineage and licences permitting the uses.
 func DefaultPolicy() *gatev1.Policy {
-	return &gatev1.Policy{MaxLineageNodes: DefaultMaxLineageNodes}
+	return &gatev1.Policy{MaxLineageNodes: DefaultMaxLineageNodes, RequireNamespaceOwner: true}
 }
 
 // ValidatePolicy checks a chain's gate policy (the gate_policy parameter,
@@ -60,7 +60,8 @@ func validatePolicy(field string, p *gatev1.Policy) error {
 // the request's. Both must be valid (nil means no requirement beyond the
 // defaults).
 //
-//   - require_signature, deny_superseded, require_anchor: either sets it.
+//   - require_signature, deny_superseded, require_anchor,
+//     require_namespace_owner: either sets it.
 //   - allowed_publisher_orgs: an empty list allows any member; two
 //     non-empty lists allow their intersection; an empty intersection sets
 //     no_publisher_allowed, as does either policy setting it. The list is
@@ -70,11 +71,12 @@ func validatePolicy(field string, p *gatev1.Policy) error {
 //     walk limit denies more, a larger one would relax the chain's.
 func mergePolicy(chain, request *gatev1.Policy) *gatev1.Policy {
 	effective := &gatev1.Policy{
-		RequireSignature:   chain.GetRequireSignature() || request.GetRequireSignature(),
-		DenySuperseded:     chain.GetDenySuperseded() || request.GetDenySuperseded(),
-		RequireAnchor:      chain.GetRequireAnchor() || request.GetRequireAnchor(),
-		MaxLineageNodes:    chain.GetMaxLineageNodes(),
-		NoPublisherAllowed: chain.GetNoPublisherAllowed() || request.GetNoPublisherAllowed(),
+		RequireSignature:      chain.GetRequireSignature() || request.GetRequireSignature(),
+		DenySuperseded:        chain.GetDenySuperseded() || request.GetDenySuperseded(),
+		RequireAnchor:         chain.GetRequireAnchor() || request.GetRequireAnchor(),
+		RequireNamespaceOwner: chain.GetRequireNamespaceOwner() || request.GetRequireNamespaceOwner(),
+		MaxLineageNodes:       chain.GetMaxLineageNodes(),
+		NoPublisherAllowed:    chain.GetNoPublisherAllowed() || request.GetNoPublisherAllowed(),
 	}
 	if effective.MaxLineageNodes == 0 {
 		effective.MaxLineageNodes = DefaultMaxLineageNodes
@@ -103,7 +105,9 @@ func mergePolicy(chain, request *gatev1.Policy) *gatev1.Policy {
 	return effective
 }
 
-// chainPolicy is the chain's policy, [DefaultPolicy] when unset. The copy
+// chainPolicy is the chain's policy, [DefaultPolicy] when unset (a chain
+// that stored its policy keeps it as stored: one from before
+// require_namespace_owner existed does not require it). The copy
 // may be handed out.
 func (k Keeper) chainPolicy(r kit.Reader) *gatev1.Policy {
 	p := k.params.GatePolicy(r)

@@ -131,7 +131,7 @@ func TestValidatePolicy(t *testing.T) {
 }
 
 func TestDefaultPolicy(t *testing.T) {
-	want := &gatev1.Policy{MaxLineageNodes: 1000}
+	want := &gatev1.Policy{MaxLineageNodes: 1000, RequireNamespaceOwner: true}
 	if p := DefaultPolicy(); !proto.Equal(p, want) {
 		t.Errorf("DefaultPolicy = %v, want %v", p, want)
 	}

@@ -1,11 +1,40 @@
 package kit
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Block is what a handler may know about the block it executes in. Time is
 // the consensus block time (BFT time), the only clock a module may read.
+// Rules is the consensus rule set in force (lineage.app.v1.Params.rules):
+// set for message handlers, preamble entries and end-of-block work, not
+// for queries, which never depend on it.
 type Block struct {
 	ChainID string
 	Height  int64
 	Time    time.Time
+	Rules   uint32
+}
+
+// Rule sets. A chain keeps the rule set it started with, so that its
+// history replays the same on every release; a new chain starts with
+// [LatestRules].
+const (
+	// RulesInitial are the rules of the first release.
+	RulesInitial uint32 = 0
+	// RulesBoundNames add: a scoped name ([Namespace]) may only be claimed
+	// in the signer's organisation's namespace, and suspending or
+	// reinstating an account needs every role it holds.
+	RulesBoundNames uint32 = 1
+	// LatestRules is the newest rule set this software implements.
+	LatestRules = RulesBoundNames
+)
+
+// Namespace is the namespace a scoped name claims: the part before its
+// first '/' ("acme" of "acme/llm-7b"). A name without '/' is unscoped: it
+// claims no organisation.
+func Namespace(name string) (ns string, scoped bool) {
+	ns, _, scoped = strings.Cut(name, "/")
+	return ns, scoped
 }

@@ -41,7 +41,14 @@ func ValidateIdentifier(field, s string, max int, chars string) error {
 	}
 	for i := 0; i < len(s); i++ {
 		if !containsByte(chars, s[i]) {
-			return fmt.Errorf("%s %q: character %q not allowed (use %s)", field, s, s[i], describe(chars))
+			// Name the character as typed: for ASCII, exactly the text
+			// these messages have always had; for a byte that does not
+			// start valid UTF-8, its value.
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size <= 1 {
+				return fmt.Errorf("%s %q: byte %#02x not allowed (not UTF-8; use %s)", field, s, s[i], describe(chars))
+			}
+			return fmt.Errorf("%s %q: character %q not allowed (use %s)", field, s, r, describe(chars))
 		}
 	}
 	if !alnum(s[0]) || !alnum(s[len(s)-1]) {

@@ -53,3 +53,9 @@ func (k Keeper) DefineLicense(st kit.Store, view kit.Reader, blk kit.Block, sign
 	return []kit.Event{kit.NewEvent("licenses.license_defined",
 		"license_id", spec.Id, "licensor_org", signer.OrgID, "by", signer.Address).Searchable("license_id")}, nil
 }
+
+// ClaimedNames is the licence id a definition claims, for the application
+// to check against the signer's organisation's namespaces.
+func ClaimedNames(msg *pb.MsgDefineLicense) []string {
+	return []string{msg.GetLicense().GetId()}
+}

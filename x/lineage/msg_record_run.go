@@ -204,3 +204,14 @@ func validateRunDatasets(msg *pb.MsgRecordRun) error {
 	}
 	return nil
 }
+
+// ClaimedOutputNamespaces are the namespaces of the datasets a run
+// registers, for the application to check against the signer's
+// organisation's namespaces.
+func ClaimedOutputNamespaces(msg *pb.MsgRecordRun) []string {
+	out := make([]string, len(msg.NewOutputs))
+	for i, d := range msg.NewOutputs {
+		out[i] = d.GetNamespace()
+	}
+	return out
+}

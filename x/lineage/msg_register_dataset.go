@@ -92,3 +92,10 @@ func storeDataset(st kit.Store, blk kit.Block, signer kit.Signer, spec *pb.Datas
 func fullName(spec *pb.DatasetSpec) string {
 	return spec.Namespace + "/" + spec.Name + "@" + spec.Version
 }
+
+// ClaimedNamespaces is the dataset namespace a registration claims, for
+// the application to check against the signer's organisation's
+// namespaces.
+func ClaimedNamespaces(msg *pb.MsgRegisterDataset) []string {
+	return []string{msg.GetDataset().GetNamespace()}
+}

@@ -18,7 +18,21 @@
 // Accounts belong to exactly one organisation. ROLE_ADMIN lets an account
 // manage the accounts of its own organisation only; ROLE_CONSORTIUM_ADMIN
 // admits new organisations. Nobody can hand out a role they do not hold, and
-// an organisation always keeps at least one active admin.
+// an organisation always keeps at least one active admin. Under rule set
+// kit.RulesBoundNames, suspending or reinstating an account follows the
+// same rule as granting: the signer must hold every role the account holds,
+// so a lower admin cannot suspend a higher one.
+//
+// # Namespaces
+//
+// A scoped name ("acme/llm-7b", see kit.Namespace) claims the namespace
+// before its first '/'. Each organisation owns the namespace of its id, and
+// those the consortium reserved for it ([Keeper.NamespaceOwner]): given when
+// it is admitted (MsgCreateOrg.namespaces, or the genesis), each an
+// id-shaped name that is no organisation's id and no other organisation's
+// namespace. Under rule set kit.RulesBoundNames the application admits a
+// model name, licence id or dataset namespace only in the signer's
+// organisation's namespace.
 //
 // # State layout
 //
@@ -28,4 +42,5 @@
 //	0x02 | address(20)                       → Account
 //	0x03 | len(orgID) | orgID | address(20)  → 0x01 (accounts of an org)
 //	0x04 | sha256(keyType | publicKey)       → address(20) (every key ever used)
+//	0x05 | len(namespace) | namespace        → orgID (namespaces reserved for an org)
 package membership

@@ -24,6 +24,7 @@ var (
 	ErrInvalidAddress     = kit.NewError(Codespace, 15, "invalid address")
 	ErrInvalidGenesis     = kit.NewError(Codespace, 16, "invalid membership genesis")
 	ErrInvalidQuery       = kit.NewError(Codespace, 17, "invalid query")
+	ErrNamespaceTaken     = kit.NewError(Codespace, 18, "namespace already belongs to an organisation")
 )
 
 // Errors lists every error of the module, for documentation and tests.
@@ -32,5 +33,5 @@ var Errors = []*kit.Error{
 	ErrAccountExists, ErrAccountNotFound, ErrInvalidPublicKey, ErrKeyAlreadyUsed,
 	ErrInvalidRoles, ErrRoleEscalation, ErrOtherOrg, ErrLastAdmin,
 	ErrWrongAccountStatus, ErrInvalidKeyProof, ErrInvalidAddress, ErrInvalidGenesis,
-	ErrInvalidQuery,
+	ErrInvalidQuery, ErrNamespaceTaken,
 }

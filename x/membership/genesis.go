@@ -23,7 +23,13 @@ func (k Keeper) InitGenesis(st kit.Store, view kit.Reader, blk kit.Block, g *pb.
 		if st.Has(OrgKey(org.Id)) {
 			return ErrInvalidGenesis.Wrapf("organisation %q listed twice", org.Id)
 		}
-		kit.Save(st, OrgKey(org.Id), &pb.Org{Id: org.Id, Name: org.Name, CreatedHeight: blk.Height})
+		kit.Save(st, OrgKey(org.Id), &pb.Org{Id: org.Id, Name: org.Name, CreatedHeight: blk.Height, Namespaces: org.Namespaces})
+	}
+	// Every id is stored first, so that no organisation reserves another's.
+	for _, org := range g.Orgs {
+		if err := reserveNamespaces(st, org.Id, org.Namespaces); err != nil {
+			return ErrInvalidGenesis.Wrapf("organisation %q: %v", org.Id, err)
+		}
 	}
 	admins := map[string]bool{}
 	for i, ga := range g.Accounts {

@@ -64,6 +64,44 @@ func loadOrg(r kit.Reader, orgID string) (*pb.Org, error) {
 	return &org, nil
 }
 
+// NamespaceOwner is the organisation a namespace belongs to: the
+// organisation whose id it is, or the one the consortium reserved it for.
+func (k Keeper) NamespaceOwner(r kit.Reader, ns string) (orgID string, ok bool) {
+	return namespaceOwner(k.reader(r), ns)
+}
+
+func namespaceOwner(r kit.Reader, ns string) (string, bool) {
+	if ValidateOrgID(ns) != nil {
+		return "", false
+	}
+	if r.Has(OrgKey(ns)) {
+		return ns, true
+	}
+	if owner := r.Get(NamespaceKey(ns)); owner != nil {
+		return string(owner), true
+	}
+	return "", false
+}
+
+// reserveNamespaces records an organisation's reserved namespaces, which
+// the caller has not stored yet: each an id-shaped name that is no
+// organisation's id and no other organisation's namespace.
+func reserveNamespaces(st kit.Store, orgID string, namespaces []string) error {
+	for i, ns := range namespaces {
+		if err := ValidateOrgID(ns); err != nil {
+			return ErrInvalidField.Wrapf("namespaces[%d]: %v", i, err)
+		}
+		if ns == orgID || slices.Contains(namespaces[:i], ns) {
+			return ErrInvalidField.Wrapf("namespaces: %s listed twice (an organisation's id is its namespace already)", ns)
+		}
+		if owner, taken := namespaceOwner(st, ns); taken {
+			return ErrNamespaceTaken.Wrapf("%s belongs to %s", ns, owner)
+		}
+		st.Set(NamespaceKey(ns), []byte(orgID))
+	}
+	return nil
+}
+
 // SpendSequence advances the account's sequence: the application calls it
 // once for every transaction included in a block.
 func (k Keeper) SpendSequence(st kit.Store, acct *pb.Account) {
@@ -143,6 +181,18 @@ func normalizeRoles(roles []pb.Role) ([]pb.Role, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkHoldsAll rejects an action on target (suspending or reinstating it)
+// unless actor holds every role target holds: the granting rule, under
+// rule set [kit.RulesBoundNames].
+func checkHoldsAll(actor, target *pb.Account, action string) error {
+	for _, r := range target.Roles {
+		if !HasRole(actor, r) {
+			return ErrRoleEscalation.Wrapf("%s %s needs role %s, which the signer lacks", action, target.Address, RoleName(r))
+		}
+	}
+	return nil
 }
 
 // checkGrant rejects a change of roles from before to after unless the

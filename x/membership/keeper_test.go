@@ -51,7 +51,7 @@ func fixture(t *testing.T) *kittest.MemStore {
 	t.Helper()
 	st := kittest.NewMemStore()
 	g := &pb.Genesis{
-		Orgs: []*pb.Org{{Id: "alpha", Name: "Alpha"}, {Id: "beta", Name: "Beta"}},
+		Orgs: []*pb.Org{{Id: "alpha", Name: "Alpha", Namespaces: []string{"acme"}}, {Id: "beta", Name: "Beta"}},
 		Accounts: []*pb.GenesisAccount{
 			{OrgId: "alpha", PublicKey: key(t, "root").Public(), Roles: []pb.Role{rConsort, rAdmin, rSteward, rPub}},
 			{OrgId: "alpha", PublicKey: key(t, "admin2").Public(), Roles: []pb.Role{rAdmin, rSteward}},
@@ -102,6 +102,13 @@ func TestCreateOrg(t *testing.T) {
 		{"escalation", "root", &pb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: newAdmin, AdminRoles: []pb.Role{rAdmin, rLicensor}}, ErrRoleEscalation},
 		{"key reused", "root", &pb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: key(t, "worker").Public(), AdminRoles: []pb.Role{rAdmin}}, ErrKeyAlreadyUsed},
 		{"bad key", "root", &pb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: &keysv1.PublicKey{Type: 1, Key: []byte{1}}, AdminRoles: []pb.Role{rAdmin}}, ErrInvalidPublicKey},
+		{"with namespaces", "root", &pb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: newAdmin, AdminRoles: []pb.Role{rAdmin}, Namespaces: []string{"gamma-labs", "gl"}}, nil},
+		{"id is another's namespace", "root", &pb.MsgCreateOrg{OrgId: "acme", Name: "Gamma", AdminPublicKey: newAdmin, AdminRoles: []pb.Role{rAdmin}}, ErrNamespaceTaken},
+		{"namespace is another's", "root", &pb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: newAdmin, AdminRoles: []pb.Role{rAdmin}, Namespaces: []string{"acme"}}, ErrNamespaceTaken},
+		{"namespace is an org's id", "root", &pb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: newAdmin, AdminRoles: []pb.Role{rAdmin}, Namespaces: []string{"beta"}}, ErrNamespaceTaken},
+		{"namespace is its own id", "root", &pb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: newAdmin, AdminRoles: []pb.Role{rAdmin}, Namespaces: []string{"gamma"}}, ErrInvalidField},
+		{"namespace twice", "root", &pb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: newAdmin, AdminRoles: []pb.Role{rAdmin}, Namespaces: []string{"gl", "gl"}}, ErrInvalidField},
+		{"namespace malformed", "root", &pb.MsgCreateOrg{OrgId: "gamma", Name: "Gamma", AdminPublicKey: newAdmin, AdminRoles: []pb.Role{rAdmin}, Namespaces: []string{"Gamma/Labs"}}, ErrInvalidField},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -123,7 +130,23 @@ func TestCreateOrg(t *testing.T) {
 			if len(events) != 2 || events[0].Type != "membership.org_created" {
 				t.Fatalf("events = %v", events)
 			}
+			for _, ns := range append([]string{"gamma"}, c.msg.Namespaces...) {
+				if owner, ok := k.NamespaceOwner(st, ns); !ok || owner != "gamma" {
+					t.Errorf("namespace %s belongs to %q (%v), want gamma", ns, owner, ok)
+				}
+			}
 		})
+	}
+}
+
+// TestNamespaceOwner: an organisation owns its id and its reserved
+// namespaces; nothing else is owned.
+func TestNamespaceOwner(t *testing.T) {
+	st := fixture(t)
+	for ns, want := range map[string]string{"alpha": "alpha", "acme": "alpha", "beta": "beta", "gamma": "", "Acme": "", "": ""} {
+		if owner, ok := k.NamespaceOwner(st, ns); owner != want || ok != (want != "") {
+			t.Errorf("NamespaceOwner(%q) = %q, %v; want %q", ns, owner, ok, want)
+		}
 	}
 }
 
@@ -298,6 +321,10 @@ func TestInitGenesisRejects(t *testing.T) {
 		"unknown org":   {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "bb", PublicKey: pk, Roles: []pb.Role{rAdmin}}}},
 		"duplicate key": {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "aa", PublicKey: pk, Roles: []pb.Role{rAdmin}}, {OrgId: "aa", PublicKey: pk}}},
 		"bad role":      {Orgs: []*pb.Org{{Id: "aa", Name: "x"}}, Accounts: []*pb.GenesisAccount{{OrgId: "aa", PublicKey: pk, Roles: []pb.Role{0}}}},
+		"namespace reserved twice": {Orgs: []*pb.Org{{Id: "aa", Name: "x", Namespaces: []string{"nn"}}, {Id: "bb", Name: "y", Namespaces: []string{"nn"}}},
+			Accounts: []*pb.GenesisAccount{{OrgId: "aa", PublicKey: pk, Roles: []pb.Role{rAdmin}}, {OrgId: "bb", PublicKey: key(t, "b").Public(), Roles: []pb.Role{rAdmin}}}},
+		"namespace is a later org's id": {Orgs: []*pb.Org{{Id: "aa", Name: "x", Namespaces: []string{"bb"}}, {Id: "bb", Name: "y"}},
+			Accounts: []*pb.GenesisAccount{{OrgId: "aa", PublicKey: pk, Roles: []pb.Role{rAdmin}}, {OrgId: "bb", PublicKey: key(t, "b").Public(), Roles: []pb.Role{rAdmin}}}},
 	}
 	for name, g := range cases {
 		t.Run(name, func(t *testing.T) {

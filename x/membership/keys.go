@@ -12,6 +12,7 @@ const (
 	prefixAccount    = 0x02
 	prefixOrgAccount = 0x03
 	prefixPublicKey  = 0x04
+	prefixNamespace  = 0x05
 )
 
 // lengthPrefixed writes a one-byte length then s; identifiers are at most
@@ -56,3 +57,6 @@ func PublicKeyKey(pub *keysv1.PublicKey) []byte {
 	k[0] = prefixPublicKey
 	return h.Sum(k)
 }
+
+// NamespaceKey records which organisation a reserved namespace belongs to.
+func NamespaceKey(ns string) []byte { return lengthPrefixed(prefixNamespace, ns, 0) }

@@ -32,7 +32,13 @@ func (k Keeper) CreateOrg(st kit.Store, view kit.Reader, blk kit.Block, signer k
 	if st.Has(OrgKey(msg.OrgId)) {
 		return nil, ErrOrgExists.Wrapf("%s", msg.OrgId)
 	}
-	kit.Save(st, OrgKey(msg.OrgId), &pb.Org{Id: msg.OrgId, Name: msg.Name, CreatedHeight: blk.Height})
+	if owner, taken := namespaceOwner(st, msg.OrgId); taken {
+		return nil, ErrNamespaceTaken.Wrapf("%s is a namespace of %s", msg.OrgId, owner)
+	}
+	if err := reserveNamespaces(st, msg.OrgId, msg.Namespaces); err != nil {
+		return nil, err
+	}
+	kit.Save(st, OrgKey(msg.OrgId), &pb.Org{Id: msg.OrgId, Name: msg.Name, CreatedHeight: blk.Height, Namespaces: msg.Namespaces})
 	acct, err := createAccount(st, blk, msg.OrgId, msg.AdminPublicKey, roles, msg.AdminLabel)
 	if err != nil {
 		return nil, err

@@ -7,11 +7,18 @@ import (
 
 // ReinstateAccount lets a suspended account of the signer's organisation
 // sign again. The application has checked that the signer holds ROLE_ADMIN.
-func (k Keeper) ReinstateAccount(st kit.Store, view kit.Reader, _ kit.Block, signer kit.Signer, msg *pb.MsgReinstateAccount) ([]kit.Event, error) {
+// Under rule set [kit.RulesBoundNames] the signer must also hold every role
+// the account holds, as for granting them.
+func (k Keeper) ReinstateAccount(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgReinstateAccount) ([]kit.Event, error) {
 	admin := signerAccount(st, signer)
 	acct, err := sameOrgAccount(st, admin, msg.Address)
 	if err != nil {
 		return nil, err
+	}
+	if blk.Rules >= kit.RulesBoundNames {
+		if err := checkHoldsAll(admin, acct, "reinstating"); err != nil {
+			return nil, err
+		}
 	}
 	if acct.Status != pb.AccountStatus_ACCOUNT_STATUS_SUSPENDED {
 		return nil, ErrWrongAccountStatus.Wrapf("%s is not suspended", acct.Address)

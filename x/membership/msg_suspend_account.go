@@ -7,7 +7,9 @@ import (
 
 // SuspendAccount stops an account of the signer's organisation from
 // signing. The application has checked that the signer holds ROLE_ADMIN.
-func (k Keeper) SuspendAccount(st kit.Store, view kit.Reader, _ kit.Block, signer kit.Signer, msg *pb.MsgSuspendAccount) ([]kit.Event, error) {
+// Under rule set [kit.RulesBoundNames] the signer must also hold every role
+// the account holds, as for granting them.
+func (k Keeper) SuspendAccount(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg *pb.MsgSuspendAccount) ([]kit.Event, error) {
 	if err := validateText("reason", msg.Reason, 1, MaxReasonLen); err != nil {
 		return nil, err
 	}
@@ -15,6 +17,11 @@ func (k Keeper) SuspendAccount(st kit.Store, view kit.Reader, _ kit.Block, signe
 	acct, err := sameOrgAccount(st, admin, msg.Address)
 	if err != nil {
 		return nil, err
+	}
+	if blk.Rules >= kit.RulesBoundNames {
+		if err := checkHoldsAll(admin, acct, "suspending"); err != nil {
+			return nil, err
+		}
 	}
 	if acct.Status != pb.AccountStatus_ACCOUNT_STATUS_ACTIVE {
 		return nil, ErrWrongAccountStatus.Wrapf("%s is already suspended", acct.Address)

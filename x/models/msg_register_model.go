@@ -179,3 +179,9 @@ func CarriedSignatures(msg *pb.MsgRegisterModel) []kit.CarriedSignature {
 		},
 	}}
 }
+
+// ClaimedNames is the name a registration claims, for the application to
+// check against the signer's organisation's namespaces.
+func ClaimedNames(msg *pb.MsgRegisterModel) []string {
+	return []string{msg.GetModel().GetName()}
+}

@@ -109,6 +109,9 @@ const (
 	Reason_REASON_NOT_ANCHORED       Reason = 12
 	// The deploying organisation is not a member of the consortium.
 	Reason_REASON_ORG_UNKNOWN Reason = 13
+	// The model's name is in the namespace of an organisation other than its
+	// publisher's.
+	Reason_REASON_NAMESPACE_NOT_OWNED Reason = 14
 )
 
 // Enum value maps for Reason.
@@ -128,6 +131,7 @@ var (
 		11: "REASON_LINEAGE_INCOMPLETE",
 		12: "REASON_NOT_ANCHORED",
 		13: "REASON_ORG_UNKNOWN",
+		14: "REASON_NAMESPACE_NOT_OWNED",
 	}
 	Reason_value = map[string]int32{
 		"REASON_UNSPECIFIED":              0,
@@ -144,6 +148,7 @@ var (
 		"REASON_LINEAGE_INCOMPLETE":       11,
 		"REASON_NOT_ANCHORED":             12,
 		"REASON_ORG_UNKNOWN":              13,
+		"REASON_NAMESPACE_NOT_OWNED":      14,
 	}
 )
 
@@ -246,8 +251,13 @@ type Policy struct {
 	// (the empty list alone would read "any member"); like the other
 	// requirements, setting it can only make a policy stricter.
 	NoPublisherAllowed bool `protobuf:"varint,6,opt,name=no_publisher_allowed,json=noPublisherAllowed,proto3" json:"no_publisher_allowed,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// A scoped model name ("<namespace>/...") must be in its publisher
+	// organisation's namespace (its id, or one the consortium reserved for
+	// it): a version registered in another organisation's namespace, before
+	// the chain bound names to namespaces, is denied.
+	RequireNamespaceOwner bool `protobuf:"varint,7,opt,name=require_namespace_owner,json=requireNamespaceOwner,proto3" json:"require_namespace_owner,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *Policy) Reset() {
@@ -318,6 +328,13 @@ func (x *Policy) GetMaxLineageNodes() uint32 {
 func (x *Policy) GetNoPublisherAllowed() bool {
 	if x != nil {
 		return x.NoPublisherAllowed
+	}
+	return false
+}
+
+func (x *Policy) GetRequireNamespaceOwner() bool {
+	if x != nil {
+		return x.RequireNamespaceOwner
 	}
 	return false
 }
@@ -496,8 +513,11 @@ type CheckResponse struct {
 	// The policy applied: the chain's, made stricter by the request.
 	Policy *Policy `protobuf:"bytes,5,opt,name=policy,proto3" json:"policy,omitempty"`
 	// The state the verdict was reached on.
-	Height        int64                  `protobuf:"varint,6,opt,name=height,proto3" json:"height,omitempty"`
-	Time          *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=time,proto3" json:"time,omitempty"`
+	Height int64                  `protobuf:"varint,6,opt,name=height,proto3" json:"height,omitempty"`
+	Time   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=time,proto3" json:"time,omitempty"`
+	// The organisation that published the version checked (empty when no
+	// version was found): who vouches for the artefact.
+	PublisherOrg  string `protobuf:"bytes,8,opt,name=publisher_org,json=publisherOrg,proto3" json:"publisher_org,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -579,6 +599,13 @@ func (x *CheckResponse) GetTime() *timestamppb.Timestamp {
 		return x.Time
 	}
 	return nil
+}
+
+func (x *CheckResponse) GetPublisherOrg() string {
+	if x != nil {
+		return x.PublisherOrg
+	}
+	return ""
 }
 
 type QueryPolicyRequest struct {
@@ -665,14 +692,15 @@ var File_lineage_gate_v1_gate_proto protoreflect.FileDescriptor
 
 const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\n" +
-	"\x1alineage/gate/v1/gate.proto\x12\x0flineage.gate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x99\x02\n" +
+	"\x1alineage/gate/v1/gate.proto\x12\x0flineage.gate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x02\n" +
 	"\x06Policy\x12+\n" +
 	"\x11require_signature\x18\x01 \x01(\bR\x10requireSignature\x12'\n" +
 	"\x0fdeny_superseded\x18\x02 \x01(\bR\x0edenySuperseded\x12%\n" +
 	"\x0erequire_anchor\x18\x03 \x01(\bR\rrequireAnchor\x124\n" +
 	"\x16allowed_publisher_orgs\x18\x04 \x03(\tR\x14allowedPublisherOrgs\x12*\n" +
 	"\x11max_lineage_nodes\x18\x05 \x01(\rR\x0fmaxLineageNodes\x120\n" +
-	"\x14no_publisher_allowed\x18\x06 \x01(\bR\x12noPublisherAllowed\"\xb3\x01\n" +
+	"\x14no_publisher_allowed\x18\x06 \x01(\bR\x12noPublisherAllowed\x126\n" +
+	"\x17require_namespace_owner\x18\a \x01(\bR\x15requireNamespaceOwner\"\xb3\x01\n" +
 	"\aFinding\x12/\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x17.lineage.gate.v1.ReasonR\x06reason\x12\x16\n" +
 	"\x06detail\x18\x02 \x01(\tR\x06detail\x12\x18\n" +
@@ -685,7 +713,7 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x06digest\x18\x02 \x01(\tR\x06digest\x12\x10\n" +
 	"\x03org\x18\x03 \x01(\tR\x03org\x12(\n" +
 	"\x04uses\x18\x04 \x03(\x0e2\x14.lineage.gate.v1.UseR\x04uses\x12/\n" +
-	"\x06policy\x18\x05 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy\"\xb1\x02\n" +
+	"\x06policy\x18\x05 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy\"\xd6\x02\n" +
 	"\rCheckResponse\x122\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x18.lineage.gate.v1.VerdictR\averdict\x124\n" +
 	"\bfindings\x18\x02 \x03(\v2\x18.lineage.gate.v1.FindingR\bfindings\x12\x14\n" +
@@ -693,7 +721,8 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x0fmanifest_digest\x18\x04 \x01(\tR\x0emanifestDigest\x12/\n" +
 	"\x06policy\x18\x05 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy\x12\x16\n" +
 	"\x06height\x18\x06 \x01(\x03R\x06height\x12.\n" +
-	"\x04time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\x14\n" +
+	"\x04time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12#\n" +
+	"\rpublisher_org\x18\b \x01(\tR\fpublisherOrg\"\x14\n" +
 	"\x12QueryPolicyRequest\"F\n" +
 	"\x13QueryPolicyResponse\x12/\n" +
 	"\x06policy\x18\x01 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy*p\n" +
@@ -702,7 +731,7 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x0eUSE_COMMERCIAL\x10\x01\x12\x13\n" +
 	"\x0fUSE_DERIVATIVES\x10\x02\x12\x16\n" +
 	"\x12USE_REDISTRIBUTION\x10\x03\x12\x13\n" +
-	"\x0fUSE_AI_TRAINING\x10\x04*\xa1\x03\n" +
+	"\x0fUSE_AI_TRAINING\x10\x04*\xc1\x03\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bREASON_MODEL_NOT_REGISTERED\x10\x01\x12\x1a\n" +
@@ -718,7 +747,8 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x12\x1d\n" +
 	"\x19REASON_LINEAGE_INCOMPLETE\x10\v\x12\x17\n" +
 	"\x13REASON_NOT_ANCHORED\x10\f\x12\x16\n" +
-	"\x12REASON_ORG_UNKNOWN\x10\r*G\n" +
+	"\x12REASON_ORG_UNKNOWN\x10\r\x12\x1e\n" +
+	"\x1aREASON_NAMESPACE_NOT_OWNED\x10\x0e*G\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rVERDICT_ALLOW\x10\x01\x12\x10\n" +

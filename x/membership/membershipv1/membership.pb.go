@@ -169,6 +169,10 @@ type Org struct {
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Height at which the organisation was admitted (0 for genesis).
 	CreatedHeight int64 `protobuf:"varint,3,opt,name=created_height,json=createdHeight,proto3" json:"created_height,omitempty"`
+	// Namespaces the consortium reserved for the organisation besides its id
+	// (same syntax as an id): scoped names under them ("<namespace>/...") are
+	// the organisation's to claim, under rule set 1.
+	Namespaces    []string `protobuf:"bytes,4,rep,name=namespaces,proto3" json:"namespaces,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -222,6 +226,13 @@ func (x *Org) GetCreatedHeight() int64 {
 		return x.CreatedHeight
 	}
 	return 0
+}
+
+func (x *Org) GetNamespaces() []string {
+	if x != nil {
+		return x.Namespaces
+	}
+	return nil
 }
 
 // Account is a signing identity belonging to one organisation. Its address
@@ -480,8 +491,10 @@ type MsgCreateOrg struct {
 	AdminPublicKey *keysv1.PublicKey      `protobuf:"bytes,3,opt,name=admin_public_key,json=adminPublicKey,proto3" json:"admin_public_key,omitempty"`
 	AdminRoles     []Role                 `protobuf:"varint,4,rep,packed,name=admin_roles,json=adminRoles,proto3,enum=lineage.membership.v1.Role" json:"admin_roles,omitempty"`
 	AdminLabel     string                 `protobuf:"bytes,5,opt,name=admin_label,json=adminLabel,proto3" json:"admin_label,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Namespaces reserved for the organisation besides its id (see Org).
+	Namespaces    []string `protobuf:"bytes,6,rep,name=namespaces,proto3" json:"namespaces,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgCreateOrg) Reset() {
@@ -547,6 +560,13 @@ func (x *MsgCreateOrg) GetAdminLabel() string {
 		return x.AdminLabel
 	}
 	return ""
+}
+
+func (x *MsgCreateOrg) GetNamespaces() []string {
+	if x != nil {
+		return x.Namespaces
+	}
+	return nil
 }
 
 // MsgAddAccount adds an account to the signer's organisation. Needs
@@ -1124,11 +1144,14 @@ var File_lineage_membership_v1_membership_proto protoreflect.FileDescriptor
 
 const file_lineage_membership_v1_membership_proto_rawDesc = "" +
 	"\n" +
-	"&lineage/membership/v1/membership.proto\x12\x15lineage.membership.v1\x1a\x1clineage/crypto/v1/keys.proto\"P\n" +
+	"&lineage/membership/v1/membership.proto\x12\x15lineage.membership.v1\x1a\x1clineage/crypto/v1/keys.proto\"p\n" +
 	"\x03Org\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12%\n" +
-	"\x0ecreated_height\x18\x03 \x01(\x03R\rcreatedHeight\"\x9c\x03\n" +
+	"\x0ecreated_height\x18\x03 \x01(\x03R\rcreatedHeight\x12\x1e\n" +
+	"\n" +
+	"namespaces\x18\x04 \x03(\tR\n" +
+	"namespaces\"\x9c\x03\n" +
 	"\aAccount\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x15\n" +
 	"\x06org_id\x18\x02 \x01(\tR\x05orgId\x12;\n" +
@@ -1150,7 +1173,7 @@ const file_lineage_membership_v1_membership_proto_rawDesc = "" +
 	"\x05label\x18\x04 \x01(\tR\x05label\"|\n" +
 	"\aGenesis\x12.\n" +
 	"\x04orgs\x18\x01 \x03(\v2\x1a.lineage.membership.v1.OrgR\x04orgs\x12A\n" +
-	"\baccounts\x18\x02 \x03(\v2%.lineage.membership.v1.GenesisAccountR\baccounts\"\xe0\x01\n" +
+	"\baccounts\x18\x02 \x03(\v2%.lineage.membership.v1.GenesisAccountR\baccounts\"\x80\x02\n" +
 	"\fMsgCreateOrg\x12\x15\n" +
 	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12F\n" +
@@ -1158,7 +1181,10 @@ const file_lineage_membership_v1_membership_proto_rawDesc = "" +
 	"\vadmin_roles\x18\x04 \x03(\x0e2\x1b.lineage.membership.v1.RoleR\n" +
 	"adminRoles\x12\x1f\n" +
 	"\vadmin_label\x18\x05 \x01(\tR\n" +
-	"adminLabel\"\x95\x01\n" +
+	"adminLabel\x12\x1e\n" +
+	"\n" +
+	"namespaces\x18\x06 \x03(\tR\n" +
+	"namespaces\"\x95\x01\n" +
 	"\rMsgAddAccount\x12;\n" +
 	"\n" +
 	"public_key\x18\x01 \x01(\v2\x1c.lineage.crypto.v1.PublicKeyR\tpublicKey\x121\n" +

@@ -1,0 +1,33 @@
+package node
+
+import (
+	"testing"
+
+	"github.com/lineageledger/lineaged/x/kit/keys"
+	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+)
+
+// TestInitP2PListener: a dev chain's P2P listener is on loopback (it has
+// one validator and no peers to reach it); a real node's stays reachable.
+func TestInitP2PListener(t *testing.T) {
+	admin, _ := keys.Generate(keysv1.KeyType_KEY_TYPE_ED25519)
+	for _, tc := range []struct {
+		dev  bool
+		want string
+	}{
+		{dev: true, want: "tcp://127.0.0.1:26656"},
+		{dev: false, want: "tcp://0.0.0.0:26656"},
+	} {
+		home := t.TempDir()
+		if _, err := Init(InitOptions{Home: home, ChainID: "c", OrgID: "alpha", OrgName: "Alpha", Admin: admin.Public(), Dev: tc.dev}); err != nil {
+			t.Fatal(err)
+		}
+		cmt, err := LoadCometConfig(home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cmt.P2P.ListenAddress; got != tc.want {
+			t.Errorf("Init(Dev: %v): p2p.laddr = %q, want %q", tc.dev, got, tc.want)
+		}
+	}
+}
