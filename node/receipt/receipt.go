@@ -7,7 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/lineageledger/lineaged/app"
 )
+
+// AppVersion is the version of the application rules this verifier
+// re-runs queries with: the consensus app version (Version.App) that the
+// headers of a receipt it can verify name.
+const AppVersion = app.AppVersion
 
 // Format names this version of the receipt format.
 const Format = "lineage-receipt/v1"
@@ -91,16 +98,66 @@ func Marshal(r *Receipt) ([]byte, error) {
 	return r.canonical()
 }
 
-// Parse reads a receipt and insists it is exactly in canonical form.
+// Parse reads a receipt: the bare document, or the wrapper the receipts
+// API answers with, {"receipt": "<base64 of the document>"}.
+//
+// What counts is the content, not its spelling: whitespace and the order of
+// fields are free (a receipt piped through `jq .` still parses), and the
+// checksum is recomputed over the canonical re-encoding of what was
+// decoded. What would make the content ambiguous is refused: duplicate
+// keys, keys that differ from a field's name only in case, unknown
+// fields, base64 other than padded standard base64 with zero trailing
+// bits, and anything after the document.
+//
+// Input that is not a JSON object naming this format is [ErrUnusable]; a
+// document of this format with any defect, or whose checksum does not
+// match its content, is [ErrInvalid].
 func Parse(data []byte) (*Receipt, error) {
+	keys, err := checkJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 1 && keys[0] == wrapperKey {
+		var w map[string]json.RawMessage
+		if err := json.Unmarshal(data, &w); err != nil {
+			return nil, fmt.Errorf("%w: not a receipt: %v", ErrUnusable, err)
+		}
+		var enc string
+		if err := json.Unmarshal(w[wrapperKey], &enc); err != nil {
+			return nil, fmt.Errorf("%w: %q of the wrapper is not a base64 string", ErrUnusable, wrapperKey)
+		}
+		inner, err := decodeBase64(enc)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %q of the wrapper: %v", ErrUnusable, wrapperKey, err)
+		}
+		if _, err = checkJSON(inner); err != nil {
+			return nil, err
+		}
+		data = inner
+	}
+	return parseBare(data)
+}
+
+// wrapperKey is the one field of the receipts API's answer.
+const wrapperKey = "receipt"
+
+func parseBare(data []byte) (*Receipt, error) {
+	var top map[string]json.RawMessage
+	var format string
+	if err := json.Unmarshal(data, &top); err != nil || json.Unmarshal(top["format"], &format) != nil {
+		return nil, fmt.Errorf("%w: not a receipt (no \"format\" field)", ErrUnusable)
+	}
+	if format != Format {
+		return nil, fmt.Errorf("%w: format %q, this verifier reads %q", ErrUnusable, format, Format)
+	}
+	if err := checkFields(top); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var r Receipt
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("%w: not a receipt: %v", ErrUnusable, err)
-	}
-	if r.Format != Format {
-		return nil, fmt.Errorf("%w: format %q, this verifier reads %q", ErrUnusable, r.Format, Format)
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	want, err := r.checksum()
 	if err != nil {
@@ -108,13 +165,6 @@ func Parse(data []byte) (*Receipt, error) {
 	}
 	if r.Checksum != want {
 		return nil, fmt.Errorf("%w: checksum %s does not match the content (%s)", ErrInvalid, r.Checksum, want)
-	}
-	canon, err := r.canonical()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	if !bytes.Equal(canon, data) {
-		return nil, fmt.Errorf("%w: not in canonical form (was it edited or re-formatted?)", ErrInvalid)
 	}
 	return &r, nil
 }

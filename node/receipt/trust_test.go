@@ -1,6 +1,7 @@
 package receipt
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -39,33 +40,81 @@ func setOf(vals ...*cmttypes.Validator) *cmttypes.ValidatorSet {
 
 // signedBlock makes a header at height naming vals, committed by all of
 // them.
-func signedBlock(t *testing.T, s signer, height int64, vals *cmttypes.ValidatorSet) lightBlock {
+func signedBlock(t testing.TB, s signer, height int64, vals *cmttypes.ValidatorSet) lightBlock {
 	t.Helper()
-	now := time.Unix(1_700_000_000+height, 0).UTC()
-	h := &cmttypes.Header{
-		Version: cmtversionpb.Consensus{Block: version.BlockProtocol},
-		ChainID: trustChain, Height: height, Time: now,
-		LastBlockID:    cmttypes.BlockID{Hash: tmhash.Sum([]byte("prev")), PartSetHeader: cmttypes.PartSetHeader{Total: 1, Hash: tmhash.Sum([]byte("prev-parts"))}},
-		LastCommitHash: tmhash.Sum(nil), DataHash: tmhash.Sum(nil), ConsensusHash: tmhash.Sum(nil),
-		AppHash: tmhash.Sum(nil), LastResultsHash: tmhash.Sum(nil), EvidenceHash: tmhash.Sum(nil),
-		ValidatorsHash: vals.Hash(), NextValidatorsHash: vals.Hash(),
-		ProposerAddress: vals.Validators[0].Address,
+	return s.block(t, blockSpec{
+		chainID: trustChain, height: height, time: time.Unix(1_700_000_000+height, 0).UTC(), vals: vals,
+		lastBlockID: cmttypes.BlockID{Hash: tmhash.Sum([]byte("prev")), PartSetHeader: cmttypes.PartSetHeader{Total: 1, Hash: tmhash.Sum([]byte("prev-parts"))}},
+	})
+}
+
+// blockSpec is what a test header says; unset parts get defaults.
+type blockSpec struct {
+	chainID     string
+	height      int64
+	time        time.Time
+	vals, next  *cmttypes.ValidatorSet // next: vals if nil
+	lastBlockID cmttypes.BlockID
+	appHash     []byte
+	appVersion  uint64
+}
+
+func (b blockSpec) header() *cmttypes.Header {
+	next := b.next
+	if next == nil {
+		next = b.vals
 	}
+	appHash := b.appHash
+	if appHash == nil {
+		appHash = tmhash.Sum(nil)
+	}
+	return &cmttypes.Header{
+		Version: cmtversionpb.Consensus{Block: version.BlockProtocol, App: b.appVersion},
+		ChainID: b.chainID, Height: b.height, Time: b.time,
+		LastBlockID:    b.lastBlockID,
+		LastCommitHash: tmhash.Sum(nil), DataHash: tmhash.Sum(nil), ConsensusHash: tmhash.Sum(nil),
+		AppHash: appHash, LastResultsHash: tmhash.Sum(nil), EvidenceHash: tmhash.Sum(nil),
+		ValidatorsHash: b.vals.Hash(), NextValidatorsHash: next.Hash(),
+		ProposerAddress: b.vals.Validators[0].Address,
+	}
+}
+
+// block makes the header b describes, committed by all of its validators.
+func (s signer) block(t testing.TB, b blockSpec) lightBlock {
+	t.Helper()
+	h := b.header()
 	blockID := cmttypes.BlockID{Hash: h.Hash(), PartSetHeader: cmttypes.PartSetHeader{Total: 1, Hash: tmhash.Sum([]byte("parts"))}}
-	voteSet := cmttypes.NewVoteSet(trustChain, height, 0, cmtproto.PrecommitType, vals)
-	ordered := make([]cmttypes.PrivValidator, len(vals.Validators))
-	for i, v := range vals.Validators {
+	voteSet := cmttypes.NewVoteSet(b.chainID, b.height, 0, cmtproto.PrecommitType, b.vals)
+	ordered := make([]cmttypes.PrivValidator, len(b.vals.Validators))
+	for i, v := range b.vals.Validators {
 		ordered[i] = s[string(v.Address)]
 	}
-	ext, err := cmttypes.MakeExtCommit(blockID, height, 0, voteSet, ordered, now, false)
+	ext, err := cmttypes.MakeExtCommit(blockID, b.height, 0, voteSet, ordered, b.time, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return lightBlock{&cmttypes.SignedHeader{Header: h, Commit: ext.ToCommit()}, vals}
+	return lightBlock{&cmttypes.SignedHeader{Header: h, Commit: ext.ToCommit()}, b.vals}
+}
+
+// testNow is the verifier's clock in tests of signedBlock's headers.
+var testNow = time.Unix(1_700_000_100, 0)
+
+// chainFor makes what a receipt would carry from light blocks: the last is
+// the signed header, the others its trust path; the state header is an
+// unsigned header just below the signed one.
+func chainFor(t testing.TB, blocks []lightBlock) chainOf {
+	t.Helper()
+	target := blocks[len(blocks)-1]
+	state := blockSpec{chainID: trustChain, height: target.Height - 1, time: target.Time.Add(-time.Second), vals: target.vals}.header()
+	return chainOf{chainID: trustChain, path: blocks[:len(blocks)-1], state: state, target: target}
 }
 
 func genesisOf(vals []*cmttypes.Validator) Trust {
-	doc := &cmttypes.GenesisDoc{ChainID: trustChain}
+	return genesisFor(trustChain, vals)
+}
+
+func genesisFor(chainID string, vals []*cmttypes.Validator) Trust {
+	doc := &cmttypes.GenesisDoc{ChainID: chainID}
 	for _, v := range vals {
 		doc.Validators = append(doc.Validators, cmttypes.GenesisValidator{Address: v.Address, PubKey: v.PubKey, Power: v.VotingPower})
 	}
@@ -112,9 +161,11 @@ func TestTrustPath(t *testing.T) {
 					t.Fatalf("light block %d does not stand on its own: %v", lb.Height, err)
 				}
 			}
-			err := checkTrust(trustChain, c.trust(c.chain), c.chain)
+			trust := c.trust(c.chain)
+			trust.Now = testNow
+			_, err := establish(context.Background(), trust, chainFor(t, c.chain))
 			if (err == nil) != c.ok {
-				t.Fatalf("checkTrust = %v, want ok=%v", err, c.ok)
+				t.Fatalf("establish = %v, want ok=%v", err, c.ok)
 			}
 		})
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
-	cmtmath "github.com/cometbft/cometbft/libs/math"
 	cmttypes "github.com/cometbft/cometbft/types"
 	gogoproto "github.com/cosmos/gogoproto/proto"
 	"google.golang.org/protobuf/proto"
@@ -19,16 +18,6 @@ import (
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
 )
-
-// Trust is the root a verifier trusts: the chain's genesis (its initial
-// validator set), or the hash of one header it trusts.
-type Trust struct {
-	Genesis *cmttypes.GenesisDoc
-	// Height and Hash name a trusted header; it must be the receipt's signed
-	// header or one of its trust path.
-	Height int64
-	Hash   []byte
-}
 
 // Result is what a verified receipt establishes.
 type Result struct {
@@ -42,6 +31,15 @@ type Result struct {
 	Error   *AnswerError
 	// Keys and Ranges count the proven reads.
 	Keys, Ranges int
+	// StateHash is the hash of the state header (the header of Height):
+	// what --trust Height:StateHash pins. SignedHash is that of the signed
+	// header at Height+1.
+	StateHash, SignedHash []byte
+	// AppVersion is the app version both headers name.
+	AppVersion uint64
+	// Verified lists the heights verified from the trust root, in order,
+	// ending at the signed header's.
+	Verified []int64
 }
 
 // lightBlock is a signed header with the validator set that signed it.
@@ -69,9 +67,6 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 	}
 	if trust.Genesis == nil && len(trust.Hash) == 0 {
 		return nil, fmt.Errorf("%w: no trust root", ErrUnusable)
-	}
-	if trust.Genesis != nil && trust.Genesis.ChainID != r.ChainID {
-		return nil, invalid("receipt is for chain %q, the trusted genesis for %q", r.ChainID, trust.Genesis.ChainID)
 	}
 
 	// Decode every part, insisting on canonical encodings.
@@ -125,7 +120,7 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 	chain := append(path, target)
 
 	// Headers and commits: each light block stands on its own, and the
-	// chain reaches it from the trust root.
+	// trust path climbs towards the signed header.
 	for i, lb := range chain {
 		if err := checkLightBlock(r.ChainID, lb); err != nil {
 			return nil, invalid("light block %d (height %d): %v", i, lb.Height, err)
@@ -133,9 +128,9 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 		if i > 0 && lb.Height <= chain[i-1].Height {
 			return nil, invalid("trust path heights are not ascending at %d", lb.Height)
 		}
-	}
-	if err := checkTrust(r.ChainID, trust, chain); err != nil {
-		return nil, invalid("%v", err)
+		if lb.Height == stateHeader.Height && !bytes.Equal(lb.Hash(), stateHeader.Hash()) {
+			return nil, invalid("trust path header %d is not the state header", lb.Height)
+		}
 	}
 
 	// The state header is the block whose result the signed header commits.
@@ -147,6 +142,20 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 	}
 	if !bytes.Equal(stateHeader.Hash(), sh.LastBlockID.Hash) {
 		return nil, invalid("state header %X is not the block header %d builds on (%X)", stateHeader.Hash(), sh.Height, sh.LastBlockID.Hash)
+	}
+
+	// The signed header is reached from the trust root.
+	verified, err := establish(ctx, trust, chainOf{chainID: r.ChainID, path: path, state: &stateHeader, target: target})
+	if err != nil {
+		return nil, err
+	}
+
+	// The headers, now authenticated, name the rules the query ran with.
+	for _, h := range []*cmttypes.Header{&stateHeader, sh.Header} {
+		if h.Version.App != AppVersion {
+			return nil, fmt.Errorf("%w: the header of height %d names app version %d, this verifier implements app version %d: verify it with a lineaged of that app version",
+				ErrUnusable, h.Height, h.Version.App, AppVersion)
+		}
 	}
 
 	// The proofs lead to the signed app hash.
@@ -189,6 +198,7 @@ func verify(ctx context.Context, r *Receipt, trust Trust) (*Result, error) {
 	return &Result{
 		ChainID: r.ChainID, Path: r.Path, Height: r.Height, Time: stateHeader.Time, AppHash: sh.AppHash,
 		Request: r.Request, Answer: r.Answer, Error: r.Error, Keys: len(bundle.Keys), Ranges: len(bundle.Ranges),
+		StateHash: stateHeader.Hash(), SignedHash: sh.Hash(), AppVersion: sh.Version.App, Verified: verified,
 	}, nil
 }
 
@@ -258,47 +268,6 @@ func checkLightBlock(chainID string, lb lightBlock) error {
 	return nil
 }
 
-// trustLevel is how much of a trusted validator set must have signed a
-// header for the validators it names to be trusted in turn.
-var trustLevel = cmtmath.Fraction{Numerator: 1, Denominator: 3}
-
-// checkTrust connects the chain of light blocks to the trust root.
-func checkTrust(chainID string, trust Trust, chain []lightBlock) error {
-	var trusted *cmttypes.ValidatorSet
-	start := 0
-	if trust.Genesis != nil {
-		gv := make([]*cmttypes.Validator, len(trust.Genesis.Validators))
-		for i, v := range trust.Genesis.Validators {
-			gv[i] = cmttypes.NewValidator(v.PubKey, v.Power)
-		}
-		trusted = cmttypes.NewValidatorSet(gv)
-	} else {
-		found := false
-		for i, lb := range chain {
-			if lb.Height == trust.Height {
-				if !bytes.Equal(lb.Hash(), trust.Hash) {
-					return fmt.Errorf("header %d has hash %X, the trusted one is %X", lb.Height, lb.Hash(), trust.Hash)
-				}
-				trusted, start, found = lb.vals, i+1, true
-				break
-			}
-		}
-		if !found {
-			return fmt.Errorf("the receipt holds no header at the trusted height %d", trust.Height)
-		}
-	}
-	for _, lb := range chain[start:] {
-		if !bytes.Equal(lb.vals.Hash(), trusted.Hash()) {
-			// The set changed: enough of the trusted set must vouch for it.
-			if err := trusted.VerifyCommitLightTrustingAllSignatures(chainID, lb.Commit, trustLevel); err != nil {
-				return fmt.Errorf("header %d is not signed by enough of the trusted validators: %w", lb.Height, err)
-			}
-		}
-		trusted = lb.vals
-	}
-	return nil
-}
-
 // canonicalValidators reads a validator set whose every byte is determined
 // by its validators' keys and powers: proposer priorities, the proposer and
 // the total are not part of the set's hash, so the receipt must carry them
@@ -355,4 +324,19 @@ func decodeGogo(b []byte, m gogoproto.Message, field string) error {
 		return fmt.Errorf("%s is not canonically encoded", field)
 	}
 	return nil
+}
+
+// EncodeLightBlock encodes a light block as a receipt's trust path carries
+// it: its validator set as EncodeValidators writes it, the only form
+// verification accepts.
+func EncodeLightBlock(lb *cmttypes.LightBlock) ([]byte, error) {
+	vb, err := EncodeValidators(lb.ValidatorSet)
+	if err != nil {
+		return nil, err
+	}
+	var vp cmtproto.ValidatorSet
+	if err := gogoproto.Unmarshal(vb, &vp); err != nil {
+		return nil, err
+	}
+	return gogoproto.Marshal(&cmtproto.LightBlock{SignedHeader: lb.SignedHeader.ToProto(), ValidatorSet: &vp})
 }
