@@ -164,7 +164,7 @@ func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, erro
 	return &abci.InfoResponse{
 		Data:             "lineaged",
 		Version:          SoftwareVersion(),
-		AppVersion:       AppVersion,
+		AppVersion:       modules.AppVersion,
 		LastBlockHeight:  h,
 		LastBlockAppHash: hash,
 	}, nil

@@ -5,10 +5,6 @@ import (
 	"sync"
 )
 
-// AppVersion is the application protocol version reported to CometBFT. It
-// changes only with a change of state-machine rules.
-const AppVersion uint64 = 1
-
 // Version is the software version; release builds set it with
 // -ldflags "-X github.com/lineageledger/lineaged/app.Version=v1.2.3".
 var Version = ""

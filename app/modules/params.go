@@ -18,6 +18,12 @@ var (
 	keyChainID = []byte{prefixApp, 0x02}
 )
 
+// AppVersion is the application protocol version reported to CometBFT and
+// carried in every header: what a verifier must implement to re-run this
+// chain's queries. It changes only with a change of state-machine rules
+// that a header must tell apart.
+const AppVersion uint64 = 1
+
 // DefaultParams are the parameters a new chain starts with unless its
 // genesis says otherwise.
 func DefaultParams() *appv1.Params {

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/node"
 	"github.com/lineageledger/lineaged/node/keyring"
 	"github.com/lineageledger/lineaged/x/kit/keys"
@@ -32,14 +33,14 @@ func (e *env) versionCmd() *cobra.Command {
 		RunE: func(*cobra.Command, []string) error {
 			v := map[string]any{
 				"version":     app.SoftwareVersion(),
-				"app_version": app.AppVersion,
+				"app_version": modules.AppVersion,
 				"cometbft":    cometVersion(),
 				"go":          runtime.Version(),
 			}
 			if e.json() {
 				return printJSON(e.stdout, v)
 			}
-			fmt.Fprintf(e.stdout, "lineaged %s (app protocol %d, CometBFT %s, %s)\n", v["version"], app.AppVersion, v["cometbft"], v["go"])
+			fmt.Fprintf(e.stdout, "lineaged %s (app protocol %d, CometBFT %s, %s)\n", v["version"], modules.AppVersion, v["cometbft"], v["go"])
 			return nil
 		},
 	}

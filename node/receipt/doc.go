@@ -40,8 +40,9 @@
 // # Trust
 //
 // A [Trust] root is the chain's genesis or the hash of one header. From
-// it, the signed header is reached as CometBFT's light client reaches a
-// header (its light package's verification functions): the header after a
+// it, the signed header is reached by the rule CometBFT's light client
+// verifies a header with (written here against CometBFT's types, so that a
+// verifier links no database): the header after a
 // trusted one must be signed by the validators the trusted one names as
 // next; a later one by more than 1/3 of a trusted validator set, and when
 // too much of the set changed for that, by bisection through headers in

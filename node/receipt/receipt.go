@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/app/modules"
 )
 
 // AppVersion is the version of the application rules this verifier
 // re-runs queries with: the consensus app version (Version.App) that the
 // headers of a receipt it can verify name.
-const AppVersion = app.AppVersion
+const AppVersion = modules.AppVersion
 
 // Format names this version of the receipt format.
 const Format = "lineage-receipt/v1"

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cometbft/cometbft/light"
 	cmttypes "github.com/cometbft/cometbft/types"
 )
 
@@ -113,7 +112,7 @@ func establish(ctx context.Context, trust Trust, c chainOf) ([]int64, error) {
 	if r.Height > c.target.Height {
 		return nil, fmt.Errorf("%w: the trusted header %d is newer than the receipt's signed header %d; trust an older header, or genesis", ErrUnusable, r.Height, c.target.Height)
 	}
-	if r.period != forever && light.HeaderExpired(r.SignedHeader, r.period, now) {
+	if r.period != forever && headerExpired(r.SignedHeader, r.period, now) {
 		return nil, fmt.Errorf("%w: the trusted header %d (%s) is older than the trusting period %s: trust a newer header, or genesis",
 			ErrUnusable, r.Height, r.Time.UTC().Format(time.RFC3339), r.period)
 	}
@@ -129,14 +128,14 @@ func establish(ctx context.Context, trust Trust, c chainOf) ([]int64, error) {
 			return nil, fmt.Errorf("%w: the trusted header %d carries no validator set, so it can vouch only for the header after it (%d); trust another header",
 				ErrUnusable, r.Height, r.Height+1)
 		}
-		err := light.Verify(r.SignedHeader, r.vals, next.SignedHeader, next.vals, r.periodAt(now), now, MaxClockDrift, light.DefaultTrustLevel)
+		err := verifyForward(r.SignedHeader, r.vals, next.SignedHeader, next.vals, r.periodAt(now), now)
 		if err == nil {
 			r = &root{SignedHeader: next.SignedHeader, vals: next.vals, period: r.period, name: fmt.Sprintf("header %d", next.Height)}
 			verified = append(verified, next.Height)
 			pending = pending[:len(pending)-1]
 			continue
 		}
-		var untrusted light.ErrNewValSetCantBeTrusted
+		var untrusted errCannotVouch
 		if !errors.As(err, &untrusted) {
 			return nil, fmt.Errorf("%w: header %d does not verify from %s: %v", ErrInvalid, next.Height, r.name, err)
 		}
@@ -146,7 +145,7 @@ func establish(ctx context.Context, trust Trust, c chainOf) ([]int64, error) {
 		}
 		if !ok {
 			return nil, fmt.Errorf("%w: the validators of %s cannot vouch for header %d (%v), and no header between them is available: the receipt's trust path needs one, or let a node supply it",
-				ErrInvalid, r.name, next.Height, untrusted.Reason)
+				ErrInvalid, r.name, next.Height, untrusted.reason)
 		}
 		pending = append(pending, pivot)
 	}
