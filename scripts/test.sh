@@ -54,12 +54,16 @@ LINEAGED_FAULTS=$faults go test ./localnet -run Faults -count=1 -v -timeout 30m
 # fixed in Go 1.27), and a count never arms that deadline. 100,000 runs take
 # about 15 s for the slowest target on two cores.
 fuzztime=${FUZZTIME:-100000x}
+# Each new interesting input is minimized, for up to 60 s by default: a
+# target that keeps finding them (receipt verification does) spends most
+# of its budget minimizing. A count bounds it, as for fuzztime.
+minimize=${FUZZMINIMIZE:-200x}
 if [[ -n "${LONG:-}" ]]; then
   fuzztime=${FUZZTIME:-2000000x}
 fi
 step "fuzzing ($fuzztime per target)"
 while read -r pkg target; do
-  go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime"
+  go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize"
 done < <(grep -rlE '^func Fuzz' --include='*_test.go' . | while read -r f; do
   for t in $(grep -oE '^func (Fuzz[A-Za-z0-9_]+)' "$f" | awk '{print $2}'); do
     echo "./$(dirname "${f#./}") $t"
