@@ -4,4 +4,11 @@
 //
 // Settings come from config files, then LINEAGED_* environment variables,
 // then flags; `lineaged <command> --help` lists every flag.
+//
+// # Exit codes
+//
+// 0 success, 1 failure, 2 a command line that cannot be run as given
+// (usage.go): an unknown command or flag, a bad flag value, a wrong number
+// of arguments. Commands with more codes (gate check, verify, replay) keep
+// 2 for input they cannot use, usage included.
 package cli

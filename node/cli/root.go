@@ -84,8 +84,15 @@ Start a local single-validator chain with:  lineaged dev`,
 	must(e.v.BindPFlag("home", root.PersistentFlags().Lookup("home")))
 	must(e.v.BindPFlag("output", root.PersistentFlags().Lookup("output")))
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		// Left to the command by cobra, and usage all the same.
+		if err := cmd.ValidateRequiredFlags(); err != nil {
+			return usageErr(err)
+		}
+		if err := cmd.ValidateFlagGroups(); err != nil {
+			return usageErr(err)
+		}
 		if o := e.output(); o != "text" && o != "json" {
-			return fmt.Errorf("--output %q: want text or json", o)
+			return usagef("--output %q: want text or json", o)
 		}
 		return nil
 	}
@@ -96,6 +103,7 @@ Start a local single-validator chain with:  lineaged dev`,
 		e.benchCmd(), e.lightCmd(),
 	)
 	e.addModuleCmds(root, tx, query, t, groups)
+	enforceUsage(root)
 	return root
 }
 
@@ -107,18 +115,24 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // execute runs root with args and returns the process exit code.
 func execute(root *cobra.Command, args []string, stderr io.Writer) int {
 	root.SetArgs(args)
-	if err := root.Execute(); err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			if ee.msg != "" {
-				fmt.Fprintln(stderr, "Error:", ee.msg)
-			}
-			return ee.code
-		}
-		fmt.Fprintln(stderr, "Error:", err)
-		return 1
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return 0
 	}
-	return 0
+	var ee *exitError
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "Error:", err)
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	case errors.As(err, &ee):
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, "Error:", ee.msg)
+		}
+	default:
+		fmt.Fprintln(stderr, "Error:", err)
+	}
+	return exitCode(err)
 }
 
 // exitError ends the process with a specific code.

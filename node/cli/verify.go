@@ -145,9 +145,6 @@ the code is the first of 4, 5, 3.`,
 	f.StringArray("expect-use", nil, "require a gate check that asked about this use (repeatable; comma-separated lists too)")
 	f.Int64("not-before", 0, "require the state to be at this height or later")
 	f.Duration("max-age", 0, "require the state's time to be at most this long before now")
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: exitUnusable, msg: err.Error()}
-	})
 	return cmd
 }
 
