@@ -3,7 +3,10 @@
 // light, a proxy that verifies a node's answers (package lightproxy).
 //
 // Settings come from config files, then LINEAGED_* environment variables,
-// then flags; `lineaged <command> --help` lists every flag.
+// then flags; `lineaged <command> --help` lists every flag. Commands that
+// talk to a node read its address, chain id and the output format from the
+// home's config/client.toml ([node.ClientConfig]; clientconfig.go) and
+// refuse a node of another chain.
 //
 // # Exit codes
 //

@@ -74,7 +74,7 @@ Exit status: 0 ALLOW, 1 DENY, 2 error (so a pipeline step can gate on it).`,
 	f.String("use", "", "intended uses, comma-separated: commercial, fine-tune (derivatives), redistribution, ai-training (required)")
 	f.String("policy", "", "JSON file of extra requirements (lineage.gate.v1.Policy)")
 	f.String("receipt", "", "write a verifiable receipt of the verdict to this file")
-	f.String("node", defaultNode, "CometBFT RPC address of a node")
+	clientFlags(f)
 	f.Int64("height", 0, "evaluate at this state version (0: latest)")
 	f.Duration("timeout", 60*time.Second, "how long to wait for the node")
 	cmd.AddCommand(check)
@@ -118,7 +118,7 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 			return nil, fmt.Errorf("--policy %s: %w", p, err)
 		}
 	}
-	c, err := client.Dial(e.v.GetString("node"))
+	c, err := e.dial(ctx, cmd)
 	if err != nil {
 		return nil, err
 	}

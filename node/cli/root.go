@@ -32,6 +32,12 @@ type env struct {
 	// being readable by others, so that one opening several keyrings
 	// warns once per file.
 	warnedFiles sync.Map
+	// client is the home's client.toml (clientconfig.go), read once;
+	// clientExists says whether the home has one.
+	client       *node.ClientConfig
+	clientExists bool
+	// out is the output format resolved before the command runs.
+	out string
 }
 
 // envFlags are the flags LINEAGED_<FLAG> variables may set (dashes and
@@ -83,24 +89,12 @@ Start a local single-validator chain with:  lineaged dev`,
 	root.PersistentFlags().StringP("output", "o", "text", "output format: text or json")
 	must(e.v.BindPFlag("home", root.PersistentFlags().Lookup("home")))
 	must(e.v.BindPFlag("output", root.PersistentFlags().Lookup("output")))
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		// Left to the command by cobra, and usage all the same.
-		if err := cmd.ValidateRequiredFlags(); err != nil {
-			return usageErr(err)
-		}
-		if err := cmd.ValidateFlagGroups(); err != nil {
-			return usageErr(err)
-		}
-		if o := e.output(); o != "text" && o != "json" {
-			return usagef("--output %q: want text or json", o)
-		}
-		return nil
-	}
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return e.prepare(cmd) }
 	tx, query := e.txCmd(), e.queryCmd()
 	root.AddCommand(
 		e.initCmd(), e.startCmd(), e.devCmd(), e.versionCmd(),
 		e.keysCmd(), tx, query, e.hashCmd(), e.verifyCmd(), e.gateCmd(), e.testnetCmd(), e.replayCmd(),
-		e.benchCmd(), e.lightCmd(),
+		e.benchCmd(), e.lightCmd(), e.configCmd(),
 	)
 	e.addModuleCmds(root, tx, query, t, groups)
 	enforceUsage(root)
@@ -151,7 +145,7 @@ func defaultHome() string {
 }
 
 func (e *env) home() string   { return expandHome(e.v.GetString("home")) }
-func (e *env) output() string { return strings.ToLower(e.v.GetString("output")) }
+func (e *env) output() string { return e.outputFormat() }
 func (e *env) json() bool     { return e.output() == "json" }
 
 func expandHome(p string) string {

@@ -18,8 +18,6 @@ import (
 	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
-const defaultNode = "tcp://127.0.0.1:26657"
-
 func (e *env) txCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tx",
@@ -40,7 +38,7 @@ it would succeed; "simulated": true in JSON).`,
 	}
 	f := cmd.PersistentFlags()
 	f.String("from", "", "keyring key to sign with (required)")
-	f.String("node", defaultNode, "CometBFT RPC address of a node")
+	clientFlags(f)
 	f.Uint64("sequence", 0, "account sequence to use instead of the node's")
 	f.Uint64("timeout-height", 0, "void the transaction above this height")
 	f.String("memo", "", "note attached to the transaction")
@@ -70,12 +68,12 @@ func (e *env) submit(cmd *cobra.Command, build func(s keyring.Signer, chainID st
 	if err != nil {
 		return err
 	}
-	c, err := client.Dial(e.v.GetString("node"))
+	ctx, cancel := context.WithTimeout(cmd.Context(), e.v.GetDuration("wait"))
+	defer cancel()
+	c, err := e.dial(ctx, cmd)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), e.v.GetDuration("wait"))
-	defer cancel()
 	opts := client.TxOptions{TimeoutHeight: e.v.GetUint64("timeout-height"), Memo: e.v.GetString("memo")}
 	if cmd.Flags().Changed("sequence") {
 		seq := e.v.GetUint64("sequence")
