@@ -100,6 +100,11 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 	if req.Model == "" && req.Digest == "" {
 		return nil, errors.New("--model, --digest or --artefact is required")
 	}
+	if e.v.GetString("artefact") == "" && req.Digest != "" {
+		if err := checkDigestFlag("digest", req.Digest, "lineaged hash model", "--artefact "+req.Digest); err != nil {
+			return nil, err
+		}
+	}
 	if req.Org == "" {
 		return nil, errors.New("--org is required")
 	}
