@@ -46,7 +46,8 @@ Name the artefact by --model NAME@VERSION, by --digest (its manifest root
 digest), or by --artefact DIR (the digest is computed here, as
 "lineaged hash model" does); with a model and a digest both must agree.
 --policy FILE adds requirements (JSON, lineage.gate.v1.Policy): it can only make
-the chain's policy stricter. --receipt OUT writes a receipt that anyone can
+the chain's policy stricter; a requirement looser than the chain's has no
+effect, and is named on stderr. --receipt OUT writes a receipt that anyone can
 verify offline with "lineaged verify", recomputing the verdict.
 
 Exit status: 0 ALLOW, 1 DENY, 2 error (so a pipeline step can gate on it).`,
@@ -113,6 +114,7 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 		return nil, fmt.Errorf("--use: %w", err)
 	}
 	req.Uses = uses
+	var policyJSON []byte
 	if p := e.v.GetString("policy"); p != "" {
 		b, err := os.ReadFile(expandHome(p))
 		if err != nil {
@@ -122,6 +124,7 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 		if err := protojson.Unmarshal(b, req.Policy); err != nil {
 			return nil, fmt.Errorf("--policy %s: %w", p, err)
 		}
+		policyJSON = b
 	}
 	c, err := e.dial(ctx, cmd)
 	if err != nil {
@@ -130,8 +133,11 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 	var resp gatepb.CheckResponse
 	out := e.v.GetString("receipt")
 	if out == "" {
-		_, err = c.Query(ctx, gateCheckPath, req, &resp, e.v.GetInt64("height"))
-		return &resp, err
+		if _, err := c.Query(ctx, gateCheckPath, req, &resp, e.v.GetInt64("height")); err != nil {
+			return nil, err
+		}
+		e.noteLooserPolicy(policyJSON, req.Policy, resp.Policy)
+		return &resp, nil
 	}
 	r, err := c.Receipt(ctx, gateCheckPath, req, e.v.GetInt64("height"))
 	if err != nil {
@@ -151,6 +157,7 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 	if err := protoUnmarshal(r.Answer, &resp); err != nil {
 		return nil, err
 	}
+	e.noteLooserPolicy(policyJSON, req.Policy, resp.Policy)
 	return &resp, nil
 }
 
