@@ -30,6 +30,10 @@ after state sync or pruning).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e.bind(cmd)
+			if err := e.holdStoppedHome(); err != nil {
+				return &exitError{code: exitUnusable, msg: err.Error()}
+			}
+			defer e.releaseHome()
 			res, err := node.Replay(cmd.Context(), e.home(), node.ReplayOptions{To: e.v.GetInt64("to")})
 			if err != nil {
 				if e.json() {

@@ -38,6 +38,8 @@ type env struct {
 	clientExists bool
 	// out is the output format resolved before the command runs.
 	out string
+	// homeLock is this command's hold on the home of the node it runs.
+	homeLock *node.HomeLock
 }
 
 // envFlags are the flags LINEAGED_<FLAG> variables may set (dashes and
