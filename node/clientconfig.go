@@ -222,10 +222,10 @@ func readClientConfig(home string) (*ClientConfig, bool, error) {
 	v := viper.New()
 	v.SetConfigType("toml")
 	if err := v.ReadConfig(bytes.NewReader(b)); err != nil {
-		return nil, true, fmt.Errorf("failed to parse %s: %w", path, err)
+		return nil, true, fmt.Errorf("failed to parse %s (fix or delete it): %w", path, err)
 	}
 	if err := v.UnmarshalExact(c); err != nil {
-		return nil, true, fmt.Errorf("failed to parse %s (settings: %s): %w", path, strings.Join(ClientConfigKeys, ", "), err)
+		return nil, true, fmt.Errorf("failed to parse %s (its settings: %s; fix or delete it): %w", path, strings.Join(ClientConfigKeys, ", "), err)
 	}
 	return c, true, nil
 }

@@ -106,7 +106,11 @@ func (e *env) prepare(cmd *cobra.Command) error {
 	}
 	out, err := e.setting(cmd, settingOutput)
 	if err != nil {
-		return err
+		if !isConfigSet(cmd) {
+			return err
+		}
+		// config set is how a bad value in client.toml is repaired.
+		out = setting{value: "text", source: "the default"}
 	}
 	o := strings.ToLower(out.value)
 	if o != "text" && o != "json" {
@@ -126,6 +130,11 @@ func (e *env) outputFormat() string {
 		return e.out
 	}
 	return strings.ToLower(e.v.GetString("output"))
+}
+
+// isConfigSet reports whether cmd is `lineaged config set`.
+func isConfigSet(cmd *cobra.Command) bool {
+	return cmd.Name() == "set" && cmd.HasParent() && cmd.Parent().Name() == "config" && cmd.Parent().Parent() == cmd.Root()
 }
 
 // dial connects to the node cmd's settings name, and checks that it is on

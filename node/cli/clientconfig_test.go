@@ -217,4 +217,18 @@ func TestConfigCmd(t *testing.T) {
 	if c2, _, _ := node.LoadClientConfig(home); c2.Output != "json" || c2.ChainID != "acme-1" {
 		t.Errorf("refused settings changed the file: %+v", c2)
 	}
+
+	// A bad value in the file stops every command but the one that repairs it.
+	if err := os.WriteFile(node.ClientConfigPath(home), []byte("output = \"yaml\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if run := cli("keys", "list"); run.code != 1 || !strings.Contains(run.stderr, `output "yaml"`) {
+		t.Errorf("keys list with a bad client.toml: exit %d, %s", run.code, run.stderr)
+	}
+	if run := cli("config", "set", "output", "text"); run.code != 0 {
+		t.Errorf("config set cannot repair a bad value: exit %d, %s", run.code, run.stderr)
+	}
+	if c3, _, err := node.LoadClientConfig(home); err != nil || c3.Output != "text" {
+		t.Errorf("after the repair: %+v, %v", c3, err)
+	}
 }
