@@ -66,7 +66,7 @@ PATH - reads stdin. With -o json prints {"path","digest","size"}.`,
 				return printJSON(e.stdout, struct {
 					Path   string `json:"path"`
 					Digest string `json:"digest"`
-					Size   int64  `json:"size"`
+					Size   int64  `json:"size,string"`
 				}{path, d.String(), size})
 			}
 			_, err = fmt.Fprintln(e.stdout, d.String())

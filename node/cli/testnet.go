@@ -113,7 +113,7 @@ does it all), and watch them with "lineaged testnet status DIR".`,
 // nodeStatus is one line of testnet status.
 type nodeStatus struct {
 	Node       string `json:"node"`
-	Height     int64  `json:"height"`
+	Height     int64  `json:"height,string"`
 	AppHash    string `json:"app_hash"`
 	Peers      int    `json:"peers"`
 	CatchingUp bool   `json:"catching_up"`

@@ -252,9 +252,9 @@ func (e *env) printVerified(res *receipt.Result, trust receipt.Trust, unmet erro
 	header := fmt.Sprintf("%d:%X", res.Height, res.StateHash)
 	if e.json() {
 		out := map[string]any{
-			"valid": true, "chain_id": res.ChainID, "path": res.Path, "height": res.Height,
-			"time": res.Time, "app_hash": fmt.Sprintf("%X", res.AppHash), "app_version": res.AppVersion,
-			"header": header, "trusted_from": trustedFrom(trust), "verified_heights": res.Verified,
+			"valid": true, "chain_id": res.ChainID, "path": res.Path, "height": jsonInt(res.Height),
+			"time": res.Time, "app_hash": fmt.Sprintf("%X", res.AppHash), "app_version": jsonInt(res.AppVersion),
+			"header": header, "trusted_from": trustedFrom(trust), "verified_heights": jsonInts(res.Verified),
 			"proven_keys": res.Keys, "proven_ranges": res.Ranges, "request": req, "answer": resp,
 			"meets_expectations": unmet == nil,
 		}
