@@ -142,7 +142,7 @@ the code is the first of 4, 5, 3.`,
 	f.String("expect-verdict", "", "require this gate verdict: allow or deny")
 	f.String("expect-model", "", "require a gate check of this model version, NAME@VERSION")
 	f.String("expect-org", "", "require a gate check for this deploying organisation")
-	f.StringArray("expect-use", nil, "require a gate check that asked about this use (repeatable; comma-separated lists too)")
+	f.StringArray("expect-use", nil, "require a gate check that asked about this use: "+gate.UseList()+" (repeatable; comma-separated lists too)")
 	f.Int64("not-before", 0, "require the state to be at this height or later")
 	f.Duration("max-age", 0, "require the state's time to be at most this long before now")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
@@ -192,9 +192,9 @@ func parseExpect(cmd *cobra.Command) (receipt.Expect, error) {
 	x.Org, _ = f.GetString("expect-org")
 	uses, _ := f.GetStringArray("expect-use")
 	for _, u := range uses {
-		parsed, err := gate.ParseUses(u)
+		parsed, err := parseUsesFlag("expect-use", u)
 		if err != nil {
-			return x, fmt.Errorf("--expect-use: %w", err)
+			return x, err
 		}
 		x.Uses = append(x.Uses, parsed...)
 	}
