@@ -131,7 +131,7 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 		// signature checks) overlap block execution.
 		proxy.NewConnSyncLocalClientCreator(n.app),
 		nm.DefaultGenesisDocProviderFunc(cmtCfg),
-		cmtcfg.DefaultDBProvider,
+		dbProvider,
 		nm.DefaultMetricsProvider(cmtCfg.Instrumentation),
 		logger)
 	if err != nil {
