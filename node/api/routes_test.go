@@ -93,6 +93,14 @@ var routeCases = []routeCase{
 		wantReq:    &lineagepb.QueryDatasetHistoryRequest{Namespace: "acme/raw", Name: "web/crawl", Limit: 3},
 	},
 	{
+		route: "GET /v1/datasets", method: "GET",
+		path:       "/v1/datasets?namespace=acme/raw&prefix=web&org=acme&license_id=acme/cc-by-4.0&start_after=" + testDigest + "&limit=5&max_scan=50",
+		grpcMethod: lineagepb.Query_Datasets_FullMethodName,
+		wantReq: &lineagepb.QueryDatasetsRequest{
+			Namespace: "acme/raw", Prefix: "web", Org: "acme", LicenseId: testLicense, StartAfter: testDigest, Limit: 5, MaxScan: 50,
+		},
+	},
+	{
 		route: "GET /v1/runs/{id}", method: "GET", path: "/v1/runs/" + testRunID,
 		grpcMethod: lineagepb.Query_Run_FullMethodName, wantReq: &lineagepb.QueryRunRequest{Id: testRunID},
 	},
@@ -114,6 +122,14 @@ var routeCases = []routeCase{
 		route: "GET /v1/models/{name}/deployments", method: "GET", path: "/v1/models/acme/llm-7b/deployments?version=1.0&limit=2",
 		grpcMethod: modelspb.Query_Deployments_FullMethodName,
 		wantReq:    &modelspb.QueryDeploymentsRequest{Name: testModel, Version: "1.0", Limit: 2},
+	},
+	{
+		route: "GET /v1/models", method: "GET",
+		path:       "/v1/models?namespace=acme&prefix=llm-&org=acme&license_id=acme/cc-by-4.0&start_after=acme/llm-7b@1.0%2Bfix&limit=3&max_scan=20",
+		grpcMethod: modelspb.Query_Models_FullMethodName,
+		wantReq: &modelspb.QueryModelsRequest{
+			Namespace: "acme", Prefix: "llm-", Org: "acme", LicenseId: testLicense, StartAfter: testModel + "@1.0+fix", Limit: 3, MaxScan: 20,
+		},
 	},
 	{
 		route: "GET /v1/models-by-digest/{manifest_digest}", method: "GET", path: "/v1/models-by-digest/" + testDigest + "?limit=4",

@@ -61,6 +61,13 @@
 // ModelsByDigest has no paging in its protocol, so it returns at most
 // [MaxPageLimit] versions, in name@version order.
 //
+// Models ([Querier.Models]) lists versions by namespace, name prefix,
+// publishing organisation and licence, in key order (shorter names first),
+// from the version records alone: nothing is indexed for it. A namespace
+// or prefix reads one key range per name length; the organisation and
+// licence filters examine at most max_scan records a page and, when that
+// bound stops a page, say so and give the cursor to continue from.
+//
 // # State layout
 //
 // Under the module prefix (one byte, assigned by the application); names,

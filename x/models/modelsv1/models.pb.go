@@ -1562,6 +1562,184 @@ func (x *QueryDeploymentsResponse) GetTruncated() bool {
 	return false
 }
 
+// QueryModelsRequest lists model versions in the order of their keys:
+// shorter names first, names of one length by their bytes, and the versions
+// of a name likewise (shorter first). Every filter given must hold.
+type QueryModelsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only names in this namespace: the part of a name before its first '/'
+	// ("acme" of "acme/bot").
+	Namespace string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Only names starting with this; with namespace, the part of the name
+	// after "<namespace>/".
+	Prefix string `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	// Only versions published by this organisation.
+	Org string `protobuf:"bytes,3,opt,name=org,proto3" json:"org,omitempty"`
+	// Only versions offered under this licence id.
+	LicenseId string `protobuf:"bytes,4,opt,name=license_id,json=licenseId,proto3" json:"license_id,omitempty"`
+	// Continue after this version, "name@version" (a page's
+	// next_start_after).
+	StartAfter string `protobuf:"bytes,5,opt,name=start_after,json=startAfter,proto3" json:"start_after,omitempty"`
+	// At most this many versions (default 100, at most 1000).
+	Limit uint32 `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Examine at most this many versions for the page, matching the org and
+	// licence filters or not (default 1000, at most 10000).
+	MaxScan       uint32 `protobuf:"varint,7,opt,name=max_scan,json=maxScan,proto3" json:"max_scan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryModelsRequest) Reset() {
+	*x = QueryModelsRequest{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelsRequest) ProtoMessage() {}
+
+func (x *QueryModelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelsRequest.ProtoReflect.Descriptor instead.
+func (*QueryModelsRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *QueryModelsRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *QueryModelsRequest) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *QueryModelsRequest) GetOrg() string {
+	if x != nil {
+		return x.Org
+	}
+	return ""
+}
+
+func (x *QueryModelsRequest) GetLicenseId() string {
+	if x != nil {
+		return x.LicenseId
+	}
+	return ""
+}
+
+func (x *QueryModelsRequest) GetStartAfter() string {
+	if x != nil {
+		return x.StartAfter
+	}
+	return ""
+}
+
+func (x *QueryModelsRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *QueryModelsRequest) GetMaxScan() uint32 {
+	if x != nil {
+		return x.MaxScan
+	}
+	return 0
+}
+
+type QueryModelsResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Models []*ModelVersion        `protobuf:"bytes,1,rep,name=models,proto3" json:"models,omitempty"`
+	// Pass as start_after to read on; empty when nothing remains.
+	NextStartAfter string `protobuf:"bytes,2,opt,name=next_start_after,json=nextStartAfter,proto3" json:"next_start_after,omitempty"`
+	// Versions examined for this page.
+	Scanned uint32 `protobuf:"varint,3,opt,name=scanned,proto3" json:"scanned,omitempty"`
+	// The page stopped because max_scan versions were examined before limit
+	// matched: more may match after next_start_after.
+	ScanBoundReached bool `protobuf:"varint,4,opt,name=scan_bound_reached,json=scanBoundReached,proto3" json:"scan_bound_reached,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *QueryModelsResponse) Reset() {
+	*x = QueryModelsResponse{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelsResponse) ProtoMessage() {}
+
+func (x *QueryModelsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelsResponse.ProtoReflect.Descriptor instead.
+func (*QueryModelsResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *QueryModelsResponse) GetModels() []*ModelVersion {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+func (x *QueryModelsResponse) GetNextStartAfter() string {
+	if x != nil {
+		return x.NextStartAfter
+	}
+	return ""
+}
+
+func (x *QueryModelsResponse) GetScanned() uint32 {
+	if x != nil {
+		return x.Scanned
+	}
+	return 0
+}
+
+func (x *QueryModelsResponse) GetScanBoundReached() bool {
+	if x != nil {
+		return x.ScanBoundReached
+	}
+	return false
+}
+
 var File_lineage_models_v1_models_proto protoreflect.FileDescriptor
 
 const file_lineage_models_v1_models_proto_rawDesc = "" +
@@ -1685,7 +1863,22 @@ const file_lineage_models_v1_models_proto_rawDesc = "" +
 	"\x05limit\x18\x03 \x01(\rR\x05limit\"y\n" +
 	"\x18QueryDeploymentsResponse\x12?\n" +
 	"\vdeployments\x18\x01 \x03(\v2\x1d.lineage.models.v1.DeploymentR\vdeployments\x12\x1c\n" +
-	"\ttruncated\x18\x02 \x01(\bR\ttruncated*\xe9\x01\n" +
+	"\ttruncated\x18\x02 \x01(\bR\ttruncated\"\xcd\x01\n" +
+	"\x12QueryModelsRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x16\n" +
+	"\x06prefix\x18\x02 \x01(\tR\x06prefix\x12\x10\n" +
+	"\x03org\x18\x03 \x01(\tR\x03org\x12\x1d\n" +
+	"\n" +
+	"license_id\x18\x04 \x01(\tR\tlicenseId\x12\x1f\n" +
+	"\vstart_after\x18\x05 \x01(\tR\n" +
+	"startAfter\x12\x14\n" +
+	"\x05limit\x18\x06 \x01(\rR\x05limit\x12\x19\n" +
+	"\bmax_scan\x18\a \x01(\rR\amaxScan\"\xc0\x01\n" +
+	"\x13QueryModelsResponse\x127\n" +
+	"\x06models\x18\x01 \x03(\v2\x1f.lineage.models.v1.ModelVersionR\x06models\x12(\n" +
+	"\x10next_start_after\x18\x02 \x01(\tR\x0enextStartAfter\x12\x18\n" +
+	"\ascanned\x18\x03 \x01(\rR\ascanned\x12,\n" +
+	"\x12scan_bound_reached\x18\x04 \x01(\bR\x10scanBoundReached*\xe9\x01\n" +
 	"\x10RevocationReason\x12!\n" +
 	"\x1dREVOCATION_REASON_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREVOCATION_REASON_SECURITY\x10\x01\x12\x1d\n" +
@@ -1693,13 +1886,14 @@ const file_lineage_models_v1_models_proto_rawDesc = "" +
 	"\x16REVOCATION_REASON_DATA\x10\x03\x12\x1d\n" +
 	"\x19REVOCATION_REASON_QUALITY\x10\x04\x12\x1b\n" +
 	"\x17REVOCATION_REASON_LEGAL\x10\x05\x12\x1b\n" +
-	"\x17REVOCATION_REASON_OTHER\x10\x062\x8f\x04\n" +
+	"\x17REVOCATION_REASON_OTHER\x10\x062\xe8\x04\n" +
 	"\x05Query\x12T\n" +
 	"\x05Model\x12$.lineage.models.v1.QueryModelRequest\x1a%.lineage.models.v1.QueryModelResponse\x12o\n" +
 	"\x0eModelsByDigest\x12-.lineage.models.v1.QueryModelsByDigestRequest\x1a..lineage.models.v1.QueryModelsByDigestResponse\x12l\n" +
 	"\rModelVersions\x12,.lineage.models.v1.QueryModelVersionsRequest\x1a-.lineage.models.v1.QueryModelVersionsResponse\x12i\n" +
 	"\fModelLineage\x12+.lineage.models.v1.QueryModelLineageRequest\x1a,.lineage.models.v1.QueryModelLineageResponse\x12f\n" +
-	"\vDeployments\x12*.lineage.models.v1.QueryDeploymentsRequest\x1a+.lineage.models.v1.QueryDeploymentsResponseB>Z<github.com/lineageledger/lineaged/x/models/modelsv1;modelsv1b\x06proto3"
+	"\vDeployments\x12*.lineage.models.v1.QueryDeploymentsRequest\x1a+.lineage.models.v1.QueryDeploymentsResponse\x12W\n" +
+	"\x06Models\x12%.lineage.models.v1.QueryModelsRequest\x1a&.lineage.models.v1.QueryModelsResponseB>Z<github.com/lineageledger/lineaged/x/models/modelsv1;modelsv1b\x06proto3"
 
 var (
 	file_lineage_models_v1_models_proto_rawDescOnce sync.Once
@@ -1714,7 +1908,7 @@ func file_lineage_models_v1_models_proto_rawDescGZIP() []byte {
 }
 
 var file_lineage_models_v1_models_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_lineage_models_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_lineage_models_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_lineage_models_v1_models_proto_goTypes = []any{
 	(RevocationReason)(0),               // 0: lineage.models.v1.RevocationReason
 	(*ModelSpec)(nil),                   // 1: lineage.models.v1.ModelSpec
@@ -1738,18 +1932,20 @@ var file_lineage_models_v1_models_proto_goTypes = []any{
 	(*QueryModelLineageResponse)(nil),   // 19: lineage.models.v1.QueryModelLineageResponse
 	(*QueryDeploymentsRequest)(nil),     // 20: lineage.models.v1.QueryDeploymentsRequest
 	(*QueryDeploymentsResponse)(nil),    // 21: lineage.models.v1.QueryDeploymentsResponse
-	(*keysv1.PublicKey)(nil),            // 22: lineage.crypto.v1.PublicKey
-	(*timestamppb.Timestamp)(nil),       // 23: google.protobuf.Timestamp
+	(*QueryModelsRequest)(nil),          // 22: lineage.models.v1.QueryModelsRequest
+	(*QueryModelsResponse)(nil),         // 23: lineage.models.v1.QueryModelsResponse
+	(*keysv1.PublicKey)(nil),            // 24: lineage.crypto.v1.PublicKey
+	(*timestamppb.Timestamp)(nil),       // 25: google.protobuf.Timestamp
 }
 var file_lineage_models_v1_models_proto_depIdxs = []int32{
-	22, // 0: lineage.models.v1.PublisherSignature.public_key:type_name -> lineage.crypto.v1.PublicKey
+	24, // 0: lineage.models.v1.PublisherSignature.public_key:type_name -> lineage.crypto.v1.PublicKey
 	1,  // 1: lineage.models.v1.ModelVersion.spec:type_name -> lineage.models.v1.ModelSpec
 	2,  // 2: lineage.models.v1.ModelVersion.signature:type_name -> lineage.models.v1.PublisherSignature
-	23, // 3: lineage.models.v1.ModelVersion.time:type_name -> google.protobuf.Timestamp
+	25, // 3: lineage.models.v1.ModelVersion.time:type_name -> google.protobuf.Timestamp
 	0,  // 4: lineage.models.v1.Revocation.reason_code:type_name -> lineage.models.v1.RevocationReason
-	23, // 5: lineage.models.v1.Revocation.time:type_name -> google.protobuf.Timestamp
-	23, // 6: lineage.models.v1.Supersession.time:type_name -> google.protobuf.Timestamp
-	23, // 7: lineage.models.v1.Deployment.time:type_name -> google.protobuf.Timestamp
+	25, // 5: lineage.models.v1.Revocation.time:type_name -> google.protobuf.Timestamp
+	25, // 6: lineage.models.v1.Supersession.time:type_name -> google.protobuf.Timestamp
+	25, // 7: lineage.models.v1.Deployment.time:type_name -> google.protobuf.Timestamp
 	1,  // 8: lineage.models.v1.MsgRegisterModel.model:type_name -> lineage.models.v1.ModelSpec
 	0,  // 9: lineage.models.v1.MsgRevokeModel.reason_code:type_name -> lineage.models.v1.RevocationReason
 	3,  // 10: lineage.models.v1.QueryModelResponse.model:type_name -> lineage.models.v1.ModelVersion
@@ -1759,21 +1955,24 @@ var file_lineage_models_v1_models_proto_depIdxs = []int32{
 	3,  // 14: lineage.models.v1.QueryModelVersionsResponse.models:type_name -> lineage.models.v1.ModelVersion
 	18, // 15: lineage.models.v1.QueryModelLineageResponse.edges:type_name -> lineage.models.v1.LineageEdge
 	6,  // 16: lineage.models.v1.QueryDeploymentsResponse.deployments:type_name -> lineage.models.v1.Deployment
-	11, // 17: lineage.models.v1.Query.Model:input_type -> lineage.models.v1.QueryModelRequest
-	13, // 18: lineage.models.v1.Query.ModelsByDigest:input_type -> lineage.models.v1.QueryModelsByDigestRequest
-	15, // 19: lineage.models.v1.Query.ModelVersions:input_type -> lineage.models.v1.QueryModelVersionsRequest
-	17, // 20: lineage.models.v1.Query.ModelLineage:input_type -> lineage.models.v1.QueryModelLineageRequest
-	20, // 21: lineage.models.v1.Query.Deployments:input_type -> lineage.models.v1.QueryDeploymentsRequest
-	12, // 22: lineage.models.v1.Query.Model:output_type -> lineage.models.v1.QueryModelResponse
-	14, // 23: lineage.models.v1.Query.ModelsByDigest:output_type -> lineage.models.v1.QueryModelsByDigestResponse
-	16, // 24: lineage.models.v1.Query.ModelVersions:output_type -> lineage.models.v1.QueryModelVersionsResponse
-	19, // 25: lineage.models.v1.Query.ModelLineage:output_type -> lineage.models.v1.QueryModelLineageResponse
-	21, // 26: lineage.models.v1.Query.Deployments:output_type -> lineage.models.v1.QueryDeploymentsResponse
-	22, // [22:27] is the sub-list for method output_type
-	17, // [17:22] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	3,  // 17: lineage.models.v1.QueryModelsResponse.models:type_name -> lineage.models.v1.ModelVersion
+	11, // 18: lineage.models.v1.Query.Model:input_type -> lineage.models.v1.QueryModelRequest
+	13, // 19: lineage.models.v1.Query.ModelsByDigest:input_type -> lineage.models.v1.QueryModelsByDigestRequest
+	15, // 20: lineage.models.v1.Query.ModelVersions:input_type -> lineage.models.v1.QueryModelVersionsRequest
+	17, // 21: lineage.models.v1.Query.ModelLineage:input_type -> lineage.models.v1.QueryModelLineageRequest
+	20, // 22: lineage.models.v1.Query.Deployments:input_type -> lineage.models.v1.QueryDeploymentsRequest
+	22, // 23: lineage.models.v1.Query.Models:input_type -> lineage.models.v1.QueryModelsRequest
+	12, // 24: lineage.models.v1.Query.Model:output_type -> lineage.models.v1.QueryModelResponse
+	14, // 25: lineage.models.v1.Query.ModelsByDigest:output_type -> lineage.models.v1.QueryModelsByDigestResponse
+	16, // 26: lineage.models.v1.Query.ModelVersions:output_type -> lineage.models.v1.QueryModelVersionsResponse
+	19, // 27: lineage.models.v1.Query.ModelLineage:output_type -> lineage.models.v1.QueryModelLineageResponse
+	21, // 28: lineage.models.v1.Query.Deployments:output_type -> lineage.models.v1.QueryDeploymentsResponse
+	23, // 29: lineage.models.v1.Query.Models:output_type -> lineage.models.v1.QueryModelsResponse
+	24, // [24:30] is the sub-list for method output_type
+	18, // [18:24] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_lineage_models_v1_models_proto_init() }
@@ -1787,7 +1986,7 @@ func file_lineage_models_v1_models_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_models_v1_models_proto_rawDesc), len(file_lineage_models_v1_models_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	Query_ModelVersions_FullMethodName  = "/lineage.models.v1.Query/ModelVersions"
 	Query_ModelLineage_FullMethodName   = "/lineage.models.v1.Query/ModelLineage"
 	Query_Deployments_FullMethodName    = "/lineage.models.v1.Query/Deployments"
+	Query_Models_FullMethodName         = "/lineage.models.v1.Query/Models"
 )
 
 // QueryClient is the client API for Query service.
@@ -44,6 +45,9 @@ type QueryClient interface {
 	ModelLineage(ctx context.Context, in *QueryModelLineageRequest, opts ...grpc.CallOption) (*QueryModelLineageResponse, error)
 	// Deployments lists deployments of a name (optionally one version), oldest first.
 	Deployments(ctx context.Context, in *QueryDeploymentsRequest, opts ...grpc.CallOption) (*QueryDeploymentsResponse, error)
+	// Models lists model versions by namespace, name prefix, publishing
+	// organisation and licence, a page at a time, in key order.
+	Models(ctx context.Context, in *QueryModelsRequest, opts ...grpc.CallOption) (*QueryModelsResponse, error)
 }
 
 type queryClient struct {
@@ -104,6 +108,16 @@ func (c *queryClient) Deployments(ctx context.Context, in *QueryDeploymentsReque
 	return out, nil
 }
 
+func (c *queryClient) Models(ctx context.Context, in *QueryModelsRequest, opts ...grpc.CallOption) (*QueryModelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryModelsResponse)
+	err := c.cc.Invoke(ctx, Query_Models_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 // All implementations should embed UnimplementedQueryServer
 // for forward compatibility.
@@ -119,6 +133,9 @@ type QueryServer interface {
 	ModelLineage(context.Context, *QueryModelLineageRequest) (*QueryModelLineageResponse, error)
 	// Deployments lists deployments of a name (optionally one version), oldest first.
 	Deployments(context.Context, *QueryDeploymentsRequest) (*QueryDeploymentsResponse, error)
+	// Models lists model versions by namespace, name prefix, publishing
+	// organisation and licence, a page at a time, in key order.
+	Models(context.Context, *QueryModelsRequest) (*QueryModelsResponse, error)
 }
 
 // UnimplementedQueryServer should be embedded to have
@@ -142,6 +159,9 @@ func (UnimplementedQueryServer) ModelLineage(context.Context, *QueryModelLineage
 }
 func (UnimplementedQueryServer) Deployments(context.Context, *QueryDeploymentsRequest) (*QueryDeploymentsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Deployments not implemented")
+}
+func (UnimplementedQueryServer) Models(context.Context, *QueryModelsRequest) (*QueryModelsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Models not implemented")
 }
 func (UnimplementedQueryServer) testEmbeddedByValue() {}
 
@@ -253,6 +273,24 @@ func _Query_Deployments_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Models_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryModelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Models(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_Models_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Models(ctx, req.(*QueryModelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Query_ServiceDesc is the grpc.ServiceDesc for Query service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -279,6 +317,10 @@ var Query_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Deployments",
 			Handler:    _Query_Deployments_Handler,
+		},
+		{
+			MethodName: "Models",
+			Handler:    _Query_Models_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
