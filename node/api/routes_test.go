@@ -132,6 +132,21 @@ var routeCases = []routeCase{
 		},
 	},
 	{
+		route: "GET /v1/models/{name}/aliases/{alias}", method: "GET", path: "/v1/models/acme/llm-7b/aliases/production",
+		grpcMethod: modelspb.Query_ModelAlias_FullMethodName, wantReq: &modelspb.QueryModelAliasRequest{Name: testModel, Alias: "production"},
+	},
+	{
+		route: "GET /v1/models/{name}/aliases", method: "GET", path: "/v1/models/acme/llm-7b/aliases?start_after=canary&limit=2",
+		grpcMethod: modelspb.Query_ModelAliases_FullMethodName,
+		wantReq:    &modelspb.QueryModelAliasesRequest{Name: testModel, StartAfter: "canary", Limit: 2},
+	},
+	{
+		route: "GET /v1/models/{name}/aliases/{alias}/history", method: "GET",
+		path:       "/v1/models/acme/llm-7b/aliases/production/history?start_after=4&limit=3",
+		grpcMethod: modelspb.Query_ModelAliasHistory_FullMethodName,
+		wantReq:    &modelspb.QueryModelAliasHistoryRequest{Name: testModel, Alias: "production", StartAfter: 4, Limit: 3},
+	},
+	{
 		route: "GET /v1/models-by-digest/{manifest_digest}", method: "GET", path: "/v1/models-by-digest/" + testDigest + "?limit=4",
 		grpcMethod: modelspb.Query_ModelsByDigest_FullMethodName,
 		wantReq:    &modelspb.QueryModelsByDigestRequest{ManifestDigest: testDigest, Limit: 4},

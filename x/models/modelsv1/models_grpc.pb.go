@@ -22,12 +22,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Query_Model_FullMethodName          = "/lineage.models.v1.Query/Model"
-	Query_ModelsByDigest_FullMethodName = "/lineage.models.v1.Query/ModelsByDigest"
-	Query_ModelVersions_FullMethodName  = "/lineage.models.v1.Query/ModelVersions"
-	Query_ModelLineage_FullMethodName   = "/lineage.models.v1.Query/ModelLineage"
-	Query_Deployments_FullMethodName    = "/lineage.models.v1.Query/Deployments"
-	Query_Models_FullMethodName         = "/lineage.models.v1.Query/Models"
+	Query_Model_FullMethodName             = "/lineage.models.v1.Query/Model"
+	Query_ModelsByDigest_FullMethodName    = "/lineage.models.v1.Query/ModelsByDigest"
+	Query_ModelVersions_FullMethodName     = "/lineage.models.v1.Query/ModelVersions"
+	Query_ModelLineage_FullMethodName      = "/lineage.models.v1.Query/ModelLineage"
+	Query_Deployments_FullMethodName       = "/lineage.models.v1.Query/Deployments"
+	Query_Models_FullMethodName            = "/lineage.models.v1.Query/Models"
+	Query_ModelAlias_FullMethodName        = "/lineage.models.v1.Query/ModelAlias"
+	Query_ModelAliases_FullMethodName      = "/lineage.models.v1.Query/ModelAliases"
+	Query_ModelAliasHistory_FullMethodName = "/lineage.models.v1.Query/ModelAliasHistory"
 )
 
 // QueryClient is the client API for Query service.
@@ -48,6 +51,14 @@ type QueryClient interface {
 	// Models lists model versions by namespace, name prefix, publishing
 	// organisation and licence, a page at a time, in key order.
 	Models(ctx context.Context, in *QueryModelsRequest, opts ...grpc.CallOption) (*QueryModelsResponse, error)
+	// ModelAlias returns where an alias of a model name points: its latest
+	// move (an empty version: cleared).
+	ModelAlias(ctx context.Context, in *QueryModelAliasRequest, opts ...grpc.CallOption) (*QueryModelAliasResponse, error)
+	// ModelAliases lists the aliases of a model name, each with its latest
+	// move, in key order.
+	ModelAliases(ctx context.Context, in *QueryModelAliasesRequest, opts ...grpc.CallOption) (*QueryModelAliasesResponse, error)
+	// ModelAliasHistory lists every move of an alias, oldest first.
+	ModelAliasHistory(ctx context.Context, in *QueryModelAliasHistoryRequest, opts ...grpc.CallOption) (*QueryModelAliasHistoryResponse, error)
 }
 
 type queryClient struct {
@@ -118,6 +129,36 @@ func (c *queryClient) Models(ctx context.Context, in *QueryModelsRequest, opts .
 	return out, nil
 }
 
+func (c *queryClient) ModelAlias(ctx context.Context, in *QueryModelAliasRequest, opts ...grpc.CallOption) (*QueryModelAliasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryModelAliasResponse)
+	err := c.cc.Invoke(ctx, Query_ModelAlias_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) ModelAliases(ctx context.Context, in *QueryModelAliasesRequest, opts ...grpc.CallOption) (*QueryModelAliasesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryModelAliasesResponse)
+	err := c.cc.Invoke(ctx, Query_ModelAliases_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) ModelAliasHistory(ctx context.Context, in *QueryModelAliasHistoryRequest, opts ...grpc.CallOption) (*QueryModelAliasHistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryModelAliasHistoryResponse)
+	err := c.cc.Invoke(ctx, Query_ModelAliasHistory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 // All implementations should embed UnimplementedQueryServer
 // for forward compatibility.
@@ -136,6 +177,14 @@ type QueryServer interface {
 	// Models lists model versions by namespace, name prefix, publishing
 	// organisation and licence, a page at a time, in key order.
 	Models(context.Context, *QueryModelsRequest) (*QueryModelsResponse, error)
+	// ModelAlias returns where an alias of a model name points: its latest
+	// move (an empty version: cleared).
+	ModelAlias(context.Context, *QueryModelAliasRequest) (*QueryModelAliasResponse, error)
+	// ModelAliases lists the aliases of a model name, each with its latest
+	// move, in key order.
+	ModelAliases(context.Context, *QueryModelAliasesRequest) (*QueryModelAliasesResponse, error)
+	// ModelAliasHistory lists every move of an alias, oldest first.
+	ModelAliasHistory(context.Context, *QueryModelAliasHistoryRequest) (*QueryModelAliasHistoryResponse, error)
 }
 
 // UnimplementedQueryServer should be embedded to have
@@ -162,6 +211,15 @@ func (UnimplementedQueryServer) Deployments(context.Context, *QueryDeploymentsRe
 }
 func (UnimplementedQueryServer) Models(context.Context, *QueryModelsRequest) (*QueryModelsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Models not implemented")
+}
+func (UnimplementedQueryServer) ModelAlias(context.Context, *QueryModelAliasRequest) (*QueryModelAliasResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ModelAlias not implemented")
+}
+func (UnimplementedQueryServer) ModelAliases(context.Context, *QueryModelAliasesRequest) (*QueryModelAliasesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ModelAliases not implemented")
+}
+func (UnimplementedQueryServer) ModelAliasHistory(context.Context, *QueryModelAliasHistoryRequest) (*QueryModelAliasHistoryResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ModelAliasHistory not implemented")
 }
 func (UnimplementedQueryServer) testEmbeddedByValue() {}
 
@@ -291,6 +349,60 @@ func _Query_Models_Handler(srv interface{}, ctx context.Context, dec func(interf
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_ModelAlias_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryModelAliasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).ModelAlias(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_ModelAlias_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).ModelAlias(ctx, req.(*QueryModelAliasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_ModelAliases_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryModelAliasesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).ModelAliases(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_ModelAliases_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).ModelAliases(ctx, req.(*QueryModelAliasesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_ModelAliasHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryModelAliasHistoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).ModelAliasHistory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_ModelAliasHistory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).ModelAliasHistory(ctx, req.(*QueryModelAliasHistoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Query_ServiceDesc is the grpc.ServiceDesc for Query service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -321,6 +433,18 @@ var Query_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Models",
 			Handler:    _Query_Models_Handler,
+		},
+		{
+			MethodName: "ModelAlias",
+			Handler:    _Query_ModelAlias_Handler,
+		},
+		{
+			MethodName: "ModelAliases",
+			Handler:    _Query_ModelAliases_Handler,
+		},
+		{
+			MethodName: "ModelAliasHistory",
+			Handler:    _Query_ModelAliasHistory_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
