@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,10 +61,13 @@ func TestGateReceiptThroughAlias(t *testing.T) {
 	if !proto.Equal(&answer, &direct) {
 		t.Fatalf("verdict from receipt %v, node says %v", &answer, &direct)
 	}
-	if err := res.Meets(receipt.Expect{Verdict: gatepb.Verdict_VERDICT_ALLOW, Model: "alpha/bot@1.0"}); err != nil {
+	if err := res.Meets(receipt.Expect{Verdict: gatepb.Verdict_VERDICT_ALLOW, Model: "alpha/bot@1.0", ManifestDigest: answer.ManifestDigest}); err != nil {
 		t.Fatalf("expectations of the version the alias named: %v", err)
 	}
 	if err := res.Meets(receipt.Expect{Model: "alpha/bot@2.0"}); err == nil {
 		t.Fatal("a receipt of alpha/bot@1.0 meets an expectation of 2.0")
+	}
+	if err := res.Meets(receipt.Expect{ManifestDigest: "sha256:" + strings.Repeat("66", 32)}); !errors.Is(err, receipt.ErrOtherArtefact) {
+		t.Fatalf("expectation of another artefact: %v", err)
 	}
 }
