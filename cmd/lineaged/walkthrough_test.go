@@ -61,10 +61,12 @@ func parseWalkthrough(section string) walkthrough {
 
 // answerPattern matches a line the README shows against the line printed:
 // an abbreviated hex run ("…") stands for the full one, a hex run after
-// "tx " for any transaction hash, and runs of spaces for alignment.
+// "tx " for any transaction hash, a height for any height (blocks come as
+// the dev chain makes them), and runs of spaces for alignment.
 func answerPattern(line string) string {
 	p := regexp.QuoteMeta(strings.TrimSpace(line))
 	p = regexp.MustCompile(`tx [0-9A-F]+…`).ReplaceAllString(p, `tx [0-9A-F]+`)
+	p = regexp.MustCompile(`height [0-9]+`).ReplaceAllString(p, `height [0-9]+`)
 	p = regexp.MustCompile(`([0-9a-f]+)…`).ReplaceAllString(p, `$1[0-9a-f]*`)
 	p = regexp.MustCompile(` +`).ReplaceAllString(p, ` +`)
 	return p

@@ -1384,6 +1384,183 @@ func (x *QueryRunsByDatasetResponse) GetTruncated() bool {
 	return false
 }
 
+// QueryDatasetsRequest lists datasets in the order of the name index's
+// keys: by namespace, then name, then version, each shorter first and then
+// by its bytes. Every filter given must hold.
+type QueryDatasetsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only datasets in this namespace.
+	Namespace string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Only datasets whose name starts with this.
+	Prefix string `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	// Only datasets owned by this organisation (the registering one;
+	// attestations do not count).
+	Org string `protobuf:"bytes,3,opt,name=org,proto3" json:"org,omitempty"`
+	// Only datasets offered under this licence id.
+	LicenseId string `protobuf:"bytes,4,opt,name=license_id,json=licenseId,proto3" json:"license_id,omitempty"`
+	// Continue after this dataset, given by its digest (a page's
+	// next_start_after).
+	StartAfter string `protobuf:"bytes,5,opt,name=start_after,json=startAfter,proto3" json:"start_after,omitempty"`
+	// At most this many datasets (default 100, at most 1000).
+	Limit uint32 `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Examine at most this many datasets for the page, matching the filters
+	// or not (default 1000, at most 10000).
+	MaxScan       uint32 `protobuf:"varint,7,opt,name=max_scan,json=maxScan,proto3" json:"max_scan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryDatasetsRequest) Reset() {
+	*x = QueryDatasetsRequest{}
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryDatasetsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryDatasetsRequest) ProtoMessage() {}
+
+func (x *QueryDatasetsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryDatasetsRequest.ProtoReflect.Descriptor instead.
+func (*QueryDatasetsRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *QueryDatasetsRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetOrg() string {
+	if x != nil {
+		return x.Org
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetLicenseId() string {
+	if x != nil {
+		return x.LicenseId
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetStartAfter() string {
+	if x != nil {
+		return x.StartAfter
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *QueryDatasetsRequest) GetMaxScan() uint32 {
+	if x != nil {
+		return x.MaxScan
+	}
+	return 0
+}
+
+type QueryDatasetsResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Datasets []*Dataset             `protobuf:"bytes,1,rep,name=datasets,proto3" json:"datasets,omitempty"`
+	// Pass as start_after to read on; empty when nothing remains.
+	NextStartAfter string `protobuf:"bytes,2,opt,name=next_start_after,json=nextStartAfter,proto3" json:"next_start_after,omitempty"`
+	// Datasets examined for this page.
+	Scanned uint32 `protobuf:"varint,3,opt,name=scanned,proto3" json:"scanned,omitempty"`
+	// The page stopped because max_scan datasets were examined before limit
+	// matched: more may match after next_start_after.
+	ScanBoundReached bool `protobuf:"varint,4,opt,name=scan_bound_reached,json=scanBoundReached,proto3" json:"scan_bound_reached,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *QueryDatasetsResponse) Reset() {
+	*x = QueryDatasetsResponse{}
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryDatasetsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryDatasetsResponse) ProtoMessage() {}
+
+func (x *QueryDatasetsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryDatasetsResponse.ProtoReflect.Descriptor instead.
+func (*QueryDatasetsResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *QueryDatasetsResponse) GetDatasets() []*Dataset {
+	if x != nil {
+		return x.Datasets
+	}
+	return nil
+}
+
+func (x *QueryDatasetsResponse) GetNextStartAfter() string {
+	if x != nil {
+		return x.NextStartAfter
+	}
+	return ""
+}
+
+func (x *QueryDatasetsResponse) GetScanned() uint32 {
+	if x != nil {
+		return x.Scanned
+	}
+	return 0
+}
+
+func (x *QueryDatasetsResponse) GetScanBoundReached() bool {
+	if x != nil {
+		return x.ScanBoundReached
+	}
+	return false
+}
+
 var File_lineage_lineage_v1_lineage_proto protoreflect.FileDescriptor
 
 const file_lineage_lineage_v1_lineage_proto_rawDesc = "" +
@@ -1488,18 +1665,34 @@ const file_lineage_lineage_v1_lineage_proto_rawDesc = "" +
 	"consumedBy\x128\n" +
 	"\vproduced_by\x18\x02 \x03(\v2\x17.lineage.lineage.v1.RunR\n" +
 	"producedBy\x12\x1c\n" +
-	"\ttruncated\x18\x03 \x01(\bR\ttruncated*X\n" +
+	"\ttruncated\x18\x03 \x01(\bR\ttruncated\"\xcf\x01\n" +
+	"\x14QueryDatasetsRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x16\n" +
+	"\x06prefix\x18\x02 \x01(\tR\x06prefix\x12\x10\n" +
+	"\x03org\x18\x03 \x01(\tR\x03org\x12\x1d\n" +
+	"\n" +
+	"license_id\x18\x04 \x01(\tR\tlicenseId\x12\x1f\n" +
+	"\vstart_after\x18\x05 \x01(\tR\n" +
+	"startAfter\x12\x14\n" +
+	"\x05limit\x18\x06 \x01(\rR\x05limit\x12\x19\n" +
+	"\bmax_scan\x18\a \x01(\rR\amaxScan\"\xc2\x01\n" +
+	"\x15QueryDatasetsResponse\x127\n" +
+	"\bdatasets\x18\x01 \x03(\v2\x1b.lineage.lineage.v1.DatasetR\bdatasets\x12(\n" +
+	"\x10next_start_after\x18\x02 \x01(\tR\x0enextStartAfter\x12\x18\n" +
+	"\ascanned\x18\x03 \x01(\rR\ascanned\x12,\n" +
+	"\x12scan_bound_reached\x18\x04 \x01(\bR\x10scanBoundReached*X\n" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DIRECTION_UPSTREAM\x10\x01\x12\x18\n" +
-	"\x14DIRECTION_DOWNSTREAM\x10\x022\xe8\x04\n" +
+	"\x14DIRECTION_DOWNSTREAM\x10\x022\xc9\x05\n" +
 	"\x05Query\x12\\\n" +
 	"\aDataset\x12'.lineage.lineage.v1.QueryDatasetRequest\x1a(.lineage.lineage.v1.QueryDatasetResponse\x12n\n" +
 	"\rDatasetByName\x12-.lineage.lineage.v1.QueryDatasetByNameRequest\x1a..lineage.lineage.v1.QueryDatasetByNameResponse\x12q\n" +
 	"\x0eDatasetHistory\x12..lineage.lineage.v1.QueryDatasetHistoryRequest\x1a/.lineage.lineage.v1.QueryDatasetHistoryResponse\x12\\\n" +
 	"\aLineage\x12'.lineage.lineage.v1.QueryLineageRequest\x1a(.lineage.lineage.v1.QueryLineageResponse\x12P\n" +
 	"\x03Run\x12#.lineage.lineage.v1.QueryRunRequest\x1a$.lineage.lineage.v1.QueryRunResponse\x12n\n" +
-	"\rRunsByDataset\x12-.lineage.lineage.v1.QueryRunsByDatasetRequest\x1a..lineage.lineage.v1.QueryRunsByDatasetResponseBAZ?github.com/lineageledger/lineaged/x/lineage/lineagev1;lineagev1b\x06proto3"
+	"\rRunsByDataset\x12-.lineage.lineage.v1.QueryRunsByDatasetRequest\x1a..lineage.lineage.v1.QueryRunsByDatasetResponse\x12_\n" +
+	"\bDatasets\x12(.lineage.lineage.v1.QueryDatasetsRequest\x1a).lineage.lineage.v1.QueryDatasetsResponseBAZ?github.com/lineageledger/lineaged/x/lineage/lineagev1;lineagev1b\x06proto3"
 
 var (
 	file_lineage_lineage_v1_lineage_proto_rawDescOnce sync.Once
@@ -1514,7 +1707,7 @@ func file_lineage_lineage_v1_lineage_proto_rawDescGZIP() []byte {
 }
 
 var file_lineage_lineage_v1_lineage_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_lineage_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_lineage_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_lineage_lineage_v1_lineage_proto_goTypes = []any{
 	(Direction)(0),                      // 0: lineage.lineage.v1.Direction
 	(*DatasetSpec)(nil),                 // 1: lineage.lineage.v1.DatasetSpec
@@ -1537,13 +1730,15 @@ var file_lineage_lineage_v1_lineage_proto_goTypes = []any{
 	(*QueryRunResponse)(nil),            // 18: lineage.lineage.v1.QueryRunResponse
 	(*QueryRunsByDatasetRequest)(nil),   // 19: lineage.lineage.v1.QueryRunsByDatasetRequest
 	(*QueryRunsByDatasetResponse)(nil),  // 20: lineage.lineage.v1.QueryRunsByDatasetResponse
-	(*timestamppb.Timestamp)(nil),       // 21: google.protobuf.Timestamp
+	(*QueryDatasetsRequest)(nil),        // 21: lineage.lineage.v1.QueryDatasetsRequest
+	(*QueryDatasetsResponse)(nil),       // 22: lineage.lineage.v1.QueryDatasetsResponse
+	(*timestamppb.Timestamp)(nil),       // 23: google.protobuf.Timestamp
 }
 var file_lineage_lineage_v1_lineage_proto_depIdxs = []int32{
 	1,  // 0: lineage.lineage.v1.Dataset.spec:type_name -> lineage.lineage.v1.DatasetSpec
-	21, // 1: lineage.lineage.v1.Dataset.time:type_name -> google.protobuf.Timestamp
-	21, // 2: lineage.lineage.v1.Attestation.time:type_name -> google.protobuf.Timestamp
-	21, // 3: lineage.lineage.v1.Run.time:type_name -> google.protobuf.Timestamp
+	23, // 1: lineage.lineage.v1.Dataset.time:type_name -> google.protobuf.Timestamp
+	23, // 2: lineage.lineage.v1.Attestation.time:type_name -> google.protobuf.Timestamp
+	23, // 3: lineage.lineage.v1.Run.time:type_name -> google.protobuf.Timestamp
 	1,  // 4: lineage.lineage.v1.MsgRegisterDataset.dataset:type_name -> lineage.lineage.v1.DatasetSpec
 	1,  // 5: lineage.lineage.v1.MsgRecordRun.new_outputs:type_name -> lineage.lineage.v1.DatasetSpec
 	2,  // 6: lineage.lineage.v1.QueryDatasetResponse.dataset:type_name -> lineage.lineage.v1.Dataset
@@ -1556,23 +1751,26 @@ var file_lineage_lineage_v1_lineage_proto_depIdxs = []int32{
 	4,  // 13: lineage.lineage.v1.QueryRunResponse.run:type_name -> lineage.lineage.v1.Run
 	4,  // 14: lineage.lineage.v1.QueryRunsByDatasetResponse.consumed_by:type_name -> lineage.lineage.v1.Run
 	4,  // 15: lineage.lineage.v1.QueryRunsByDatasetResponse.produced_by:type_name -> lineage.lineage.v1.Run
-	9,  // 16: lineage.lineage.v1.Query.Dataset:input_type -> lineage.lineage.v1.QueryDatasetRequest
-	11, // 17: lineage.lineage.v1.Query.DatasetByName:input_type -> lineage.lineage.v1.QueryDatasetByNameRequest
-	13, // 18: lineage.lineage.v1.Query.DatasetHistory:input_type -> lineage.lineage.v1.QueryDatasetHistoryRequest
-	15, // 19: lineage.lineage.v1.Query.Lineage:input_type -> lineage.lineage.v1.QueryLineageRequest
-	17, // 20: lineage.lineage.v1.Query.Run:input_type -> lineage.lineage.v1.QueryRunRequest
-	19, // 21: lineage.lineage.v1.Query.RunsByDataset:input_type -> lineage.lineage.v1.QueryRunsByDatasetRequest
-	10, // 22: lineage.lineage.v1.Query.Dataset:output_type -> lineage.lineage.v1.QueryDatasetResponse
-	12, // 23: lineage.lineage.v1.Query.DatasetByName:output_type -> lineage.lineage.v1.QueryDatasetByNameResponse
-	14, // 24: lineage.lineage.v1.Query.DatasetHistory:output_type -> lineage.lineage.v1.QueryDatasetHistoryResponse
-	16, // 25: lineage.lineage.v1.Query.Lineage:output_type -> lineage.lineage.v1.QueryLineageResponse
-	18, // 26: lineage.lineage.v1.Query.Run:output_type -> lineage.lineage.v1.QueryRunResponse
-	20, // 27: lineage.lineage.v1.Query.RunsByDataset:output_type -> lineage.lineage.v1.QueryRunsByDatasetResponse
-	22, // [22:28] is the sub-list for method output_type
-	16, // [16:22] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	2,  // 16: lineage.lineage.v1.QueryDatasetsResponse.datasets:type_name -> lineage.lineage.v1.Dataset
+	9,  // 17: lineage.lineage.v1.Query.Dataset:input_type -> lineage.lineage.v1.QueryDatasetRequest
+	11, // 18: lineage.lineage.v1.Query.DatasetByName:input_type -> lineage.lineage.v1.QueryDatasetByNameRequest
+	13, // 19: lineage.lineage.v1.Query.DatasetHistory:input_type -> lineage.lineage.v1.QueryDatasetHistoryRequest
+	15, // 20: lineage.lineage.v1.Query.Lineage:input_type -> lineage.lineage.v1.QueryLineageRequest
+	17, // 21: lineage.lineage.v1.Query.Run:input_type -> lineage.lineage.v1.QueryRunRequest
+	19, // 22: lineage.lineage.v1.Query.RunsByDataset:input_type -> lineage.lineage.v1.QueryRunsByDatasetRequest
+	21, // 23: lineage.lineage.v1.Query.Datasets:input_type -> lineage.lineage.v1.QueryDatasetsRequest
+	10, // 24: lineage.lineage.v1.Query.Dataset:output_type -> lineage.lineage.v1.QueryDatasetResponse
+	12, // 25: lineage.lineage.v1.Query.DatasetByName:output_type -> lineage.lineage.v1.QueryDatasetByNameResponse
+	14, // 26: lineage.lineage.v1.Query.DatasetHistory:output_type -> lineage.lineage.v1.QueryDatasetHistoryResponse
+	16, // 27: lineage.lineage.v1.Query.Lineage:output_type -> lineage.lineage.v1.QueryLineageResponse
+	18, // 28: lineage.lineage.v1.Query.Run:output_type -> lineage.lineage.v1.QueryRunResponse
+	20, // 29: lineage.lineage.v1.Query.RunsByDataset:output_type -> lineage.lineage.v1.QueryRunsByDatasetResponse
+	22, // 30: lineage.lineage.v1.Query.Datasets:output_type -> lineage.lineage.v1.QueryDatasetsResponse
+	24, // [24:31] is the sub-list for method output_type
+	17, // [17:24] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_lineage_lineage_v1_lineage_proto_init() }
@@ -1586,7 +1784,7 @@ func file_lineage_lineage_v1_lineage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_lineage_v1_lineage_proto_rawDesc), len(file_lineage_lineage_v1_lineage_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
