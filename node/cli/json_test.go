@@ -195,6 +195,11 @@ func TestEveryCommandPrintsJSON(t *testing.T) {
 		{"lineaged query models versions", append([]string{"dev/bot"}, onNode...)},
 		{"lineaged query models lineage", append([]string{"dev/bot@1.0"}, onNode...)},
 		{"lineaged query models deployments", append([]string{"dev/bot"}, onNode...)},
+		{"lineaged query models list", append([]string{"--namespace", "dev"}, onNode...)},
+		{"lineaged query models alias", append([]string{"dev/bot", "production"}, onNode...)},
+		{"lineaged query models aliases", append([]string{"dev/bot"}, onNode...)},
+		{"lineaged query models alias-history", append([]string{"dev/bot", "production"}, onNode...)},
+		{"lineaged query lineage datasets", append([]string{"--namespace", "corpora"}, onNode...)},
 		{"lineaged query licenses license", append([]string{"cc-by-4.0"}, onNode...)},
 		{"lineaged query licenses list", onNode},
 		{"lineaged query licenses grant", append([]string{"grant-1"}, onNode...)},
@@ -205,18 +210,20 @@ func TestEveryCommandPrintsJSON(t *testing.T) {
 		{"lineaged tx membership set-roles", append([]string{bob.Address, "auditor"}, signs...)},
 		{"lineaged tx membership suspend", append([]string{bob.Address, "--reason", "left"}, signs...)},
 		{"lineaged tx membership reinstate", append([]string{bob.Address}, signs...)},
-		{"lineaged tx membership rotate-key", append([]string{"--new-key", "bob"}, signs...)},
 		{"lineaged tx lineage register-dataset", append([]string{digest, "--namespace", "corpora", "--name", "raw", "--version", "1"}, signs...)},
 		{"lineaged tx lineage record-run", append([]string{"--code-digest", digest, "--input", digest, "--linked-output", "sha256:" + strings.Repeat("5", 64)}, signs...)},
 		{"lineaged tx models register", append([]string{"dev/bot@1.0", "--manifest-digest", digest}, signs...)},
 		{"lineaged tx models revoke", append([]string{"dev/bot@1.0", "--reason-code", "security", "--reason", "leak"}, signs...)},
 		{"lineaged tx models supersede", append([]string{"dev/bot@1.0", "--by", "dev/bot@1.1"}, signs...)},
 		{"lineaged tx models deploy", append([]string{"dev/bot@1.0", "--environment", "prod"}, signs...)},
+		{"lineaged tx models alias", append([]string{"dev/bot", "production", "1.0"}, signs...)},
 		{"lineaged tx licenses define", append([]string{"dev/terms", "--spdx", "MIT", "--allow", "all"}, signs...)},
 		{"lineaged tx licenses grant", append([]string{"dev/terms", "--to", "beta", "--model", "dev/bot@1.0", "--allow", "derivatives"}, signs...)},
 		{"lineaged tx licenses revoke-grant", append([]string{"grant-1", "--reason", "ended"}, signs...)},
 		{"lineaged tx sign", append([]string{unsignedFile, "--from", "alice", "--node", noNode}, kring...)},
 		{"lineaged tx broadcast", append([]string{signedFile}, onNode...)},
+		// Last: alice signs for nothing once rotated out.
+		{"lineaged tx membership rotate-key", append([]string{"--new-key", "bob"}, signs...)},
 	}
 
 	var out, errb bytes.Buffer

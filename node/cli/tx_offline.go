@@ -120,6 +120,9 @@ func (e *env) unsignedSigner(cmd *cobra.Command) (keyring.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := rotatedOut(info); err != nil {
+		return nil, err
+	}
 	pub, err := info.Public()
 	if err != nil {
 		return nil, err
@@ -228,6 +231,9 @@ the file printed too (and an external signer sees as LINEAGED_SIGN_DIGEST).`,
 			if err != nil {
 				return err
 			}
+			if err := rotatedOut(info); err != nil {
+				return err
+			}
 			if info.Address != f.Body.Signer {
 				return fmt.Errorf("%w: the transaction is to be signed by %s, key %s signs for %s", client.ErrWrongSigner, f.Body.Signer, from, info.Address)
 			}
@@ -287,6 +293,15 @@ another chain than the node's (or than --chain-id).`,
 			return e.send(ctx, c, raw, e.afterBroadcast(f.Body))
 		},
 	}
+}
+
+// rotatedOut refuses a key rotated out of its account, as the keyring's
+// Signer does, before anything is built or a passphrase asked.
+func rotatedOut(info *keyring.Info) error {
+	if info.RotatedTo != "" {
+		return fmt.Errorf("key %s was rotated out of account %s and no longer signs for it: use key %s", info.Name, info.Address, info.RotatedTo)
+	}
+	return nil
 }
 
 // readTxFile reads and checks a transaction file (- for stdin).

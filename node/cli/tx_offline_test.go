@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lineageledger/lineaged/app"
+	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 )
 
 // noNode is an address nothing listens on: a step that must not need the
@@ -98,6 +99,12 @@ func TestOfflineSigningRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := kr.Add("carol", keysv1.KeyType_KEY_TYPE_ED25519); err != nil {
+		t.Fatal(err)
+	}
+	if err := kr.MarkRotated("carol", "alice"); err != nil {
+		t.Fatal(err)
+	}
 	work := t.TempDir()
 	home := []string{"--home", t.TempDir(), "--keyring-dir", dir}
 	write := func(name, data string) string {
@@ -134,6 +141,9 @@ func TestOfflineSigningRefusals(t *testing.T) {
 	}{
 		{"another key signs", []string{"tx", "sign", unsigned, "--from", "bob"},
 			"is to be signed by " + alice.Address + ", key bob signs for " + bob.Address},
+		{"a rotated-out key signs", []string{"tx", "sign", unsigned, "--from", "carol"}, "key carol was rotated out of account"},
+		{"a rotated-out key builds", []string{"tx", "licenses", "revoke-grant", "g", "--reason", "r", "--from", "carol", "--generate-only", "--chain-id", "c", "--sequence", "1"},
+			"key carol was rotated out of account"},
 		{"a tampered body is signed", []string{"tx", "sign", tampered, "--from", "alice"}, "the body shown is not the body in body_bytes"},
 		{"a tampered body is broadcast", []string{"tx", "broadcast", tampered}, "the body shown is not the body in body_bytes"},
 		{"signing for another chain", []string{"tx", "sign", unsigned, "--from", "alice", "--chain-id", "lineage-1"},
