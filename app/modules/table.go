@@ -124,6 +124,7 @@ func New(cfg Config) *Table {
 			Routes: []*Route{
 				Msg(dataSteward, lk.RegisterDataset, Claims(lineage.ClaimedNamespaces)),
 				Msg(dataSteward, lk.RecordRun, Claims(lineage.ClaimedOutputNamespaces)),
+				Msg(dataSteward, lk.RevokeDataset),
 			},
 			Services: []Service{Queries(&lineagepb.Query_ServiceDesc, lk.Querier, lineagepb.RegisterQueryHandlerClient, lineagepb.NewQueryClient)},
 		},
