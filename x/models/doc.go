@@ -26,6 +26,15 @@
 // the weights and the stored public key can check it offline. The record
 // keeps the key that signed, since accounts rotate keys.
 //
+// # Impact indexes
+//
+// Under rule set [kit.RulesImpactIndex] a registration also indexes the new
+// version under each of its training datasets (0x10) and under its base
+// model (0x11), so that what was built from a dataset or a model can be
+// found from it. A chain keeps the rule set it started with: on a chain
+// started on an earlier rule set these indexes stay empty (and moving such
+// a chain to rule set 2 must index what it registered before).
+//
 // # Revocation, supersession, deployment
 //
 // Only the publishing organisation may revoke or supersede its versions;
@@ -77,6 +86,10 @@
 //	0x07 | len(name) | name | len(version) | version | id(8)         → 0x01 (deployments of a version)
 //	0x08 | len(name) | name | id(8)                                  → 0x01 (deployments of a name, all versions)
 //	0x09                                                             → last deployment id, uint64
+//	0x10 | len(digest) | digest | len(name) | name | len(version) | version
+//	                                                                 → 0x01 (versions trained on a dataset; rule set 2)
+//	0x11 | len(base name) | base name | len(base version) | base version | len(name) | name | len(version) | version
+//	                                                                 → 0x01 (fine-tunes of a version; rule set 2)
 //
 // Versions registered in the same block are ordered by version within that
 // height in the 0x05 index.
