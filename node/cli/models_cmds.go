@@ -228,6 +228,6 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 	}
 	deployments.Flags().Uint32("limit", models.DefaultPageLimit, fmt.Sprintf("at most this many (at most %d)", models.MaxPageLimit))
 
-	cmd.AddCommand(model, byDigest, versions, lineage, deployments)
+	cmd.AddCommand(model, byDigest, versions, lineage, deployments, e.modelsImpactCmd())
 	return cmd
 }

@@ -67,6 +67,25 @@
 // the answer ("model:name@version" or "dataset:<digest>"); truncated is set
 // when a limit cut either walk short.
 //
+// Impact walks the other way, downstream, from a dataset or a model
+// version, breadth first: from a dataset to the datasets derived from it
+// (in the registry's order) and then to the versions trained on it (0x10,
+// in key order); from a version to its fine-tunes (0x11, in key order).
+// Each of those is one hop; a record is reported once, at its shortest
+// depth, with the path of record ids that first reached it, and every
+// version with its publisher, whether it is revoked and its deployments
+// (0x07, oldest first). Every edge between reported records is returned,
+// oriented as ModelLineage's (from the derived record to its source).
+// max_depth bounds the hops: records beyond it are not reported, and set
+// truncated. max_nodes bounds the datasets, versions and deployments
+// reported together; the walk stops, setting truncated, when one more would
+// exceed it. index_complete says the chain runs rule set 2 or later (read
+// from the application's parameters): every version is then indexed.
+// Otherwise no version is reached through the indexes, and the answer
+// holds the derived datasets and the start's own deployments only; a scan
+// of the registry in their place would make the answer, and its proof,
+// grow with the registry.
+//
 // ModelsByDigest has no paging in its protocol, so it returns at most
 // [MaxPageLimit] versions, in name@version order.
 //

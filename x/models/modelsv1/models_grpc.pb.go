@@ -27,6 +27,7 @@ const (
 	Query_ModelVersions_FullMethodName  = "/lineage.models.v1.Query/ModelVersions"
 	Query_ModelLineage_FullMethodName   = "/lineage.models.v1.Query/ModelLineage"
 	Query_Deployments_FullMethodName    = "/lineage.models.v1.Query/Deployments"
+	Query_Impact_FullMethodName         = "/lineage.models.v1.Query/Impact"
 )
 
 // QueryClient is the client API for Query service.
@@ -44,6 +45,10 @@ type QueryClient interface {
 	ModelLineage(ctx context.Context, in *QueryModelLineageRequest, opts ...grpc.CallOption) (*QueryModelLineageResponse, error)
 	// Deployments lists deployments of a name (optionally one version), oldest first.
 	Deployments(ctx context.Context, in *QueryDeploymentsRequest, opts ...grpc.CallOption) (*QueryDeploymentsResponse, error)
+	// Impact walks downstream from a dataset or a model version: the datasets
+	// derived from it, the model versions trained on any of them, their
+	// fine-tunes, recursively, and the deployments of every version reached.
+	Impact(ctx context.Context, in *QueryImpactRequest, opts ...grpc.CallOption) (*QueryImpactResponse, error)
 }
 
 type queryClient struct {
@@ -104,6 +109,16 @@ func (c *queryClient) Deployments(ctx context.Context, in *QueryDeploymentsReque
 	return out, nil
 }
 
+func (c *queryClient) Impact(ctx context.Context, in *QueryImpactRequest, opts ...grpc.CallOption) (*QueryImpactResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryImpactResponse)
+	err := c.cc.Invoke(ctx, Query_Impact_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 // All implementations should embed UnimplementedQueryServer
 // for forward compatibility.
@@ -119,6 +134,10 @@ type QueryServer interface {
 	ModelLineage(context.Context, *QueryModelLineageRequest) (*QueryModelLineageResponse, error)
 	// Deployments lists deployments of a name (optionally one version), oldest first.
 	Deployments(context.Context, *QueryDeploymentsRequest) (*QueryDeploymentsResponse, error)
+	// Impact walks downstream from a dataset or a model version: the datasets
+	// derived from it, the model versions trained on any of them, their
+	// fine-tunes, recursively, and the deployments of every version reached.
+	Impact(context.Context, *QueryImpactRequest) (*QueryImpactResponse, error)
 }
 
 // UnimplementedQueryServer should be embedded to have
@@ -142,6 +161,9 @@ func (UnimplementedQueryServer) ModelLineage(context.Context, *QueryModelLineage
 }
 func (UnimplementedQueryServer) Deployments(context.Context, *QueryDeploymentsRequest) (*QueryDeploymentsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Deployments not implemented")
+}
+func (UnimplementedQueryServer) Impact(context.Context, *QueryImpactRequest) (*QueryImpactResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Impact not implemented")
 }
 func (UnimplementedQueryServer) testEmbeddedByValue() {}
 
@@ -253,6 +275,24 @@ func _Query_Deployments_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Impact_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryImpactRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Impact(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_Impact_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Impact(ctx, req.(*QueryImpactRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Query_ServiceDesc is the grpc.ServiceDesc for Query service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -279,6 +319,10 @@ var Query_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Deployments",
 			Handler:    _Query_Deployments_Handler,
+		},
+		{
+			MethodName: "Impact",
+			Handler:    _Query_Impact_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
