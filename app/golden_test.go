@@ -19,11 +19,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	"github.com/lineageledger/lineaged/x/membership"
 	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models"
@@ -140,6 +142,20 @@ func goldenHistory(t *testing.T, c *chain) []finalized {
 	c.mustBlock(c.tx(newcomer, &membershippb.MsgRotateKey{NewPublicKey: rotated.Public(), NewKeySignature: proof}))
 	c.mustBlock(c.signedBy(rotated, newcomer.addr(), newcomer.seq,
 		&modelspb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.0", Environment: "on-prem"}))
+
+	// Messages newer than the first two rule sets' golden files, on the
+	// chains started since: a dataset revoked, and revoked again (a
+	// handler failure).
+	if modules.LoadParams(c.store.Committed()).Rules >= kit.RulesImpactIndex {
+		revoke := func() []byte {
+			return c.tx(admin, &lineagepb.MsgRevokeDataset{Digest: contentDigest("raw"),
+				ReasonCode: lineagepb.DatasetRevocationReason_DATASET_REVOCATION_REASON_DATA, Reason: "holds personal data"})
+		}
+		c.mustBlock(revoke())
+		if res, _ := c.block(revoke()); res[0].Codespace != "lineage" || res[0].Code != 15 {
+			t.Fatalf("revoking twice: %s/%d %s", res[0].Codespace, res[0].Code, res[0].Log)
+		}
+	}
 	return c.blocks
 }
 
