@@ -1,41 +1,21 @@
 package app
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	"google.golang.org/protobuf/proto"
 
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 )
 
-const pathCheck = "/lineage.gate.v1.Query/Check"
-
-// provenCheck asks the gate with proofs at height (0: latest), checks them
-// as a verifier would, and returns the verdict.
+// provenCheck is the verdict of c.provenCheck, whose proofs a verifier
+// re-ran the check over.
 func provenCheck(t *testing.T, c *chain, req *gatepb.CheckRequest, height int64) *gatepb.CheckResponse {
 	t.Helper()
-	data := marshal(t, req)
-	res, err := c.app.Query(context.Background(), &abci.QueryRequest{Path: pathCheck, Data: data, Height: height, Prove: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Code != 0 {
-		t.Fatalf("check: %s/%d %s", res.Codespace, res.Code, res.Log)
-	}
-	view, err := c.store.At(res.Height)
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifyProvenQuery(t, pathCheck, data, res, view)
-	var resp gatepb.CheckResponse
-	if err := proto.Unmarshal(res.Value, &resp); err != nil {
-		t.Fatal(err)
-	}
-	return &resp
+	resp, _ := c.provenCheck(t, req, height)
+	return resp
 }
 
 // reasons lists a verdict's findings as "REASON subject".

@@ -135,6 +135,7 @@ func New(cfg Config) *Table {
 				Msg(modelPublisher, mok.RevokeModel),
 				Msg(modelPublisher, mok.SupersedeModel),
 				Msg(deployer, mok.RecordDeployment),
+				Msg(modelPublisher, mok.SetModelAlias),
 			},
 			Services: []Service{Queries(&modelspb.Query_ServiceDesc, mok.Querier, modelspb.RegisterQueryHandlerClient, modelspb.NewQueryClient)},
 		},

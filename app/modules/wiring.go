@@ -136,6 +136,10 @@ func (g gateDeps) Supersession(r kit.Reader, name, version string) (*modelspb.Su
 	return g.t.models.Supersession(r, name, version)
 }
 
+func (g gateDeps) Alias(r kit.Reader, name, alias string) (*modelspb.ModelAlias, bool) {
+	return g.t.models.Alias(r, name, alias)
+}
+
 func (g gateDeps) ByDigest(r kit.Reader, manifestDigest string, limit int) ([]string, bool) {
 	resp, err := g.t.models.Querier(r, kit.Block{}).ModelsByDigest(context.Background(),
 		&modelspb.QueryModelsByDigestRequest{ManifestDigest: manifestDigest, Limit: uint32(limit)})

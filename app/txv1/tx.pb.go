@@ -115,6 +115,7 @@ type TxBody struct {
 	//	*TxBody_RevokeModel
 	//	*TxBody_SupersedeModel
 	//	*TxBody_RecordDeployment
+	//	*TxBody_SetModelAlias
 	//	*TxBody_DefineLicense
 	//	*TxBody_GrantLicense
 	//	*TxBody_RevokeGrant
@@ -312,6 +313,15 @@ func (x *TxBody) GetRecordDeployment() *modelsv1.MsgRecordDeployment {
 	return nil
 }
 
+func (x *TxBody) GetSetModelAlias() *modelsv1.MsgSetModelAlias {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_SetModelAlias); ok {
+			return x.SetModelAlias
+		}
+	}
+	return nil
+}
+
 func (x *TxBody) GetDefineLicense() *licensesv1.MsgDefineLicense {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_DefineLicense); ok {
@@ -395,6 +405,10 @@ type TxBody_RecordDeployment struct {
 	RecordDeployment *modelsv1.MsgRecordDeployment `protobuf:"bytes,73,opt,name=record_deployment,json=recordDeployment,proto3,oneof"`
 }
 
+type TxBody_SetModelAlias struct {
+	SetModelAlias *modelsv1.MsgSetModelAlias `protobuf:"bytes,74,opt,name=set_model_alias,json=setModelAlias,proto3,oneof"`
+}
+
 type TxBody_DefineLicense struct {
 	DefineLicense *licensesv1.MsgDefineLicense `protobuf:"bytes,90,opt,name=define_license,json=defineLicense,proto3,oneof"`
 }
@@ -433,6 +447,8 @@ func (*TxBody_SupersedeModel) isTxBody_Msg() {}
 
 func (*TxBody_RecordDeployment) isTxBody_Msg() {}
 
+func (*TxBody_SetModelAlias) isTxBody_Msg() {}
+
 func (*TxBody_DefineLicense) isTxBody_Msg() {}
 
 func (*TxBody_GrantLicense) isTxBody_Msg() {}
@@ -446,8 +462,7 @@ const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"\x16lineage/tx/v1/tx.proto\x12\rlineage.tx.v1\x1a\"lineage/licenses/v1/licenses.proto\x1a lineage/lineage/v1/lineage.proto\x1a&lineage/membership/v1/membership.proto\x1a\x1elineage/models/v1/models.proto\"6\n" +
 	"\x02Tx\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x1c\n" +
-	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xed\n" +
-	"\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xbc\v\n" +
 	"\x06TxBody\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\tR\achainId\x12\x16\n" +
 	"\x06signer\x18\x02 \x01(\tR\x06signer\x12\x1a\n" +
@@ -471,7 +486,8 @@ const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"\x0eregister_model\x18F \x01(\v2#.lineage.models.v1.MsgRegisterModelH\x00R\rregisterModel\x12F\n" +
 	"\frevoke_model\x18G \x01(\v2!.lineage.models.v1.MsgRevokeModelH\x00R\vrevokeModel\x12O\n" +
 	"\x0fsupersede_model\x18H \x01(\v2$.lineage.models.v1.MsgSupersedeModelH\x00R\x0esupersedeModel\x12U\n" +
-	"\x11record_deployment\x18I \x01(\v2&.lineage.models.v1.MsgRecordDeploymentH\x00R\x10recordDeployment\x12N\n" +
+	"\x11record_deployment\x18I \x01(\v2&.lineage.models.v1.MsgRecordDeploymentH\x00R\x10recordDeployment\x12M\n" +
+	"\x0fset_model_alias\x18J \x01(\v2#.lineage.models.v1.MsgSetModelAliasH\x00R\rsetModelAlias\x12N\n" +
 	"\x0edefine_license\x18Z \x01(\v2%.lineage.licenses.v1.MsgDefineLicenseH\x00R\rdefineLicense\x12K\n" +
 	"\rgrant_license\x18[ \x01(\v2$.lineage.licenses.v1.MsgGrantLicenseH\x00R\fgrantLicense\x12H\n" +
 	"\frevoke_grant\x18\\ \x01(\v2#.lineage.licenses.v1.MsgRevokeGrantH\x00R\vrevokeGrantB\x05\n" +
@@ -506,9 +522,10 @@ var file_lineage_tx_v1_tx_proto_goTypes = []any{
 	(*modelsv1.MsgRevokeModel)(nil),          // 12: lineage.models.v1.MsgRevokeModel
 	(*modelsv1.MsgSupersedeModel)(nil),       // 13: lineage.models.v1.MsgSupersedeModel
 	(*modelsv1.MsgRecordDeployment)(nil),     // 14: lineage.models.v1.MsgRecordDeployment
-	(*licensesv1.MsgDefineLicense)(nil),      // 15: lineage.licenses.v1.MsgDefineLicense
-	(*licensesv1.MsgGrantLicense)(nil),       // 16: lineage.licenses.v1.MsgGrantLicense
-	(*licensesv1.MsgRevokeGrant)(nil),        // 17: lineage.licenses.v1.MsgRevokeGrant
+	(*modelsv1.MsgSetModelAlias)(nil),        // 15: lineage.models.v1.MsgSetModelAlias
+	(*licensesv1.MsgDefineLicense)(nil),      // 16: lineage.licenses.v1.MsgDefineLicense
+	(*licensesv1.MsgGrantLicense)(nil),       // 17: lineage.licenses.v1.MsgGrantLicense
+	(*licensesv1.MsgRevokeGrant)(nil),        // 18: lineage.licenses.v1.MsgRevokeGrant
 }
 var file_lineage_tx_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: lineage.tx.v1.TxBody.create_org:type_name -> lineage.membership.v1.MsgCreateOrg
@@ -524,14 +541,15 @@ var file_lineage_tx_v1_tx_proto_depIdxs = []int32{
 	12, // 10: lineage.tx.v1.TxBody.revoke_model:type_name -> lineage.models.v1.MsgRevokeModel
 	13, // 11: lineage.tx.v1.TxBody.supersede_model:type_name -> lineage.models.v1.MsgSupersedeModel
 	14, // 12: lineage.tx.v1.TxBody.record_deployment:type_name -> lineage.models.v1.MsgRecordDeployment
-	15, // 13: lineage.tx.v1.TxBody.define_license:type_name -> lineage.licenses.v1.MsgDefineLicense
-	16, // 14: lineage.tx.v1.TxBody.grant_license:type_name -> lineage.licenses.v1.MsgGrantLicense
-	17, // 15: lineage.tx.v1.TxBody.revoke_grant:type_name -> lineage.licenses.v1.MsgRevokeGrant
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	15, // 13: lineage.tx.v1.TxBody.set_model_alias:type_name -> lineage.models.v1.MsgSetModelAlias
+	16, // 14: lineage.tx.v1.TxBody.define_license:type_name -> lineage.licenses.v1.MsgDefineLicense
+	17, // 15: lineage.tx.v1.TxBody.grant_license:type_name -> lineage.licenses.v1.MsgGrantLicense
+	18, // 16: lineage.tx.v1.TxBody.revoke_grant:type_name -> lineage.licenses.v1.MsgRevokeGrant
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_lineage_tx_v1_tx_proto_init() }
@@ -553,6 +571,7 @@ func file_lineage_tx_v1_tx_proto_init() {
 		(*TxBody_RevokeModel)(nil),
 		(*TxBody_SupersedeModel)(nil),
 		(*TxBody_RecordDeployment)(nil),
+		(*TxBody_SetModelAlias)(nil),
 		(*TxBody_DefineLicense)(nil),
 		(*TxBody_GrantLicense)(nil),
 		(*TxBody_RevokeGrant)(nil),

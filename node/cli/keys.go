@@ -97,6 +97,9 @@ func (e *env) keysListCmd() *cobra.Command {
 				if i.SignerCmd != "" {
 					signer = "external"
 				}
+				if i.RotatedTo != "" {
+					signer += " (rotated out for " + i.RotatedTo + ")"
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", i.Name, i.Type, i.Address, signer)
 			}
 			return tw.Flush()

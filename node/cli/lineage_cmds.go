@@ -351,7 +351,7 @@ listed once at its shortest depth; "truncated" says a limit cut the walk short.`
 	}
 	runs.Flags().Uint32("limit", 100, "at most this many runs, both lists together (at most 1000)")
 
-	cmd.AddCommand(dataset, byName, history, lineage, run, runs, e.lineageRevocationQueryCmd())
+	cmd.AddCommand(dataset, byName, history, lineage, run, runs, e.datasetsListCmd(), e.lineageRevocationQueryCmd())
 	return cmd
 }
 

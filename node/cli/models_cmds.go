@@ -145,7 +145,7 @@ signature offline against the weights and the key stored with the record.`,
 	deploy.Flags().String("environment", "", "where, e.g. azure-openai/eastus/prod (required)")
 	deploy.Flags().String("note", "", "note recorded with the deployment")
 
-	cmd.AddCommand(register, revoke, supersede, deploy)
+	cmd.AddCommand(register, revoke, supersede, deploy, e.modelsAliasTxCmd())
 	return cmd
 }
 
@@ -228,6 +228,7 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 	}
 	deployments.Flags().Uint32("limit", models.DefaultPageLimit, fmt.Sprintf("at most this many (at most %d)", models.MaxPageLimit))
 
-	cmd.AddCommand(model, byDigest, versions, lineage, deployments, e.modelsImpactCmd())
+	cmd.AddCommand(model, byDigest, versions, lineage, deployments, e.modelsListCmd(), e.modelsImpactCmd())
+	cmd.AddCommand(e.modelsAliasQueryCmds()...)
 	return cmd
 }

@@ -306,7 +306,10 @@ signs a proof of possession; the old key signs the transaction. Afterwards
 				if err := e.keyring().SetAddress(newName, account); err != nil {
 					return fmt.Errorf("rotated on chain, but failed to point key %s at %s: %w", newName, account, err)
 				}
-				fmt.Fprintf(e.stderr, "key %s now signs for %s\n", newName, account)
+				if err := e.keyring().MarkRotated(e.v.GetString("from"), newName); err != nil {
+					return fmt.Errorf("rotated on chain, but failed to mark key %s as rotated out: %w", e.v.GetString("from"), err)
+				}
+				fmt.Fprintf(e.stderr, "key %s now signs for %s; key %s is rotated out\n", newName, account, e.v.GetString("from"))
 				return nil
 			})
 		},

@@ -39,6 +39,8 @@ const (
 	exitOtherQuestion = 4
 	// exitStale: valid, but older than --not-before or --max-age allow.
 	exitStale = 5
+	// exitOtherArtefact: valid, but not about the --artefact directory.
+	exitOtherArtefact = 6
 )
 
 // maxReceiptBytes bounds a receipt read from stdin.
@@ -79,11 +81,15 @@ except the last two):
   --expect-use USE              a use asked about (repeatable, or comma-separated)
   --not-before HEIGHT           the state is at HEIGHT or later
   --max-age DURATION            the state's time is at most DURATION before now
+  --artefact DIR                the check is about exactly the artefact in DIR:
+                                the answer's manifest digest is DIR's, as
+                                "lineaged hash model DIR" computes it; and,
+                                unless --expect-verdict says otherwise, ALLOW
 
 Exit status: 0 valid (and every expectation met), 1 invalid, 2 unusable input,
 3 valid but another verdict, 4 valid but about another question (query, model,
-org or use), 5 valid but too old. With several unmet, every one is printed and
-the code is the first of 4, 5, 3.`,
+org or use), 5 valid but too old, 6 valid but about another artefact than DIR.
+With several unmet, every one is printed and the code is the first of 4, 6, 5, 3.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &exitError{code: exitUnusable, msg: fmt.Sprintf("verify takes one RECEIPT argument, got %d", len(args))}
@@ -102,6 +108,9 @@ the code is the first of 4, 5, 3.`,
 			}
 			expect, err := parseExpect(cmd)
 			if err != nil {
+				return unusable(err)
+			}
+			if err := e.expectArtefact(cmd, &expect); err != nil {
 				return unusable(err)
 			}
 			data, err := readReceipt(e.stdin, args[0])
@@ -128,6 +137,8 @@ the code is the first of 4, 5, 3.`,
 				return nil
 			case errors.Is(unmet, receipt.ErrOtherQuestion):
 				return &exitError{code: exitOtherQuestion, msg: unmet.Error()}
+			case errors.Is(unmet, receipt.ErrOtherArtefact):
+				return &exitError{code: exitOtherArtefact, msg: unmet.Error()}
 			case errors.Is(unmet, receipt.ErrStale):
 				return &exitError{code: exitStale, msg: unmet.Error()}
 			default:
@@ -145,6 +156,7 @@ the code is the first of 4, 5, 3.`,
 	f.StringArray("expect-use", nil, "require a gate check that asked about this use (repeatable; comma-separated lists too)")
 	f.Int64("not-before", 0, "require the state to be at this height or later")
 	f.Duration("max-age", 0, "require the state's time to be at most this long before now")
+	f.String("artefact", "", "require a gate check about exactly the artefact in this directory (its manifest digest), and an ALLOW unless --expect-verdict says otherwise")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUnusable, msg: err.Error()}
 	})

@@ -47,6 +47,7 @@ func (k Keeper) Check(r kit.Reader, blk kit.Block, req *gatev1.CheckRequest) (*g
 		Policy:         c.policy,
 		Height:         blk.Height,
 		Time:           timestamppb.New(blk.Time),
+		Alias:          req.Alias,
 	}
 	if model != nil {
 		resp.ManifestDigest = model.Spec.ManifestDigest
@@ -87,7 +88,12 @@ func validateRequest(req *gatev1.CheckRequest) error {
 	if req.GetModel() == "" && req.GetDigest() == "" {
 		return ErrInvalidRequest.Wrapf("give model (name@version), digest, or both")
 	}
-	if req.Model != "" {
+	switch {
+	case req.Alias != "":
+		if err := validateAliasRequest(req.Model, req.Alias); err != nil {
+			return err
+		}
+	case req.Model != "":
 		if _, err := parseRef("model", req.Model); err != nil {
 			return err
 		}
@@ -136,6 +142,13 @@ func (c *check) report(f *gatev1.Finding) { c.reports = append(c.reports, f) }
 // too.
 func (c *check) resolve() (*modelsv1.ModelVersion, string, error) {
 	ref := c.req.Model
+	if c.req.Alias != "" {
+		version, ok := c.resolveAlias()
+		if !ok {
+			return nil, c.req.Model, nil
+		}
+		ref = kit.ModelRef{Name: c.req.Model, Version: version}.String()
+	}
 	if ref == "" {
 		refs, truncated := c.models.ByDigest(c.r, c.req.Digest, maxDigestMatches)
 		switch {

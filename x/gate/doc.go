@@ -21,15 +21,19 @@
 //
 // # How a verdict is reached
 //
-// A request that cannot be checked is an error: model not "name@version",
-// digest not canonical, neither given, org malformed, no uses or an unknown
-// or repeated one, or a malformed policy. Otherwise:
+// A request that cannot be checked is an error: model not "name@version"
+// (with an alias: not a name alone), alias malformed, digest not
+// canonical, neither model nor digest given, org malformed, no uses or an
+// unknown or repeated one, or a malformed policy. Otherwise:
 //
-//  1. The artefact is resolved. With model only, that version; with digest
-//     only, the one version registered with that manifest digest (several
-//     are an [ErrAmbiguousDigest] error naming them, so the caller names the
-//     version); with both, the version, whose manifest digest must be the
-//     one given.
+//  1. The artefact is resolved. With an alias, the version the alias of
+//     the model's name points to in the state checked (one alias never
+//     set, or cleared, resolves to none: MODEL_NOT_REGISTERED); with model
+//     only, that version; with digest only, the one version registered
+//     with that manifest digest (several are an [ErrAmbiguousDigest] error
+//     naming them, so the caller names the version); with a model or alias
+//     and a digest, the version, whose manifest digest must be the one
+//     given. The answer names the version resolved and the alias.
 //  2. Every finding that applies is collected, none stopping the others:
 //     the version's own state (revoked, superseded, publisher and its
 //     namespace, signature, registered upstream records), the deploying organisation's
@@ -46,7 +50,8 @@
 // # Reasons
 //
 //	Reason                     Denies  When
-//	MODEL_NOT_REGISTERED       yes     no version under that name@version, or none with that digest
+//	MODEL_NOT_REGISTERED       yes     no version under that name@version, none with that digest, or an
+//	                                   alias that points to none (never set, or cleared)
 //	DIGEST_MISMATCH            yes     the named version's manifest digest is not the one given
 //	MODEL_REVOKED              yes     the version was revoked
 //	MODEL_SUPERSEDED           policy  the version was superseded (denies only with deny_superseded)

@@ -21,6 +21,10 @@ type Models interface {
 	Revocation(r kit.Reader, name, version string) (*modelsv1.Revocation, bool)
 	// Supersession loads the record of what replaced the version, if any.
 	Supersession(r kit.Reader, name, version string) (*modelsv1.Supersession, bool)
+	// Alias loads where an alias of a model name points: its latest move,
+	// whose version is empty when it was cleared; false when the alias was
+	// never set (or the name or alias is malformed).
+	Alias(r kit.Reader, name, alias string) (*modelsv1.ModelAlias, bool)
 	// ByDigest lists the versions registered with a manifest digest, as
 	// "name@version" in name@version order, at most limit of them;
 	// truncated is set when more exist.

@@ -16,6 +16,13 @@ type fakeModels struct {
 	models        map[string]*modelsv1.ModelVersion
 	revocations   map[string]*modelsv1.Revocation
 	supersessions map[string]*modelsv1.Supersession
+	// aliases are keyed by "name alias".
+	aliases map[string]*modelsv1.ModelAlias
+}
+
+func (f *fakeModels) Alias(_ kit.Reader, name, alias string) (*modelsv1.ModelAlias, bool) {
+	a, ok := f.aliases[name+" "+alias]
+	return a, ok
 }
 
 func (f *fakeModels) Model(_ kit.Reader, name, version string) (*modelsv1.ModelVersion, bool) {

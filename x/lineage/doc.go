@@ -65,6 +65,16 @@
 // of the neighbour's digest, then its bytes, then the run id. Every dataset
 // is reported once, at its shortest depth.
 //
+// # Listing
+//
+// Datasets ([Querier.Datasets]) lists datasets by namespace, name prefix,
+// owning organisation and licence, in the order of the name index (0x03),
+// from the index and the records alone: nothing is indexed for it. A
+// namespace reads its part of the index (with a name prefix, one key range
+// per name length); the other filters examine at most max_scan entries a
+// page and, when that bound stops a page, say so and give the cursor (a
+// digest) to continue from.
+//
 // # State layout
 //
 // Under the module prefix (one byte, assigned by the application); every

@@ -85,6 +85,26 @@ func ExampleManifestSignBytes() {
 	// Output: "lineage-ledger/model-manifest/v1\x00sha256:00"
 }
 
+func ExampleAliasKey() {
+	fmt.Printf("%x\n", models.AliasKey("ab", "p"))
+	// Output: 0a0261620170
+}
+
+func ExampleAliasesPrefix() {
+	fmt.Printf("%x\n", models.AliasesPrefix("ab"))
+	// Output: 0a026162
+}
+
+func ExampleAliasMovesPrefix() {
+	fmt.Printf("%x\n", models.AliasMovesPrefix("ab", "p"))
+	// Output: 0b0261620170
+}
+
+func ExampleAliasMoveKey() {
+	fmt.Printf("%x\n", models.AliasMoveKey("ab", "p", 258))
+	// Output: 0b02616201700000000000000102
+}
+
 func ExampleTrainedOnPrefix() {
 	fmt.Printf("%x\n", models.TrainedOnPrefix("d1"))
 	// Output: 10026431

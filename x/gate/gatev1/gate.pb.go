@@ -87,7 +87,8 @@ type Reason int32
 
 const (
 	Reason_REASON_UNSPECIFIED Reason = 0
-	// No version is registered under that name@version or digest.
+	// No version is registered under that name@version or digest, or the
+	// alias named points to none.
 	Reason_REASON_MODEL_NOT_REGISTERED Reason = 1
 	// The registered version's manifest digest is not the one presented.
 	Reason_REASON_DIGEST_MISMATCH Reason = 2
@@ -436,7 +437,8 @@ func (x *Finding) GetUse() Use {
 
 type CheckRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The version to deploy, "name@version"; and/or
+	// The version to deploy, "name@version" (with alias: the model's name
+	// alone); and/or
 	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
 	// the root digest of the artefact's manifest (`lineaged hash model`).
 	// With both, they must agree; with only the digest, it must identify
@@ -447,7 +449,10 @@ type CheckRequest struct {
 	// At least one intended use.
 	Uses []Use `protobuf:"varint,4,rep,packed,name=uses,proto3,enum=lineage.gate.v1.Use" json:"uses,omitempty"`
 	// Requirements added to the chain's policy for this check.
-	Policy        *Policy `protobuf:"bytes,5,opt,name=policy,proto3" json:"policy,omitempty"`
+	Policy *Policy `protobuf:"bytes,5,opt,name=policy,proto3" json:"policy,omitempty"`
+	// An alias of the model ("production"): the version checked is the one
+	// it points to in the state checked. Needs model, as the name alone.
+	Alias         string `protobuf:"bytes,6,opt,name=alias,proto3" json:"alias,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -517,6 +522,13 @@ func (x *CheckRequest) GetPolicy() *Policy {
 	return nil
 }
 
+func (x *CheckRequest) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
 type CheckResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Verdict Verdict                `protobuf:"varint,1,opt,name=verdict,proto3,enum=lineage.gate.v1.Verdict" json:"verdict,omitempty"`
@@ -532,7 +544,10 @@ type CheckResponse struct {
 	Time   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=time,proto3" json:"time,omitempty"`
 	// The organisation that published the version checked (empty when no
 	// version was found): who vouches for the artefact.
-	PublisherOrg  string `protobuf:"bytes,8,opt,name=publisher_org,json=publisherOrg,proto3" json:"publisher_org,omitempty"`
+	PublisherOrg string `protobuf:"bytes,8,opt,name=publisher_org,json=publisherOrg,proto3" json:"publisher_org,omitempty"`
+	// The alias the version was resolved through, when the request named
+	// one; model is then the version it pointed to.
+	Alias         string `protobuf:"bytes,9,opt,name=alias,proto3" json:"alias,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -619,6 +634,13 @@ func (x *CheckResponse) GetTime() *timestamppb.Timestamp {
 func (x *CheckResponse) GetPublisherOrg() string {
 	if x != nil {
 		return x.PublisherOrg
+	}
+	return ""
+}
+
+func (x *CheckResponse) GetAlias() string {
+	if x != nil {
+		return x.Alias
 	}
 	return ""
 }
@@ -723,13 +745,14 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\asubject\x18\x03 \x01(\tR\asubject\x12\x1d\n" +
 	"\n" +
 	"license_id\x18\x04 \x01(\tR\tlicenseId\x12&\n" +
-	"\x03use\x18\x05 \x01(\x0e2\x14.lineage.gate.v1.UseR\x03use\"\xa9\x01\n" +
+	"\x03use\x18\x05 \x01(\x0e2\x14.lineage.gate.v1.UseR\x03use\"\xbf\x01\n" +
 	"\fCheckRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x16\n" +
 	"\x06digest\x18\x02 \x01(\tR\x06digest\x12\x10\n" +
 	"\x03org\x18\x03 \x01(\tR\x03org\x12(\n" +
 	"\x04uses\x18\x04 \x03(\x0e2\x14.lineage.gate.v1.UseR\x04uses\x12/\n" +
-	"\x06policy\x18\x05 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy\"\xd6\x02\n" +
+	"\x06policy\x18\x05 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy\x12\x14\n" +
+	"\x05alias\x18\x06 \x01(\tR\x05alias\"\xec\x02\n" +
 	"\rCheckResponse\x122\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x18.lineage.gate.v1.VerdictR\averdict\x124\n" +
 	"\bfindings\x18\x02 \x03(\v2\x18.lineage.gate.v1.FindingR\bfindings\x12\x14\n" +
@@ -738,7 +761,8 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x06policy\x18\x05 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy\x12\x16\n" +
 	"\x06height\x18\x06 \x01(\x03R\x06height\x12.\n" +
 	"\x04time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12#\n" +
-	"\rpublisher_org\x18\b \x01(\tR\fpublisherOrg\"\x14\n" +
+	"\rpublisher_org\x18\b \x01(\tR\fpublisherOrg\x12\x14\n" +
+	"\x05alias\x18\t \x01(\tR\x05alias\"\x14\n" +
 	"\x12QueryPolicyRequest\"F\n" +
 	"\x13QueryPolicyResponse\x12/\n" +
 	"\x06policy\x18\x01 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy*p\n" +

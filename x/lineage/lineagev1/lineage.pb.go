@@ -1609,6 +1609,183 @@ func (x *QueryRunsByDatasetResponse) GetTruncated() bool {
 	return false
 }
 
+// QueryDatasetsRequest lists datasets in the order of the name index's
+// keys: by namespace, then name, then version, each shorter first and then
+// by its bytes. Every filter given must hold.
+type QueryDatasetsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only datasets in this namespace.
+	Namespace string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Only datasets whose name starts with this.
+	Prefix string `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	// Only datasets owned by this organisation (the registering one;
+	// attestations do not count).
+	Org string `protobuf:"bytes,3,opt,name=org,proto3" json:"org,omitempty"`
+	// Only datasets offered under this licence id.
+	LicenseId string `protobuf:"bytes,4,opt,name=license_id,json=licenseId,proto3" json:"license_id,omitempty"`
+	// Continue after this dataset, given by its digest (a page's
+	// next_start_after).
+	StartAfter string `protobuf:"bytes,5,opt,name=start_after,json=startAfter,proto3" json:"start_after,omitempty"`
+	// At most this many datasets (default 100, at most 1000).
+	Limit uint32 `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Examine at most this many datasets for the page, matching the filters
+	// or not (default 1000, at most 10000).
+	MaxScan       uint32 `protobuf:"varint,7,opt,name=max_scan,json=maxScan,proto3" json:"max_scan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryDatasetsRequest) Reset() {
+	*x = QueryDatasetsRequest{}
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryDatasetsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryDatasetsRequest) ProtoMessage() {}
+
+func (x *QueryDatasetsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryDatasetsRequest.ProtoReflect.Descriptor instead.
+func (*QueryDatasetsRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *QueryDatasetsRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetOrg() string {
+	if x != nil {
+		return x.Org
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetLicenseId() string {
+	if x != nil {
+		return x.LicenseId
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetStartAfter() string {
+	if x != nil {
+		return x.StartAfter
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *QueryDatasetsRequest) GetMaxScan() uint32 {
+	if x != nil {
+		return x.MaxScan
+	}
+	return 0
+}
+
+type QueryDatasetsResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Datasets []*Dataset             `protobuf:"bytes,1,rep,name=datasets,proto3" json:"datasets,omitempty"`
+	// Pass as start_after to read on; empty when nothing remains.
+	NextStartAfter string `protobuf:"bytes,2,opt,name=next_start_after,json=nextStartAfter,proto3" json:"next_start_after,omitempty"`
+	// Datasets examined for this page.
+	Scanned uint32 `protobuf:"varint,3,opt,name=scanned,proto3" json:"scanned,omitempty"`
+	// The page stopped because max_scan datasets were examined before limit
+	// matched: more may match after next_start_after.
+	ScanBoundReached bool `protobuf:"varint,4,opt,name=scan_bound_reached,json=scanBoundReached,proto3" json:"scan_bound_reached,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *QueryDatasetsResponse) Reset() {
+	*x = QueryDatasetsResponse{}
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryDatasetsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryDatasetsResponse) ProtoMessage() {}
+
+func (x *QueryDatasetsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryDatasetsResponse.ProtoReflect.Descriptor instead.
+func (*QueryDatasetsResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *QueryDatasetsResponse) GetDatasets() []*Dataset {
+	if x != nil {
+		return x.Datasets
+	}
+	return nil
+}
+
+func (x *QueryDatasetsResponse) GetNextStartAfter() string {
+	if x != nil {
+		return x.NextStartAfter
+	}
+	return ""
+}
+
+func (x *QueryDatasetsResponse) GetScanned() uint32 {
+	if x != nil {
+		return x.Scanned
+	}
+	return 0
+}
+
+func (x *QueryDatasetsResponse) GetScanBoundReached() bool {
+	if x != nil {
+		return x.ScanBoundReached
+	}
+	return false
+}
+
 type QueryDatasetRevocationRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Digest        string                 `protobuf:"bytes,1,opt,name=digest,proto3" json:"digest,omitempty"`
@@ -1618,7 +1795,7 @@ type QueryDatasetRevocationRequest struct {
 
 func (x *QueryDatasetRevocationRequest) Reset() {
 	*x = QueryDatasetRevocationRequest{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[22]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1630,7 +1807,7 @@ func (x *QueryDatasetRevocationRequest) String() string {
 func (*QueryDatasetRevocationRequest) ProtoMessage() {}
 
 func (x *QueryDatasetRevocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[22]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1643,7 +1820,7 @@ func (x *QueryDatasetRevocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetRevocationRequest.ProtoReflect.Descriptor instead.
 func (*QueryDatasetRevocationRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{22}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *QueryDatasetRevocationRequest) GetDigest() string {
@@ -1664,7 +1841,7 @@ type QueryDatasetRevocationResponse struct {
 
 func (x *QueryDatasetRevocationResponse) Reset() {
 	*x = QueryDatasetRevocationResponse{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[23]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1676,7 +1853,7 @@ func (x *QueryDatasetRevocationResponse) String() string {
 func (*QueryDatasetRevocationResponse) ProtoMessage() {}
 
 func (x *QueryDatasetRevocationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[23]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1689,7 +1866,7 @@ func (x *QueryDatasetRevocationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetRevocationResponse.ProtoReflect.Descriptor instead.
 func (*QueryDatasetRevocationResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{23}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *QueryDatasetRevocationResponse) GetRevocation() *DatasetRevocation {
@@ -1818,7 +1995,22 @@ const file_lineage_lineage_v1_lineage_proto_rawDesc = "" +
 	"consumedBy\x128\n" +
 	"\vproduced_by\x18\x02 \x03(\v2\x17.lineage.lineage.v1.RunR\n" +
 	"producedBy\x12\x1c\n" +
-	"\ttruncated\x18\x03 \x01(\bR\ttruncated\"7\n" +
+	"\ttruncated\x18\x03 \x01(\bR\ttruncated\"\xcf\x01\n" +
+	"\x14QueryDatasetsRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x16\n" +
+	"\x06prefix\x18\x02 \x01(\tR\x06prefix\x12\x10\n" +
+	"\x03org\x18\x03 \x01(\tR\x03org\x12\x1d\n" +
+	"\n" +
+	"license_id\x18\x04 \x01(\tR\tlicenseId\x12\x1f\n" +
+	"\vstart_after\x18\x05 \x01(\tR\n" +
+	"startAfter\x12\x14\n" +
+	"\x05limit\x18\x06 \x01(\rR\x05limit\x12\x19\n" +
+	"\bmax_scan\x18\a \x01(\rR\amaxScan\"\xc2\x01\n" +
+	"\x15QueryDatasetsResponse\x127\n" +
+	"\bdatasets\x18\x01 \x03(\v2\x1b.lineage.lineage.v1.DatasetR\bdatasets\x12(\n" +
+	"\x10next_start_after\x18\x02 \x01(\tR\x0enextStartAfter\x12\x18\n" +
+	"\ascanned\x18\x03 \x01(\rR\ascanned\x12,\n" +
+	"\x12scan_bound_reached\x18\x04 \x01(\bR\x10scanBoundReached\"7\n" +
 	"\x1dQueryDatasetRevocationRequest\x12\x16\n" +
 	"\x06digest\x18\x01 \x01(\tR\x06digest\"g\n" +
 	"\x1eQueryDatasetRevocationResponse\x12E\n" +
@@ -1836,14 +2028,15 @@ const file_lineage_lineage_v1_lineage_proto_rawDesc = "" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DIRECTION_UPSTREAM\x10\x01\x12\x18\n" +
-	"\x14DIRECTION_DOWNSTREAM\x10\x022\xe4\x05\n" +
+	"\x14DIRECTION_DOWNSTREAM\x10\x022\xc5\x06\n" +
 	"\x05Query\x12\\\n" +
 	"\aDataset\x12'.lineage.lineage.v1.QueryDatasetRequest\x1a(.lineage.lineage.v1.QueryDatasetResponse\x12n\n" +
 	"\rDatasetByName\x12-.lineage.lineage.v1.QueryDatasetByNameRequest\x1a..lineage.lineage.v1.QueryDatasetByNameResponse\x12q\n" +
 	"\x0eDatasetHistory\x12..lineage.lineage.v1.QueryDatasetHistoryRequest\x1a/.lineage.lineage.v1.QueryDatasetHistoryResponse\x12\\\n" +
 	"\aLineage\x12'.lineage.lineage.v1.QueryLineageRequest\x1a(.lineage.lineage.v1.QueryLineageResponse\x12P\n" +
 	"\x03Run\x12#.lineage.lineage.v1.QueryRunRequest\x1a$.lineage.lineage.v1.QueryRunResponse\x12n\n" +
-	"\rRunsByDataset\x12-.lineage.lineage.v1.QueryRunsByDatasetRequest\x1a..lineage.lineage.v1.QueryRunsByDatasetResponse\x12z\n" +
+	"\rRunsByDataset\x12-.lineage.lineage.v1.QueryRunsByDatasetRequest\x1a..lineage.lineage.v1.QueryRunsByDatasetResponse\x12_\n" +
+	"\bDatasets\x12(.lineage.lineage.v1.QueryDatasetsRequest\x1a).lineage.lineage.v1.QueryDatasetsResponse\x12z\n" +
 	"\x11DatasetRevocation\x121.lineage.lineage.v1.QueryDatasetRevocationRequest\x1a2.lineage.lineage.v1.QueryDatasetRevocationResponseBAZ?github.com/lineageledger/lineaged/x/lineage/lineagev1;lineagev1b\x06proto3"
 
 var (
@@ -1859,7 +2052,7 @@ func file_lineage_lineage_v1_lineage_proto_rawDescGZIP() []byte {
 }
 
 var file_lineage_lineage_v1_lineage_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_lineage_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_lineage_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_lineage_lineage_v1_lineage_proto_goTypes = []any{
 	(DatasetRevocationReason)(0),           // 0: lineage.lineage.v1.DatasetRevocationReason
 	(Direction)(0),                         // 1: lineage.lineage.v1.Direction
@@ -1885,19 +2078,21 @@ var file_lineage_lineage_v1_lineage_proto_goTypes = []any{
 	(*QueryRunResponse)(nil),               // 21: lineage.lineage.v1.QueryRunResponse
 	(*QueryRunsByDatasetRequest)(nil),      // 22: lineage.lineage.v1.QueryRunsByDatasetRequest
 	(*QueryRunsByDatasetResponse)(nil),     // 23: lineage.lineage.v1.QueryRunsByDatasetResponse
-	(*QueryDatasetRevocationRequest)(nil),  // 24: lineage.lineage.v1.QueryDatasetRevocationRequest
-	(*QueryDatasetRevocationResponse)(nil), // 25: lineage.lineage.v1.QueryDatasetRevocationResponse
-	(*timestamppb.Timestamp)(nil),          // 26: google.protobuf.Timestamp
+	(*QueryDatasetsRequest)(nil),           // 24: lineage.lineage.v1.QueryDatasetsRequest
+	(*QueryDatasetsResponse)(nil),          // 25: lineage.lineage.v1.QueryDatasetsResponse
+	(*QueryDatasetRevocationRequest)(nil),  // 26: lineage.lineage.v1.QueryDatasetRevocationRequest
+	(*QueryDatasetRevocationResponse)(nil), // 27: lineage.lineage.v1.QueryDatasetRevocationResponse
+	(*timestamppb.Timestamp)(nil),          // 28: google.protobuf.Timestamp
 }
 var file_lineage_lineage_v1_lineage_proto_depIdxs = []int32{
 	2,  // 0: lineage.lineage.v1.Dataset.spec:type_name -> lineage.lineage.v1.DatasetSpec
-	26, // 1: lineage.lineage.v1.Dataset.time:type_name -> google.protobuf.Timestamp
-	26, // 2: lineage.lineage.v1.Attestation.time:type_name -> google.protobuf.Timestamp
-	26, // 3: lineage.lineage.v1.Run.time:type_name -> google.protobuf.Timestamp
+	28, // 1: lineage.lineage.v1.Dataset.time:type_name -> google.protobuf.Timestamp
+	28, // 2: lineage.lineage.v1.Attestation.time:type_name -> google.protobuf.Timestamp
+	28, // 3: lineage.lineage.v1.Run.time:type_name -> google.protobuf.Timestamp
 	2,  // 4: lineage.lineage.v1.MsgRegisterDataset.dataset:type_name -> lineage.lineage.v1.DatasetSpec
 	2,  // 5: lineage.lineage.v1.MsgRecordRun.new_outputs:type_name -> lineage.lineage.v1.DatasetSpec
 	0,  // 6: lineage.lineage.v1.DatasetRevocation.reason_code:type_name -> lineage.lineage.v1.DatasetRevocationReason
-	26, // 7: lineage.lineage.v1.DatasetRevocation.time:type_name -> google.protobuf.Timestamp
+	28, // 7: lineage.lineage.v1.DatasetRevocation.time:type_name -> google.protobuf.Timestamp
 	0,  // 8: lineage.lineage.v1.MsgRevokeDataset.reason_code:type_name -> lineage.lineage.v1.DatasetRevocationReason
 	3,  // 9: lineage.lineage.v1.QueryDatasetResponse.dataset:type_name -> lineage.lineage.v1.Dataset
 	4,  // 10: lineage.lineage.v1.QueryDatasetResponse.attestations:type_name -> lineage.lineage.v1.Attestation
@@ -1909,26 +2104,29 @@ var file_lineage_lineage_v1_lineage_proto_depIdxs = []int32{
 	5,  // 16: lineage.lineage.v1.QueryRunResponse.run:type_name -> lineage.lineage.v1.Run
 	5,  // 17: lineage.lineage.v1.QueryRunsByDatasetResponse.consumed_by:type_name -> lineage.lineage.v1.Run
 	5,  // 18: lineage.lineage.v1.QueryRunsByDatasetResponse.produced_by:type_name -> lineage.lineage.v1.Run
-	8,  // 19: lineage.lineage.v1.QueryDatasetRevocationResponse.revocation:type_name -> lineage.lineage.v1.DatasetRevocation
-	12, // 20: lineage.lineage.v1.Query.Dataset:input_type -> lineage.lineage.v1.QueryDatasetRequest
-	14, // 21: lineage.lineage.v1.Query.DatasetByName:input_type -> lineage.lineage.v1.QueryDatasetByNameRequest
-	16, // 22: lineage.lineage.v1.Query.DatasetHistory:input_type -> lineage.lineage.v1.QueryDatasetHistoryRequest
-	18, // 23: lineage.lineage.v1.Query.Lineage:input_type -> lineage.lineage.v1.QueryLineageRequest
-	20, // 24: lineage.lineage.v1.Query.Run:input_type -> lineage.lineage.v1.QueryRunRequest
-	22, // 25: lineage.lineage.v1.Query.RunsByDataset:input_type -> lineage.lineage.v1.QueryRunsByDatasetRequest
-	24, // 26: lineage.lineage.v1.Query.DatasetRevocation:input_type -> lineage.lineage.v1.QueryDatasetRevocationRequest
-	13, // 27: lineage.lineage.v1.Query.Dataset:output_type -> lineage.lineage.v1.QueryDatasetResponse
-	15, // 28: lineage.lineage.v1.Query.DatasetByName:output_type -> lineage.lineage.v1.QueryDatasetByNameResponse
-	17, // 29: lineage.lineage.v1.Query.DatasetHistory:output_type -> lineage.lineage.v1.QueryDatasetHistoryResponse
-	19, // 30: lineage.lineage.v1.Query.Lineage:output_type -> lineage.lineage.v1.QueryLineageResponse
-	21, // 31: lineage.lineage.v1.Query.Run:output_type -> lineage.lineage.v1.QueryRunResponse
-	23, // 32: lineage.lineage.v1.Query.RunsByDataset:output_type -> lineage.lineage.v1.QueryRunsByDatasetResponse
-	25, // 33: lineage.lineage.v1.Query.DatasetRevocation:output_type -> lineage.lineage.v1.QueryDatasetRevocationResponse
-	27, // [27:34] is the sub-list for method output_type
-	20, // [20:27] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	3,  // 19: lineage.lineage.v1.QueryDatasetsResponse.datasets:type_name -> lineage.lineage.v1.Dataset
+	8,  // 20: lineage.lineage.v1.QueryDatasetRevocationResponse.revocation:type_name -> lineage.lineage.v1.DatasetRevocation
+	12, // 21: lineage.lineage.v1.Query.Dataset:input_type -> lineage.lineage.v1.QueryDatasetRequest
+	14, // 22: lineage.lineage.v1.Query.DatasetByName:input_type -> lineage.lineage.v1.QueryDatasetByNameRequest
+	16, // 23: lineage.lineage.v1.Query.DatasetHistory:input_type -> lineage.lineage.v1.QueryDatasetHistoryRequest
+	18, // 24: lineage.lineage.v1.Query.Lineage:input_type -> lineage.lineage.v1.QueryLineageRequest
+	20, // 25: lineage.lineage.v1.Query.Run:input_type -> lineage.lineage.v1.QueryRunRequest
+	22, // 26: lineage.lineage.v1.Query.RunsByDataset:input_type -> lineage.lineage.v1.QueryRunsByDatasetRequest
+	24, // 27: lineage.lineage.v1.Query.Datasets:input_type -> lineage.lineage.v1.QueryDatasetsRequest
+	26, // 28: lineage.lineage.v1.Query.DatasetRevocation:input_type -> lineage.lineage.v1.QueryDatasetRevocationRequest
+	13, // 29: lineage.lineage.v1.Query.Dataset:output_type -> lineage.lineage.v1.QueryDatasetResponse
+	15, // 30: lineage.lineage.v1.Query.DatasetByName:output_type -> lineage.lineage.v1.QueryDatasetByNameResponse
+	17, // 31: lineage.lineage.v1.Query.DatasetHistory:output_type -> lineage.lineage.v1.QueryDatasetHistoryResponse
+	19, // 32: lineage.lineage.v1.Query.Lineage:output_type -> lineage.lineage.v1.QueryLineageResponse
+	21, // 33: lineage.lineage.v1.Query.Run:output_type -> lineage.lineage.v1.QueryRunResponse
+	23, // 34: lineage.lineage.v1.Query.RunsByDataset:output_type -> lineage.lineage.v1.QueryRunsByDatasetResponse
+	25, // 35: lineage.lineage.v1.Query.Datasets:output_type -> lineage.lineage.v1.QueryDatasetsResponse
+	27, // 36: lineage.lineage.v1.Query.DatasetRevocation:output_type -> lineage.lineage.v1.QueryDatasetRevocationResponse
+	29, // [29:37] is the sub-list for method output_type
+	21, // [21:29] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_lineage_lineage_v1_lineage_proto_init() }
@@ -1942,7 +2140,7 @@ func file_lineage_lineage_v1_lineage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_lineage_v1_lineage_proto_rawDesc), len(file_lineage_lineage_v1_lineage_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   24,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

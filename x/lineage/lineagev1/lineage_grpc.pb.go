@@ -28,6 +28,7 @@ const (
 	Query_Lineage_FullMethodName           = "/lineage.lineage.v1.Query/Lineage"
 	Query_Run_FullMethodName               = "/lineage.lineage.v1.Query/Run"
 	Query_RunsByDataset_FullMethodName     = "/lineage.lineage.v1.Query/RunsByDataset"
+	Query_Datasets_FullMethodName          = "/lineage.lineage.v1.Query/Datasets"
 	Query_DatasetRevocation_FullMethodName = "/lineage.lineage.v1.Query/DatasetRevocation"
 )
 
@@ -47,6 +48,9 @@ type QueryClient interface {
 	Run(ctx context.Context, in *QueryRunRequest, opts ...grpc.CallOption) (*QueryRunResponse, error)
 	// RunsByDataset lists the runs that consumed or produced a dataset.
 	RunsByDataset(ctx context.Context, in *QueryRunsByDatasetRequest, opts ...grpc.CallOption) (*QueryRunsByDatasetResponse, error)
+	// Datasets lists datasets by namespace, name prefix, owning organisation
+	// and licence, a page at a time, in the order of the name index.
+	Datasets(ctx context.Context, in *QueryDatasetsRequest, opts ...grpc.CallOption) (*QueryDatasetsResponse, error)
 	// DatasetRevocation returns a registered dataset's revocation, if it was
 	// revoked.
 	DatasetRevocation(ctx context.Context, in *QueryDatasetRevocationRequest, opts ...grpc.CallOption) (*QueryDatasetRevocationResponse, error)
@@ -120,6 +124,16 @@ func (c *queryClient) RunsByDataset(ctx context.Context, in *QueryRunsByDatasetR
 	return out, nil
 }
 
+func (c *queryClient) Datasets(ctx context.Context, in *QueryDatasetsRequest, opts ...grpc.CallOption) (*QueryDatasetsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryDatasetsResponse)
+	err := c.cc.Invoke(ctx, Query_Datasets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *queryClient) DatasetRevocation(ctx context.Context, in *QueryDatasetRevocationRequest, opts ...grpc.CallOption) (*QueryDatasetRevocationResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(QueryDatasetRevocationResponse)
@@ -146,6 +160,9 @@ type QueryServer interface {
 	Run(context.Context, *QueryRunRequest) (*QueryRunResponse, error)
 	// RunsByDataset lists the runs that consumed or produced a dataset.
 	RunsByDataset(context.Context, *QueryRunsByDatasetRequest) (*QueryRunsByDatasetResponse, error)
+	// Datasets lists datasets by namespace, name prefix, owning organisation
+	// and licence, a page at a time, in the order of the name index.
+	Datasets(context.Context, *QueryDatasetsRequest) (*QueryDatasetsResponse, error)
 	// DatasetRevocation returns a registered dataset's revocation, if it was
 	// revoked.
 	DatasetRevocation(context.Context, *QueryDatasetRevocationRequest) (*QueryDatasetRevocationResponse, error)
@@ -175,6 +192,9 @@ func (UnimplementedQueryServer) Run(context.Context, *QueryRunRequest) (*QueryRu
 }
 func (UnimplementedQueryServer) RunsByDataset(context.Context, *QueryRunsByDatasetRequest) (*QueryRunsByDatasetResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RunsByDataset not implemented")
+}
+func (UnimplementedQueryServer) Datasets(context.Context, *QueryDatasetsRequest) (*QueryDatasetsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Datasets not implemented")
 }
 func (UnimplementedQueryServer) DatasetRevocation(context.Context, *QueryDatasetRevocationRequest) (*QueryDatasetRevocationResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method DatasetRevocation not implemented")
@@ -307,6 +327,24 @@ func _Query_RunsByDataset_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Datasets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryDatasetsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Datasets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_Datasets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Datasets(ctx, req.(*QueryDatasetsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Query_DatasetRevocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(QueryDatasetRevocationRequest)
 	if err := dec(in); err != nil {
@@ -355,6 +393,10 @@ var Query_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RunsByDataset",
 			Handler:    _Query_RunsByDataset_Handler,
+		},
+		{
+			MethodName: "Datasets",
+			Handler:    _Query_Datasets_Handler,
 		},
 		{
 			MethodName: "DatasetRevocation",
