@@ -110,6 +110,7 @@ type TxBody struct {
 	//	*TxBody_RotateKey
 	//	*TxBody_RegisterDataset
 	//	*TxBody_RecordRun
+	//	*TxBody_RevokeDataset
 	//	*TxBody_RegisterModel
 	//	*TxBody_RevokeModel
 	//	*TxBody_SupersedeModel
@@ -267,6 +268,15 @@ func (x *TxBody) GetRecordRun() *lineagev1.MsgRecordRun {
 	return nil
 }
 
+func (x *TxBody) GetRevokeDataset() *lineagev1.MsgRevokeDataset {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_RevokeDataset); ok {
+			return x.RevokeDataset
+		}
+	}
+	return nil
+}
+
 func (x *TxBody) GetRegisterModel() *modelsv1.MsgRegisterModel {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RegisterModel); ok {
@@ -375,6 +385,10 @@ type TxBody_RecordRun struct {
 	RecordRun *lineagev1.MsgRecordRun `protobuf:"bytes,51,opt,name=record_run,json=recordRun,proto3,oneof"`
 }
 
+type TxBody_RevokeDataset struct {
+	RevokeDataset *lineagev1.MsgRevokeDataset `protobuf:"bytes,52,opt,name=revoke_dataset,json=revokeDataset,proto3,oneof"`
+}
+
 type TxBody_RegisterModel struct {
 	RegisterModel *modelsv1.MsgRegisterModel `protobuf:"bytes,70,opt,name=register_model,json=registerModel,proto3,oneof"`
 }
@@ -423,6 +437,8 @@ func (*TxBody_RegisterDataset) isTxBody_Msg() {}
 
 func (*TxBody_RecordRun) isTxBody_Msg() {}
 
+func (*TxBody_RevokeDataset) isTxBody_Msg() {}
+
 func (*TxBody_RegisterModel) isTxBody_Msg() {}
 
 func (*TxBody_RevokeModel) isTxBody_Msg() {}
@@ -446,8 +462,7 @@ const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"\x16lineage/tx/v1/tx.proto\x12\rlineage.tx.v1\x1a\"lineage/licenses/v1/licenses.proto\x1a lineage/lineage/v1/lineage.proto\x1a&lineage/membership/v1/membership.proto\x1a\x1elineage/models/v1/models.proto\"6\n" +
 	"\x02Tx\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x1c\n" +
-	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xed\n" +
-	"\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xbc\v\n" +
 	"\x06TxBody\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\tR\achainId\x12\x16\n" +
 	"\x06signer\x18\x02 \x01(\tR\x06signer\x12\x1a\n" +
@@ -466,7 +481,8 @@ const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"rotate_key\x18\x0f \x01(\v2#.lineage.membership.v1.MsgRotateKeyH\x00R\trotateKey\x12S\n" +
 	"\x10register_dataset\x182 \x01(\v2&.lineage.lineage.v1.MsgRegisterDatasetH\x00R\x0fregisterDataset\x12A\n" +
 	"\n" +
-	"record_run\x183 \x01(\v2 .lineage.lineage.v1.MsgRecordRunH\x00R\trecordRun\x12L\n" +
+	"record_run\x183 \x01(\v2 .lineage.lineage.v1.MsgRecordRunH\x00R\trecordRun\x12M\n" +
+	"\x0erevoke_dataset\x184 \x01(\v2$.lineage.lineage.v1.MsgRevokeDatasetH\x00R\rrevokeDataset\x12L\n" +
 	"\x0eregister_model\x18F \x01(\v2#.lineage.models.v1.MsgRegisterModelH\x00R\rregisterModel\x12F\n" +
 	"\frevoke_model\x18G \x01(\v2!.lineage.models.v1.MsgRevokeModelH\x00R\vrevokeModel\x12O\n" +
 	"\x0fsupersede_model\x18H \x01(\v2$.lineage.models.v1.MsgSupersedeModelH\x00R\x0esupersedeModel\x12U\n" +
@@ -501,14 +517,15 @@ var file_lineage_tx_v1_tx_proto_goTypes = []any{
 	(*membershipv1.MsgRotateKey)(nil),        // 7: lineage.membership.v1.MsgRotateKey
 	(*lineagev1.MsgRegisterDataset)(nil),     // 8: lineage.lineage.v1.MsgRegisterDataset
 	(*lineagev1.MsgRecordRun)(nil),           // 9: lineage.lineage.v1.MsgRecordRun
-	(*modelsv1.MsgRegisterModel)(nil),        // 10: lineage.models.v1.MsgRegisterModel
-	(*modelsv1.MsgRevokeModel)(nil),          // 11: lineage.models.v1.MsgRevokeModel
-	(*modelsv1.MsgSupersedeModel)(nil),       // 12: lineage.models.v1.MsgSupersedeModel
-	(*modelsv1.MsgRecordDeployment)(nil),     // 13: lineage.models.v1.MsgRecordDeployment
-	(*modelsv1.MsgSetModelAlias)(nil),        // 14: lineage.models.v1.MsgSetModelAlias
-	(*licensesv1.MsgDefineLicense)(nil),      // 15: lineage.licenses.v1.MsgDefineLicense
-	(*licensesv1.MsgGrantLicense)(nil),       // 16: lineage.licenses.v1.MsgGrantLicense
-	(*licensesv1.MsgRevokeGrant)(nil),        // 17: lineage.licenses.v1.MsgRevokeGrant
+	(*lineagev1.MsgRevokeDataset)(nil),       // 10: lineage.lineage.v1.MsgRevokeDataset
+	(*modelsv1.MsgRegisterModel)(nil),        // 11: lineage.models.v1.MsgRegisterModel
+	(*modelsv1.MsgRevokeModel)(nil),          // 12: lineage.models.v1.MsgRevokeModel
+	(*modelsv1.MsgSupersedeModel)(nil),       // 13: lineage.models.v1.MsgSupersedeModel
+	(*modelsv1.MsgRecordDeployment)(nil),     // 14: lineage.models.v1.MsgRecordDeployment
+	(*modelsv1.MsgSetModelAlias)(nil),        // 15: lineage.models.v1.MsgSetModelAlias
+	(*licensesv1.MsgDefineLicense)(nil),      // 16: lineage.licenses.v1.MsgDefineLicense
+	(*licensesv1.MsgGrantLicense)(nil),       // 17: lineage.licenses.v1.MsgGrantLicense
+	(*licensesv1.MsgRevokeGrant)(nil),        // 18: lineage.licenses.v1.MsgRevokeGrant
 }
 var file_lineage_tx_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: lineage.tx.v1.TxBody.create_org:type_name -> lineage.membership.v1.MsgCreateOrg
@@ -519,19 +536,20 @@ var file_lineage_tx_v1_tx_proto_depIdxs = []int32{
 	7,  // 5: lineage.tx.v1.TxBody.rotate_key:type_name -> lineage.membership.v1.MsgRotateKey
 	8,  // 6: lineage.tx.v1.TxBody.register_dataset:type_name -> lineage.lineage.v1.MsgRegisterDataset
 	9,  // 7: lineage.tx.v1.TxBody.record_run:type_name -> lineage.lineage.v1.MsgRecordRun
-	10, // 8: lineage.tx.v1.TxBody.register_model:type_name -> lineage.models.v1.MsgRegisterModel
-	11, // 9: lineage.tx.v1.TxBody.revoke_model:type_name -> lineage.models.v1.MsgRevokeModel
-	12, // 10: lineage.tx.v1.TxBody.supersede_model:type_name -> lineage.models.v1.MsgSupersedeModel
-	13, // 11: lineage.tx.v1.TxBody.record_deployment:type_name -> lineage.models.v1.MsgRecordDeployment
-	14, // 12: lineage.tx.v1.TxBody.set_model_alias:type_name -> lineage.models.v1.MsgSetModelAlias
-	15, // 13: lineage.tx.v1.TxBody.define_license:type_name -> lineage.licenses.v1.MsgDefineLicense
-	16, // 14: lineage.tx.v1.TxBody.grant_license:type_name -> lineage.licenses.v1.MsgGrantLicense
-	17, // 15: lineage.tx.v1.TxBody.revoke_grant:type_name -> lineage.licenses.v1.MsgRevokeGrant
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	10, // 8: lineage.tx.v1.TxBody.revoke_dataset:type_name -> lineage.lineage.v1.MsgRevokeDataset
+	11, // 9: lineage.tx.v1.TxBody.register_model:type_name -> lineage.models.v1.MsgRegisterModel
+	12, // 10: lineage.tx.v1.TxBody.revoke_model:type_name -> lineage.models.v1.MsgRevokeModel
+	13, // 11: lineage.tx.v1.TxBody.supersede_model:type_name -> lineage.models.v1.MsgSupersedeModel
+	14, // 12: lineage.tx.v1.TxBody.record_deployment:type_name -> lineage.models.v1.MsgRecordDeployment
+	15, // 13: lineage.tx.v1.TxBody.set_model_alias:type_name -> lineage.models.v1.MsgSetModelAlias
+	16, // 14: lineage.tx.v1.TxBody.define_license:type_name -> lineage.licenses.v1.MsgDefineLicense
+	17, // 15: lineage.tx.v1.TxBody.grant_license:type_name -> lineage.licenses.v1.MsgGrantLicense
+	18, // 16: lineage.tx.v1.TxBody.revoke_grant:type_name -> lineage.licenses.v1.MsgRevokeGrant
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_lineage_tx_v1_tx_proto_init() }
@@ -548,6 +566,7 @@ func file_lineage_tx_v1_tx_proto_init() {
 		(*TxBody_RotateKey)(nil),
 		(*TxBody_RegisterDataset)(nil),
 		(*TxBody_RecordRun)(nil),
+		(*TxBody_RevokeDataset)(nil),
 		(*TxBody_RegisterModel)(nil),
 		(*TxBody_RevokeModel)(nil),
 		(*TxBody_SupersedeModel)(nil),

@@ -82,6 +82,14 @@ var routeCases = []routeCase{
 		grpcMethod: lineagepb.Query_RunsByDataset_FullMethodName, wantReq: &lineagepb.QueryRunsByDatasetRequest{Digest: testDigest, Limit: 7},
 	},
 	{
+		route: "GET /v1/impact", method: "GET", path: "/v1/impact?model=acme/llm-7b@1.0&max_depth=4&max_nodes=30",
+		grpcMethod: modelspb.Query_Impact_FullMethodName, wantReq: &modelspb.QueryImpactRequest{Model: testModel + "@1.0", MaxDepth: 4, MaxNodes: 30},
+	},
+	{
+		route: "GET /v1/datasets/{digest}/revocation", method: "GET", path: "/v1/datasets/" + testDigest + "/revocation",
+		grpcMethod: lineagepb.Query_DatasetRevocation_FullMethodName, wantReq: &lineagepb.QueryDatasetRevocationRequest{Digest: testDigest},
+	},
+	{
 		route: "GET /v1/dataset-by-name", method: "GET",
 		path:       "/v1/dataset-by-name?namespace=acme/raw&name=web/crawl&version=2024.01%2Bfix",
 		grpcMethod: lineagepb.Query_DatasetByName_FullMethodName,

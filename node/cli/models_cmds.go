@@ -228,7 +228,7 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 	}
 	deployments.Flags().Uint32("limit", models.DefaultPageLimit, fmt.Sprintf("at most this many (at most %d)", models.MaxPageLimit))
 
-	cmd.AddCommand(model, byDigest, versions, lineage, deployments, e.modelsListCmd())
+	cmd.AddCommand(model, byDigest, versions, lineage, deployments, e.modelsListCmd(), e.modelsImpactCmd())
 	cmd.AddCommand(e.modelsAliasQueryCmds()...)
 	return cmd
 }

@@ -58,6 +58,15 @@ func (e *env) printProto(m proto.Message) error {
 	if err != nil {
 		return fmt.Errorf("failed to encode output: %w", err)
 	}
+	if e.json() {
+		// protojson varies its whitespace from build to build on purpose;
+		// programs reading -o json get one stable compact form.
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			return fmt.Errorf("failed to encode output: %w", err)
+		}
+		b = compact.Bytes()
+	}
 	_, err = fmt.Fprintln(e.stdout, string(b))
 	return err
 }

@@ -7,7 +7,10 @@
 // # Policy
 //
 // The chain's policy is the gate_policy application parameter
-// ([DefaultPolicy] when unset; [ValidatePolicy] checks it). A request may
+// ([ValidatePolicy] checks it). A new chain stores [DefaultPolicy]; a chain
+// whose parameter is unset gets DefaultPolicy without
+// deny_revoked_datasets, which came later: a check there reads nothing it
+// did not read before. A request may
 // add its own, which only makes the chain's stricter: each requirement set
 // by either applies; two non-empty lists of allowed publisher organisations
 // allow only the organisations on both (none, if they share none); the
@@ -34,10 +37,11 @@
 //  2. Every finding that applies is collected, none stopping the others:
 //     the version's own state (revoked, superseded, publisher and its
 //     namespace, signature, registered upstream records), the deploying organisation's
-//     membership, anchoring, and, for each requested use, every record and
+//     membership, anchoring, for each requested use every record and
 //     licence of the version's whole lineage that withholds it from the
 //     deploying organisation (x/licenses effective licence, walking at most
-//     max_lineage_nodes records).
+//     max_lineage_nodes records), and, with deny_revoked_datasets, every
+//     revoked dataset among the records that walk visited.
 //  3. Findings are sorted by reason (enum order), subject, licence id and
 //     use; those that deny come first, then those that only report (a
 //     superseded version under a policy that does not deny it).
@@ -68,6 +72,10 @@
 //	NAMESPACE_NOT_OWNED        policy  require_namespace_owner (on in DefaultPolicy) and the version's
 //	                                   scoped name is in a namespace that is not its publisher
 //	                                   organisation's (registered before names were bound)
+//	DATASET_REVOKED            policy  deny_revoked_datasets (on in DefaultPolicy) and a dataset upstream
+//	                                   of the version (a training dataset, what it was derived from,
+//	                                   or a base model's, within max_lineage_nodes) was revoked; the
+//	                                   subject names the dataset
 //
 // The answer names the version's publisher organisation (publisher_org):
 // whoever asks sees who vouches for the artefact, whatever its name says.

@@ -4,6 +4,7 @@ import (
 	"github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	"github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	"github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models/modelsv1"
 )
@@ -55,11 +56,14 @@ type Datasets interface {
 	// DatasetExists reports whether a dataset is registered under the
 	// canonical digest.
 	DatasetExists(r kit.Reader, digest string) bool
+	// Revocation loads the revocation of the dataset registered under the
+	// canonical digest, if it was revoked.
+	Revocation(r kit.Reader, digest string) (*lineagev1.DatasetRevocation, bool)
 }
 
 // Params is what the gate needs from the application's parameters.
 type Params interface {
 	// GatePolicy is the chain's gate policy (appv1.Params.gate_policy);
-	// nil means [DefaultPolicy].
+	// nil when unset.
 	GatePolicy(r kit.Reader) *gatev1.Policy
 }

@@ -26,6 +26,15 @@
 // the weights and the stored public key can check it offline. The record
 // keeps the key that signed, since accounts rotate keys.
 //
+// # Impact indexes
+//
+// Under rule set [kit.RulesImpactIndex] a registration also indexes the new
+// version under each of its training datasets (0x10) and under its base
+// model (0x11), so that what was built from a dataset or a model can be
+// found from it. A chain keeps the rule set it started with: on a chain
+// started on an earlier rule set these indexes stay empty (and moving such
+// a chain to rule set 2 must index what it registered before).
+//
 // # Revocation, supersession, deployment
 //
 // Only the publishing organisation may revoke or supersede its versions;
@@ -83,6 +92,24 @@
 //
 // ModelAlias, ModelAliases and ModelAliasHistory read an alias's latest
 // move, the aliases of a name and an alias's moves, oldest first.
+// Impact walks the other way, downstream, from a dataset or a model
+// version, breadth first: from a dataset to the datasets derived from it
+// (in the registry's order) and then to the versions trained on it (0x10,
+// in key order); from a version to its fine-tunes (0x11, in key order).
+// Each of those is one hop; a record is reported once, at its shortest
+// depth, with the path of record ids that first reached it, and every
+// version with its publisher, whether it is revoked and its deployments
+// (0x07, oldest first). Every edge between reported records is returned,
+// oriented as ModelLineage's (from the derived record to its source).
+// max_depth bounds the hops: records beyond it are not reported, and set
+// truncated. max_nodes bounds the datasets, versions and deployments
+// reported together; the walk stops, setting truncated, when one more would
+// exceed it. index_complete says the chain runs rule set 2 or later (read
+// from the application's parameters): every version is then indexed.
+// Otherwise no version is reached through the indexes, and the answer
+// holds the derived datasets and the start's own deployments only; a scan
+// of the registry in their place would make the answer, and its proof,
+// grow with the registry.
 //
 // ModelsByDigest has no paging in its protocol, so it returns at most
 // [MaxPageLimit] versions, in name@version order.
@@ -112,6 +139,10 @@
 //	0x09                                                             → last deployment id, uint64
 //	0x0a | len(name) | name | len(alias) | alias                     → ModelAlias (the alias's latest move: where it points)
 //	0x0b | len(name) | name | len(alias) | alias | move(8)           → ModelAlias (every move, numbered from 1)
+//	0x10 | len(digest) | digest | len(name) | name | len(version) | version
+//	                                                                 → 0x01 (versions trained on a dataset; rule set 2)
+//	0x11 | len(base name) | base name | len(base version) | base version | len(name) | name | len(version) | version
+//	                                                                 → 0x01 (fine-tunes of a version; rule set 2)
 //
 // Versions registered in the same block are ordered by version within that
 // height in the 0x05 index.

@@ -104,3 +104,23 @@ func ExampleAliasMoveKey() {
 	fmt.Printf("%x\n", models.AliasMoveKey("ab", "p", 258))
 	// Output: 0b02616201700000000000000102
 }
+
+func ExampleTrainedOnPrefix() {
+	fmt.Printf("%x\n", models.TrainedOnPrefix("d1"))
+	// Output: 10026431
+}
+
+func ExampleTrainedOnKey() {
+	fmt.Printf("%x\n", models.TrainedOnKey("d1", "a/m", "1"))
+	// Output: 1002643103612f6d0131
+}
+
+func ExampleFineTunesPrefix() {
+	fmt.Printf("%x\n", models.FineTunesPrefix("a/b", "1"))
+	// Output: 1103612f620131
+}
+
+func ExampleFineTuneKey() {
+	fmt.Printf("%x\n", models.FineTuneKey("a/b", "1", "a/t", "2"))
+	// Output: 1103612f62013103612f740132
+}

@@ -113,6 +113,8 @@ const (
 	// The model's name is in the namespace of an organisation other than its
 	// publisher's.
 	Reason_REASON_NAMESPACE_NOT_OWNED Reason = 14
+	// A dataset upstream of the version was revoked (the subject names it).
+	Reason_REASON_DATASET_REVOKED Reason = 15
 )
 
 // Enum value maps for Reason.
@@ -133,6 +135,7 @@ var (
 		12: "REASON_NOT_ANCHORED",
 		13: "REASON_ORG_UNKNOWN",
 		14: "REASON_NAMESPACE_NOT_OWNED",
+		15: "REASON_DATASET_REVOKED",
 	}
 	Reason_value = map[string]int32{
 		"REASON_UNSPECIFIED":              0,
@@ -150,6 +153,7 @@ var (
 		"REASON_NOT_ANCHORED":             12,
 		"REASON_ORG_UNKNOWN":              13,
 		"REASON_NAMESPACE_NOT_OWNED":      14,
+		"REASON_DATASET_REVOKED":          15,
 	}
 )
 
@@ -257,8 +261,12 @@ type Policy struct {
 	// it): a version registered in another organisation's namespace, before
 	// the chain bound names to namespaces, is denied.
 	RequireNamespaceOwner bool `protobuf:"varint,7,opt,name=require_namespace_owner,json=requireNamespaceOwner,proto3" json:"require_namespace_owner,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// No dataset upstream of the model version (its training datasets, what
+	// they were derived from, and its base models' lineage, as far as
+	// max_lineage_nodes reaches) may be revoked.
+	DenyRevokedDatasets bool `protobuf:"varint,8,opt,name=deny_revoked_datasets,json=denyRevokedDatasets,proto3" json:"deny_revoked_datasets,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Policy) Reset() {
@@ -336,6 +344,13 @@ func (x *Policy) GetNoPublisherAllowed() bool {
 func (x *Policy) GetRequireNamespaceOwner() bool {
 	if x != nil {
 		return x.RequireNamespaceOwner
+	}
+	return false
+}
+
+func (x *Policy) GetDenyRevokedDatasets() bool {
+	if x != nil {
+		return x.DenyRevokedDatasets
 	}
 	return false
 }
@@ -714,7 +729,7 @@ var File_lineage_gate_v1_gate_proto protoreflect.FileDescriptor
 
 const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\n" +
-	"\x1alineage/gate/v1/gate.proto\x12\x0flineage.gate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x02\n" +
+	"\x1alineage/gate/v1/gate.proto\x12\x0flineage.gate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x03\n" +
 	"\x06Policy\x12+\n" +
 	"\x11require_signature\x18\x01 \x01(\bR\x10requireSignature\x12'\n" +
 	"\x0fdeny_superseded\x18\x02 \x01(\bR\x0edenySuperseded\x12%\n" +
@@ -722,7 +737,8 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x16allowed_publisher_orgs\x18\x04 \x03(\tR\x14allowedPublisherOrgs\x12*\n" +
 	"\x11max_lineage_nodes\x18\x05 \x01(\rR\x0fmaxLineageNodes\x120\n" +
 	"\x14no_publisher_allowed\x18\x06 \x01(\bR\x12noPublisherAllowed\x126\n" +
-	"\x17require_namespace_owner\x18\a \x01(\bR\x15requireNamespaceOwner\"\xb3\x01\n" +
+	"\x17require_namespace_owner\x18\a \x01(\bR\x15requireNamespaceOwner\x122\n" +
+	"\x15deny_revoked_datasets\x18\b \x01(\bR\x13denyRevokedDatasets\"\xb3\x01\n" +
 	"\aFinding\x12/\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x17.lineage.gate.v1.ReasonR\x06reason\x12\x16\n" +
 	"\x06detail\x18\x02 \x01(\tR\x06detail\x12\x18\n" +
@@ -755,7 +771,7 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x0eUSE_COMMERCIAL\x10\x01\x12\x13\n" +
 	"\x0fUSE_DERIVATIVES\x10\x02\x12\x16\n" +
 	"\x12USE_REDISTRIBUTION\x10\x03\x12\x13\n" +
-	"\x0fUSE_AI_TRAINING\x10\x04*\xc1\x03\n" +
+	"\x0fUSE_AI_TRAINING\x10\x04*\xdd\x03\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bREASON_MODEL_NOT_REGISTERED\x10\x01\x12\x1a\n" +
@@ -772,7 +788,8 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x19REASON_LINEAGE_INCOMPLETE\x10\v\x12\x17\n" +
 	"\x13REASON_NOT_ANCHORED\x10\f\x12\x16\n" +
 	"\x12REASON_ORG_UNKNOWN\x10\r\x12\x1e\n" +
-	"\x1aREASON_NAMESPACE_NOT_OWNED\x10\x0e*G\n" +
+	"\x1aREASON_NAMESPACE_NOT_OWNED\x10\x0e\x12\x1a\n" +
+	"\x16REASON_DATASET_REVOKED\x10\x0f*G\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rVERDICT_ALLOW\x10\x01\x12\x10\n" +

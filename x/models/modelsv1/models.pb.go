@@ -2265,6 +2265,309 @@ func (x *QueryModelAliasHistoryResponse) GetNextStartAfter() uint64 {
 	return 0
 }
 
+type QueryImpactRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where the walk starts: a dataset digest, or a model version
+	// "name@version". Exactly one.
+	Dataset string `protobuf:"bytes,1,opt,name=dataset,proto3" json:"dataset,omitempty"`
+	Model   string `protobuf:"bytes,2,opt,name=model,proto3" json:"model,omitempty"`
+	// Hops to follow (default 10, at most 100); each of dataset to derived
+	// dataset, dataset to a model trained on it and model to fine-tune is one.
+	MaxDepth uint32 `protobuf:"varint,3,opt,name=max_depth,json=maxDepth,proto3" json:"max_depth,omitempty"`
+	// Datasets, model versions and deployments reported, together (default
+	// 1000, at most 10000).
+	MaxNodes      uint32 `protobuf:"varint,4,opt,name=max_nodes,json=maxNodes,proto3" json:"max_nodes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryImpactRequest) Reset() {
+	*x = QueryImpactRequest{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryImpactRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryImpactRequest) ProtoMessage() {}
+
+func (x *QueryImpactRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryImpactRequest.ProtoReflect.Descriptor instead.
+func (*QueryImpactRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *QueryImpactRequest) GetDataset() string {
+	if x != nil {
+		return x.Dataset
+	}
+	return ""
+}
+
+func (x *QueryImpactRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *QueryImpactRequest) GetMaxDepth() uint32 {
+	if x != nil {
+		return x.MaxDepth
+	}
+	return 0
+}
+
+func (x *QueryImpactRequest) GetMaxNodes() uint32 {
+	if x != nil {
+		return x.MaxNodes
+	}
+	return 0
+}
+
+// ImpactedDataset is a dataset the walk reached, at its shortest depth.
+type ImpactedDataset struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Digest        string                 `protobuf:"bytes,1,opt,name=digest,proto3" json:"digest,omitempty"`
+	Depth         uint32                 `protobuf:"varint,2,opt,name=depth,proto3" json:"depth,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImpactedDataset) Reset() {
+	*x = ImpactedDataset{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImpactedDataset) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImpactedDataset) ProtoMessage() {}
+
+func (x *ImpactedDataset) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImpactedDataset.ProtoReflect.Descriptor instead.
+func (*ImpactedDataset) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ImpactedDataset) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *ImpactedDataset) GetDepth() uint32 {
+	if x != nil {
+		return x.Depth
+	}
+	return 0
+}
+
+// ImpactedModel is a model version the walk reached, at its shortest depth.
+type ImpactedModel struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "name@version".
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	Depth uint32 `protobuf:"varint,2,opt,name=depth,proto3" json:"depth,omitempty"`
+	// How the walk first reached it: node ids ("dataset:<digest>",
+	// "model:name@version") from the start to this version, both included.
+	Path         []string `protobuf:"bytes,3,rep,name=path,proto3" json:"path,omitempty"`
+	PublisherOrg string   `protobuf:"bytes,4,opt,name=publisher_org,json=publisherOrg,proto3" json:"publisher_org,omitempty"`
+	// The version itself was revoked.
+	Revoked bool `protobuf:"varint,5,opt,name=revoked,proto3" json:"revoked,omitempty"`
+	// Its deployments, oldest first.
+	Deployments   []*Deployment `protobuf:"bytes,6,rep,name=deployments,proto3" json:"deployments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImpactedModel) Reset() {
+	*x = ImpactedModel{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImpactedModel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImpactedModel) ProtoMessage() {}
+
+func (x *ImpactedModel) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImpactedModel.ProtoReflect.Descriptor instead.
+func (*ImpactedModel) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ImpactedModel) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ImpactedModel) GetDepth() uint32 {
+	if x != nil {
+		return x.Depth
+	}
+	return 0
+}
+
+func (x *ImpactedModel) GetPath() []string {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
+func (x *ImpactedModel) GetPublisherOrg() string {
+	if x != nil {
+		return x.PublisherOrg
+	}
+	return ""
+}
+
+func (x *ImpactedModel) GetRevoked() bool {
+	if x != nil {
+		return x.Revoked
+	}
+	return false
+}
+
+func (x *ImpactedModel) GetDeployments() []*Deployment {
+	if x != nil {
+		return x.Deployments
+	}
+	return nil
+}
+
+type QueryImpactResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Datasets reached, breadth first (the start first when it is a dataset).
+	Datasets []*ImpactedDataset `protobuf:"bytes,1,rep,name=datasets,proto3" json:"datasets,omitempty"`
+	// Model versions reached, breadth first (the start first when it is a
+	// model).
+	Models []*ImpactedModel `protobuf:"bytes,2,rep,name=models,proto3" json:"models,omitempty"`
+	// Every edge crossed between reached records, in the order crossed, each
+	// from the derived record to what it derives from (as in ModelLineage).
+	Edges []*LineageEdge `protobuf:"bytes,3,rep,name=edges,proto3" json:"edges,omitempty"`
+	// A limit cut the walk short.
+	Truncated bool `protobuf:"varint,4,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	// The chain indexes every model version by its training datasets and its
+	// base model (rule set 2 or later, which a chain keeps from its genesis).
+	// When false no model is reached from a dataset or from another model:
+	// the answer holds the derived datasets, and the start's deployments.
+	IndexComplete bool `protobuf:"varint,5,opt,name=index_complete,json=indexComplete,proto3" json:"index_complete,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryImpactResponse) Reset() {
+	*x = QueryImpactResponse{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryImpactResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryImpactResponse) ProtoMessage() {}
+
+func (x *QueryImpactResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryImpactResponse.ProtoReflect.Descriptor instead.
+func (*QueryImpactResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *QueryImpactResponse) GetDatasets() []*ImpactedDataset {
+	if x != nil {
+		return x.Datasets
+	}
+	return nil
+}
+
+func (x *QueryImpactResponse) GetModels() []*ImpactedModel {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+func (x *QueryImpactResponse) GetEdges() []*LineageEdge {
+	if x != nil {
+		return x.Edges
+	}
+	return nil
+}
+
+func (x *QueryImpactResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
+func (x *QueryImpactResponse) GetIndexComplete() bool {
+	if x != nil {
+		return x.IndexComplete
+	}
+	return false
+}
+
 var File_lineage_models_v1_models_proto protoreflect.FileDescriptor
 
 const file_lineage_models_v1_models_proto_rawDesc = "" +
@@ -2440,7 +2743,28 @@ const file_lineage_models_v1_models_proto_rawDesc = "" +
 	"\x05limit\x18\x04 \x01(\rR\x05limit\"\x7f\n" +
 	"\x1eQueryModelAliasHistoryResponse\x123\n" +
 	"\x05moves\x18\x01 \x03(\v2\x1d.lineage.models.v1.ModelAliasR\x05moves\x12(\n" +
-	"\x10next_start_after\x18\x02 \x01(\x04R\x0enextStartAfter*\xe9\x01\n" +
+	"\x10next_start_after\x18\x02 \x01(\x04R\x0enextStartAfter\"~\n" +
+	"\x12QueryImpactRequest\x12\x18\n" +
+	"\adataset\x18\x01 \x01(\tR\adataset\x12\x14\n" +
+	"\x05model\x18\x02 \x01(\tR\x05model\x12\x1b\n" +
+	"\tmax_depth\x18\x03 \x01(\rR\bmaxDepth\x12\x1b\n" +
+	"\tmax_nodes\x18\x04 \x01(\rR\bmaxNodes\"?\n" +
+	"\x0fImpactedDataset\x12\x16\n" +
+	"\x06digest\x18\x01 \x01(\tR\x06digest\x12\x14\n" +
+	"\x05depth\x18\x02 \x01(\rR\x05depth\"\xcf\x01\n" +
+	"\rImpactedModel\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x14\n" +
+	"\x05depth\x18\x02 \x01(\rR\x05depth\x12\x12\n" +
+	"\x04path\x18\x03 \x03(\tR\x04path\x12#\n" +
+	"\rpublisher_org\x18\x04 \x01(\tR\fpublisherOrg\x12\x18\n" +
+	"\arevoked\x18\x05 \x01(\bR\arevoked\x12?\n" +
+	"\vdeployments\x18\x06 \x03(\v2\x1d.lineage.models.v1.DeploymentR\vdeployments\"\x8a\x02\n" +
+	"\x13QueryImpactResponse\x12>\n" +
+	"\bdatasets\x18\x01 \x03(\v2\".lineage.models.v1.ImpactedDatasetR\bdatasets\x128\n" +
+	"\x06models\x18\x02 \x03(\v2 .lineage.models.v1.ImpactedModelR\x06models\x124\n" +
+	"\x05edges\x18\x03 \x03(\v2\x1e.lineage.models.v1.LineageEdgeR\x05edges\x12\x1c\n" +
+	"\ttruncated\x18\x04 \x01(\bR\ttruncated\x12%\n" +
+	"\x0eindex_complete\x18\x05 \x01(\bR\rindexComplete*\xe9\x01\n" +
 	"\x10RevocationReason\x12!\n" +
 	"\x1dREVOCATION_REASON_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREVOCATION_REASON_SECURITY\x10\x01\x12\x1d\n" +
@@ -2448,7 +2772,7 @@ const file_lineage_models_v1_models_proto_rawDesc = "" +
 	"\x16REVOCATION_REASON_DATA\x10\x03\x12\x1d\n" +
 	"\x19REVOCATION_REASON_QUALITY\x10\x04\x12\x1b\n" +
 	"\x17REVOCATION_REASON_LEGAL\x10\x05\x12\x1b\n" +
-	"\x17REVOCATION_REASON_OTHER\x10\x062\xb2\a\n" +
+	"\x17REVOCATION_REASON_OTHER\x10\x062\x8b\b\n" +
 	"\x05Query\x12T\n" +
 	"\x05Model\x12$.lineage.models.v1.QueryModelRequest\x1a%.lineage.models.v1.QueryModelResponse\x12o\n" +
 	"\x0eModelsByDigest\x12-.lineage.models.v1.QueryModelsByDigestRequest\x1a..lineage.models.v1.QueryModelsByDigestResponse\x12l\n" +
@@ -2459,7 +2783,8 @@ const file_lineage_models_v1_models_proto_rawDesc = "" +
 	"\n" +
 	"ModelAlias\x12).lineage.models.v1.QueryModelAliasRequest\x1a*.lineage.models.v1.QueryModelAliasResponse\x12i\n" +
 	"\fModelAliases\x12+.lineage.models.v1.QueryModelAliasesRequest\x1a,.lineage.models.v1.QueryModelAliasesResponse\x12x\n" +
-	"\x11ModelAliasHistory\x120.lineage.models.v1.QueryModelAliasHistoryRequest\x1a1.lineage.models.v1.QueryModelAliasHistoryResponseB>Z<github.com/lineageledger/lineaged/x/models/modelsv1;modelsv1b\x06proto3"
+	"\x11ModelAliasHistory\x120.lineage.models.v1.QueryModelAliasHistoryRequest\x1a1.lineage.models.v1.QueryModelAliasHistoryResponse\x12W\n" +
+	"\x06Impact\x12%.lineage.models.v1.QueryImpactRequest\x1a&.lineage.models.v1.QueryImpactResponseB>Z<github.com/lineageledger/lineaged/x/models/modelsv1;modelsv1b\x06proto3"
 
 var (
 	file_lineage_models_v1_models_proto_rawDescOnce sync.Once
@@ -2474,7 +2799,7 @@ func file_lineage_models_v1_models_proto_rawDescGZIP() []byte {
 }
 
 var file_lineage_models_v1_models_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_lineage_models_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_lineage_models_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_lineage_models_v1_models_proto_goTypes = []any{
 	(RevocationReason)(0),                  // 0: lineage.models.v1.RevocationReason
 	(*ModelSpec)(nil),                      // 1: lineage.models.v1.ModelSpec
@@ -2508,21 +2833,25 @@ var file_lineage_models_v1_models_proto_goTypes = []any{
 	(*QueryModelAliasesResponse)(nil),      // 29: lineage.models.v1.QueryModelAliasesResponse
 	(*QueryModelAliasHistoryRequest)(nil),  // 30: lineage.models.v1.QueryModelAliasHistoryRequest
 	(*QueryModelAliasHistoryResponse)(nil), // 31: lineage.models.v1.QueryModelAliasHistoryResponse
-	(*keysv1.PublicKey)(nil),               // 32: lineage.crypto.v1.PublicKey
-	(*timestamppb.Timestamp)(nil),          // 33: google.protobuf.Timestamp
+	(*QueryImpactRequest)(nil),             // 32: lineage.models.v1.QueryImpactRequest
+	(*ImpactedDataset)(nil),                // 33: lineage.models.v1.ImpactedDataset
+	(*ImpactedModel)(nil),                  // 34: lineage.models.v1.ImpactedModel
+	(*QueryImpactResponse)(nil),            // 35: lineage.models.v1.QueryImpactResponse
+	(*keysv1.PublicKey)(nil),               // 36: lineage.crypto.v1.PublicKey
+	(*timestamppb.Timestamp)(nil),          // 37: google.protobuf.Timestamp
 }
 var file_lineage_models_v1_models_proto_depIdxs = []int32{
-	32, // 0: lineage.models.v1.PublisherSignature.public_key:type_name -> lineage.crypto.v1.PublicKey
+	36, // 0: lineage.models.v1.PublisherSignature.public_key:type_name -> lineage.crypto.v1.PublicKey
 	1,  // 1: lineage.models.v1.ModelVersion.spec:type_name -> lineage.models.v1.ModelSpec
 	2,  // 2: lineage.models.v1.ModelVersion.signature:type_name -> lineage.models.v1.PublisherSignature
-	33, // 3: lineage.models.v1.ModelVersion.time:type_name -> google.protobuf.Timestamp
+	37, // 3: lineage.models.v1.ModelVersion.time:type_name -> google.protobuf.Timestamp
 	0,  // 4: lineage.models.v1.Revocation.reason_code:type_name -> lineage.models.v1.RevocationReason
-	33, // 5: lineage.models.v1.Revocation.time:type_name -> google.protobuf.Timestamp
-	33, // 6: lineage.models.v1.Supersession.time:type_name -> google.protobuf.Timestamp
-	33, // 7: lineage.models.v1.Deployment.time:type_name -> google.protobuf.Timestamp
+	37, // 5: lineage.models.v1.Revocation.time:type_name -> google.protobuf.Timestamp
+	37, // 6: lineage.models.v1.Supersession.time:type_name -> google.protobuf.Timestamp
+	37, // 7: lineage.models.v1.Deployment.time:type_name -> google.protobuf.Timestamp
 	1,  // 8: lineage.models.v1.MsgRegisterModel.model:type_name -> lineage.models.v1.ModelSpec
 	0,  // 9: lineage.models.v1.MsgRevokeModel.reason_code:type_name -> lineage.models.v1.RevocationReason
-	33, // 10: lineage.models.v1.ModelAlias.time:type_name -> google.protobuf.Timestamp
+	37, // 10: lineage.models.v1.ModelAlias.time:type_name -> google.protobuf.Timestamp
 	3,  // 11: lineage.models.v1.QueryModelResponse.model:type_name -> lineage.models.v1.ModelVersion
 	4,  // 12: lineage.models.v1.QueryModelResponse.revocation:type_name -> lineage.models.v1.Revocation
 	5,  // 13: lineage.models.v1.QueryModelResponse.supersession:type_name -> lineage.models.v1.Supersession
@@ -2534,29 +2863,35 @@ var file_lineage_models_v1_models_proto_depIdxs = []int32{
 	11, // 19: lineage.models.v1.QueryModelAliasResponse.alias:type_name -> lineage.models.v1.ModelAlias
 	11, // 20: lineage.models.v1.QueryModelAliasesResponse.aliases:type_name -> lineage.models.v1.ModelAlias
 	11, // 21: lineage.models.v1.QueryModelAliasHistoryResponse.moves:type_name -> lineage.models.v1.ModelAlias
-	13, // 22: lineage.models.v1.Query.Model:input_type -> lineage.models.v1.QueryModelRequest
-	15, // 23: lineage.models.v1.Query.ModelsByDigest:input_type -> lineage.models.v1.QueryModelsByDigestRequest
-	17, // 24: lineage.models.v1.Query.ModelVersions:input_type -> lineage.models.v1.QueryModelVersionsRequest
-	19, // 25: lineage.models.v1.Query.ModelLineage:input_type -> lineage.models.v1.QueryModelLineageRequest
-	22, // 26: lineage.models.v1.Query.Deployments:input_type -> lineage.models.v1.QueryDeploymentsRequest
-	24, // 27: lineage.models.v1.Query.Models:input_type -> lineage.models.v1.QueryModelsRequest
-	26, // 28: lineage.models.v1.Query.ModelAlias:input_type -> lineage.models.v1.QueryModelAliasRequest
-	28, // 29: lineage.models.v1.Query.ModelAliases:input_type -> lineage.models.v1.QueryModelAliasesRequest
-	30, // 30: lineage.models.v1.Query.ModelAliasHistory:input_type -> lineage.models.v1.QueryModelAliasHistoryRequest
-	14, // 31: lineage.models.v1.Query.Model:output_type -> lineage.models.v1.QueryModelResponse
-	16, // 32: lineage.models.v1.Query.ModelsByDigest:output_type -> lineage.models.v1.QueryModelsByDigestResponse
-	18, // 33: lineage.models.v1.Query.ModelVersions:output_type -> lineage.models.v1.QueryModelVersionsResponse
-	21, // 34: lineage.models.v1.Query.ModelLineage:output_type -> lineage.models.v1.QueryModelLineageResponse
-	23, // 35: lineage.models.v1.Query.Deployments:output_type -> lineage.models.v1.QueryDeploymentsResponse
-	25, // 36: lineage.models.v1.Query.Models:output_type -> lineage.models.v1.QueryModelsResponse
-	27, // 37: lineage.models.v1.Query.ModelAlias:output_type -> lineage.models.v1.QueryModelAliasResponse
-	29, // 38: lineage.models.v1.Query.ModelAliases:output_type -> lineage.models.v1.QueryModelAliasesResponse
-	31, // 39: lineage.models.v1.Query.ModelAliasHistory:output_type -> lineage.models.v1.QueryModelAliasHistoryResponse
-	31, // [31:40] is the sub-list for method output_type
-	22, // [22:31] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	6,  // 22: lineage.models.v1.ImpactedModel.deployments:type_name -> lineage.models.v1.Deployment
+	33, // 23: lineage.models.v1.QueryImpactResponse.datasets:type_name -> lineage.models.v1.ImpactedDataset
+	34, // 24: lineage.models.v1.QueryImpactResponse.models:type_name -> lineage.models.v1.ImpactedModel
+	20, // 25: lineage.models.v1.QueryImpactResponse.edges:type_name -> lineage.models.v1.LineageEdge
+	13, // 26: lineage.models.v1.Query.Model:input_type -> lineage.models.v1.QueryModelRequest
+	15, // 27: lineage.models.v1.Query.ModelsByDigest:input_type -> lineage.models.v1.QueryModelsByDigestRequest
+	17, // 28: lineage.models.v1.Query.ModelVersions:input_type -> lineage.models.v1.QueryModelVersionsRequest
+	19, // 29: lineage.models.v1.Query.ModelLineage:input_type -> lineage.models.v1.QueryModelLineageRequest
+	22, // 30: lineage.models.v1.Query.Deployments:input_type -> lineage.models.v1.QueryDeploymentsRequest
+	24, // 31: lineage.models.v1.Query.Models:input_type -> lineage.models.v1.QueryModelsRequest
+	26, // 32: lineage.models.v1.Query.ModelAlias:input_type -> lineage.models.v1.QueryModelAliasRequest
+	28, // 33: lineage.models.v1.Query.ModelAliases:input_type -> lineage.models.v1.QueryModelAliasesRequest
+	30, // 34: lineage.models.v1.Query.ModelAliasHistory:input_type -> lineage.models.v1.QueryModelAliasHistoryRequest
+	32, // 35: lineage.models.v1.Query.Impact:input_type -> lineage.models.v1.QueryImpactRequest
+	14, // 36: lineage.models.v1.Query.Model:output_type -> lineage.models.v1.QueryModelResponse
+	16, // 37: lineage.models.v1.Query.ModelsByDigest:output_type -> lineage.models.v1.QueryModelsByDigestResponse
+	18, // 38: lineage.models.v1.Query.ModelVersions:output_type -> lineage.models.v1.QueryModelVersionsResponse
+	21, // 39: lineage.models.v1.Query.ModelLineage:output_type -> lineage.models.v1.QueryModelLineageResponse
+	23, // 40: lineage.models.v1.Query.Deployments:output_type -> lineage.models.v1.QueryDeploymentsResponse
+	25, // 41: lineage.models.v1.Query.Models:output_type -> lineage.models.v1.QueryModelsResponse
+	27, // 42: lineage.models.v1.Query.ModelAlias:output_type -> lineage.models.v1.QueryModelAliasResponse
+	29, // 43: lineage.models.v1.Query.ModelAliases:output_type -> lineage.models.v1.QueryModelAliasesResponse
+	31, // 44: lineage.models.v1.Query.ModelAliasHistory:output_type -> lineage.models.v1.QueryModelAliasHistoryResponse
+	35, // 45: lineage.models.v1.Query.Impact:output_type -> lineage.models.v1.QueryImpactResponse
+	36, // [36:46] is the sub-list for method output_type
+	26, // [26:36] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_lineage_models_v1_models_proto_init() }
@@ -2570,7 +2905,7 @@ func file_lineage_models_v1_models_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_models_v1_models_proto_rawDesc), len(file_lineage_models_v1_models_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   31,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,7 @@ const (
 	Query_ModelAlias_FullMethodName        = "/lineage.models.v1.Query/ModelAlias"
 	Query_ModelAliases_FullMethodName      = "/lineage.models.v1.Query/ModelAliases"
 	Query_ModelAliasHistory_FullMethodName = "/lineage.models.v1.Query/ModelAliasHistory"
+	Query_Impact_FullMethodName            = "/lineage.models.v1.Query/Impact"
 )
 
 // QueryClient is the client API for Query service.
@@ -59,6 +60,10 @@ type QueryClient interface {
 	ModelAliases(ctx context.Context, in *QueryModelAliasesRequest, opts ...grpc.CallOption) (*QueryModelAliasesResponse, error)
 	// ModelAliasHistory lists every move of an alias, oldest first.
 	ModelAliasHistory(ctx context.Context, in *QueryModelAliasHistoryRequest, opts ...grpc.CallOption) (*QueryModelAliasHistoryResponse, error)
+	// Impact walks downstream from a dataset or a model version: the datasets
+	// derived from it, the model versions trained on any of them, their
+	// fine-tunes, recursively, and the deployments of every version reached.
+	Impact(ctx context.Context, in *QueryImpactRequest, opts ...grpc.CallOption) (*QueryImpactResponse, error)
 }
 
 type queryClient struct {
@@ -159,6 +164,16 @@ func (c *queryClient) ModelAliasHistory(ctx context.Context, in *QueryModelAlias
 	return out, nil
 }
 
+func (c *queryClient) Impact(ctx context.Context, in *QueryImpactRequest, opts ...grpc.CallOption) (*QueryImpactResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryImpactResponse)
+	err := c.cc.Invoke(ctx, Query_Impact_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 // All implementations should embed UnimplementedQueryServer
 // for forward compatibility.
@@ -185,6 +200,10 @@ type QueryServer interface {
 	ModelAliases(context.Context, *QueryModelAliasesRequest) (*QueryModelAliasesResponse, error)
 	// ModelAliasHistory lists every move of an alias, oldest first.
 	ModelAliasHistory(context.Context, *QueryModelAliasHistoryRequest) (*QueryModelAliasHistoryResponse, error)
+	// Impact walks downstream from a dataset or a model version: the datasets
+	// derived from it, the model versions trained on any of them, their
+	// fine-tunes, recursively, and the deployments of every version reached.
+	Impact(context.Context, *QueryImpactRequest) (*QueryImpactResponse, error)
 }
 
 // UnimplementedQueryServer should be embedded to have
@@ -220,6 +239,9 @@ func (UnimplementedQueryServer) ModelAliases(context.Context, *QueryModelAliases
 }
 func (UnimplementedQueryServer) ModelAliasHistory(context.Context, *QueryModelAliasHistoryRequest) (*QueryModelAliasHistoryResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ModelAliasHistory not implemented")
+}
+func (UnimplementedQueryServer) Impact(context.Context, *QueryImpactRequest) (*QueryImpactResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Impact not implemented")
 }
 func (UnimplementedQueryServer) testEmbeddedByValue() {}
 
@@ -403,6 +425,24 @@ func _Query_ModelAliasHistory_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Impact_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryImpactRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Impact(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_Impact_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Impact(ctx, req.(*QueryImpactRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Query_ServiceDesc is the grpc.ServiceDesc for Query service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -445,6 +485,10 @@ var Query_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ModelAliasHistory",
 			Handler:    _Query_ModelAliasHistory_Handler,
+		},
+		{
+			MethodName: "Impact",
+			Handler:    _Query_Impact_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
