@@ -74,7 +74,7 @@ Exit status: 0 ALLOW, 1 DENY, 2 error (so a pipeline step can gate on it).`,
 	f.String("digest", "", "the artefact's manifest root digest, sha256:<hex>")
 	f.String("artefact", "", "the artefact's directory: its manifest root digest is computed")
 	f.String("org", "", "the deploying organisation (required)")
-	f.String("use", "", "intended uses, comma-separated: commercial, fine-tune (derivatives), redistribution, ai-training (required)")
+	f.String("use", "", "intended uses, comma-separated: "+gate.UseList()+" (required)")
 	f.String("policy", "", "JSON file of extra requirements (lineage.gate.v1.Policy)")
 	f.String("receipt", "", "write a verifiable receipt of the verdict to this file")
 	f.String("node", defaultNode, "CometBFT RPC address of a node")
@@ -109,9 +109,9 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 	if req.Org == "" {
 		return nil, errors.New("--org is required")
 	}
-	uses, err := gate.ParseUses(e.v.GetString("use"))
+	uses, err := parseUsesFlag("use", e.v.GetString("use"))
 	if err != nil {
-		return nil, fmt.Errorf("--use: %w", err)
+		return nil, err
 	}
 	req.Uses = uses
 	if p := e.v.GetString("policy"); p != "" {
@@ -153,6 +153,16 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 		return nil, err
 	}
 	return &resp, nil
+}
+
+// parseUsesFlag reads the uses of --flag as gate.ParseUses does, saying
+// what is wrong in the flag's terms.
+func parseUsesFlag(flag, s string) ([]gatepb.Use, error) {
+	uses, err := gate.ParseUses(s)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %s", flag, strings.TrimPrefix(err.Error(), gate.ErrInvalidRequest.Error()+": uses: "))
+	}
+	return uses, nil
 }
 
 // printVerdict writes the verdict: one line, then the findings.

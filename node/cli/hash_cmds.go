@@ -82,7 +82,7 @@ pipelines with set -o pipefail), and its digest is that of nothing.`,
 				return printJSON(e.stdout, struct {
 					Path   string `json:"path"`
 					Digest string `json:"digest"`
-					Size   int64  `json:"size"`
+					Size   int64  `json:"size,string"`
 				}{path, d.String(), size})
 			}
 			_, err = fmt.Fprintln(e.stdout, d.String())

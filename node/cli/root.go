@@ -111,11 +111,11 @@ func execute(root *cobra.Command, args []string, stderr io.Writer) int {
 		var ee *exitError
 		if errors.As(err, &ee) {
 			if ee.msg != "" {
-				fmt.Fprintln(stderr, "Error:", ee.msg)
+				reportError(stderr, jsonRequested(root, args), ee.msg, ee.code, err)
 			}
 			return ee.code
 		}
-		fmt.Fprintln(stderr, "Error:", err)
+		reportError(stderr, jsonRequested(root, args), err.Error(), 1, err)
 		return 1
 	}
 	return 0

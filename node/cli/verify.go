@@ -153,7 +153,7 @@ With several unmet, every one is printed and the code is the first of 4, 6, 5, 3
 	f.String("expect-verdict", "", "require this gate verdict: allow or deny")
 	f.String("expect-model", "", "require a gate check of this model version, NAME@VERSION")
 	f.String("expect-org", "", "require a gate check for this deploying organisation")
-	f.StringArray("expect-use", nil, "require a gate check that asked about this use (repeatable; comma-separated lists too)")
+	f.StringArray("expect-use", nil, "require a gate check that asked about this use: "+gate.UseList()+" (repeatable; comma-separated lists too)")
 	f.Int64("not-before", 0, "require the state to be at this height or later")
 	f.Duration("max-age", 0, "require the state's time to be at most this long before now")
 	f.String("artefact", "", "require a gate check about exactly the artefact in this directory (its manifest digest), and an ALLOW unless --expect-verdict says otherwise")
@@ -204,9 +204,9 @@ func parseExpect(cmd *cobra.Command) (receipt.Expect, error) {
 	x.Org, _ = f.GetString("expect-org")
 	uses, _ := f.GetStringArray("expect-use")
 	for _, u := range uses {
-		parsed, err := gate.ParseUses(u)
+		parsed, err := parseUsesFlag("expect-use", u)
 		if err != nil {
-			return x, fmt.Errorf("--expect-use: %w", err)
+			return x, err
 		}
 		x.Uses = append(x.Uses, parsed...)
 	}
@@ -264,9 +264,9 @@ func (e *env) printVerified(res *receipt.Result, trust receipt.Trust, unmet erro
 	header := fmt.Sprintf("%d:%X", res.Height, res.StateHash)
 	if e.json() {
 		out := map[string]any{
-			"valid": true, "chain_id": res.ChainID, "path": res.Path, "height": res.Height,
-			"time": res.Time, "app_hash": fmt.Sprintf("%X", res.AppHash), "app_version": res.AppVersion,
-			"header": header, "trusted_from": trustedFrom(trust), "verified_heights": res.Verified,
+			"valid": true, "chain_id": res.ChainID, "path": res.Path, "height": jsonInt(res.Height),
+			"time": res.Time, "app_hash": fmt.Sprintf("%X", res.AppHash), "app_version": jsonInt(res.AppVersion),
+			"header": header, "trusted_from": trustedFrom(trust), "verified_heights": jsonInts(res.Verified),
 			"proven_keys": res.Keys, "proven_ranges": res.Ranges, "request": req, "answer": resp,
 			"meets_expectations": unmet == nil,
 		}
