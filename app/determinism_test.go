@@ -592,6 +592,7 @@ func checkSearchable(t *testing.T, heights [][]*abci.ExecTxResult) []string {
 		"lineage.dataset_registered":    {"digest"},
 		"lineage.dataset_attested":      {"digest"},
 		"lineage.run_recorded":          {"run_id"},
+		"lineage.dataset_revoked":       {"digest"},
 	}
 	var seen []string
 	for typ, got := range indexed {

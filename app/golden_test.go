@@ -19,10 +19,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lineageledger/lineaged/app/appv1"
+	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
+	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	"github.com/lineageledger/lineaged/x/membership"
 	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models"
@@ -41,7 +44,9 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 // testdata/apphash.golden is the history of a chain made by the first
 // release (rule set 0, that release's default parameters), which later
 // releases must replay unchanged; testdata/apphash-rules1.golden that of a
-// chain started today. testdata/chain-v1.tar.gz is a pebble state
+// chain started by the release that brought rule set 1 (its default
+// parameters), likewise; testdata/apphash-rules2.golden that of a chain
+// started today. testdata/chain-v1.tar.gz is a pebble state
 // directory the first release wrote after the first goldenFixtureHeight
 // blocks: the current binary must open it, report the same last commit,
 // and carry on to the same hashes.
@@ -51,14 +56,25 @@ const (
 	goldenFixtureHeight = 20
 )
 
-// goldenRuns are the chains the golden files pin: the first release's and
-// today's.
+// goldenRuns are the chains the golden files pin: one started under each
+// rule set, with the default parameters of the release that brought it.
 var goldenRuns = []struct {
 	name, file string
 	genesis    func(c *chain) *appv1.Genesis
 }{
 	{"first release", appHashGolden, firstReleaseGenesis},
-	{"latest rules", "testdata/apphash-rules1.golden", func(c *chain) *appv1.Genesis { return testGenesis(c.admin, c.steward, c.beta) }},
+	{"bound names", "testdata/apphash-rules1.golden", boundNamesGenesis},
+	{"latest rules", "testdata/apphash-rules2.golden", func(c *chain) *appv1.Genesis { return testGenesis(c.admin, c.steward, c.beta) }},
+}
+
+// boundNamesGenesis is the test genesis as the release that brought rule
+// set 1 wrote it: its default parameters (a gate policy requiring namespace
+// owners, nothing more).
+func boundNamesGenesis(c *chain) *appv1.Genesis {
+	g := testGenesis(c.admin, c.steward, c.beta)
+	g.Params = &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256, Rules: kit.RulesBoundNames,
+		GatePolicy: &gatepb.Policy{MaxLineageNodes: 1000, RequireNamespaceOwner: true}}
+	return g
 }
 
 // firstReleaseGenesis is the test genesis as the first release wrote it:
@@ -126,6 +142,20 @@ func goldenHistory(t *testing.T, c *chain) []finalized {
 	c.mustBlock(c.tx(newcomer, &membershippb.MsgRotateKey{NewPublicKey: rotated.Public(), NewKeySignature: proof}))
 	c.mustBlock(c.signedBy(rotated, newcomer.addr(), newcomer.seq,
 		&modelspb.MsgRecordDeployment{Name: "acme/summariser", Version: "1.0", Environment: "on-prem"}))
+
+	// Messages newer than the first two rule sets' golden files, on the
+	// chains started since: a dataset revoked, and revoked again (a
+	// handler failure).
+	if modules.LoadParams(c.store.Committed()).Rules >= kit.RulesImpactIndex {
+		revoke := func() []byte {
+			return c.tx(admin, &lineagepb.MsgRevokeDataset{Digest: contentDigest("raw"),
+				ReasonCode: lineagepb.DatasetRevocationReason_DATASET_REVOCATION_REASON_DATA, Reason: "holds personal data"})
+		}
+		c.mustBlock(revoke())
+		if res, _ := c.block(revoke()); res[0].Codespace != "lineage" || res[0].Code != 15 {
+			t.Fatalf("revoking twice: %s/%d %s", res[0].Codespace, res[0].Code, res[0].Log)
+		}
+	}
 	return c.blocks
 }
 

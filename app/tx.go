@@ -102,27 +102,49 @@ func decodeTx(raw []byte, maxBytes int) (*decodedTx, error) {
 	if !bytes.Equal(kit.Marshal(&tx), raw) {
 		return nil, modules.ErrMalformedTx.Wrapf("envelope is not canonically encoded")
 	}
+	body, signer, err := decodeBody(tx.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &decodedTx{tx: &tx, body: body, signer: signer, hash: TxHash(raw)}, nil
+}
+
+// DecodeTxBody parses the encoded body of a transaction with the checks
+// the chain makes of every transaction's body: it holds exactly one
+// message of a type this chain knows and no field outside the schema, it
+// is canonically encoded (one body, one encoding), and its signer is a
+// valid address. The errors are those a transaction carrying the body
+// would be rejected with. Whoever signs a body built elsewhere (an offline
+// signer) calls it first, so as not to sign bytes the chain would refuse.
+func DecodeTxBody(b []byte) (*txv1.TxBody, error) {
+	body, _, err := decodeBody(b)
+	return body, err
+}
+
+// decodeBody is [DecodeTxBody], also returning the signer's 20-byte
+// address.
+func decodeBody(b []byte) (*txv1.TxBody, []byte, error) {
 	var body txv1.TxBody
-	if err := proto.Unmarshal(tx.Body, &body); err != nil {
-		return nil, modules.ErrMalformedTx.Wrapf("body: %v", err)
+	if err := proto.Unmarshal(b, &body); err != nil {
+		return nil, nil, modules.ErrMalformedTx.Wrapf("body: %v", err)
 	}
 	if body.Msg == nil {
 		if len(body.ProtoReflect().GetUnknown()) > 0 {
-			return nil, modules.ErrUnknownMessage.Wrapf("the body holds a field this chain does not know")
+			return nil, nil, modules.ErrUnknownMessage.Wrapf("the body holds a field this chain does not know")
 		}
-		return nil, modules.ErrNoMessage
+		return nil, nil, modules.ErrNoMessage
 	}
 	if hasUnknownFields(body.ProtoReflect()) {
-		return nil, modules.ErrMalformedTx.Wrapf("body has fields this chain does not know")
+		return nil, nil, modules.ErrMalformedTx.Wrapf("body has fields this chain does not know")
 	}
-	if !bytes.Equal(kit.Marshal(&body), tx.Body) {
-		return nil, modules.ErrMalformedTx.Wrapf("body is not canonically encoded")
+	if !bytes.Equal(kit.Marshal(&body), b) {
+		return nil, nil, modules.ErrMalformedTx.Wrapf("body is not canonically encoded")
 	}
 	signer, err := keys.ParseAddress(body.Signer)
 	if err != nil {
-		return nil, modules.ErrInvalidSigner.Wrapf("%v", err)
+		return nil, nil, modules.ErrInvalidSigner.Wrapf("%v", err)
 	}
-	return &decodedTx{tx: &tx, body: &body, signer: signer, hash: TxHash(raw)}, nil
+	return &body, signer, nil
 }
 
 // hasUnknownFields reports whether m or any message inside it carries

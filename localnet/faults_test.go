@@ -502,17 +502,17 @@ func TestFaultsStateSync(t *testing.T) {
 // replayReport is `lineaged replay -o json`.
 type replayReport struct {
 	Agreed         bool    `json:"agreed"`
-	From           int64   `json:"from"`
-	To             int64   `json:"to"`
-	Blocks         int64   `json:"blocks"`
+	From           int64   `json:"from,string"`
+	To             int64   `json:"to,string"`
+	Blocks         int64   `json:"blocks,string"`
 	Txs            int     `json:"txs"`
 	Seconds        float64 `json:"seconds"`
-	HeadersChecked int64   `json:"headers_checked"`
+	HeadersChecked int64   `json:"headers_checked,string"`
 	StateChecked   bool    `json:"state_store_checked"`
-	AppStateHeight int64   `json:"app_state_height"`
+	AppStateHeight int64   `json:"app_state_height,string"`
 	Error          string  `json:"error"`
 	Mismatch       *struct {
-		Height    int64  `json:"height"`
+		Height    int64  `json:"height,string"`
 		What      string `json:"what"`
 		Reference string `json:"reference"`
 	} `json:"mismatch"`

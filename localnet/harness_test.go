@@ -137,7 +137,7 @@ func newNetwork(t *testing.T, o netOptions) *network {
 	}
 	dir := filepath.Join(t.TempDir(), "net")
 	args := []string{"testnet", "--validators", fmt.Sprint(o.validators), "--full-nodes", fmt.Sprint(o.fullNodes),
-		"--output", dir, "--starting-ip", o.startingIP, "--chain-id", "lineage-faults"}
+		"--output-dir", dir, "--starting-ip", o.startingIP, "--chain-id", "lineage-faults"}
 	if o.blockTime > 0 {
 		args = append(args, "--block-time", o.blockTime.String())
 	}

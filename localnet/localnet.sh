@@ -31,7 +31,7 @@ alive() { [[ -f "$run/$1.pid" ]] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; 
 case "${1:-}" in
   init)
     build
-    "$bin" testnet --validators "${2:-4}" --full-nodes "${3:-0}" --output "$run"
+    "$bin" testnet --validators "${2:-4}" --full-nodes "${3:-0}" --output-dir "$run"
     ;;
   start)
     build

@@ -90,13 +90,18 @@ func Init(o InitOptions) (*cmttypes.GenesisDoc, error) {
 	return doc, nil
 }
 
+// MaxIdleBlockInterval is how long a chain made by init, dev or testnet
+// waits without transactions before it makes an empty block: so the time a
+// record carries is at most about this old when it is committed.
+const MaxIdleBlockInterval = 30 * time.Second
+
 // DevP2PAddress is where a dev chain's P2P listens: loopback, since its
 // single validator has no peers to reach it.
 const DevP2PAddress = "tcp://127.0.0.1:26656"
 
 // devTuning makes a chain for local development: short timeouts, blocks
-// only when there are transactions, P2P on loopback, no metrics listener
-// to collide with.
+// when there are transactions (and after MaxIdleBlockInterval without), P2P
+// on loopback, no metrics listener to collide with.
 func devTuning(cfg *cmtcfg.Config, _ *Config) {
 	cfg.P2P.ListenAddress = DevP2PAddress
 	cfg.Consensus.CreateEmptyBlocks = false
@@ -122,9 +127,11 @@ func prepareHome(home, moniker string, overwrite bool, tune func(*cmtcfg.Config,
 	// Every key bigger than the application's limit would be refused by
 	// CheckTx anyway; refuse it at the door.
 	cfg.Mempool.MaxTxBytes = int(modules.DefaultParams().MaxTxBytes)
-	// An audit ledger keeps empty blocks rare: one every 30 s at most keeps
-	// the chain visibly alive without bloating it.
-	cfg.Consensus.CreateEmptyBlocksInterval = 30 * time.Second
+	// An audit ledger keeps empty blocks rare: one after 30 s without
+	// transactions keeps the chain visibly alive without bloating it, and
+	// bounds how old a block's time can be when it is committed (a block's
+	// time comes from the commit of the block before it).
+	cfg.Consensus.CreateEmptyBlocksInterval = MaxIdleBlockInterval
 	cfg.Instrumentation.Prometheus = true
 	// The metrics listener has no TLS: keep it on loopback unless the
 	// operator chooses otherwise (behind a TLS-terminating proxy).

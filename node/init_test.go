@@ -49,3 +49,26 @@ func TestInitClientConfig(t *testing.T) {
 		t.Errorf("client config %+v, %v; want %+v", got, err, want)
 	}
 }
+
+// TestInitBoundsBlockTimeStaleness: every home, dev or not, makes an empty
+// block after at most MaxIdleBlockInterval without transactions, so that
+// the time a record carries (the block's, from the commit of the block
+// before) is never older than that when the record is committed.
+func TestInitBoundsBlockTimeStaleness(t *testing.T) {
+	admin, _ := keys.Generate(keysv1.KeyType_KEY_TYPE_ED25519)
+	for _, dev := range []bool{true, false} {
+		home := t.TempDir()
+		if _, err := Init(InitOptions{Home: home, ChainID: "c", OrgID: "alpha", OrgName: "Alpha", Admin: admin.Public(), Dev: dev}); err != nil {
+			t.Fatal(err)
+		}
+		cmt, err := LoadCometConfig(home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := cmt.Consensus
+		if !c.WaitForTxs() || c.CreateEmptyBlocksInterval <= 0 || c.CreateEmptyBlocksInterval > MaxIdleBlockInterval {
+			t.Errorf("Init(Dev: %v): create_empty_blocks=%v, interval %v: an idle chain's next block could carry a time older than %v",
+				dev, c.CreateEmptyBlocks, c.CreateEmptyBlocksInterval, MaxIdleBlockInterval)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -53,6 +54,9 @@ type Node struct {
 
 	stopOnce sync.Once
 	stopErr  error
+	// stopping is set once Stop begins: listeners closing then are
+	// expected (see shutdownLogger).
+	stopping atomic.Bool
 }
 
 // NewLogger builds the node's logger from its config.
@@ -92,7 +96,9 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{home: home, cmtCfg: cmtCfg, cfg: cfg, logger: logger, store: st}
+	n := &Node{home: home, cmtCfg: cmtCfg, cfg: cfg, store: st}
+	logger = shutdownLogger{Logger: logger, stopping: &n.stopping}
+	n.logger = logger
 	n.app = app.New(st, logger.With("module", "app"))
 	n.app.SetProposalBudget(ProposalBudget(cmtCfg))
 	n.app.SetCheckHandlers(cfg.Mempool.RunHandlers)
@@ -125,7 +131,7 @@ func New(home string, cmtCfg *cmtcfg.Config, cfg *Config, logger cmtlog.Logger) 
 		// signature checks) overlap block execution.
 		proxy.NewConnSyncLocalClientCreator(n.app),
 		nm.DefaultGenesisDocProviderFunc(cmtCfg),
-		cmtcfg.DefaultDBProvider,
+		dbProvider,
 		nm.DefaultMetricsProvider(cmtCfg.Instrumentation),
 		logger)
 	if err != nil {
@@ -294,6 +300,7 @@ func grpcErrors(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.Un
 // Stop shuts the node down gracefully: API, then consensus, then state.
 func (n *Node) Stop() error {
 	n.stopOnce.Do(func() {
+		n.stopping.Store(true)
 		if n.rest != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			_ = n.rest.Stop(ctx)

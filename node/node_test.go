@@ -50,6 +50,12 @@ func freePort(t testing.TB) int {
 // is returned, and runs its node until the test ends.
 func startTestNode(t testing.TB, tweaks ...func(*Config)) (*Node, *keys.PrivateKey) {
 	t.Helper()
+	return startTestNodeLogging(t, io.Discard, tweaks...)
+}
+
+// startTestNodeLogging is startTestNode logging to logs.
+func startTestNodeLogging(t testing.TB, logs io.Writer, tweaks ...func(*Config)) (*Node, *keys.PrivateKey) {
+	t.Helper()
 	home := t.TempDir()
 	admin, _ := keys.Generate(keysv1.KeyType_KEY_TYPE_ED25519)
 	if _, err := Init(InitOptions{Home: home, ChainID: "node-test", OrgID: "alpha", OrgName: "Alpha", Admin: admin.Public(), Dev: true}); err != nil {
@@ -71,7 +77,7 @@ func startTestNode(t testing.TB, tweaks ...func(*Config)) (*Node, *keys.PrivateK
 	for _, tweak := range tweaks {
 		tweak(cfg)
 	}
-	logger, _ := NewLogger(io.Discard, cfg.Log)
+	logger, _ := NewLogger(logs, cfg.Log)
 	n, err := New(home, cmt, cfg, logger)
 	if err != nil {
 		t.Fatal(err)

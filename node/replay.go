@@ -118,12 +118,12 @@ func Replay(ctx context.Context, home string, o ReplayOptions) (*ReplayResult, e
 	if err != nil {
 		return nil, unusable("genesis: %v", err)
 	}
-	blockDB, err := cmtcfg.DefaultDBProvider(&cmtcfg.DBContext{ID: "blockstore", Config: cmtCfg})
+	blockDB, err := dbProvider(&cmtcfg.DBContext{ID: "blockstore", Config: cmtCfg})
 	if err != nil {
 		return nil, unusable("cannot open the block store in %s (replay needs a stopped node): %v", cmtCfg.DBDir(), err)
 	}
 	defer blockDB.Close()
-	stateDB, err := cmtcfg.DefaultDBProvider(&cmtcfg.DBContext{ID: "state", Config: cmtCfg})
+	stateDB, err := dbProvider(&cmtcfg.DBContext{ID: "state", Config: cmtCfg})
 	if err != nil {
 		return nil, unusable("cannot open the state store in %s (replay needs a stopped node): %v", cmtCfg.DBDir(), err)
 	}

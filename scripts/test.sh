@@ -18,6 +18,18 @@ if [[ "$go_minor" -lt 26 ]]; then
   exit 1
 fi
 
+# The race detector needs cgo, and so a C compiler. A fresh Debian machine
+# with Go alone has none: install it when we can.
+if ! command -v gcc >/dev/null 2>&1 && ! command -v cc >/dev/null 2>&1; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    step "installing gcc (the race detector needs a C compiler)"
+    apt-get update -qq && apt-get install -y -qq gcc >/dev/null
+  else
+    echo "the race detector needs a C compiler: install gcc (e.g. sudo apt-get install gcc)" >&2
+    exit 1
+  fi
+fi
+
 step "generated code is up to date"
 scripts/gen.sh --check
 

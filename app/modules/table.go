@@ -94,7 +94,7 @@ func New(cfg Config) *Table {
 	// construction does not matter.
 	t.licenses = licenses.NewKeeper(prefixLicenses, provenance{t}, orgs{t})
 	t.lineage = lineage.NewKeeper(prefixLineage, t.licenses)
-	t.models = models.NewKeeper(prefixModels, modelDeps{t}, modelDeps{t}, t.licenses).WithVerifier(verify)
+	t.models = models.NewKeeper(prefixModels, modelDeps{t}, modelDeps{t}, t.licenses, modelDeps{t}).WithVerifier(verify)
 	t.gate = gate.NewKeeper(gateDeps{t}, t.licenses, gateDeps{t}, t.lineage, gateDeps{t})
 	mk, lk, mok, lck := t.membership, t.lineage, t.models, t.licenses
 
@@ -124,6 +124,7 @@ func New(cfg Config) *Table {
 			Routes: []*Route{
 				Msg(dataSteward, lk.RegisterDataset, Claims(lineage.ClaimedNamespaces)),
 				Msg(dataSteward, lk.RecordRun, Claims(lineage.ClaimedOutputNamespaces)),
+				Msg(dataSteward, lk.RevokeDataset),
 			},
 			Services: []Service{Queries(&lineagepb.Query_ServiceDesc, lk.Querier, lineagepb.RegisterQueryHandlerClient, lineagepb.NewQueryClient)},
 		},
@@ -134,6 +135,7 @@ func New(cfg Config) *Table {
 				Msg(modelPublisher, mok.RevokeModel),
 				Msg(modelPublisher, mok.SupersedeModel),
 				Msg(deployer, mok.RecordDeployment),
+				Msg(modelPublisher, mok.SetModelAlias),
 			},
 			Services: []Service{Queries(&modelspb.Query_ServiceDesc, mok.Querier, modelspb.RegisterQueryHandlerClient, modelspb.NewQueryClient)},
 		},

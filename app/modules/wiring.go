@@ -27,6 +27,7 @@ type modelDeps struct{ t *Table }
 var (
 	_ models.Datasets     = modelDeps{}
 	_ models.Accounts     = modelDeps{}
+	_ models.Params       = modelDeps{}
 	_ licenses.Provenance = provenance{}
 	_ licenses.Orgs       = orgs{}
 )
@@ -49,6 +50,14 @@ func (d modelDeps) Upstream(r kit.Reader, digests []string, maxDepth, maxNodes i
 	}
 	return out, es, truncated
 }
+
+func (d modelDeps) EachDerived(r kit.Reader, digest string, fn func(models.DatasetEdge) bool) {
+	d.t.lineage.EachChild(r, digest, func(e *lineagepb.Edge) bool {
+		return fn(models.DatasetEdge{Parent: e.Parent, Child: e.Child, RunID: e.RunId})
+	})
+}
+
+func (d modelDeps) Rules(r kit.Reader) uint32 { return LoadParams(r).Rules }
 
 func (d modelDeps) PublicKey(r kit.Reader, address string) (*keysv1.PublicKey, error) {
 	acct, err := d.t.membership.Account(r, address)
@@ -125,6 +134,10 @@ func (g gateDeps) Revocation(r kit.Reader, name, version string) (*modelspb.Revo
 
 func (g gateDeps) Supersession(r kit.Reader, name, version string) (*modelspb.Supersession, bool) {
 	return g.t.models.Supersession(r, name, version)
+}
+
+func (g gateDeps) Alias(r kit.Reader, name, alias string) (*modelspb.ModelAlias, bool) {
+	return g.t.models.Alias(r, name, alias)
 }
 
 func (g gateDeps) ByDigest(r kit.Reader, manifestDigest string, limit int) ([]string, bool) {

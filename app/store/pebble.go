@@ -90,7 +90,7 @@ func openPebble(name, dir string, cacheMiB int) (*pebbleDB, error) {
 	stalls := &writeStalls{}
 	opts := &pebble.Options{
 		Cache:  cache,
-		Logger: quietLogger{},
+		Logger: QuietPebbleLogger{},
 		EventListener: &pebble.EventListener{
 			WriteStallBegin: func(pebble.WriteStallBeginInfo) { stalls.begin(time.Now()) },
 			WriteStallEnd:   func() { stalls.end(time.Now()) },
@@ -119,15 +119,19 @@ func openPebble(name, dir string, cacheMiB int) (*pebbleDB, error) {
 	return &pebbleDB{db: db, stalls: stalls}, nil
 }
 
-// quietLogger drops pebble's informational lines (flushes, compactions),
-// which would interleave with the node's structured log; a fatal error
-// still stops the process, as pebble requires.
-type quietLogger struct{}
+// QuietPebbleLogger drops pebble's informational lines (flushes,
+// compactions, the replay of its write-ahead log on opening), which would
+// interleave with the node's structured log; a fatal error still stops the
+// process, as pebble requires. The node gives it to CometBFT's databases
+// too.
+type QuietPebbleLogger struct{}
 
-func (quietLogger) Infof(string, ...any) {}
+// Infof implements pebble.Logger.
+func (QuietPebbleLogger) Infof(string, ...any) {}
 
-func (quietLogger) Fatalf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "state database: "+format+"\n", args...)
+// Fatalf implements pebble.Logger.
+func (QuietPebbleLogger) Fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "database: "+format+"\n", args...)
 	os.Exit(1)
 }
 

@@ -110,10 +110,12 @@ type TxBody struct {
 	//	*TxBody_RotateKey
 	//	*TxBody_RegisterDataset
 	//	*TxBody_RecordRun
+	//	*TxBody_RevokeDataset
 	//	*TxBody_RegisterModel
 	//	*TxBody_RevokeModel
 	//	*TxBody_SupersedeModel
 	//	*TxBody_RecordDeployment
+	//	*TxBody_SetModelAlias
 	//	*TxBody_DefineLicense
 	//	*TxBody_GrantLicense
 	//	*TxBody_RevokeGrant
@@ -266,6 +268,15 @@ func (x *TxBody) GetRecordRun() *lineagev1.MsgRecordRun {
 	return nil
 }
 
+func (x *TxBody) GetRevokeDataset() *lineagev1.MsgRevokeDataset {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_RevokeDataset); ok {
+			return x.RevokeDataset
+		}
+	}
+	return nil
+}
+
 func (x *TxBody) GetRegisterModel() *modelsv1.MsgRegisterModel {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RegisterModel); ok {
@@ -297,6 +308,15 @@ func (x *TxBody) GetRecordDeployment() *modelsv1.MsgRecordDeployment {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RecordDeployment); ok {
 			return x.RecordDeployment
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetSetModelAlias() *modelsv1.MsgSetModelAlias {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_SetModelAlias); ok {
+			return x.SetModelAlias
 		}
 	}
 	return nil
@@ -365,6 +385,10 @@ type TxBody_RecordRun struct {
 	RecordRun *lineagev1.MsgRecordRun `protobuf:"bytes,51,opt,name=record_run,json=recordRun,proto3,oneof"`
 }
 
+type TxBody_RevokeDataset struct {
+	RevokeDataset *lineagev1.MsgRevokeDataset `protobuf:"bytes,52,opt,name=revoke_dataset,json=revokeDataset,proto3,oneof"`
+}
+
 type TxBody_RegisterModel struct {
 	RegisterModel *modelsv1.MsgRegisterModel `protobuf:"bytes,70,opt,name=register_model,json=registerModel,proto3,oneof"`
 }
@@ -379,6 +403,10 @@ type TxBody_SupersedeModel struct {
 
 type TxBody_RecordDeployment struct {
 	RecordDeployment *modelsv1.MsgRecordDeployment `protobuf:"bytes,73,opt,name=record_deployment,json=recordDeployment,proto3,oneof"`
+}
+
+type TxBody_SetModelAlias struct {
+	SetModelAlias *modelsv1.MsgSetModelAlias `protobuf:"bytes,74,opt,name=set_model_alias,json=setModelAlias,proto3,oneof"`
 }
 
 type TxBody_DefineLicense struct {
@@ -409,6 +437,8 @@ func (*TxBody_RegisterDataset) isTxBody_Msg() {}
 
 func (*TxBody_RecordRun) isTxBody_Msg() {}
 
+func (*TxBody_RevokeDataset) isTxBody_Msg() {}
+
 func (*TxBody_RegisterModel) isTxBody_Msg() {}
 
 func (*TxBody_RevokeModel) isTxBody_Msg() {}
@@ -416,6 +446,8 @@ func (*TxBody_RevokeModel) isTxBody_Msg() {}
 func (*TxBody_SupersedeModel) isTxBody_Msg() {}
 
 func (*TxBody_RecordDeployment) isTxBody_Msg() {}
+
+func (*TxBody_SetModelAlias) isTxBody_Msg() {}
 
 func (*TxBody_DefineLicense) isTxBody_Msg() {}
 
@@ -430,8 +462,7 @@ const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"\x16lineage/tx/v1/tx.proto\x12\rlineage.tx.v1\x1a\"lineage/licenses/v1/licenses.proto\x1a lineage/lineage/v1/lineage.proto\x1a&lineage/membership/v1/membership.proto\x1a\x1elineage/models/v1/models.proto\"6\n" +
 	"\x02Tx\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x1c\n" +
-	"\tsignature\x18\x02 \x01(\fR\tsignature\"\x9e\n" +
-	"\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xbc\v\n" +
 	"\x06TxBody\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\tR\achainId\x12\x16\n" +
 	"\x06signer\x18\x02 \x01(\tR\x06signer\x12\x1a\n" +
@@ -450,11 +481,13 @@ const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"rotate_key\x18\x0f \x01(\v2#.lineage.membership.v1.MsgRotateKeyH\x00R\trotateKey\x12S\n" +
 	"\x10register_dataset\x182 \x01(\v2&.lineage.lineage.v1.MsgRegisterDatasetH\x00R\x0fregisterDataset\x12A\n" +
 	"\n" +
-	"record_run\x183 \x01(\v2 .lineage.lineage.v1.MsgRecordRunH\x00R\trecordRun\x12L\n" +
+	"record_run\x183 \x01(\v2 .lineage.lineage.v1.MsgRecordRunH\x00R\trecordRun\x12M\n" +
+	"\x0erevoke_dataset\x184 \x01(\v2$.lineage.lineage.v1.MsgRevokeDatasetH\x00R\rrevokeDataset\x12L\n" +
 	"\x0eregister_model\x18F \x01(\v2#.lineage.models.v1.MsgRegisterModelH\x00R\rregisterModel\x12F\n" +
 	"\frevoke_model\x18G \x01(\v2!.lineage.models.v1.MsgRevokeModelH\x00R\vrevokeModel\x12O\n" +
 	"\x0fsupersede_model\x18H \x01(\v2$.lineage.models.v1.MsgSupersedeModelH\x00R\x0esupersedeModel\x12U\n" +
-	"\x11record_deployment\x18I \x01(\v2&.lineage.models.v1.MsgRecordDeploymentH\x00R\x10recordDeployment\x12N\n" +
+	"\x11record_deployment\x18I \x01(\v2&.lineage.models.v1.MsgRecordDeploymentH\x00R\x10recordDeployment\x12M\n" +
+	"\x0fset_model_alias\x18J \x01(\v2#.lineage.models.v1.MsgSetModelAliasH\x00R\rsetModelAlias\x12N\n" +
 	"\x0edefine_license\x18Z \x01(\v2%.lineage.licenses.v1.MsgDefineLicenseH\x00R\rdefineLicense\x12K\n" +
 	"\rgrant_license\x18[ \x01(\v2$.lineage.licenses.v1.MsgGrantLicenseH\x00R\fgrantLicense\x12H\n" +
 	"\frevoke_grant\x18\\ \x01(\v2#.lineage.licenses.v1.MsgRevokeGrantH\x00R\vrevokeGrantB\x05\n" +
@@ -484,13 +517,15 @@ var file_lineage_tx_v1_tx_proto_goTypes = []any{
 	(*membershipv1.MsgRotateKey)(nil),        // 7: lineage.membership.v1.MsgRotateKey
 	(*lineagev1.MsgRegisterDataset)(nil),     // 8: lineage.lineage.v1.MsgRegisterDataset
 	(*lineagev1.MsgRecordRun)(nil),           // 9: lineage.lineage.v1.MsgRecordRun
-	(*modelsv1.MsgRegisterModel)(nil),        // 10: lineage.models.v1.MsgRegisterModel
-	(*modelsv1.MsgRevokeModel)(nil),          // 11: lineage.models.v1.MsgRevokeModel
-	(*modelsv1.MsgSupersedeModel)(nil),       // 12: lineage.models.v1.MsgSupersedeModel
-	(*modelsv1.MsgRecordDeployment)(nil),     // 13: lineage.models.v1.MsgRecordDeployment
-	(*licensesv1.MsgDefineLicense)(nil),      // 14: lineage.licenses.v1.MsgDefineLicense
-	(*licensesv1.MsgGrantLicense)(nil),       // 15: lineage.licenses.v1.MsgGrantLicense
-	(*licensesv1.MsgRevokeGrant)(nil),        // 16: lineage.licenses.v1.MsgRevokeGrant
+	(*lineagev1.MsgRevokeDataset)(nil),       // 10: lineage.lineage.v1.MsgRevokeDataset
+	(*modelsv1.MsgRegisterModel)(nil),        // 11: lineage.models.v1.MsgRegisterModel
+	(*modelsv1.MsgRevokeModel)(nil),          // 12: lineage.models.v1.MsgRevokeModel
+	(*modelsv1.MsgSupersedeModel)(nil),       // 13: lineage.models.v1.MsgSupersedeModel
+	(*modelsv1.MsgRecordDeployment)(nil),     // 14: lineage.models.v1.MsgRecordDeployment
+	(*modelsv1.MsgSetModelAlias)(nil),        // 15: lineage.models.v1.MsgSetModelAlias
+	(*licensesv1.MsgDefineLicense)(nil),      // 16: lineage.licenses.v1.MsgDefineLicense
+	(*licensesv1.MsgGrantLicense)(nil),       // 17: lineage.licenses.v1.MsgGrantLicense
+	(*licensesv1.MsgRevokeGrant)(nil),        // 18: lineage.licenses.v1.MsgRevokeGrant
 }
 var file_lineage_tx_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: lineage.tx.v1.TxBody.create_org:type_name -> lineage.membership.v1.MsgCreateOrg
@@ -501,18 +536,20 @@ var file_lineage_tx_v1_tx_proto_depIdxs = []int32{
 	7,  // 5: lineage.tx.v1.TxBody.rotate_key:type_name -> lineage.membership.v1.MsgRotateKey
 	8,  // 6: lineage.tx.v1.TxBody.register_dataset:type_name -> lineage.lineage.v1.MsgRegisterDataset
 	9,  // 7: lineage.tx.v1.TxBody.record_run:type_name -> lineage.lineage.v1.MsgRecordRun
-	10, // 8: lineage.tx.v1.TxBody.register_model:type_name -> lineage.models.v1.MsgRegisterModel
-	11, // 9: lineage.tx.v1.TxBody.revoke_model:type_name -> lineage.models.v1.MsgRevokeModel
-	12, // 10: lineage.tx.v1.TxBody.supersede_model:type_name -> lineage.models.v1.MsgSupersedeModel
-	13, // 11: lineage.tx.v1.TxBody.record_deployment:type_name -> lineage.models.v1.MsgRecordDeployment
-	14, // 12: lineage.tx.v1.TxBody.define_license:type_name -> lineage.licenses.v1.MsgDefineLicense
-	15, // 13: lineage.tx.v1.TxBody.grant_license:type_name -> lineage.licenses.v1.MsgGrantLicense
-	16, // 14: lineage.tx.v1.TxBody.revoke_grant:type_name -> lineage.licenses.v1.MsgRevokeGrant
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	10, // 8: lineage.tx.v1.TxBody.revoke_dataset:type_name -> lineage.lineage.v1.MsgRevokeDataset
+	11, // 9: lineage.tx.v1.TxBody.register_model:type_name -> lineage.models.v1.MsgRegisterModel
+	12, // 10: lineage.tx.v1.TxBody.revoke_model:type_name -> lineage.models.v1.MsgRevokeModel
+	13, // 11: lineage.tx.v1.TxBody.supersede_model:type_name -> lineage.models.v1.MsgSupersedeModel
+	14, // 12: lineage.tx.v1.TxBody.record_deployment:type_name -> lineage.models.v1.MsgRecordDeployment
+	15, // 13: lineage.tx.v1.TxBody.set_model_alias:type_name -> lineage.models.v1.MsgSetModelAlias
+	16, // 14: lineage.tx.v1.TxBody.define_license:type_name -> lineage.licenses.v1.MsgDefineLicense
+	17, // 15: lineage.tx.v1.TxBody.grant_license:type_name -> lineage.licenses.v1.MsgGrantLicense
+	18, // 16: lineage.tx.v1.TxBody.revoke_grant:type_name -> lineage.licenses.v1.MsgRevokeGrant
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_lineage_tx_v1_tx_proto_init() }
@@ -529,10 +566,12 @@ func file_lineage_tx_v1_tx_proto_init() {
 		(*TxBody_RotateKey)(nil),
 		(*TxBody_RegisterDataset)(nil),
 		(*TxBody_RecordRun)(nil),
+		(*TxBody_RevokeDataset)(nil),
 		(*TxBody_RegisterModel)(nil),
 		(*TxBody_RevokeModel)(nil),
 		(*TxBody_SupersedeModel)(nil),
 		(*TxBody_RecordDeployment)(nil),
+		(*TxBody_SetModelAlias)(nil),
 		(*TxBody_DefineLicense)(nil),
 		(*TxBody_GrantLicense)(nil),
 		(*TxBody_RevokeGrant)(nil),

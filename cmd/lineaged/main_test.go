@@ -26,11 +26,17 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs the CLI scripts in testdata/*.txtar. Each gets free
-// loopback ports in $RPC, $P2P, $GRPC, $REST and $LIGHT, and a private $HOME.
+// TestScripts runs the CLI scripts in testdata/*.txtar.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir: "testdata",
+	testscript.Run(t, scriptParams("testdata"))
+}
+
+// scriptParams runs the scripts in dir. Each gets free loopback ports in
+// $RPC, $P2P, $GRPC, $REST and $LIGHT, a private $HOME, and the commands
+// below.
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir: dir,
 		Setup: func(env *testscript.Env) error {
 			for _, name := range []string{"RPC", "P2P", "GRPC", "REST", "LIGHT"} {
 				p, err := nodetest.FreePort()
@@ -98,5 +104,5 @@ func TestScripts(t *testing.T) {
 				}
 			},
 		},
-	})
+	}
 }

@@ -23,8 +23,9 @@
 // custom verb, so the ':' is an ordinary character. Model names and licence
 // ids may contain '/' and are matched by a deep wildcard, so
 // /v1/models/acme/llm-7b/versions/1.0 is model "acme/llm-7b" version "1.0";
-// '/' may also be sent as %2F. (A name with a path segment "versions" or
-// "deployments" is ambiguous in these paths; the list routes win.) Dataset
+// '/' may also be sent as %2F. (A name with a path segment "versions",
+// "deployments" or "aliases" is ambiguous in these paths; the list routes
+// win.) Dataset
 // namespaces and names may both contain '/', which no path could split, so
 // datasets by name are looked up with query parameters. Query values are
 // form-encoded, so a '+' (as in version 1.0+build) is sent as %2B there; in

@@ -70,7 +70,7 @@ func registerQueryServices(mux *runtime.ServeMux, conn grpc.ClientConnInterface)
 // conn, and the OpenAPI document.
 func newGateway(conn grpc.ClientConnInterface) (*runtime.ServeMux, error) {
 	opts := []runtime.ServeMuxOption{
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, aliasMarshaler{marshaler}),
 		// No HTTP header becomes gRPC metadata: the application sees only
 		// what queryConn sets (HeightMetadataKey).
 		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }),
@@ -161,14 +161,20 @@ var queryParserOnce sync.Once
 
 // enumAliasParser lets an enum query parameter name its value without the
 // enum's prefix and in any case: direction=upstream for DIRECTION_UPSTREAM,
-// uses=ai-training for USE_AI_TRAINING. Full names and numbers work as
-// before; anything else is left for the default parser to reject.
+// uses=ai-training for USE_AI_TRAINING, and a use by any name gate.ParseUse
+// reads (uses=fine-tune). Full names and numbers work as before; anything
+// else is refused with the list of valid values (aliases.go).
 type enumAliasParser struct {
 	next runtime.QueryParameterParser
 }
 
 func (p enumAliasParser) Parse(msg proto.Message, values url.Values, filter *utilities.DoubleArray) error {
-	return p.next.Parse(msg, expandEnumAliases(msg.ProtoReflect().Descriptor(), values), filter)
+	md := msg.ProtoReflect().Descriptor()
+	values = expandEnumAliases(md, values)
+	if err := unknownEnumValues(md, values); err != nil {
+		return err
+	}
+	return p.next.Parse(msg, values, filter)
 }
 
 func expandEnumAliases(md protoreflect.MessageDescriptor, values url.Values) url.Values {
@@ -213,6 +219,9 @@ func enumAlias(ed protoreflect.EnumDescriptor, v string) (string, bool) {
 	}
 	if _, err := strconv.ParseInt(v, 10, 32); err == nil {
 		return "", false
+	}
+	if name, ok := useAlias(ed, v); ok {
+		return name, true
 	}
 	upper := strings.ToUpper(strings.ReplaceAll(v, "-", "_"))
 	candidates := []string{upper}

@@ -82,6 +82,14 @@ var routeCases = []routeCase{
 		grpcMethod: lineagepb.Query_RunsByDataset_FullMethodName, wantReq: &lineagepb.QueryRunsByDatasetRequest{Digest: testDigest, Limit: 7},
 	},
 	{
+		route: "GET /v1/impact", method: "GET", path: "/v1/impact?model=acme/llm-7b@1.0&max_depth=4&max_nodes=30",
+		grpcMethod: modelspb.Query_Impact_FullMethodName, wantReq: &modelspb.QueryImpactRequest{Model: testModel + "@1.0", MaxDepth: 4, MaxNodes: 30},
+	},
+	{
+		route: "GET /v1/datasets/{digest}/revocation", method: "GET", path: "/v1/datasets/" + testDigest + "/revocation",
+		grpcMethod: lineagepb.Query_DatasetRevocation_FullMethodName, wantReq: &lineagepb.QueryDatasetRevocationRequest{Digest: testDigest},
+	},
+	{
 		route: "GET /v1/dataset-by-name", method: "GET",
 		path:       "/v1/dataset-by-name?namespace=acme/raw&name=web/crawl&version=2024.01%2Bfix",
 		grpcMethod: lineagepb.Query_DatasetByName_FullMethodName,
@@ -91,6 +99,14 @@ var routeCases = []routeCase{
 		route: "GET /v1/dataset-history", method: "GET", path: "/v1/dataset-history?namespace=acme%2Fraw&name=web/crawl&limit=3",
 		grpcMethod: lineagepb.Query_DatasetHistory_FullMethodName,
 		wantReq:    &lineagepb.QueryDatasetHistoryRequest{Namespace: "acme/raw", Name: "web/crawl", Limit: 3},
+	},
+	{
+		route: "GET /v1/datasets", method: "GET",
+		path:       "/v1/datasets?namespace=acme/raw&prefix=web&org=acme&license_id=acme/cc-by-4.0&start_after=" + testDigest + "&limit=5&max_scan=50",
+		grpcMethod: lineagepb.Query_Datasets_FullMethodName,
+		wantReq: &lineagepb.QueryDatasetsRequest{
+			Namespace: "acme/raw", Prefix: "web", Org: "acme", LicenseId: testLicense, StartAfter: testDigest, Limit: 5, MaxScan: 50,
+		},
 	},
 	{
 		route: "GET /v1/runs/{id}", method: "GET", path: "/v1/runs/" + testRunID,
@@ -114,6 +130,29 @@ var routeCases = []routeCase{
 		route: "GET /v1/models/{name}/deployments", method: "GET", path: "/v1/models/acme/llm-7b/deployments?version=1.0&limit=2",
 		grpcMethod: modelspb.Query_Deployments_FullMethodName,
 		wantReq:    &modelspb.QueryDeploymentsRequest{Name: testModel, Version: "1.0", Limit: 2},
+	},
+	{
+		route: "GET /v1/models", method: "GET",
+		path:       "/v1/models?namespace=acme&prefix=llm-&org=acme&license_id=acme/cc-by-4.0&start_after=acme/llm-7b@1.0%2Bfix&limit=3&max_scan=20",
+		grpcMethod: modelspb.Query_Models_FullMethodName,
+		wantReq: &modelspb.QueryModelsRequest{
+			Namespace: "acme", Prefix: "llm-", Org: "acme", LicenseId: testLicense, StartAfter: testModel + "@1.0+fix", Limit: 3, MaxScan: 20,
+		},
+	},
+	{
+		route: "GET /v1/models/{name}/aliases/{alias}", method: "GET", path: "/v1/models/acme/llm-7b/aliases/production",
+		grpcMethod: modelspb.Query_ModelAlias_FullMethodName, wantReq: &modelspb.QueryModelAliasRequest{Name: testModel, Alias: "production"},
+	},
+	{
+		route: "GET /v1/models/{name}/aliases", method: "GET", path: "/v1/models/acme/llm-7b/aliases?start_after=canary&limit=2",
+		grpcMethod: modelspb.Query_ModelAliases_FullMethodName,
+		wantReq:    &modelspb.QueryModelAliasesRequest{Name: testModel, StartAfter: "canary", Limit: 2},
+	},
+	{
+		route: "GET /v1/models/{name}/aliases/{alias}/history", method: "GET",
+		path:       "/v1/models/acme/llm-7b/aliases/production/history?start_after=4&limit=3",
+		grpcMethod: modelspb.Query_ModelAliasHistory_FullMethodName,
+		wantReq:    &modelspb.QueryModelAliasHistoryRequest{Name: testModel, Alias: "production", StartAfter: 4, Limit: 3},
 	},
 	{
 		route: "GET /v1/models-by-digest/{manifest_digest}", method: "GET", path: "/v1/models-by-digest/" + testDigest + "?limit=4",

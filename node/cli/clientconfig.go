@@ -120,6 +120,11 @@ func (e *env) prepare(cmd *cobra.Command) error {
 		return fmt.Errorf("output %q (from %s): want text or json", out.value, out.source)
 	}
 	e.out = o
+	root := cmd.Root()
+	if root.Annotations == nil {
+		root.Annotations = map[string]string{}
+	}
+	root.Annotations[annotationResolvedOutput] = o
 	return nil
 }
 

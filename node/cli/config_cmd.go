@@ -96,7 +96,13 @@ chain check off.`,
 				return err
 			}
 			v, _ := after.Get(key)
-			fmt.Fprintf(e.stderr, "%s = %q in %s\n", key, v, node.ClientConfigPath(home))
+			if e.json() {
+				if err := printJSON(e.stdout, map[string]string{"key": key, "value": v, "file": node.ClientConfigPath(home)}); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(e.stderr, "%s = %q in %s\n", key, v, node.ClientConfigPath(home))
+			}
 			if env := settingEnv[key]; os.Getenv(env) != "" {
 				fmt.Fprintf(e.stderr, "note: $%s is set (%q) and takes precedence over client.toml\n", env, os.Getenv(env))
 			}

@@ -45,6 +45,8 @@ the policy says so, and licensed for every use through its whole lineage.
 Name the artefact by --model NAME@VERSION, by --digest (its manifest root
 digest), or by --artefact DIR (the digest is computed here, as
 "lineaged hash model" does); with a model and a digest both must agree.
+--model NAME --alias ALIAS checks the version the alias (production, say)
+points to at the height checked; the answer names that version.
 --policy FILE adds requirements (JSON, lineage.gate.v1.Policy): it can only make
 the chain's policy stricter; a requirement looser than the chain's has no
 effect, and is named on stderr. --receipt OUT writes a receipt that anyone can
@@ -68,11 +70,12 @@ Exit status: 0 ALLOW, 1 DENY, 2 error (so a pipeline step can gate on it).`,
 		},
 	}
 	f := check.Flags()
-	f.String("model", "", "model version, NAME@VERSION")
+	f.String("model", "", "model version, NAME@VERSION (with --alias: the model's NAME)")
+	f.String("alias", "", "check the version this alias of --model NAME points to, e.g. production")
 	f.String("digest", "", "the artefact's manifest root digest, sha256:<hex>")
 	f.String("artefact", "", "the artefact's directory: its manifest root digest is computed")
 	f.String("org", "", "the deploying organisation (required)")
-	f.String("use", "", "intended uses, comma-separated: commercial, fine-tune (derivatives), redistribution, ai-training (required)")
+	f.String("use", "", "intended uses, comma-separated: "+gate.UseList()+" (required)")
 	f.String("policy", "", "JSON file of extra requirements (lineage.gate.v1.Policy)")
 	f.String("receipt", "", "write a verifiable receipt of the verdict to this file")
 	clientFlags(f)
@@ -86,7 +89,10 @@ Exit status: 0 ALLOW, 1 DENY, 2 error (so a pipeline step can gate on it).`,
 func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 	ctx, cancel := context.WithTimeout(cmd.Context(), e.v.GetDuration("timeout"))
 	defer cancel()
-	req := &gatepb.CheckRequest{Model: e.v.GetString("model"), Digest: e.v.GetString("digest"), Org: e.v.GetString("org")}
+	req := &gatepb.CheckRequest{Model: e.v.GetString("model"), Digest: e.v.GetString("digest"), Org: e.v.GetString("org"), Alias: e.v.GetString("alias")}
+	if req.Alias != "" && (req.Model == "" || strings.Contains(req.Model, "@")) {
+		return nil, errors.New("--alias needs --model NAME, the model's name without @VERSION")
+	}
 	if dir := e.v.GetString("artefact"); dir != "" {
 		if req.Digest != "" {
 			return nil, errors.New("give --digest or --artefact, not both")
@@ -109,9 +115,9 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 	if req.Org == "" {
 		return nil, errors.New("--org is required")
 	}
-	uses, err := gate.ParseUses(e.v.GetString("use"))
+	uses, err := parseUsesFlag("use", e.v.GetString("use"))
 	if err != nil {
-		return nil, fmt.Errorf("--use: %w", err)
+		return nil, err
 	}
 	req.Uses = uses
 	var policyJSON []byte
@@ -161,6 +167,16 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 	return &resp, nil
 }
 
+// parseUsesFlag reads the uses of --flag as gate.ParseUses does, saying
+// what is wrong in the flag's terms.
+func parseUsesFlag(flag, s string) ([]gatepb.Use, error) {
+	uses, err := gate.ParseUses(s)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %s", flag, strings.TrimPrefix(err.Error(), gate.ErrInvalidRequest.Error()+": uses: "))
+	}
+	return uses, nil
+}
+
 // printVerdict writes the verdict: one line, then the findings.
 func (e *env) printVerdict(r *gatepb.CheckResponse) error {
 	if e.json() {
@@ -168,8 +184,15 @@ func (e *env) printVerdict(r *gatepb.CheckResponse) error {
 	}
 	verdict := strings.TrimPrefix(r.Verdict.String(), "VERDICT_")
 	model := r.Model
+	var about []string
+	if r.Alias != "" {
+		about = append(about, "alias "+r.Alias)
+	}
 	if r.ManifestDigest != "" {
-		model += " (" + r.ManifestDigest + ")"
+		about = append(about, r.ManifestDigest)
+	}
+	if len(about) > 0 {
+		model += " (" + strings.Join(about, ", ") + ")"
 	}
 	if r.PublisherOrg != "" {
 		model += " published by " + r.PublisherOrg

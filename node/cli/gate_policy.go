@@ -53,6 +53,7 @@ func looserPolicy(raw []byte, requested, applied *gatepb.Policy) []string {
 	requires("deny_superseded", requested.DenySuperseded, applied.DenySuperseded)
 	requires("require_anchor", requested.RequireAnchor, applied.RequireAnchor)
 	requires("require_namespace_owner", requested.RequireNamespaceOwner, applied.RequireNamespaceOwner)
+	requires("deny_revoked_datasets", requested.DenyRevokedDatasets, applied.DenyRevokedDatasets)
 	if n := requested.MaxLineageNodes; n != 0 && n > applied.MaxLineageNodes {
 		out = append(out, fmt.Sprintf("max_lineage_nodes %d (the chain's is %d)", n, applied.MaxLineageNodes))
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 )
@@ -52,6 +53,26 @@ func TestLooserPolicy(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestLooserPolicyKnowsEveryRequirement: each boolean requirement of the
+// policy, set false in a file and true on the chain, is named, so a field
+// added to the policy cannot be overridden silently.
+func TestLooserPolicyKnowsEveryRequirement(t *testing.T) {
+	fields := (&gatepb.Policy{}).ProtoReflect().Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Kind() != protoreflect.BoolKind || fd.Name() == "no_publisher_allowed" {
+			continue // no_publisher_allowed is the allowed_publisher_orgs answer, checked above
+		}
+		applied := &gatepb.Policy{}
+		applied.ProtoReflect().Set(fd, protoreflect.ValueOfBool(true))
+		file := `{"` + string(fd.Name()) + `": false}`
+		got := looserPolicy([]byte(file), &gatepb.Policy{}, applied)
+		if want := string(fd.Name()) + " false (the chain requires it)"; strings.Join(got, "|") != want {
+			t.Errorf("%s: got %q, want %q", file, got, want)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -306,8 +307,12 @@ func TestGenericQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.TrimSpace(run.stdout); got != string(want) {
-		t.Errorf("printed %s, want %s", got, want)
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, want); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(run.stdout); got != compact.String() {
+		t.Errorf("printed %s, want %s", got, compact.String())
 	}
 	asked := node.take()
 	if len(asked) != 1 || asked[0].path != "/lineage.gate.v1.Query/Policy" || len(asked[0].data) != 0 || asked[0].height != 3 {

@@ -40,7 +40,10 @@ func (e *env) hashFileCmd() *cobra.Command {
 		Use:   "file PATH",
 		Short: "Print a file's canonical digest (PATH - reads stdin)",
 		Long: `Print the canonical digest of a file, streamed (any size, constant memory).
-PATH - reads stdin. With -o json prints {"path","digest","size"}.`,
+PATH - reads stdin. With -o json prints {"path","digest","size"}. A progress
+bar is shown on stderr when it is a terminal and the file is large. Empty
+standard input gets a warning: it is usually a failed command piped in (run
+pipelines with set -o pipefail), and its digest is that of nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
@@ -50,6 +53,7 @@ PATH - reads stdin. With -o json prints {"path","digest","size"}.`,
 			}
 			path := args[0]
 			var r io.Reader = e.stdin
+			var total int64 // 0: unknown
 			if path != "-" {
 				f, err := openRegularOrStream(path)
 				if err != nil {
@@ -57,16 +61,28 @@ PATH - reads stdin. With -o json prints {"path","digest","size"}.`,
 				}
 				defer f.Close()
 				r = f
+				if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+					total = info.Size()
+				}
 			}
-			d, size, err := manifest.HashFile(r, algo)
+			var onRead func(int64)
+			bar := newProgressBar(e.stderr)
+			if bar != nil && total >= progressMinBytes {
+				onRead = func(n int64) { bar.update(manifest.Progress{TotalFiles: 1, Bytes: n, TotalBytes: total}) }
+			}
+			d, size, err := manifest.HashFileProgress(r, algo, onRead)
+			bar.finish()
 			if err != nil {
 				return fmt.Errorf("failed to hash %s: %w", path, err)
+			}
+			if path == "-" && size == 0 {
+				fmt.Fprintln(e.stderr, "warning: standard input was empty, so this is the digest of nothing; if a command was piped in, check that it succeeded (set -o pipefail)")
 			}
 			if e.json() {
 				return printJSON(e.stdout, struct {
 					Path   string `json:"path"`
 					Digest string `json:"digest"`
-					Size   int64  `json:"size"`
+					Size   int64  `json:"size,string"`
 				}{path, d.String(), size})
 			}
 			_, err = fmt.Fprintln(e.stdout, d.String())
@@ -191,7 +207,8 @@ of files hashed. A progress bar is shown on stderr when it is a terminal.`,
 				}{m.Root.String(), manifestDigest.String(), len(m.Files), stmt})
 			}
 			if manifestPath != "" {
-				fmt.Fprintf(e.stderr, "wrote the manifest (%d files) to %s, %s\n", len(m.Files), manifestPath, manifestDigest)
+				fmt.Fprintf(e.stderr, "wrote the manifest of %d files to %s (the statement's own digest: %s); the model's root digest, which identifies the weights, follows\n",
+					len(m.Files), manifestPath, manifestDigest)
 			}
 			_, err = fmt.Fprintln(e.stdout, m.Root.String())
 			return err
@@ -267,6 +284,10 @@ func newProgressBar(w io.Writer) *progressBar {
 }
 
 const barWidth = 30
+
+// progressMinBytes is the size from which hashing one file shows a bar: a
+// smaller one is done before a bar would be seen.
+const progressMinBytes = 64 << 20
 
 func (b *progressBar) update(p manifest.Progress) {
 	b.mu.Lock()

@@ -149,7 +149,7 @@ func TestPassphraseFileWarnsOnce(t *testing.T) {
 	os.WriteFile(pass, []byte("correct horse battery\n"), 0o644)
 	os.Chmod(pass, 0o644)
 	out := filepath.Join(t.TempDir(), "net")
-	r := runCLI(nil, "", "testnet", "--validators", "3", "--output", out, "--encrypt-keys", "--passphrase-file", pass)
+	r := runCLI(nil, "", "testnet", "--validators", "3", "--output-dir", out, "--encrypt-keys", "--passphrase-file", pass)
 	if r.code != 0 {
 		t.Fatalf("testnet: %s", r.stderr)
 	}

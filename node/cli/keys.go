@@ -97,6 +97,9 @@ func (e *env) keysListCmd() *cobra.Command {
 				if i.SignerCmd != "" {
 					signer = "external"
 				}
+				if i.RotatedTo != "" {
+					signer += " (rotated out for " + i.RotatedTo + ")"
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", i.Name, i.Type, i.Address, signer)
 			}
 			return tw.Flush()
@@ -116,6 +119,8 @@ func (e *env) keysShowCmd() *cobra.Command {
 				return err
 			}
 			switch {
+			case e.json():
+				// The whole info: address and public key are in it.
 			case e.v.GetBool("address"):
 				fmt.Fprintln(e.stdout, info.Address)
 				return nil
@@ -126,8 +131,8 @@ func (e *env) keysShowCmd() *cobra.Command {
 			return e.printInfo(info)
 		},
 	}
-	cmd.Flags().Bool("address", false, "print only the address")
-	cmd.Flags().Bool("pubkey", false, "print only the public key as TYPE:HEX")
+	cmd.Flags().Bool("address", false, "print only the address (-o json prints the whole key)")
+	cmd.Flags().Bool("pubkey", false, "print only the public key as TYPE:HEX (-o json prints the whole key)")
 	return cmd
 }
 
@@ -201,6 +206,9 @@ func (e *env) keysExportCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if e.json() {
+					return printJSON(e.stdout, map[string]string{"name": args[0], "private_key": hex.EncodeToString(priv.Bytes())})
+				}
 				fmt.Fprintln(e.stdout, hex.EncodeToString(priv.Bytes()))
 				return nil
 			}
@@ -211,6 +219,9 @@ func (e *env) keysExportCmd() *cobra.Command {
 			out, err := kr.Export(args[0], pass)
 			if err != nil {
 				return err
+			}
+			if e.json() {
+				return printJSON(e.stdout, map[string]string{"name": args[0], "armored": string(out)})
 			}
 			_, err = e.stdout.Write(out)
 			return err
@@ -234,6 +245,9 @@ func (e *env) keysDeleteCmd() *cobra.Command {
 			}
 			if err := e.keyring().Delete(args[0]); err != nil {
 				return err
+			}
+			if e.json() {
+				return printJSON(e.stdout, map[string]any{"name": args[0], "deleted": true})
 			}
 			fmt.Fprintf(e.stderr, "deleted key %s\n", args[0])
 			return nil

@@ -14,18 +14,18 @@ import (
 
 	"github.com/lineageledger/lineaged/node/client"
 	"github.com/lineageledger/lineaged/node/keyring"
+	"github.com/lineageledger/lineaged/x/gate"
+	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/licenses"
 	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 )
 
-// licenseUseNames are the names --allow takes, in the order of the Usage
-// message.
-var licenseUseNames = []string{"commercial", "derivatives", "redistribution", "ai-training"}
-
 // licensesQueryPath is the ABCI query path prefix of the licences' Query methods.
 const licensesQueryPath = "/lineage.licenses.v1.Query/"
 
-const licenseAllowHelp = "permitted uses, comma-separated: commercial, derivatives, redistribution, ai-training (or none, or all)"
+// licenseAllowHelp says what --allow takes: the uses as gate check --use
+// names them.
+var licenseAllowHelp = "permitted uses, comma-separated: " + gate.UseList() + " (or none, or all)"
 
 func (e *env) licensesTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "licenses", Short: "Licences and grants"}
@@ -256,36 +256,54 @@ func licenseExpiryFlags(cmd *cobra.Command, what string) {
 	cmd.Flags().String("expiry-time", "", what+" is void from this RFC 3339 time on, e.g. 2027-01-01T00:00:00Z")
 }
 
-// parseLicenseUses reads an --allow list into the permissions of a Usage.
+// parseLicenseUses reads an --allow list into the permissions of a Usage:
+// the uses as gate check --use names them (gate.ParseUse, aliases
+// included), or none, or all.
 func parseLicenseUses(s string) (*licensespb.Usage, error) {
 	u := &licensespb.Usage{}
-	set := []*bool{&u.CommercialUse, &u.Derivatives, &u.Redistribution, &u.AiTraining}
-	switch strings.TrimSpace(s) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "", "none":
 		return u, nil
 	case "all":
-		for _, p := range set {
-			*p = true
-		}
+		u.CommercialUse, u.Derivatives, u.Redistribution, u.AiTraining = true, true, true, true
 		return u, nil
 	}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
+	for part := range strings.SplitSeq(s, ",") {
+		if strings.TrimSpace(part) == "" {
 			continue
 		}
-		found := false
-		for i, name := range licenseUseNames {
-			if part == name {
-				*set[i] = true
-				found = true
-			}
+		use, err := gate.ParseUse(part)
+		if err != nil {
+			return nil, fmt.Errorf("--allow: unknown use %q (want %s, or none, or all)", strings.TrimSpace(part), gate.UseList())
 		}
-		if !found {
-			return nil, fmt.Errorf("--allow: unknown use %q (known: %s, or none, or all)", part, strings.Join(licenseUseNames, ", "))
-		}
+		*usageField(u, use) = true
 	}
 	return u, nil
+}
+
+// usageField is the permission of u for use.
+func usageField(u *licensespb.Usage, use gatepb.Use) *bool {
+	switch use {
+	case gatepb.Use_USE_COMMERCIAL:
+		return &u.CommercialUse
+	case gatepb.Use_USE_DERIVATIVES:
+		return &u.Derivatives
+	case gatepb.Use_USE_REDISTRIBUTION:
+		return &u.Redistribution
+	case gatepb.Use_USE_AI_TRAINING:
+		return &u.AiTraining
+	}
+	// gate.ParseUse returns only the uses above.
+	panic(fmt.Sprintf("cli: no licence permission for %v", use))
+}
+
+// useName is the name users type for a use as the licences' answers name
+// it (commercial_use, ai_training): the gate's, when it is one.
+func useName(licenceUse string) string {
+	if u, err := gate.ParseUse(licenceUse); err == nil {
+		return gate.UseName(u)
+	}
+	return licenceUse
 }
 
 // parseLicenseExpiryTime reads --expiry-time; empty means none.
@@ -324,11 +342,14 @@ func printEffectiveLicense(w io.Writer, r *licensespb.QueryEffectiveLicenseRespo
 	u := r.Usage
 	var permitted []string
 	for _, p := range []struct {
-		name string
-		ok   bool
-	}{{"commercial_use", u.GetCommercialUse()}, {"derivatives", u.GetDerivatives()}, {"redistribution", u.GetRedistribution()}, {"ai_training", u.GetAiTraining()}} {
+		use gatepb.Use
+		ok  bool
+	}{
+		{gatepb.Use_USE_COMMERCIAL, u.GetCommercialUse()}, {gatepb.Use_USE_DERIVATIVES, u.GetDerivatives()},
+		{gatepb.Use_USE_REDISTRIBUTION, u.GetRedistribution()}, {gatepb.Use_USE_AI_TRAINING, u.GetAiTraining()},
+	} {
 		if p.ok {
-			permitted = append(permitted, p.name)
+			permitted = append(permitted, gate.UseName(p.use))
 		}
 	}
 	if len(permitted) == 0 {
@@ -343,7 +364,7 @@ func printEffectiveLicense(w io.Writer, r *licensespb.QueryEffectiveLicenseRespo
 		fmt.Fprintln(tw, "restricted:")
 		for _, res := range r.Restrictions {
 			for _, c := range res.Causes {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", res.Use, strings.TrimPrefix(c.Kind.String(), "CAUSE_KIND_"), licenses.SubjectKey(c.Subject), orDash(c.LicenseId))
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", useName(res.Use), strings.TrimPrefix(c.Kind.String(), "CAUSE_KIND_"), licenses.SubjectKey(c.Subject), orDash(c.LicenseId))
 			}
 		}
 	}

@@ -116,7 +116,7 @@ On success the run id is printed on stderr.`,
 	rr.String("new-outputs-file", "", "JSON file (- for stdin) with an array of new output DatasetSpecs")
 	rr.String("executor", "", "who or what ran it: job, pipeline, host (free text)")
 
-	cmd.AddCommand(register, recordRun)
+	cmd.AddCommand(register, recordRun, e.lineageRevokeDatasetCmd())
 	return cmd
 }
 
@@ -351,7 +351,7 @@ listed once at its shortest depth; "truncated" says a limit cut the walk short.`
 	}
 	runs.Flags().Uint32("limit", 100, "at most this many runs, both lists together (at most 1000)")
 
-	cmd.AddCommand(dataset, byName, history, lineage, run, runs)
+	cmd.AddCommand(dataset, byName, history, lineage, run, runs, e.datasetsListCmd(), e.lineageRevocationQueryCmd())
 	return cmd
 }
 

@@ -148,7 +148,7 @@ DIR computes the manifest digest here instead, as 'lineaged hash model' does.`,
 	deploy.Flags().String("environment", "", "where, e.g. azure-openai/eastus/prod (required)")
 	deploy.Flags().String("note", "", "note recorded with the deployment")
 
-	cmd.AddCommand(register, revoke, supersede, deploy)
+	cmd.AddCommand(register, revoke, supersede, deploy, e.modelsAliasTxCmd())
 	return cmd
 }
 
@@ -231,7 +231,8 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 	}
 	deployments.Flags().Uint32("limit", models.DefaultPageLimit, fmt.Sprintf("at most this many (at most %d)", models.MaxPageLimit))
 
-	cmd.AddCommand(model, byDigest, versions, lineage, deployments)
+	cmd.AddCommand(model, byDigest, versions, lineage, deployments, e.modelsListCmd(), e.modelsImpactCmd())
+	cmd.AddCommand(e.modelsAliasQueryCmds()...)
 	return cmd
 }
 

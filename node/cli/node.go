@@ -33,7 +33,7 @@ func (e *env) versionCmd() *cobra.Command {
 		RunE: func(*cobra.Command, []string) error {
 			v := map[string]any{
 				"version":     app.SoftwareVersion(),
-				"app_version": modules.AppVersion,
+				"app_version": jsonInt(modules.AppVersion),
 				"cometbft":    cometVersion(),
 				"go":          runtime.Version(),
 			}

@@ -43,14 +43,14 @@ after state sync or pruning).`,
 			}
 			if e.json() {
 				out := map[string]any{
-					"agreed": res.Mismatch == nil, "from": res.From, "to": res.To, "blocks": res.Blocks, "txs": res.Txs,
+					"agreed": res.Mismatch == nil, "from": jsonInt(res.From), "to": jsonInt(res.To), "blocks": jsonInt(res.Blocks), "txs": res.Txs,
 					"seconds": res.Duration.Seconds(), "app_hash": fmt.Sprintf("%X", res.AppHash),
-					"headers_checked": res.Checked.Headers, "state_store_checked": res.Checked.StateStore,
-					"app_state_height": res.Checked.AppHeight,
+					"headers_checked": jsonInt(res.Checked.Headers), "state_store_checked": res.Checked.StateStore,
+					"app_state_height": jsonInt(res.Checked.AppHeight),
 				}
 				if m := res.Mismatch; m != nil {
 					out["mismatch"] = map[string]any{
-						"height": m.Height, "genesis": m.Genesis, "what": m.What, "reference": m.Reference,
+						"height": jsonInt(m.Height), "genesis": m.Genesis, "what": m.What, "reference": m.Reference,
 						"got": fmt.Sprintf("%X", m.Got), "want": fmt.Sprintf("%X", m.Want), "error": m.Err,
 					}
 				}

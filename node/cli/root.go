@@ -115,20 +115,25 @@ func execute(root *cobra.Command, args []string, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
+	code, msg := exitCode(err), err.Error()
+	asJSON := jsonRequested(root, args)
 	var ee *exitError
 	var ue *usageError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "Error:", err)
-		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
-	case errors.As(err, &ee):
-		if ee.msg != "" {
-			fmt.Fprintln(stderr, "Error:", ee.msg)
+		reportError(stderr, asJSON, msg, code, err)
+		if !asJSON {
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
-	default:
-		fmt.Fprintln(stderr, "Error:", err)
+		return code
+	case errors.As(err, &ee):
+		if ee.msg == "" {
+			return code
+		}
+		msg = ee.msg
 	}
-	return exitCode(err)
+	reportError(stderr, asJSON, msg, code, err)
+	return code
 }
 
 // exitError ends the process with a specific code.

@@ -37,7 +37,7 @@ does it all), and watch them with "lineaged testnet status DIR".`,
 			if ip == nil {
 				return fmt.Errorf("--starting-ip %q is not an IP address", e.v.GetString("starting-ip"))
 			}
-			out := expandHome(e.v.GetString("output"))
+			out := expandHome(e.v.GetString("output-dir"))
 			encrypt := e.v.GetBool("encrypt-keys")
 			open := func(dir string) (*keyring.Keyring, error) {
 				if !encrypt {
@@ -78,7 +78,7 @@ does it all), and watch them with "lineaged testnet status DIR".`,
 	f := cmd.Flags()
 	f.Int("validators", 4, "number of validators")
 	f.Int("full-nodes", 0, "number of non-validating full nodes")
-	f.String("output", "./localnet/run", "directory for the node homes (must be empty or absent)")
+	f.String("output-dir", "./localnet/run", "directory for the node homes (must be empty or absent)")
 	f.String("starting-ip", "127.0.0.11", "address of the first node; the others follow")
 	f.String("chain-id", "lineage-localnet", "chain id")
 	f.Duration("block-time", 0, "consensus timeout_commit (0: CometBFT's default of 1s)")
@@ -132,7 +132,7 @@ otherwise (the ERROR column says why), so a script can wait on it.`,
 // nodeStatus is one line of testnet status.
 type nodeStatus struct {
 	Node       string `json:"node"`
-	Height     int64  `json:"height"`
+	Height     int64  `json:"height,string"`
 	AppHash    string `json:"app_hash"`
 	Peers      int    `json:"peers"`
 	CatchingUp bool   `json:"catching_up"`

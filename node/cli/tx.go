@@ -34,10 +34,15 @@ message: a transaction whose message is refused (a digest already registered, an
 input nobody registered) is included in a block, fails there and spends its
 sequence. --dry-run runs it on the node as the next block would, message
 included, and prints what would happen without broadcasting it (exit code 0 if
-it would succeed; "simulated": true in JSON).`,
+it would succeed; "simulated": true in JSON).
+
+Keys can stay on a machine without network access: --generate-only writes the
+unsigned transaction (for --from KEY, or --signer ADDRESS with no key at all;
+--chain-id and --sequence spare asking a node), "lineaged tx sign FILE" signs
+it offline, and "lineaged tx broadcast FILE" sends it from anywhere.`,
 	}
 	f := cmd.PersistentFlags()
-	f.String("from", "", "keyring key to sign with (required)")
+	f.String("from", "", "keyring key to sign with (required, but for --generate-only --signer)")
 	clientFlags(f)
 	f.Uint64("sequence", 0, "account sequence to use instead of the node's")
 	f.Uint64("timeout-height", 0, "void the transaction above this height")
@@ -45,7 +50,9 @@ it would succeed; "simulated": true in JSON).`,
 	f.String("signer-cmd", "", "sign with this external command instead of the key's private part")
 	f.Duration("wait", 60*time.Second, "how long to wait for the commit")
 	f.Bool("dry-run", false, "run the transaction on the node as the next block would, without broadcasting it")
+	offlineTxFlags(f)
 	keyringFlagsOn(cmd)
+	cmd.AddCommand(e.txSignCmd(), e.txBroadcastCmd())
 	return cmd
 }
 
@@ -56,10 +63,21 @@ func keyringFlagsOn(cmd *cobra.Command) {
 	cmd.PersistentFlags().AddFlagSet(tmp.Flags())
 }
 
+// buildFunc returns the message a transaction of s carries on chainID at
+// sequence.
+type buildFunc func(s keyring.Signer, chainID string, sequence uint64) (proto.Message, error)
+
 // submit signs the message build returns, submits it, prints the result,
-// and turns a failed transaction into exit code 1.
-func (e *env) submit(cmd *cobra.Command, build func(s keyring.Signer, chainID string, sequence uint64) (proto.Message, error), after func(*client.Result) error) error {
+// and turns a failed transaction into exit code 1. With --generate-only it
+// writes the unsigned transaction instead.
+func (e *env) submit(cmd *cobra.Command, build buildFunc, after func(*client.Result) error) error {
 	e.bind(cmd)
+	if e.v.GetBool("generate-only") {
+		return e.generateOnly(cmd, build)
+	}
+	if e.v.GetString("signer") != "" {
+		return errors.New("--signer only goes with --generate-only: to sign, give --from KEY")
+	}
 	from := e.v.GetString("from")
 	if from == "" {
 		return errors.New("--from is required: the keyring key that signs")
@@ -92,6 +110,13 @@ func (e *env) submit(cmd *cobra.Command, build func(s keyring.Signer, chainID st
 	if err != nil {
 		return err
 	}
+	return e.send(ctx, c, raw, after)
+}
+
+// send broadcasts raw and waits for its commit (or, with --dry-run, has
+// the node simulate it), prints the result, and turns a failed transaction
+// into exit code 1; after runs once one has been committed.
+func (e *env) send(ctx context.Context, c *client.Client, raw []byte, after func(*client.Result) error) error {
 	submit := c.Submit
 	if e.v.GetBool("dry-run") {
 		submit = c.Simulate
@@ -304,7 +329,10 @@ signs a proof of possession; the old key signs the transaction. Afterwards
 				if err := e.keyring().SetAddress(newName, account); err != nil {
 					return fmt.Errorf("rotated on chain, but failed to point key %s at %s: %w", newName, account, err)
 				}
-				fmt.Fprintf(e.stderr, "key %s now signs for %s\n", newName, account)
+				if err := e.keyring().MarkRotated(e.v.GetString("from"), newName); err != nil {
+					return fmt.Errorf("rotated on chain, but failed to mark key %s as rotated out: %w", e.v.GetString("from"), err)
+				}
+				fmt.Fprintf(e.stderr, "key %s now signs for %s; key %s is rotated out\n", newName, account, e.v.GetString("from"))
 				return nil
 			})
 		},

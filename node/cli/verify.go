@@ -39,6 +39,8 @@ const (
 	exitOtherQuestion = 4
 	// exitStale: valid, but older than --not-before or --max-age allow.
 	exitStale = 5
+	// exitOtherArtefact: valid, but not about the --artefact directory.
+	exitOtherArtefact = 6
 )
 
 // maxReceiptBytes bounds a receipt read from stdin.
@@ -79,11 +81,15 @@ except the last two):
   --expect-use USE              a use asked about (repeatable, or comma-separated)
   --not-before HEIGHT           the state is at HEIGHT or later
   --max-age DURATION            the state's time is at most DURATION before now
+  --artefact DIR                the check is about exactly the artefact in DIR:
+                                the answer's manifest digest is DIR's, as
+                                "lineaged hash model DIR" computes it; and,
+                                unless --expect-verdict says otherwise, ALLOW
 
 Exit status: 0 valid (and every expectation met), 1 invalid, 2 unusable input,
 3 valid but another verdict, 4 valid but about another question (query, model,
-org or use), 5 valid but too old. With several unmet, every one is printed and
-the code is the first of 4, 5, 3.`,
+org or use), 5 valid but too old, 6 valid but about another artefact than DIR.
+With several unmet, every one is printed and the code is the first of 4, 6, 5, 3.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &exitError{code: exitUnusable, msg: fmt.Sprintf("verify takes one RECEIPT argument, got %d", len(args))}
@@ -102,6 +108,9 @@ the code is the first of 4, 5, 3.`,
 			}
 			expect, err := parseExpect(cmd)
 			if err != nil {
+				return unusable(err)
+			}
+			if err := e.expectArtefact(cmd, &expect); err != nil {
 				return unusable(err)
 			}
 			data, err := readReceipt(e.stdin, args[0])
@@ -128,6 +137,8 @@ the code is the first of 4, 5, 3.`,
 				return nil
 			case errors.Is(unmet, receipt.ErrOtherQuestion):
 				return &exitError{code: exitOtherQuestion, msg: unmet.Error()}
+			case errors.Is(unmet, receipt.ErrOtherArtefact):
+				return &exitError{code: exitOtherArtefact, msg: unmet.Error()}
 			case errors.Is(unmet, receipt.ErrStale):
 				return &exitError{code: exitStale, msg: unmet.Error()}
 			default:
@@ -142,9 +153,10 @@ the code is the first of 4, 5, 3.`,
 	f.String("expect-verdict", "", "require this gate verdict: allow or deny")
 	f.String("expect-model", "", "require a gate check of this model version, NAME@VERSION")
 	f.String("expect-org", "", "require a gate check for this deploying organisation")
-	f.StringArray("expect-use", nil, "require a gate check that asked about this use (repeatable; comma-separated lists too)")
+	f.StringArray("expect-use", nil, "require a gate check that asked about this use: "+gate.UseList()+" (repeatable; comma-separated lists too)")
 	f.Int64("not-before", 0, "require the state to be at this height or later")
 	f.Duration("max-age", 0, "require the state's time to be at most this long before now")
+	f.String("artefact", "", "require a gate check about exactly the artefact in this directory (its manifest digest), and an ALLOW unless --expect-verdict says otherwise")
 	return cmd
 }
 
@@ -189,9 +201,9 @@ func parseExpect(cmd *cobra.Command) (receipt.Expect, error) {
 	x.Org, _ = f.GetString("expect-org")
 	uses, _ := f.GetStringArray("expect-use")
 	for _, u := range uses {
-		parsed, err := gate.ParseUses(u)
+		parsed, err := parseUsesFlag("expect-use", u)
 		if err != nil {
-			return x, fmt.Errorf("--expect-use: %w", err)
+			return x, err
 		}
 		x.Uses = append(x.Uses, parsed...)
 	}
@@ -249,9 +261,9 @@ func (e *env) printVerified(res *receipt.Result, trust receipt.Trust, unmet erro
 	header := fmt.Sprintf("%d:%X", res.Height, res.StateHash)
 	if e.json() {
 		out := map[string]any{
-			"valid": true, "chain_id": res.ChainID, "path": res.Path, "height": res.Height,
-			"time": res.Time, "app_hash": fmt.Sprintf("%X", res.AppHash), "app_version": res.AppVersion,
-			"header": header, "trusted_from": trustedFrom(trust), "verified_heights": res.Verified,
+			"valid": true, "chain_id": res.ChainID, "path": res.Path, "height": jsonInt(res.Height),
+			"time": res.Time, "app_hash": fmt.Sprintf("%X", res.AppHash), "app_version": jsonInt(res.AppVersion),
+			"header": header, "trusted_from": trustedFrom(trust), "verified_heights": jsonInts(res.Verified),
 			"proven_keys": res.Keys, "proven_ranges": res.Ranges, "request": req, "answer": resp,
 			"meets_expectations": unmet == nil,
 		}

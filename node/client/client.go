@@ -193,7 +193,7 @@ func (c *Client) BuildWith(ctx context.Context, signer keyring.Signer, msgFor fu
 // Result is the outcome of a submitted transaction.
 type Result struct {
 	TxHash    string       `json:"tx_hash"`
-	Height    int64        `json:"height"`
+	Height    int64        `json:"height,string"` // a string, as protobuf JSON writes 64-bit integers
 	Code      uint32       `json:"code"`
 	Codespace string       `json:"codespace"`
 	Log       string       `json:"log"`

@@ -56,6 +56,9 @@ type Info struct {
 	Address string `json:"address"`
 	// SignerCmd, if set, is the external signer command.
 	SignerCmd string `json:"signer_cmd,omitempty"`
+	// RotatedTo, if set, names the key this one was rotated out for: it
+	// no longer signs for Address.
+	RotatedTo string `json:"rotated_to,omitempty"`
 }
 
 // Public decodes the info's public key.
@@ -199,6 +202,9 @@ func (k *Keyring) ensureNew(name string) error {
 type secretFile struct {
 	Type       string `json:"type"`
 	PrivateKey string `json:"private_key"`
+	// Address is the account the key signs for, in an export: after a
+	// rotation it is not the key's own derived address.
+	Address string `json:"address,omitempty"`
 }
 
 func (k *Keyring) store(name string, priv *keys.PrivateKey) (*Info, error) {
@@ -235,6 +241,17 @@ func (k *Keyring) store(name string, priv *keys.PrivateKey) (*Info, error) {
 func (k *Keyring) writeInfo(info *Info) error {
 	b, _ := json.MarshalIndent(info, "", "  ")
 	return writeAtomic(k.infoPath(info.Name), append(b, '\n'), 0o600)
+}
+
+// MarkRotated records that key old was rotated out of its account in
+// favour of key replacement, which signs for the account from now on.
+func (k *Keyring) MarkRotated(old, replacement string) error {
+	info, err := k.Show(old)
+	if err != nil {
+		return err
+	}
+	info.RotatedTo = replacement
+	return k.writeInfo(info)
 }
 
 // SetAddress points a key at an account: after a key rotation the new key
@@ -368,11 +385,15 @@ func (k *Keyring) Export(name, exportPass string) ([]byte, error) {
 	if len(exportPass) < MinPassphraseLen {
 		return nil, fmt.Errorf("export passphrase must be at least %d characters", MinPassphraseLen)
 	}
+	info, err := k.Show(name)
+	if err != nil {
+		return nil, err
+	}
 	priv, err := k.PrivateKey(name)
 	if err != nil {
 		return nil, err
 	}
-	plain, _ := json.Marshal(secretFile{Type: keys.TypeName(priv.Type()), PrivateKey: hex.EncodeToString(priv.Bytes())})
+	plain, _ := json.Marshal(secretFile{Type: keys.TypeName(priv.Type()), PrivateKey: hex.EncodeToString(priv.Bytes()), Address: info.Address})
 	return encrypt(plain, exportPass)
 }
 
@@ -386,7 +407,17 @@ func (k *Keyring) ImportArmored(name string, armored []byte, exportPass string) 
 	if err != nil {
 		return nil, err
 	}
-	return k.store(name, priv)
+	var meta secretFile
+	_ = json.Unmarshal(plain, &meta) // parseSecret accepted it
+	info, err := k.store(name, priv)
+	if err != nil || meta.Address == "" || meta.Address == info.Address {
+		return info, err
+	}
+	// A key rotated into an account signs for that account's address.
+	if err := k.SetAddress(name, meta.Address); err != nil {
+		return nil, fmt.Errorf("exported key names account %q: %w", meta.Address, err)
+	}
+	return k.Show(name)
 }
 
 // passphrase returns the keyring passphrase, checking it against the

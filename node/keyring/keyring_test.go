@@ -248,3 +248,39 @@ func TestExternalSignerOpenSSLP256(t *testing.T) {
 		}
 	}
 }
+
+// TestRotatedKeys: after a rotation the new key signs for the account's
+// address, through an export and import too, and the old key is marked
+// and refuses to sign.
+func TestRotatedKeys(t *testing.T) {
+	kr := Open(t.TempDir(), fixedPass("correct horse"))
+	old, _ := kr.Add("old", keysv1.KeyType_KEY_TYPE_ED25519)
+	if _, err := kr.Add("new", keysv1.KeyType_KEY_TYPE_P256); err != nil {
+		t.Fatal(err)
+	}
+	if err := kr.SetAddress("new", old.Address); err != nil {
+		t.Fatal(err)
+	}
+	if err := kr.MarkRotated("old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kr.Signer("old", ""); err == nil || !strings.Contains(err.Error(), "rotated out") || !strings.Contains(err.Error(), "use key new") {
+		t.Fatalf("Signer of a rotated-out key = %v", err)
+	}
+	s, err := kr.Signer("new", "")
+	if err != nil || s.Address() != old.Address {
+		t.Fatalf("the new key signs for %v (%v), want %s", s, err, old.Address)
+	}
+	armored, err := kr.Export("new", "transport pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := Open(t.TempDir(), fixedPass("destination pass"))
+	got, err := dst.ImportArmored("moved", armored, "transport pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Address != old.Address {
+		t.Fatalf("imported key signs for %s, want the account's %s", got.Address, old.Address)
+	}
+}

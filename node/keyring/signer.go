@@ -35,6 +35,9 @@ func (k *Keyring) Signer(name, overrideCmd string) (Signer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if info.RotatedTo != "" {
+		return nil, fmt.Errorf("key %s was rotated out of account %s and no longer signs for it: use key %s", name, info.Address, info.RotatedTo)
+	}
 	pub, err := info.Public()
 	if err != nil {
 		return nil, err

@@ -16,7 +16,21 @@ const chunkSize = 1 << 20
 // HashFile streams r through algo (digest.SHA256, digest.SHA512 or
 // digest.Blake2b256) and returns the digest and the number of bytes read.
 func HashFile(r io.Reader, algo string) (digest.Digest, int64, error) {
-	return hashStream(context.Background(), r, algo, make([]byte, chunkSize), nil)
+	return HashFileProgress(r, algo, nil)
+}
+
+// HashFileProgress is [HashFile] reporting the bytes read so far to
+// onRead (if not nil) after each chunk, for a progress display.
+func HashFileProgress(r io.Reader, algo string, onRead func(total int64)) (digest.Digest, int64, error) {
+	var read int64
+	var report func(int64)
+	if onRead != nil {
+		report = func(n int64) {
+			read += n
+			onRead(read)
+		}
+	}
+	return hashStream(context.Background(), r, algo, make([]byte, chunkSize), report)
 }
 
 // hashStream hashes r with buf as the only copy buffer, stopping when ctx

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,4 +183,22 @@ func TestBuildLargeFileBoundedMemory(t *testing.T) {
 		t.Errorf("building a %d MiB model allocated %d bytes; want about %d MiB", largeSize>>20, alloc, workers)
 	}
 	t.Logf("building a %d MiB model allocated %d KiB", largeSize>>20, alloc>>10)
+}
+
+// TestHashFileProgress: the progress hook sees the running total, ending
+// at the size, and the digest is that of HashFile.
+func TestHashFileProgress(t *testing.T) {
+	data := bytes.Repeat([]byte("lineage"), 3*chunkSize/7+5)
+	var seen []int64
+	d, n, err := HashFileProgress(bytes.NewReader(data), "sha256", func(total int64) { seen = append(seen, total) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := HashFile(bytes.NewReader(data), "sha256")
+	if d.String() != want.String() || n != int64(len(data)) {
+		t.Fatalf("HashFileProgress = %v, %d; want %v, %d", d, n, want, len(data))
+	}
+	if len(seen) < 3 || seen[len(seen)-1] != int64(len(data)) || !slices.IsSorted(seen) {
+		t.Fatalf("progress %v, want increasing totals ending at %d", seen, len(data))
+	}
 }

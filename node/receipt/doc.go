@@ -56,9 +56,10 @@
 // A valid receipt proves what a query answered, not that the answer is the
 // one a caller needs: a DENY verifies as well as an ALLOW, and an ALLOW
 // stays valid after the model is revoked. [Result.Meets] checks a valid
-// receipt against an [Expect] (the verdict, model, organisation and uses of
-// a gate check, and the state's height and age), and says which of
-// [ErrOtherQuestion], [ErrStale] and [ErrVerdict] it misses.
+// receipt against an [Expect] (the verdict, model, organisation, uses and
+// artefact of a gate check, and the state's height and age), and says
+// which of [ErrOtherQuestion], [ErrOtherArtefact], [ErrStale] and
+// [ErrVerdict] it misses.
 //
 // The checksum is a guard against corruption, not a signature: authenticity
 // comes from the validators' signatures, the proofs and the re-execution.

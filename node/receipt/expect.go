@@ -26,6 +26,10 @@ type Expect struct {
 	Model   string
 	Org     string
 	Uses    []gatepb.Use
+	// ManifestDigest, also only for a gate check's receipt, is the
+	// artefact the answer must be about: the manifest digest the answer
+	// names (the checked version's) must be this one.
+	ManifestDigest string
 	// NotBefore is the lowest state height accepted.
 	NotBefore int64
 	// MaxAge is the oldest state accepted, judged from the state header's
@@ -40,6 +44,9 @@ var (
 	// ErrOtherQuestion: the receipt is not of a gate check, or of another
 	// model, organisation or use.
 	ErrOtherQuestion = errors.New("receipt answers another question")
+	// ErrOtherArtefact: the receipt is of a gate check about another
+	// artefact than the one expected (or about none).
+	ErrOtherArtefact = errors.New("receipt is about another artefact")
 	// ErrStale: the state is older than NotBefore or MaxAge allow.
 	ErrStale = errors.New("receipt is too old")
 	// ErrVerdict: the verdict is not the expected one (or the check was
@@ -57,13 +64,13 @@ func (u *unmet) Error() string { return u.kind.Error() + ": " + strings.Join(u.r
 func (u *unmet) Unwrap() error { return u.kind }
 
 // Meets checks a verified receipt's result against e; the error wraps
-// ErrOtherQuestion, ErrStale or ErrVerdict.
+// ErrOtherQuestion, ErrOtherArtefact, ErrStale or ErrVerdict.
 func (res *Result) Meets(e Expect) error {
 	found := map[error][]string{}
 	add := func(kind error, format string, args ...any) {
 		found[kind] = append(found[kind], fmt.Sprintf(format, args...))
 	}
-	if e.Verdict != gatepb.Verdict_VERDICT_UNSPECIFIED || e.Model != "" || e.Org != "" || len(e.Uses) > 0 {
+	if e.Verdict != gatepb.Verdict_VERDICT_UNSPECIFIED || e.Model != "" || e.Org != "" || len(e.Uses) > 0 || e.ManifestDigest != "" {
 		res.meetsGate(e, add)
 	}
 	if e.NotBefore > 0 && res.Height < e.NotBefore {
@@ -80,7 +87,7 @@ func (res *Result) Meets(e Expect) error {
 	}
 	var first error
 	var all []string
-	for _, kind := range []error{ErrOtherQuestion, ErrStale, ErrVerdict} {
+	for _, kind := range []error{ErrOtherQuestion, ErrOtherArtefact, ErrStale, ErrVerdict} {
 		if len(found[kind]) > 0 && first == nil {
 			first = kind
 		}
@@ -124,6 +131,16 @@ func (res *Result) meetsGate(e Expect, add func(error, string, ...any)) {
 	for _, u := range e.Uses {
 		if !slices.Contains(req.Uses, u) {
 			add(ErrOtherQuestion, "it does not check use %s", gate.UseName(u))
+		}
+	}
+	if e.ManifestDigest != "" {
+		switch {
+		case res.Error != nil:
+			add(ErrOtherArtefact, "the gate answered with error %s/%d, about no artefact", res.Error.Codespace, res.Error.Code)
+		case resp.ManifestDigest == "":
+			add(ErrOtherArtefact, "it names no artefact (no version was found), not %s", e.ManifestDigest)
+		case resp.ManifestDigest != e.ManifestDigest:
+			add(ErrOtherArtefact, "it is about the artefact with manifest digest %s, not %s", resp.ManifestDigest, e.ManifestDigest)
 		}
 	}
 	if e.Verdict != gatepb.Verdict_VERDICT_UNSPECIFIED {

@@ -45,6 +45,11 @@ func TestExpect(t *testing.T) {
 		{"max age, stale", Expect{MaxAge: time.Hour, Now: fresh.Add(time.Hour)}, ErrStale},
 		{"stale before verdict", Expect{NotBefore: 9, Verdict: gatepb.Verdict_VERDICT_ALLOW}, ErrStale},
 		{"other question before all", Expect{Org: "beta", NotBefore: 9, Verdict: gatepb.Verdict_VERDICT_ALLOW}, ErrOtherQuestion},
+		{"artefact", Expect{ManifestDigest: fixtureManifest}, nil},
+		{"other artefact", Expect{ManifestDigest: otherManifest}, ErrOtherArtefact},
+		{"other artefact before stale and verdict", Expect{ManifestDigest: otherManifest, NotBefore: 9, Verdict: gatepb.Verdict_VERDICT_ALLOW}, ErrOtherArtefact},
+		{"other question before other artefact", Expect{Org: "beta", ManifestDigest: otherManifest}, ErrOtherQuestion},
+		{"the artefact, but denied", Expect{ManifestDigest: fixtureManifest, Verdict: gatepb.Verdict_VERDICT_ALLOW}, ErrVerdict},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -70,4 +75,18 @@ func TestExpect(t *testing.T) {
 	if err := failed.Meets(Expect{Verdict: gatepb.Verdict_VERDICT_DENY}); !errors.Is(err, ErrVerdict) {
 		t.Fatalf("verdict of a failed check: %v", err)
 	}
+	// Nor is it about an artefact; and another query's receipt is about
+	// another question before any artefact.
+	if err := failed.Meets(Expect{ManifestDigest: fixtureManifest}); !errors.Is(err, ErrOtherArtefact) {
+		t.Fatalf("artefact of a failed check: %v", err)
+	}
+	if err := other.Meets(Expect{ManifestDigest: fixtureManifest}); !errors.Is(err, ErrOtherQuestion) {
+		t.Fatalf("artefact of a model query: %v", err)
+	}
 }
+
+// The fixture's model version was registered with fixtureManifest.
+const (
+	fixtureManifest = "sha256:5555555555555555555555555555555555555555555555555555555555555555"
+	otherManifest   = "sha256:6666666666666666666666666666666666666666666666666666666666666666"
+)

@@ -47,13 +47,18 @@ func (k Keeper) Check(r kit.Reader, blk kit.Block, req *gatev1.CheckRequest) (*g
 		Policy:         c.policy,
 		Height:         blk.Height,
 		Time:           timestamppb.New(blk.Time),
+		Alias:          req.Alias,
 	}
 	if model != nil {
 		resp.ManifestDigest = model.Spec.ManifestDigest
 		resp.PublisherOrg = model.PublisherOrg
 		c.checkModel(ref, model)
-		if err := c.checkLicences(ref); err != nil {
+		eff, err := c.checkLicences(ref)
+		if err != nil {
 			return nil, err
+		}
+		if c.policy.DenyRevokedDatasets {
+			c.checkRevokedDatasets(ref, eff.GetVisited())
 		}
 	}
 	if !k.members.OrgExists(r, req.Org) {
@@ -83,7 +88,12 @@ func validateRequest(req *gatev1.CheckRequest) error {
 	if req.GetModel() == "" && req.GetDigest() == "" {
 		return ErrInvalidRequest.Wrapf("give model (name@version), digest, or both")
 	}
-	if req.Model != "" {
+	switch {
+	case req.Alias != "":
+		if err := validateAliasRequest(req.Model, req.Alias); err != nil {
+			return err
+		}
+	case req.Model != "":
 		if _, err := parseRef("model", req.Model); err != nil {
 			return err
 		}
@@ -132,6 +142,13 @@ func (c *check) report(f *gatev1.Finding) { c.reports = append(c.reports, f) }
 // too.
 func (c *check) resolve() (*modelsv1.ModelVersion, string, error) {
 	ref := c.req.Model
+	if c.req.Alias != "" {
+		version, ok := c.resolveAlias()
+		if !ok {
+			return nil, c.req.Model, nil
+		}
+		ref = kit.ModelRef{Name: c.req.Model, Version: version}.String()
+	}
 	if ref == "" {
 		refs, truncated := c.models.ByDigest(c.r, c.req.Digest, maxDigestMatches)
 		switch {
@@ -278,12 +295,13 @@ func (c *check) checkPublisher(subject string, model *modelsv1.ModelVersion) {
 
 // checkLicences turns what the version's whole lineage withholds from the
 // deploying organisation, for each requested use, into findings: one per
-// record and licence behind the restriction.
-func (c *check) checkLicences(ref string) error {
+// record and licence behind the restriction. It returns the effective
+// licence, whose walk visited every upstream record within the limit.
+func (c *check) checkLicences(ref string) (*licensesv1.QueryEffectiveLicenseResponse, error) {
 	eff, err := c.licenses.EffectiveLicense(c.r, c.blk, &licensesv1.Subject{Kind: &licensesv1.Subject_Model{Model: ref}},
 		c.req.Org, int(c.policy.MaxLineageNodes))
 	if err != nil {
-		return fmt.Errorf("effective licence of %s: %w", ref, err)
+		return nil, fmt.Errorf("effective licence of %s: %w", ref, err)
 	}
 	for _, u := range c.req.Uses {
 		name, permitted := licenceUse(u)
@@ -308,7 +326,31 @@ func (c *check) checkLicences(ref string) error {
 			})
 		}
 	}
-	return nil
+	return eff, nil
+}
+
+// checkRevokedDatasets denies the version for every revoked dataset among
+// the records the effective-licence walk visited: its training datasets,
+// what they were derived from, and its base models' lineage. Records the
+// walk did not reach (beyond max_lineage_nodes) are already
+// LINEAGE_INCOMPLETE.
+func (c *check) checkRevokedDatasets(ref string, visited []*licensesv1.Subject) {
+	for _, s := range visited {
+		d := s.GetDataset()
+		if d == "" {
+			continue
+		}
+		rev, revoked := c.datasets.Revocation(c.r, d)
+		if !revoked {
+			continue
+		}
+		c.deny(&gatev1.Finding{
+			Reason:  gatev1.Reason_REASON_DATASET_REVOKED,
+			Subject: datasetSubject(d),
+			Detail: fmt.Sprintf("dataset %s, upstream of %s, was revoked by %s at height %d (%s): %s", d, ref, rev.OrgId, rev.Height,
+				strings.ToLower(strings.TrimPrefix(rev.ReasonCode.String(), "DATASET_REVOCATION_REASON_")), rev.Reason),
+		})
+	}
 }
 
 // licenceFinding is the finding for one cause restricting use u.

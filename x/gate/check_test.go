@@ -14,6 +14,7 @@ import (
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/kittest"
 	"github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	"github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	"github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models/modelsv1"
 )
@@ -48,8 +49,12 @@ type world struct {
 	licenses *fakeLicenses
 	members  *fakeMembers
 	datasets fakeDatasets
-	params   *fakeParams
-	k        Keeper
+	// revokedDatasets are revocations by digest; revocationLookups counts
+	// the revocations the gate looked up.
+	revokedDatasets   map[string]*lineagev1.DatasetRevocation
+	revocationLookups int
+	params            *fakeParams
+	k                 Keeper
 }
 
 func modelVersion(ref, manifestDigest string, signed bool, baseModel string, datasets ...string) *modelsv1.ModelVersion {
@@ -92,10 +97,12 @@ func newWorld() *world {
 				},
 			},
 		},
-		datasets: fakeDatasets{dg(10): true, dg(11): true},
-		params:   &fakeParams{},
+		datasets:        fakeDatasets{dg(10): true, dg(11): true},
+		revokedDatasets: map[string]*lineagev1.DatasetRevocation{},
+		params:          &fakeParams{},
 	}
-	w.k = NewKeeper(w.models, w.licenses, w.members, w.datasets, w.params)
+	w.k = NewKeeper(w.models, w.licenses, w.members,
+		datasetRegistry{w.datasets, w.revokedDatasets, &w.revocationLookups}, w.params)
 	return w
 }
 
@@ -448,6 +455,43 @@ func TestCheckReasons(t *testing.T) {
 			want:   []string{"LINEAGE_INCOMPLETE model:acme/llm@1.0 commercial"},
 		},
 		{
+			name:   "upstream dataset revoked",
+			setup:  revokeUpstream(&gatev1.Policy{DenyRevokedDatasets: true}),
+			req:    &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial()},
+			reason: gatev1.Reason_REASON_DATASET_REVOKED,
+			want:   []string{"DATASET_REVOKED dataset:dg11"},
+		},
+		{
+			name:   "upstream dataset revoked, denied by the request's policy",
+			setup:  revokeUpstream(nil),
+			req:    &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial(), Policy: &gatev1.Policy{DenyRevokedDatasets: true}},
+			reason: gatev1.Reason_REASON_DATASET_REVOKED,
+			want:   []string{"DATASET_REVOKED dataset:dg11"},
+		},
+		{
+			name:   "upstream dataset revoked, under an unset chain policy",
+			setup:  revokeUpstream(nil),
+			req:    &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial()},
+			reason: gatev1.Reason_REASON_UNSPECIFIED,
+		},
+		{
+			name:   "upstream dataset revoked, under a chain policy stored before the requirement existed",
+			setup:  revokeUpstream(&gatev1.Policy{MaxLineageNodes: 1000, RequireNamespaceOwner: true}),
+			req:    &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial()},
+			reason: gatev1.Reason_REASON_UNSPECIFIED,
+		},
+		{
+			name: "a revoked dataset the walk did not reach",
+			setup: func(w *world) {
+				revokeUpstream(DefaultPolicy())(w)
+				w.licenses.responses[llm] = restriction("redistribution",
+					cause(dataset(dg(11)), "", licensesv1.CauseKind_CAUSE_KIND_TRUNCATED))
+				w.licenses.responses[llm].Visited = []*licensesv1.Subject{model(llm), model(base), dataset(dg(10))}
+			},
+			req:    &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial()},
+			reason: gatev1.Reason_REASON_UNSPECIFIED,
+		},
+		{
 			name:   "not anchored",
 			req:    &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial(), Policy: &gatev1.Policy{RequireAnchor: true}},
 			reason: gatev1.Reason_REASON_NOT_ANCHORED,
@@ -499,6 +543,57 @@ func TestCheckReasons(t *testing.T) {
 		if r := gatev1.Reason(n); r != gatev1.Reason_REASON_UNSPECIFIED && !demonstrated[r] {
 			t.Errorf("no case demonstrates %s", r)
 		}
+	}
+}
+
+// revokeUpstream sets the chain's policy and revokes dg(11), which the
+// effective-licence walk of llm visits (after the base model and dg(10)).
+func revokeUpstream(chain *gatev1.Policy) func(w *world) {
+	return func(w *world) {
+		w.params.policy = chain
+		resp := permitAll()
+		resp.Visited = []*licensesv1.Subject{model(llm), model(base), dataset(dg(10)), dataset(dg(11))}
+		w.licenses.responses[llm] = resp
+		w.revokedDatasets[dg(11)] = &lineagev1.DatasetRevocation{Digest: dg(11), OrgId: "acme", Height: 7,
+			ReasonCode: lineagev1.DatasetRevocationReason_DATASET_REVOCATION_REASON_DATA, Reason: "holds personal data"}
+	}
+}
+
+// TestRevokedDatasetsReadOnlyWhenRequired: without deny_revoked_datasets a
+// check looks up no revocation, so it reads what it read before the
+// requirement existed (receipts of such checks keep verifying); with it,
+// one per dataset the walk visited, and the finding names the dataset and
+// the revocation.
+func TestRevokedDatasetsReadOnlyWhenRequired(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		chain   *gatev1.Policy
+		lookups int
+	}{
+		{"unset", nil, 0},
+		{"stored before the requirement", &gatev1.Policy{MaxLineageNodes: 1000, RequireNamespaceOwner: true}, 0},
+		{"default", DefaultPolicy(), 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld()
+			revokeUpstream(c.chain)(w)
+			resp := w.check(t, &gatev1.CheckRequest{Model: llm, Org: "beta", Uses: commercial()})
+			if w.revocationLookups != c.lookups {
+				t.Fatalf("%d revocations looked up, want %d", w.revocationLookups, c.lookups)
+			}
+			if c.lookups == 0 {
+				return
+			}
+			if len(resp.Findings) != 1 {
+				t.Fatalf("findings %v", resp.Findings)
+			}
+			detail := resp.Findings[0].Detail
+			for _, want := range []string{dg(11), llm, "acme", "height 7", "(data)", "holds personal data"} {
+				if !strings.Contains(detail, want) {
+					t.Errorf("detail %q does not mention %q", detail, want)
+				}
+			}
+		})
 	}
 }
 

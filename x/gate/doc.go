@@ -7,7 +7,10 @@
 // # Policy
 //
 // The chain's policy is the gate_policy application parameter
-// ([DefaultPolicy] when unset; [ValidatePolicy] checks it). A request may
+// ([ValidatePolicy] checks it). A new chain stores [DefaultPolicy]; a chain
+// whose parameter is unset gets DefaultPolicy without
+// deny_revoked_datasets, which came later: a check there reads nothing it
+// did not read before. A request may
 // add its own, which only makes the chain's stricter: each requirement set
 // by either applies; two non-empty lists of allowed publisher organisations
 // allow only the organisations on both (none, if they share none); the
@@ -18,22 +21,27 @@
 //
 // # How a verdict is reached
 //
-// A request that cannot be checked is an error: model not "name@version",
-// digest not canonical, neither given, org malformed, no uses or an unknown
-// or repeated one, or a malformed policy. Otherwise:
+// A request that cannot be checked is an error: model not "name@version"
+// (with an alias: not a name alone), alias malformed, digest not
+// canonical, neither model nor digest given, org malformed, no uses or an
+// unknown or repeated one, or a malformed policy. Otherwise:
 //
-//  1. The artefact is resolved. With model only, that version; with digest
-//     only, the one version registered with that manifest digest (several
-//     are an [ErrAmbiguousDigest] error naming them, so the caller names the
-//     version); with both, the version, whose manifest digest must be the
-//     one given.
+//  1. The artefact is resolved. With an alias, the version the alias of
+//     the model's name points to in the state checked (one alias never
+//     set, or cleared, resolves to none: MODEL_NOT_REGISTERED); with model
+//     only, that version; with digest only, the one version registered
+//     with that manifest digest (several are an [ErrAmbiguousDigest] error
+//     naming them, so the caller names the version); with a model or alias
+//     and a digest, the version, whose manifest digest must be the one
+//     given. The answer names the version resolved and the alias.
 //  2. Every finding that applies is collected, none stopping the others:
 //     the version's own state (revoked, superseded, publisher and its
 //     namespace, signature, registered upstream records), the deploying organisation's
-//     membership, anchoring, and, for each requested use, every record and
+//     membership, anchoring, for each requested use every record and
 //     licence of the version's whole lineage that withholds it from the
 //     deploying organisation (x/licenses effective licence, walking at most
-//     max_lineage_nodes records).
+//     max_lineage_nodes records), and, with deny_revoked_datasets, every
+//     revoked dataset among the records that walk visited.
 //  3. Findings are sorted by reason (enum order), subject, licence id and
 //     use; those that deny come first, then those that only report (a
 //     superseded version under a policy that does not deny it).
@@ -42,7 +50,8 @@
 // # Reasons
 //
 //	Reason                     Denies  When
-//	MODEL_NOT_REGISTERED       yes     no version under that name@version, or none with that digest
+//	MODEL_NOT_REGISTERED       yes     no version under that name@version, none with that digest, or an
+//	                                   alias that points to none (never set, or cleared)
 //	DIGEST_MISMATCH            yes     the named version's manifest digest is not the one given
 //	MODEL_REVOKED              yes     the version was revoked
 //	MODEL_SUPERSEDED           policy  the version was superseded (denies only with deny_superseded)
@@ -63,6 +72,10 @@
 //	NAMESPACE_NOT_OWNED        policy  require_namespace_owner (on in DefaultPolicy) and the version's
 //	                                   scoped name is in a namespace that is not its publisher
 //	                                   organisation's (registered before names were bound)
+//	DATASET_REVOKED            policy  deny_revoked_datasets (on in DefaultPolicy) and a dataset upstream
+//	                                   of the version (a training dataset, what it was derived from,
+//	                                   or a base model's, within max_lineage_nodes) was revoked; the
+//	                                   subject names the dataset
 //
 // The answer names the version's publisher organisation (publisher_org):
 // whoever asks sees who vouches for the artefact, whatever its name says.

@@ -4,6 +4,7 @@ import (
 	"github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	"github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	"github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models/modelsv1"
 )
@@ -20,6 +21,10 @@ type Models interface {
 	Revocation(r kit.Reader, name, version string) (*modelsv1.Revocation, bool)
 	// Supersession loads the record of what replaced the version, if any.
 	Supersession(r kit.Reader, name, version string) (*modelsv1.Supersession, bool)
+	// Alias loads where an alias of a model name points: its latest move,
+	// whose version is empty when it was cleared; false when the alias was
+	// never set (or the name or alias is malformed).
+	Alias(r kit.Reader, name, alias string) (*modelsv1.ModelAlias, bool)
 	// ByDigest lists the versions registered with a manifest digest, as
 	// "name@version" in name@version order, at most limit of them;
 	// truncated is set when more exist.
@@ -51,11 +56,14 @@ type Datasets interface {
 	// DatasetExists reports whether a dataset is registered under the
 	// canonical digest.
 	DatasetExists(r kit.Reader, digest string) bool
+	// Revocation loads the revocation of the dataset registered under the
+	// canonical digest, if it was revoked.
+	Revocation(r kit.Reader, digest string) (*lineagev1.DatasetRevocation, bool)
 }
 
 // Params is what the gate needs from the application's parameters.
 type Params interface {
 	// GatePolicy is the chain's gate policy (appv1.Params.gate_policy);
-	// nil means [DefaultPolicy].
+	// nil when unset.
 	GatePolicy(r kit.Reader) *gatev1.Policy
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/lineageledger/lineaged/x/gate/gatev1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	"github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	"github.com/lineageledger/lineaged/x/membership/membershipv1"
 	"github.com/lineageledger/lineaged/x/models/modelsv1"
 )
@@ -15,6 +16,13 @@ type fakeModels struct {
 	models        map[string]*modelsv1.ModelVersion
 	revocations   map[string]*modelsv1.Revocation
 	supersessions map[string]*modelsv1.Supersession
+	// aliases are keyed by "name alias".
+	aliases map[string]*modelsv1.ModelAlias
+}
+
+func (f *fakeModels) Alias(_ kit.Reader, name, alias string) (*modelsv1.ModelAlias, bool) {
+	a, ok := f.aliases[name+" "+alias]
+	return a, ok
 }
 
 func (f *fakeModels) Model(_ kit.Reader, name, version string) (*modelsv1.ModelVersion, bool) {
@@ -107,6 +115,20 @@ func (f *fakeMembers) Account(_ kit.Reader, address string) (*membershipv1.Accou
 type fakeDatasets map[string]bool
 
 func (f fakeDatasets) DatasetExists(_ kit.Reader, d string) bool { return f[d] }
+
+// datasetRegistry is the registered datasets and the revocations of some,
+// counting the revocations looked up.
+type datasetRegistry struct {
+	fakeDatasets
+	revocations map[string]*lineagev1.DatasetRevocation
+	lookups     *int
+}
+
+func (f datasetRegistry) Revocation(_ kit.Reader, d string) (*lineagev1.DatasetRevocation, bool) {
+	*f.lookups++
+	rev, ok := f.revocations[d]
+	return rev, ok
+}
 
 // fakeParams holds the chain's gate policy.
 type fakeParams struct{ policy *gatev1.Policy }

@@ -22,9 +22,21 @@ const (
 )
 
 // DefaultPolicy is the gate policy a new chain starts with: registration,
-// no revocation, an authorised publisher whose organisation owns the
-// model's namespace, a complete lineage and licences permitting the uses.
+// no revocation of the version or of any dataset upstream of it, an
+// authorised publisher whose organisation owns the model's namespace, a
+// complete lineage and licences permitting the uses.
 func DefaultPolicy() *gatev1.Policy {
+	p := unsetPolicy()
+	p.DenyRevokedDatasets = true
+	return p
+}
+
+// unsetPolicy is the policy of a chain whose gate_policy parameter is
+// unset. It stays what [DefaultPolicy] was before deny_revoked_datasets
+// existed: such a chain's parameters predate it, and a check there must
+// read no key it did not read before, or the receipts made there would
+// stop verifying. A chain that wants the requirement sets it.
+func unsetPolicy() *gatev1.Policy {
 	return &gatev1.Policy{MaxLineageNodes: DefaultMaxLineageNodes, RequireNamespaceOwner: true}
 }
 
@@ -32,7 +44,8 @@ func DefaultPolicy() *gatev1.Policy {
 // e.g. in genesis): allowed publisher organisations well-formed, distinct
 // and at most [MaxAllowedPublisherOrgs]; max_lineage_nodes at most
 // [MaxLineageNodes] (0 means [DefaultMaxLineageNodes]). A nil policy is
-// valid and means [DefaultPolicy].
+// valid: the gate then applies [DefaultPolicy] without
+// deny_revoked_datasets (see [Keeper.Check]).
 func ValidatePolicy(p *gatev1.Policy) error {
 	return validatePolicy("gate_policy", p)
 }
@@ -61,7 +74,7 @@ func validatePolicy(field string, p *gatev1.Policy) error {
 // defaults).
 //
 //   - require_signature, deny_superseded, require_anchor,
-//     require_namespace_owner: either sets it.
+//     require_namespace_owner, deny_revoked_datasets: either sets it.
 //   - allowed_publisher_orgs: an empty list allows any member; two
 //     non-empty lists allow their intersection; an empty intersection sets
 //     no_publisher_allowed, as does either policy setting it. The list is
@@ -75,6 +88,7 @@ func mergePolicy(chain, request *gatev1.Policy) *gatev1.Policy {
 		DenySuperseded:        chain.GetDenySuperseded() || request.GetDenySuperseded(),
 		RequireAnchor:         chain.GetRequireAnchor() || request.GetRequireAnchor(),
 		RequireNamespaceOwner: chain.GetRequireNamespaceOwner() || request.GetRequireNamespaceOwner(),
+		DenyRevokedDatasets:   chain.GetDenyRevokedDatasets() || request.GetDenyRevokedDatasets(),
 		MaxLineageNodes:       chain.GetMaxLineageNodes(),
 		NoPublisherAllowed:    chain.GetNoPublisherAllowed() || request.GetNoPublisherAllowed(),
 	}
@@ -105,14 +119,14 @@ func mergePolicy(chain, request *gatev1.Policy) *gatev1.Policy {
 	return effective
 }
 
-// chainPolicy is the chain's policy, [DefaultPolicy] when unset (a chain
+// chainPolicy is the chain's policy, [unsetPolicy] when unset (a chain
 // that stored its policy keeps it as stored: one from before
-// require_namespace_owner existed does not require it). The copy
-// may be handed out.
+// require_namespace_owner or deny_revoked_datasets existed does not
+// require it). The copy may be handed out.
 func (k Keeper) chainPolicy(r kit.Reader) *gatev1.Policy {
 	p := k.params.GatePolicy(r)
 	if p == nil {
-		return DefaultPolicy()
+		return unsetPolicy()
 	}
 	return proto.CloneOf(p)
 }

@@ -37,6 +37,17 @@ func TestMergePolicy(t *testing.T) {
 			want:    &gatev1.Policy{RequireSignature: true, DenySuperseded: true, MaxLineageNodes: DefaultMaxLineageNodes},
 		},
 		{
+			name:    "deny_revoked_datasets from the chain",
+			chain:   &gatev1.Policy{DenyRevokedDatasets: true, RequireNamespaceOwner: true},
+			request: &gatev1.Policy{},
+			want:    &gatev1.Policy{DenyRevokedDatasets: true, RequireNamespaceOwner: true, MaxLineageNodes: DefaultMaxLineageNodes},
+		},
+		{
+			name:    "deny_revoked_datasets from the request",
+			request: &gatev1.Policy{DenyRevokedDatasets: true},
+			want:    &gatev1.Policy{DenyRevokedDatasets: true, MaxLineageNodes: DefaultMaxLineageNodes},
+		},
+		{
 			name:    "a request cannot clear a requirement",
 			chain:   &gatev1.Policy{RequireSignature: true, DenySuperseded: true, RequireAnchor: true},
 			request: &gatev1.Policy{},
@@ -131,7 +142,7 @@ func TestValidatePolicy(t *testing.T) {
 }
 
 func TestDefaultPolicy(t *testing.T) {
-	want := &gatev1.Policy{MaxLineageNodes: 1000, RequireNamespaceOwner: true}
+	want := &gatev1.Policy{MaxLineageNodes: 1000, RequireNamespaceOwner: true, DenyRevokedDatasets: true}
 	if p := DefaultPolicy(); !proto.Equal(p, want) {
 		t.Errorf("DefaultPolicy = %v, want %v", p, want)
 	}

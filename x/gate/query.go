@@ -28,8 +28,9 @@ func (q Querier) Check(_ context.Context, req *gatev1.CheckRequest) (*gatev1.Che
 	return q.k.Check(q.r, q.blk, req)
 }
 
-// Policy implements gatev1.QueryServer: the chain's policy as set,
-// [DefaultPolicy] when unset.
+// Policy implements gatev1.QueryServer: the chain's policy as set, or the
+// one the gate applies when it is unset ([DefaultPolicy] without
+// deny_revoked_datasets).
 func (q Querier) Policy(_ context.Context, _ *gatev1.QueryPolicyRequest) (*gatev1.QueryPolicyResponse, error) {
 	return &gatev1.QueryPolicyResponse{Policy: q.k.chainPolicy(q.r)}, nil
 }

@@ -15,8 +15,9 @@ func TestQueryPolicy(t *testing.T) {
 	w := newWorld()
 	q := w.k.Querier(kittest.NewMemStore(), blk)
 	resp, err := q.Policy(context.Background(), &gatev1.QueryPolicyRequest{})
-	if err != nil || !proto.Equal(resp.Policy, DefaultPolicy()) {
-		t.Fatalf("Policy of an unset parameter = %v, %v; want the default", resp, err)
+	unset := &gatev1.Policy{MaxLineageNodes: DefaultMaxLineageNodes, RequireNamespaceOwner: true}
+	if err != nil || !proto.Equal(resp.Policy, unset) {
+		t.Fatalf("Policy of an unset parameter = %v, %v; want the default without deny_revoked_datasets", resp, err)
 	}
 
 	set := &gatev1.Policy{RequireSignature: true, AllowedPublisherOrgs: []string{"acme"}}

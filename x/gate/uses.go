@@ -9,31 +9,32 @@ import (
 	"github.com/lineageledger/lineaged/x/licenses/licensesv1"
 )
 
-// useNames are the names users type for uses, canonical name first.
+// useNames are the names users type for uses: in the CLI (gate check
+// --use, licences' --allow, verify --expect-use) and in the REST API
+// (?uses=, and "uses" in a request body). The first name of each is its
+// canonical name, what [UseName] prints; "fine-tune" is a synonym.
 var useNames = []struct {
-	name string
-	use  gatev1.Use
+	use   gatev1.Use
+	names []string
 }{
-	{"commercial", gatev1.Use_USE_COMMERCIAL},
-	{"derivatives", gatev1.Use_USE_DERIVATIVES},
-	{"fine-tune", gatev1.Use_USE_DERIVATIVES},
-	{"redistribution", gatev1.Use_USE_REDISTRIBUTION},
-	{"ai-training", gatev1.Use_USE_AI_TRAINING},
+	{gatev1.Use_USE_COMMERCIAL, []string{"commercial"}},
+	{gatev1.Use_USE_DERIVATIVES, []string{"derivatives", "fine-tune"}},
+	{gatev1.Use_USE_REDISTRIBUTION, []string{"redistribution"}},
+	{gatev1.Use_USE_AI_TRAINING, []string{"ai-training"}},
 }
 
-// ParseUses reads a comma-separated list of uses as users type it:
-// "commercial", "derivatives" (or its synonym "fine-tune"),
-// "redistribution" and "ai-training", in any case. A use named twice counts
-// once; the result is in [gatev1.Use] order, as [Keeper.Check] wants it.
+// ParseUses reads a comma-separated list of uses as [ParseUse] reads each.
+// A use named twice counts once; the result is in [gatev1.Use] order, as
+// [Keeper.Check] wants it.
 func ParseUses(s string) ([]gatev1.Use, error) {
 	if strings.TrimSpace(s) == "" {
-		return nil, ErrInvalidRequest.Wrapf("uses: at least one use is required (%s)", useList())
+		return nil, ErrInvalidRequest.Wrapf("uses: at least one use is required (%s)", UseList())
 	}
 	var out []gatev1.Use
 	for part := range strings.SplitSeq(s, ",") {
-		u, ok := parseUse(strings.TrimSpace(part))
-		if !ok {
-			return nil, ErrInvalidRequest.Wrapf("uses: unknown use %q (want %s)", strings.TrimSpace(part), useList())
+		u, err := ParseUse(part)
+		if err != nil {
+			return nil, err
 		}
 		if !slices.Contains(out, u) {
 			out = append(out, u)
@@ -43,31 +44,56 @@ func ParseUses(s string) ([]gatev1.Use, error) {
 	return out, nil
 }
 
-func parseUse(s string) (gatev1.Use, bool) {
-	for _, n := range useNames {
-		if strings.EqualFold(s, n.name) {
-			return n.use, true
+// ParseUse reads one use as users type it: "commercial", "derivatives"
+// (or its synonym "fine-tune"), "redistribution" or "ai-training", in any
+// case and with "_" for "-". The names other places give the uses are
+// accepted too: the enum names (USE_AI_TRAINING, or AI_TRAINING) and the
+// licence's usage fields and restrictions (commercial_use, ai_training).
+// An unknown name is refused with the list of valid ones.
+func ParseUse(s string) (gatev1.Use, error) {
+	n := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "_", "-"))
+	n = strings.TrimPrefix(n, "use-")
+	if n == "commercial-use" {
+		n = "commercial"
+	}
+	for _, u := range useNames {
+		if slices.Contains(u.names, n) {
+			return u.use, nil
 		}
 	}
-	return gatev1.Use_USE_UNSPECIFIED, false
+	return gatev1.Use_USE_UNSPECIFIED, ErrInvalidRequest.Wrapf("uses: unknown use %q (want %s)", strings.TrimSpace(s), UseList())
 }
 
-// UseName is the canonical name [ParseUses] reads for u.
+// UseName is the canonical name [ParseUse] reads for u.
 func UseName(u gatev1.Use) string {
 	for _, n := range useNames {
 		if n.use == u {
-			return n.name
+			return n.names[0]
 		}
 	}
 	return fmt.Sprintf("unknown(%d)", int32(u))
 }
 
-func useList() string {
-	names := make([]string, len(useNames))
+// UseNames are the canonical names of every use, in [gatev1.Use] order.
+func UseNames() []string {
+	out := make([]string, len(useNames))
 	for i, n := range useNames {
-		names[i] = n.name
+		out[i] = n.names[0]
 	}
-	return strings.Join(names, ", ")
+	return out
+}
+
+// UseList describes the valid uses for messages and help texts:
+// "commercial, derivatives (or fine-tune), redistribution, ai-training".
+func UseList() string {
+	parts := make([]string, len(useNames))
+	for i, n := range useNames {
+		parts[i] = n.names[0]
+		if len(n.names) > 1 {
+			parts[i] += " (or " + strings.Join(n.names[1:], ", ") + ")"
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // knownUse reports whether u is a use a request may name.

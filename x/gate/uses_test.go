@@ -3,6 +3,7 @@ package gate
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lineageledger/lineaged/x/gate/gatev1"
@@ -29,8 +30,15 @@ func TestParseUses(t *testing.T) {
 		{"  ", nil},
 		{"commercial,", nil},
 		{"commercial,,derivatives", nil},
-		{"commercial_use", nil},
 		{"training", nil},
+		{"commercial-ai-training", nil},
+		{"use", nil},
+		// The names other places give the uses are aliases.
+		{"USE_COMMERCIAL,USE_AI_TRAINING", []gatev1.Use{commercial, training}},
+		{"COMMERCIAL,DERIVATIVES", []gatev1.Use{commercial, deriv}},
+		{"commercial_use,ai_training", []gatev1.Use{commercial, training}},
+		{"commercial-use,Fine_Tune", []gatev1.Use{commercial, deriv}},
+		{"use-redistribution", []gatev1.Use{redist}},
 	}
 	for _, c := range cases {
 		got, err := ParseUses(c.in)
@@ -62,5 +70,17 @@ func TestUseNamesRoundTrip(t *testing.T) {
 	}
 	if got := UseName(gatev1.Use(9)); got != "unknown(9)" {
 		t.Errorf("UseName(9) = %q", got)
+	}
+}
+
+// TestUnknownUseListsTheValidOnes: a refused use names every valid one.
+func TestUnknownUseListsTheValidOnes(t *testing.T) {
+	_, err := ParseUses("commercial,training")
+	want := `unknown use "training" (want commercial, derivatives (or fine-tune), redistribution, ai-training)`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want it to say %s", err, want)
+	}
+	if got := UseNames(); !slices.Equal(got, []string{"commercial", "derivatives", "redistribution", "ai-training"}) {
+		t.Errorf("UseNames() = %q", got)
 	}
 }

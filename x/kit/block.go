@@ -27,8 +27,16 @@ const (
 	// in the signer's organisation's namespace, and suspending or
 	// reinstating an account needs every role it holds.
 	RulesBoundNames uint32 = 1
+	// RulesImpactIndex add: registering a model version also indexes it
+	// under each of its training datasets and under its base model, so
+	// that the models downstream of a dataset or a model can be found
+	// without scanning the registry. A chain on an earlier rule set never
+	// writes those indexes; whatever moves a chain to this rule set later
+	// must index the versions registered before, for impact answers take
+	// this rule set to mean that every version is indexed.
+	RulesImpactIndex uint32 = 2
 	// LatestRules is the newest rule set this software implements.
-	LatestRules = RulesBoundNames
+	LatestRules = RulesImpactIndex
 )
 
 // Namespace is the namespace a scoped name claims: the part before its

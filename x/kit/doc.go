@@ -3,8 +3,10 @@
 // the state, the prefix stripped) and the [Reader] it reads the rest
 // through, the [Block] it executes in, the [Error] type whose codespace and
 // code are consensus, [Event] for what a handler reports, the [ModelRef]
-// every module names model versions by, and the few consensus facts a
-// module may see ([CommitInfo], [ValidatorUpdate]).
+// every module names model versions by (and [ValidateModelAlias] for the
+// aliases that point at them), [ScanPage] for list queries that filter
+// records in key order a bounded number at a time, and the few consensus
+// facts a module may see ([CommitInfo], [ValidatorUpdate]).
 //
 // # Rules for modules
 //

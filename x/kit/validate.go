@@ -78,6 +78,8 @@ func describe(chars string) string {
 		return "letters, digits and . _ + -"
 	case IDChars:
 		return "lower-case letters, digits and . _ / -"
+	case AliasChars:
+		return "lower-case letters, digits and _ -"
 	}
 	return fmt.Sprintf("only %q", chars)
 }

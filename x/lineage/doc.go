@@ -43,12 +43,37 @@
 // digests are empty strings, and outputs include the new outputs' digests.
 // [RunID] computes it. The same run recorded twice is rejected.
 //
+// # Revocation
+//
+// [Keeper.RevokeDataset] (needs ROLE_DATA_STEWARD) records that a dataset
+// must no longer be used, with a reason code (security, license, data,
+// quality, legal, other) and text. Only the organisation that registered
+// the dataset may revoke it, once: an attesting organisation vouches that it
+// holds the same bytes, not for them, and a revocation reaches every model
+// downstream of the dataset. The dataset, its runs and its edges stay as
+// they were, and later runs and model registrations may still name it: a
+// revocation withdraws the data from use, it does not rewrite what was built
+// from it. The deployment gate denies models downstream of a revoked dataset
+// (x/gate, REASON_DATASET_REVOKED) under a policy with
+// deny_revoked_datasets. The DatasetRevocation query answers with the
+// revocation, or with none for a registered dataset that is not revoked.
+//
 // # Walks
 //
 // [Keeper.Walk] (and the Lineage query) explores edges breadth first; the
 // neighbours of a dataset are visited in key order, which is by the length
 // of the neighbour's digest, then its bytes, then the run id. Every dataset
 // is reported once, at its shortest depth.
+//
+// # Listing
+//
+// Datasets ([Querier.Datasets]) lists datasets by namespace, name prefix,
+// owning organisation and licence, in the order of the name index (0x03),
+// from the index and the records alone: nothing is indexed for it. A
+// namespace reads its part of the index (with a name prefix, one key range
+// per name length); the other filters examine at most max_scan entries a
+// page and, when that bound stops a page, say so and give the cursor (a
+// digest) to continue from.
 //
 // # State layout
 //
@@ -65,4 +90,5 @@
 //	0x07 | len | parent | len | child | len | run_id          → 0x01 (downstream edges)
 //	0x08 | len | digest | 0x01 | len | run_id                 → 0x01 (runs that consumed digest)
 //	0x08 | len | digest | 0x02 | len | run_id                 → 0x01 (runs that produced digest)
+//	0x09 | len | digest                                       → DatasetRevocation
 package lineage

@@ -25,6 +25,8 @@ var (
 	ErrLineageTooLarge     = kit.NewError(Codespace, 11, "lineage too large to check")
 	ErrInvalidQuery        = kit.NewError(Codespace, 12, "invalid query")
 	ErrNotFound            = kit.NewError(Codespace, 13, "not found").MarkNotFound()
+	ErrNotOwner            = kit.NewError(Codespace, 14, "signer's organisation did not register the dataset")
+	ErrAlreadyRevoked      = kit.NewError(Codespace, 15, "dataset already revoked")
 )
 
 // Errors lists every error of the module, for documentation and tests.
@@ -32,5 +34,5 @@ var Errors = []*kit.Error{
 	ErrInvalidField, ErrInvalidDigest, ErrDatasetExists, ErrNameTaken,
 	ErrUnknownDataset, ErrAlreadyAttested, ErrAttestationMismatch, ErrRunExists,
 	ErrUnknownRun, ErrLineageCycle, ErrLineageTooLarge, ErrInvalidQuery,
-	ErrNotFound,
+	ErrNotFound, ErrNotOwner, ErrAlreadyRevoked,
 }

@@ -15,6 +15,7 @@ const (
 	prefixUpstream    = 0x06
 	prefixDownstream  = 0x07
 	prefixDatasetRun  = 0x08
+	prefixRevocation  = 0x09
 )
 
 // Roles of a dataset in a run, in the dataset→runs index.
@@ -118,6 +119,10 @@ func ConsumedByKey(digest, runID string) []byte {
 func ProducedByKey(digest, runID string) []byte {
 	return appendPart(DatasetRunsPrefix(digest, roleOutput), runID)
 }
+
+// RevocationKey is where the revocation of the dataset with the given
+// digest is stored.
+func RevocationKey(digest string) []byte { return key(prefixRevocation, digest) }
 
 // readPart splits one length-prefixed part off the front of b. Keys are
 // written by this module, so a malformed one is corrupt state.

@@ -89,3 +89,8 @@ func ExampleRunID() {
 	fmt.Println(id)
 	// Output: e54afb4bb54dfad569ba4c6cf3515c566b1023afe187f24f5d7ef576e8f89803
 }
+
+func ExampleRevocationKey() {
+	fmt.Printf("%x\n", lineage.RevocationKey("d1"))
+	// Output: 09026431
+}

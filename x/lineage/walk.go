@@ -28,6 +28,16 @@ func (k Keeper) Walk(r kit.Reader, starts []string, dir pb.Direction, maxDepth, 
 	return walk(k.reader(r), starts, dir, maxDepth, maxNodes)
 }
 
+// EachChild calls fn with every edge from the dataset d to a dataset
+// derived from it, in key order (see doc.go), until fn returns false. A
+// string that is not a canonical digest has no edges.
+func (k Keeper) EachChild(r kit.Reader, d string, fn func(e *pb.Edge) bool) {
+	if digest.Validate(d) != nil {
+		return
+	}
+	forEachNeighbour(k.reader(r), d, pb.Direction_DIRECTION_DOWNSTREAM, func(e *pb.Edge, _ string) bool { return fn(e) })
+}
+
 func walk(r kit.Reader, starts []string, dir pb.Direction, maxDepth, maxNodes int) (nodes []*pb.LineageNode, edges []*pb.Edge, truncated bool) {
 	reached := map[string]bool{}
 	for _, s := range starts {

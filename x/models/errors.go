@@ -23,6 +23,8 @@ var (
 	ErrInvalidSupersession   = kit.NewError(Codespace, 14, "invalid supersession")
 	ErrInvalidQuery          = kit.NewError(Codespace, 15, "invalid query")
 	ErrNotFound              = kit.NewError(Codespace, 16, "not found").MarkNotFound()
+	ErrAliasNotSet           = kit.NewError(Codespace, 17, "alias points to no version")
+	ErrAliasUnchanged        = kit.NewError(Codespace, 18, "alias already points to that version")
 )
 
 // Errors lists every error of the module in code order, for documentation
@@ -32,4 +34,5 @@ var Errors = []*kit.Error{
 	ErrUnknownModel, ErrUnknownDataset, ErrUnknownRun, ErrBaseRevoked,
 	ErrBadPublisherSignature, ErrNotPublisher, ErrAlreadyRevoked, ErrRevoked,
 	ErrAlreadySuperseded, ErrInvalidSupersession, ErrInvalidQuery, ErrNotFound,
+	ErrAliasNotSet, ErrAliasUnchanged,
 }

@@ -14,6 +14,10 @@ type Datasets interface {
 	// (the starting ones first), the edges crossed, and whether a limit
 	// cut the walk short.
 	Upstream(r kit.Reader, digests []string, maxDepth, maxNodes int) (datasets []string, edges []DatasetEdge, truncated bool)
+	// EachDerived calls fn with every edge from the dataset digest to a
+	// dataset derived from it, in a deterministic order, until fn returns
+	// false.
+	EachDerived(r kit.Reader, digest string, fn func(DatasetEdge) bool)
 }
 
 // DatasetEdge says child was derived from parent by a run.
@@ -34,4 +38,11 @@ type Licenses interface {
 	// CheckUsable returns nil if the licence exists and has not expired at
 	// blk, else an error carrying the licence module's code.
 	CheckUsable(r kit.Reader, blk kit.Block, licenseID string) error
+}
+
+// Params is what this module needs from the application's parameters.
+type Params interface {
+	// Rules is the consensus rule set the chain runs under
+	// (lineage.app.v1.Params.rules).
+	Rules(r kit.Reader) uint32
 }

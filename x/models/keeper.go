@@ -22,14 +22,15 @@ type Keeper struct {
 	datasets Datasets
 	accounts Accounts
 	licenses Licenses
+	params   Params
 	// verify checks a publisher's signature; keys.Verify unless
 	// [Keeper.WithVerifier] set another.
 	verify func(pub *keysv1.PublicKey, msg, sig []byte) error
 }
 
 // NewKeeper returns the keeper of the module stored under prefix.
-func NewKeeper(prefix byte, datasets Datasets, accounts Accounts, licenses Licenses) Keeper {
-	return Keeper{prefix: []byte{prefix}, datasets: datasets, accounts: accounts, licenses: licenses, verify: keys.Verify}
+func NewKeeper(prefix byte, datasets Datasets, accounts Accounts, licenses Licenses, params Params) Keeper {
+	return Keeper{prefix: []byte{prefix}, datasets: datasets, accounts: accounts, licenses: licenses, params: params, verify: keys.Verify}
 }
 
 // WithVerifier returns the keeper checking publisher signatures with

@@ -75,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 		bob.Address:   f.bobKey.Public(),
 	}
 	licenses := fakeLicenses{"acme/open": true, "acme/research": true}
-	f.k = NewKeeper(0x05, f.datasets, accounts, licenses)
+	f.k = NewKeeper(0x05, f.datasets, accounts, licenses, fakeParams(kit.LatestRules))
 	f.register(t, alice, &pb.ModelSpec{Name: "acme/base", Version: "1.0", ManifestDigest: dg(50), TrainingDatasets: []string{dg(1)}})
 	f.register(t, alice, &pb.ModelSpec{Name: "acme/old", Version: "1.0", ManifestDigest: dg(51)})
 	f.revoke(t, alice, "acme/old", "1.0")

@@ -16,6 +16,8 @@ const (
 	prefixVersionDeployment = 0x07
 	prefixNameDeployment    = 0x08
 	keyDeploymentSeq        = 0x09
+	prefixTrainedOn         = 0x10
+	prefixFineTune          = 0x11
 )
 
 // keyBuilder assembles a key from a sub-prefix and parts. Callers validate
@@ -103,6 +105,29 @@ func NameDeploymentKey(name string, id uint64) []byte {
 
 // DeploymentSeqKey holds the last deployment id handed out.
 func DeploymentSeqKey() []byte { return []byte{keyDeploymentSeq} }
+
+// TrainedOnPrefix prefixes the index of the versions trained on a dataset.
+func TrainedOnPrefix(datasetDigest string) []byte {
+	return newKey(prefixTrainedOn, 1+len(datasetDigest)).str(datasetDigest)
+}
+
+// TrainedOnKey indexes name@version under a dataset it was trained on.
+func TrainedOnKey(datasetDigest, name, version string) []byte {
+	return newKey(prefixTrainedOn, 3+len(datasetDigest)+len(name)+len(version)).
+		str(datasetDigest).str(name).str(version)
+}
+
+// FineTunesPrefix prefixes the index of the versions whose base model is
+// baseName@baseVersion.
+func FineTunesPrefix(baseName, baseVersion string) []byte {
+	return nameVersionKey(prefixFineTune, baseName, baseVersion)
+}
+
+// FineTuneKey indexes name@version under its base model.
+func FineTuneKey(baseName, baseVersion, name, version string) []byte {
+	return newKey(prefixFineTune, 4+len(baseName)+len(baseVersion)+len(name)+len(version)).
+		str(baseName).str(baseVersion).str(name).str(version)
+}
 
 // readPart reads one length-prefixed part from the front of b.
 func readPart(b []byte) (part string, rest []byte, ok bool) {

@@ -84,3 +84,43 @@ func ExampleManifestSignBytes() {
 	fmt.Printf("%q\n", models.ManifestSignBytes("sha256:00"))
 	// Output: "lineage-ledger/model-manifest/v1\x00sha256:00"
 }
+
+func ExampleAliasKey() {
+	fmt.Printf("%x\n", models.AliasKey("ab", "p"))
+	// Output: 0a0261620170
+}
+
+func ExampleAliasesPrefix() {
+	fmt.Printf("%x\n", models.AliasesPrefix("ab"))
+	// Output: 0a026162
+}
+
+func ExampleAliasMovesPrefix() {
+	fmt.Printf("%x\n", models.AliasMovesPrefix("ab", "p"))
+	// Output: 0b0261620170
+}
+
+func ExampleAliasMoveKey() {
+	fmt.Printf("%x\n", models.AliasMoveKey("ab", "p", 258))
+	// Output: 0b02616201700000000000000102
+}
+
+func ExampleTrainedOnPrefix() {
+	fmt.Printf("%x\n", models.TrainedOnPrefix("d1"))
+	// Output: 10026431
+}
+
+func ExampleTrainedOnKey() {
+	fmt.Printf("%x\n", models.TrainedOnKey("d1", "a/m", "1"))
+	// Output: 1002643103612f6d0131
+}
+
+func ExampleFineTunesPrefix() {
+	fmt.Printf("%x\n", models.FineTunesPrefix("a/b", "1"))
+	// Output: 1103612f620131
+}
+
+func ExampleFineTuneKey() {
+	fmt.Printf("%x\n", models.FineTuneKey("a/b", "1", "a/t", "2"))
+	// Output: 1103612f62013103612f740132
+}

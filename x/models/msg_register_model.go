@@ -47,9 +47,25 @@ func (k Keeper) RegisterModel(st kit.Store, view kit.Reader, blk kit.Block, sign
 	kit.Save(st, ModelKey(spec.Name, spec.Version), model)
 	st.Set(ByDigestKey(spec.ManifestDigest, spec.Name, spec.Version), []byte{1})
 	st.Set(VersionKey(spec.Name, blk.Height, spec.Version), []byte{1})
+	if blk.Rules >= kit.RulesImpactIndex {
+		indexImpact(st, spec)
+	}
 	return []kit.Event{kit.NewEvent("models.model_registered",
 		"name", spec.Name, "version", spec.Version, "manifest_digest", spec.ManifestDigest,
 		"publisher_org", signer.OrgID, "signed", strconv.FormatBool(sig != nil)).Searchable("name", "manifest_digest")}, nil
+}
+
+// indexImpact indexes a new version under each dataset it was trained on
+// and under its base model, for impact queries (rule set
+// [kit.RulesImpactIndex]).
+func indexImpact(st kit.Store, spec *pb.ModelSpec) {
+	for _, d := range spec.TrainingDatasets {
+		st.Set(TrainedOnKey(d, spec.Name, spec.Version), []byte{1})
+	}
+	if spec.BaseModel != "" {
+		baseName, baseVersion, _ := ParseRef(spec.BaseModel) // validated by validateSpec
+		st.Set(FineTuneKey(baseName, baseVersion, spec.Name, spec.Version), []byte{1})
+	}
 }
 
 // validateSpec checks everything about a spec that does not need state.

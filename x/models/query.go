@@ -30,6 +30,7 @@ type Querier struct {
 	root     kit.Reader // the whole state, for the dataset registry
 	r        kit.Reader // this module's part of it
 	datasets Datasets
+	params   Params
 }
 
 var _ pb.QueryServer = Querier{}
@@ -38,7 +39,7 @@ var _ pb.QueryServer = Querier{}
 // by blk. Nothing this module answers depends on time, so blk is unused; it
 // is taken for uniformity with modules whose answers expire.
 func (k Keeper) Querier(r kit.Reader, _ kit.Block) Querier {
-	return Querier{root: r, r: k.reader(r), datasets: k.datasets}
+	return Querier{root: r, r: k.reader(r), datasets: k.datasets, params: k.params}
 }
 
 // ModelNodeID names a model version ("name@version") in a lineage answer.

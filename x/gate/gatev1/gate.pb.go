@@ -87,7 +87,8 @@ type Reason int32
 
 const (
 	Reason_REASON_UNSPECIFIED Reason = 0
-	// No version is registered under that name@version or digest.
+	// No version is registered under that name@version or digest, or the
+	// alias named points to none.
 	Reason_REASON_MODEL_NOT_REGISTERED Reason = 1
 	// The registered version's manifest digest is not the one presented.
 	Reason_REASON_DIGEST_MISMATCH Reason = 2
@@ -112,6 +113,8 @@ const (
 	// The model's name is in the namespace of an organisation other than its
 	// publisher's.
 	Reason_REASON_NAMESPACE_NOT_OWNED Reason = 14
+	// A dataset upstream of the version was revoked (the subject names it).
+	Reason_REASON_DATASET_REVOKED Reason = 15
 )
 
 // Enum value maps for Reason.
@@ -132,6 +135,7 @@ var (
 		12: "REASON_NOT_ANCHORED",
 		13: "REASON_ORG_UNKNOWN",
 		14: "REASON_NAMESPACE_NOT_OWNED",
+		15: "REASON_DATASET_REVOKED",
 	}
 	Reason_value = map[string]int32{
 		"REASON_UNSPECIFIED":              0,
@@ -149,6 +153,7 @@ var (
 		"REASON_NOT_ANCHORED":             12,
 		"REASON_ORG_UNKNOWN":              13,
 		"REASON_NAMESPACE_NOT_OWNED":      14,
+		"REASON_DATASET_REVOKED":          15,
 	}
 )
 
@@ -256,8 +261,12 @@ type Policy struct {
 	// it): a version registered in another organisation's namespace, before
 	// the chain bound names to namespaces, is denied.
 	RequireNamespaceOwner bool `protobuf:"varint,7,opt,name=require_namespace_owner,json=requireNamespaceOwner,proto3" json:"require_namespace_owner,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// No dataset upstream of the model version (its training datasets, what
+	// they were derived from, and its base models' lineage, as far as
+	// max_lineage_nodes reaches) may be revoked.
+	DenyRevokedDatasets bool `protobuf:"varint,8,opt,name=deny_revoked_datasets,json=denyRevokedDatasets,proto3" json:"deny_revoked_datasets,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Policy) Reset() {
@@ -335,6 +344,13 @@ func (x *Policy) GetNoPublisherAllowed() bool {
 func (x *Policy) GetRequireNamespaceOwner() bool {
 	if x != nil {
 		return x.RequireNamespaceOwner
+	}
+	return false
+}
+
+func (x *Policy) GetDenyRevokedDatasets() bool {
+	if x != nil {
+		return x.DenyRevokedDatasets
 	}
 	return false
 }
@@ -421,7 +437,8 @@ func (x *Finding) GetUse() Use {
 
 type CheckRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The version to deploy, "name@version"; and/or
+	// The version to deploy, "name@version" (with alias: the model's name
+	// alone); and/or
 	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
 	// the root digest of the artefact's manifest (`lineaged hash model`).
 	// With both, they must agree; with only the digest, it must identify
@@ -432,7 +449,10 @@ type CheckRequest struct {
 	// At least one intended use.
 	Uses []Use `protobuf:"varint,4,rep,packed,name=uses,proto3,enum=lineage.gate.v1.Use" json:"uses,omitempty"`
 	// Requirements added to the chain's policy for this check.
-	Policy        *Policy `protobuf:"bytes,5,opt,name=policy,proto3" json:"policy,omitempty"`
+	Policy *Policy `protobuf:"bytes,5,opt,name=policy,proto3" json:"policy,omitempty"`
+	// An alias of the model ("production"): the version checked is the one
+	// it points to in the state checked. Needs model, as the name alone.
+	Alias         string `protobuf:"bytes,6,opt,name=alias,proto3" json:"alias,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -502,6 +522,13 @@ func (x *CheckRequest) GetPolicy() *Policy {
 	return nil
 }
 
+func (x *CheckRequest) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
 type CheckResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Verdict Verdict                `protobuf:"varint,1,opt,name=verdict,proto3,enum=lineage.gate.v1.Verdict" json:"verdict,omitempty"`
@@ -517,7 +544,10 @@ type CheckResponse struct {
 	Time   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=time,proto3" json:"time,omitempty"`
 	// The organisation that published the version checked (empty when no
 	// version was found): who vouches for the artefact.
-	PublisherOrg  string `protobuf:"bytes,8,opt,name=publisher_org,json=publisherOrg,proto3" json:"publisher_org,omitempty"`
+	PublisherOrg string `protobuf:"bytes,8,opt,name=publisher_org,json=publisherOrg,proto3" json:"publisher_org,omitempty"`
+	// The alias the version was resolved through, when the request named
+	// one; model is then the version it pointed to.
+	Alias         string `protobuf:"bytes,9,opt,name=alias,proto3" json:"alias,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -608,6 +638,13 @@ func (x *CheckResponse) GetPublisherOrg() string {
 	return ""
 }
 
+func (x *CheckResponse) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
 type QueryPolicyRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -692,7 +729,7 @@ var File_lineage_gate_v1_gate_proto protoreflect.FileDescriptor
 
 const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\n" +
-	"\x1alineage/gate/v1/gate.proto\x12\x0flineage.gate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x02\n" +
+	"\x1alineage/gate/v1/gate.proto\x12\x0flineage.gate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x03\n" +
 	"\x06Policy\x12+\n" +
 	"\x11require_signature\x18\x01 \x01(\bR\x10requireSignature\x12'\n" +
 	"\x0fdeny_superseded\x18\x02 \x01(\bR\x0edenySuperseded\x12%\n" +
@@ -700,20 +737,22 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x16allowed_publisher_orgs\x18\x04 \x03(\tR\x14allowedPublisherOrgs\x12*\n" +
 	"\x11max_lineage_nodes\x18\x05 \x01(\rR\x0fmaxLineageNodes\x120\n" +
 	"\x14no_publisher_allowed\x18\x06 \x01(\bR\x12noPublisherAllowed\x126\n" +
-	"\x17require_namespace_owner\x18\a \x01(\bR\x15requireNamespaceOwner\"\xb3\x01\n" +
+	"\x17require_namespace_owner\x18\a \x01(\bR\x15requireNamespaceOwner\x122\n" +
+	"\x15deny_revoked_datasets\x18\b \x01(\bR\x13denyRevokedDatasets\"\xb3\x01\n" +
 	"\aFinding\x12/\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x17.lineage.gate.v1.ReasonR\x06reason\x12\x16\n" +
 	"\x06detail\x18\x02 \x01(\tR\x06detail\x12\x18\n" +
 	"\asubject\x18\x03 \x01(\tR\asubject\x12\x1d\n" +
 	"\n" +
 	"license_id\x18\x04 \x01(\tR\tlicenseId\x12&\n" +
-	"\x03use\x18\x05 \x01(\x0e2\x14.lineage.gate.v1.UseR\x03use\"\xa9\x01\n" +
+	"\x03use\x18\x05 \x01(\x0e2\x14.lineage.gate.v1.UseR\x03use\"\xbf\x01\n" +
 	"\fCheckRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x16\n" +
 	"\x06digest\x18\x02 \x01(\tR\x06digest\x12\x10\n" +
 	"\x03org\x18\x03 \x01(\tR\x03org\x12(\n" +
 	"\x04uses\x18\x04 \x03(\x0e2\x14.lineage.gate.v1.UseR\x04uses\x12/\n" +
-	"\x06policy\x18\x05 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy\"\xd6\x02\n" +
+	"\x06policy\x18\x05 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy\x12\x14\n" +
+	"\x05alias\x18\x06 \x01(\tR\x05alias\"\xec\x02\n" +
 	"\rCheckResponse\x122\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x18.lineage.gate.v1.VerdictR\averdict\x124\n" +
 	"\bfindings\x18\x02 \x03(\v2\x18.lineage.gate.v1.FindingR\bfindings\x12\x14\n" +
@@ -722,7 +761,8 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x06policy\x18\x05 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy\x12\x16\n" +
 	"\x06height\x18\x06 \x01(\x03R\x06height\x12.\n" +
 	"\x04time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12#\n" +
-	"\rpublisher_org\x18\b \x01(\tR\fpublisherOrg\"\x14\n" +
+	"\rpublisher_org\x18\b \x01(\tR\fpublisherOrg\x12\x14\n" +
+	"\x05alias\x18\t \x01(\tR\x05alias\"\x14\n" +
 	"\x12QueryPolicyRequest\"F\n" +
 	"\x13QueryPolicyResponse\x12/\n" +
 	"\x06policy\x18\x01 \x01(\v2\x17.lineage.gate.v1.PolicyR\x06policy*p\n" +
@@ -731,7 +771,7 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x0eUSE_COMMERCIAL\x10\x01\x12\x13\n" +
 	"\x0fUSE_DERIVATIVES\x10\x02\x12\x16\n" +
 	"\x12USE_REDISTRIBUTION\x10\x03\x12\x13\n" +
-	"\x0fUSE_AI_TRAINING\x10\x04*\xc1\x03\n" +
+	"\x0fUSE_AI_TRAINING\x10\x04*\xdd\x03\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bREASON_MODEL_NOT_REGISTERED\x10\x01\x12\x1a\n" +
@@ -748,7 +788,8 @@ const file_lineage_gate_v1_gate_proto_rawDesc = "" +
 	"\x19REASON_LINEAGE_INCOMPLETE\x10\v\x12\x17\n" +
 	"\x13REASON_NOT_ANCHORED\x10\f\x12\x16\n" +
 	"\x12REASON_ORG_UNKNOWN\x10\r\x12\x1e\n" +
-	"\x1aREASON_NAMESPACE_NOT_OWNED\x10\x0e*G\n" +
+	"\x1aREASON_NAMESPACE_NOT_OWNED\x10\x0e\x12\x1a\n" +
+	"\x16REASON_DATASET_REVOKED\x10\x0f*G\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rVERDICT_ALLOW\x10\x01\x12\x10\n" +

@@ -25,6 +25,70 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// DatasetRevocationReason classifies why a dataset was revoked.
+type DatasetRevocationReason int32
+
+const (
+	DatasetRevocationReason_DATASET_REVOCATION_REASON_UNSPECIFIED DatasetRevocationReason = 0
+	DatasetRevocationReason_DATASET_REVOCATION_REASON_SECURITY    DatasetRevocationReason = 1
+	DatasetRevocationReason_DATASET_REVOCATION_REASON_LICENSE     DatasetRevocationReason = 2
+	// It holds data it must not (personal data, material taken without
+	// consent, poisoned or mislabelled records).
+	DatasetRevocationReason_DATASET_REVOCATION_REASON_DATA    DatasetRevocationReason = 3
+	DatasetRevocationReason_DATASET_REVOCATION_REASON_QUALITY DatasetRevocationReason = 4
+	DatasetRevocationReason_DATASET_REVOCATION_REASON_LEGAL   DatasetRevocationReason = 5
+	DatasetRevocationReason_DATASET_REVOCATION_REASON_OTHER   DatasetRevocationReason = 6
+)
+
+// Enum value maps for DatasetRevocationReason.
+var (
+	DatasetRevocationReason_name = map[int32]string{
+		0: "DATASET_REVOCATION_REASON_UNSPECIFIED",
+		1: "DATASET_REVOCATION_REASON_SECURITY",
+		2: "DATASET_REVOCATION_REASON_LICENSE",
+		3: "DATASET_REVOCATION_REASON_DATA",
+		4: "DATASET_REVOCATION_REASON_QUALITY",
+		5: "DATASET_REVOCATION_REASON_LEGAL",
+		6: "DATASET_REVOCATION_REASON_OTHER",
+	}
+	DatasetRevocationReason_value = map[string]int32{
+		"DATASET_REVOCATION_REASON_UNSPECIFIED": 0,
+		"DATASET_REVOCATION_REASON_SECURITY":    1,
+		"DATASET_REVOCATION_REASON_LICENSE":     2,
+		"DATASET_REVOCATION_REASON_DATA":        3,
+		"DATASET_REVOCATION_REASON_QUALITY":     4,
+		"DATASET_REVOCATION_REASON_LEGAL":       5,
+		"DATASET_REVOCATION_REASON_OTHER":       6,
+	}
+)
+
+func (x DatasetRevocationReason) Enum() *DatasetRevocationReason {
+	p := new(DatasetRevocationReason)
+	*p = x
+	return p
+}
+
+func (x DatasetRevocationReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DatasetRevocationReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_lineage_lineage_v1_lineage_proto_enumTypes[0].Descriptor()
+}
+
+func (DatasetRevocationReason) Type() protoreflect.EnumType {
+	return &file_lineage_lineage_v1_lineage_proto_enumTypes[0]
+}
+
+func (x DatasetRevocationReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DatasetRevocationReason.Descriptor instead.
+func (DatasetRevocationReason) EnumDescriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{0}
+}
+
 // Direction of a lineage walk.
 type Direction int32
 
@@ -61,11 +125,11 @@ func (x Direction) String() string {
 }
 
 func (Direction) Descriptor() protoreflect.EnumDescriptor {
-	return file_lineage_lineage_v1_lineage_proto_enumTypes[0].Descriptor()
+	return file_lineage_lineage_v1_lineage_proto_enumTypes[1].Descriptor()
 }
 
 func (Direction) Type() protoreflect.EnumType {
-	return &file_lineage_lineage_v1_lineage_proto_enumTypes[0]
+	return &file_lineage_lineage_v1_lineage_proto_enumTypes[1]
 }
 
 func (x Direction) Number() protoreflect.EnumNumber {
@@ -74,7 +138,7 @@ func (x Direction) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Direction.Descriptor instead.
 func (Direction) EnumDescriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{0}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{1}
 }
 
 // DatasetSpec describes a dataset to register. Digests are canonical
@@ -622,6 +686,167 @@ func (x *MsgRecordRun) GetExecutor() string {
 	return ""
 }
 
+// DatasetRevocation records that the organisation that registered a
+// dataset withdrew it. The dataset record itself never changes; models
+// downstream of a revoked dataset fail the deployment gate
+// (REASON_DATASET_REVOKED) under a policy with deny_revoked_datasets.
+type DatasetRevocation struct {
+	state      protoimpl.MessageState  `protogen:"open.v1"`
+	Digest     string                  `protobuf:"bytes,1,opt,name=digest,proto3" json:"digest,omitempty"`
+	ReasonCode DatasetRevocationReason `protobuf:"varint,2,opt,name=reason_code,json=reasonCode,proto3,enum=lineage.lineage.v1.DatasetRevocationReason" json:"reason_code,omitempty"`
+	Reason     string                  `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The organisation that registered the dataset, and its account that
+	// revoked it.
+	OrgId         string                 `protobuf:"bytes,4,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	RevokedBy     string                 `protobuf:"bytes,5,opt,name=revoked_by,json=revokedBy,proto3" json:"revoked_by,omitempty"`
+	Height        int64                  `protobuf:"varint,6,opt,name=height,proto3" json:"height,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DatasetRevocation) Reset() {
+	*x = DatasetRevocation{}
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DatasetRevocation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DatasetRevocation) ProtoMessage() {}
+
+func (x *DatasetRevocation) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DatasetRevocation.ProtoReflect.Descriptor instead.
+func (*DatasetRevocation) Descriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DatasetRevocation) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *DatasetRevocation) GetReasonCode() DatasetRevocationReason {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return DatasetRevocationReason_DATASET_REVOCATION_REASON_UNSPECIFIED
+}
+
+func (x *DatasetRevocation) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DatasetRevocation) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *DatasetRevocation) GetRevokedBy() string {
+	if x != nil {
+		return x.RevokedBy
+	}
+	return ""
+}
+
+func (x *DatasetRevocation) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *DatasetRevocation) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+// MsgRevokeDataset revokes a dataset registered by the signer's
+// organisation; a dataset is revoked at most once. Needs ROLE_DATA_STEWARD.
+type MsgRevokeDataset struct {
+	state      protoimpl.MessageState  `protogen:"open.v1"`
+	Digest     string                  `protobuf:"bytes,1,opt,name=digest,proto3" json:"digest,omitempty"`
+	ReasonCode DatasetRevocationReason `protobuf:"varint,2,opt,name=reason_code,json=reasonCode,proto3,enum=lineage.lineage.v1.DatasetRevocationReason" json:"reason_code,omitempty"`
+	// 1-512 bytes.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgRevokeDataset) Reset() {
+	*x = MsgRevokeDataset{}
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRevokeDataset) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRevokeDataset) ProtoMessage() {}
+
+func (x *MsgRevokeDataset) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRevokeDataset.ProtoReflect.Descriptor instead.
+func (*MsgRevokeDataset) Descriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *MsgRevokeDataset) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *MsgRevokeDataset) GetReasonCode() DatasetRevocationReason {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return DatasetRevocationReason_DATASET_REVOCATION_REASON_UNSPECIFIED
+}
+
+func (x *MsgRevokeDataset) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // Edge is one derived-from link: child was produced from parent by run.
 type Edge struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -634,7 +859,7 @@ type Edge struct {
 
 func (x *Edge) Reset() {
 	*x = Edge{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[6]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -646,7 +871,7 @@ func (x *Edge) String() string {
 func (*Edge) ProtoMessage() {}
 
 func (x *Edge) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[6]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -659,7 +884,7 @@ func (x *Edge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Edge.ProtoReflect.Descriptor instead.
 func (*Edge) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{6}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Edge) GetParent() string {
@@ -694,7 +919,7 @@ type LineageNode struct {
 
 func (x *LineageNode) Reset() {
 	*x = LineageNode{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[7]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -706,7 +931,7 @@ func (x *LineageNode) String() string {
 func (*LineageNode) ProtoMessage() {}
 
 func (x *LineageNode) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[7]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -719,7 +944,7 @@ func (x *LineageNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LineageNode.ProtoReflect.Descriptor instead.
 func (*LineageNode) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{7}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LineageNode) GetDigest() string {
@@ -745,7 +970,7 @@ type QueryDatasetRequest struct {
 
 func (x *QueryDatasetRequest) Reset() {
 	*x = QueryDatasetRequest{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[8]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -757,7 +982,7 @@ func (x *QueryDatasetRequest) String() string {
 func (*QueryDatasetRequest) ProtoMessage() {}
 
 func (x *QueryDatasetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[8]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -770,7 +995,7 @@ func (x *QueryDatasetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetRequest.ProtoReflect.Descriptor instead.
 func (*QueryDatasetRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{8}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *QueryDatasetRequest) GetDigest() string {
@@ -790,7 +1015,7 @@ type QueryDatasetResponse struct {
 
 func (x *QueryDatasetResponse) Reset() {
 	*x = QueryDatasetResponse{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[9]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -802,7 +1027,7 @@ func (x *QueryDatasetResponse) String() string {
 func (*QueryDatasetResponse) ProtoMessage() {}
 
 func (x *QueryDatasetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[9]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -815,7 +1040,7 @@ func (x *QueryDatasetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetResponse.ProtoReflect.Descriptor instead.
 func (*QueryDatasetResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{9}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *QueryDatasetResponse) GetDataset() *Dataset {
@@ -843,7 +1068,7 @@ type QueryDatasetByNameRequest struct {
 
 func (x *QueryDatasetByNameRequest) Reset() {
 	*x = QueryDatasetByNameRequest{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[10]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -855,7 +1080,7 @@ func (x *QueryDatasetByNameRequest) String() string {
 func (*QueryDatasetByNameRequest) ProtoMessage() {}
 
 func (x *QueryDatasetByNameRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[10]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -868,7 +1093,7 @@ func (x *QueryDatasetByNameRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetByNameRequest.ProtoReflect.Descriptor instead.
 func (*QueryDatasetByNameRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{10}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *QueryDatasetByNameRequest) GetNamespace() string {
@@ -901,7 +1126,7 @@ type QueryDatasetByNameResponse struct {
 
 func (x *QueryDatasetByNameResponse) Reset() {
 	*x = QueryDatasetByNameResponse{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[11]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -913,7 +1138,7 @@ func (x *QueryDatasetByNameResponse) String() string {
 func (*QueryDatasetByNameResponse) ProtoMessage() {}
 
 func (x *QueryDatasetByNameResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[11]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -926,7 +1151,7 @@ func (x *QueryDatasetByNameResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetByNameResponse.ProtoReflect.Descriptor instead.
 func (*QueryDatasetByNameResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{11}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *QueryDatasetByNameResponse) GetDataset() *Dataset {
@@ -948,7 +1173,7 @@ type QueryDatasetHistoryRequest struct {
 
 func (x *QueryDatasetHistoryRequest) Reset() {
 	*x = QueryDatasetHistoryRequest{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[12]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -960,7 +1185,7 @@ func (x *QueryDatasetHistoryRequest) String() string {
 func (*QueryDatasetHistoryRequest) ProtoMessage() {}
 
 func (x *QueryDatasetHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[12]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -973,7 +1198,7 @@ func (x *QueryDatasetHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetHistoryRequest.ProtoReflect.Descriptor instead.
 func (*QueryDatasetHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{12}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *QueryDatasetHistoryRequest) GetNamespace() string {
@@ -1007,7 +1232,7 @@ type QueryDatasetHistoryResponse struct {
 
 func (x *QueryDatasetHistoryResponse) Reset() {
 	*x = QueryDatasetHistoryResponse{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[13]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1019,7 +1244,7 @@ func (x *QueryDatasetHistoryResponse) String() string {
 func (*QueryDatasetHistoryResponse) ProtoMessage() {}
 
 func (x *QueryDatasetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[13]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1032,7 +1257,7 @@ func (x *QueryDatasetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDatasetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*QueryDatasetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{13}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *QueryDatasetHistoryResponse) GetDatasets() []*Dataset {
@@ -1063,7 +1288,7 @@ type QueryLineageRequest struct {
 
 func (x *QueryLineageRequest) Reset() {
 	*x = QueryLineageRequest{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[14]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1300,7 @@ func (x *QueryLineageRequest) String() string {
 func (*QueryLineageRequest) ProtoMessage() {}
 
 func (x *QueryLineageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[14]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1313,7 @@ func (x *QueryLineageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryLineageRequest.ProtoReflect.Descriptor instead.
 func (*QueryLineageRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{14}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *QueryLineageRequest) GetDigest() string {
@@ -1132,7 +1357,7 @@ type QueryLineageResponse struct {
 
 func (x *QueryLineageResponse) Reset() {
 	*x = QueryLineageResponse{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[15]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1144,7 +1369,7 @@ func (x *QueryLineageResponse) String() string {
 func (*QueryLineageResponse) ProtoMessage() {}
 
 func (x *QueryLineageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[15]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1157,7 +1382,7 @@ func (x *QueryLineageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryLineageResponse.ProtoReflect.Descriptor instead.
 func (*QueryLineageResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{15}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *QueryLineageResponse) GetNodes() []*LineageNode {
@@ -1190,7 +1415,7 @@ type QueryRunRequest struct {
 
 func (x *QueryRunRequest) Reset() {
 	*x = QueryRunRequest{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[16]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1202,7 +1427,7 @@ func (x *QueryRunRequest) String() string {
 func (*QueryRunRequest) ProtoMessage() {}
 
 func (x *QueryRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[16]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1215,7 +1440,7 @@ func (x *QueryRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRunRequest.ProtoReflect.Descriptor instead.
 func (*QueryRunRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{16}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *QueryRunRequest) GetId() string {
@@ -1234,7 +1459,7 @@ type QueryRunResponse struct {
 
 func (x *QueryRunResponse) Reset() {
 	*x = QueryRunResponse{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[17]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1246,7 +1471,7 @@ func (x *QueryRunResponse) String() string {
 func (*QueryRunResponse) ProtoMessage() {}
 
 func (x *QueryRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[17]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1259,7 +1484,7 @@ func (x *QueryRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRunResponse.ProtoReflect.Descriptor instead.
 func (*QueryRunResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{17}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *QueryRunResponse) GetRun() *Run {
@@ -1280,7 +1505,7 @@ type QueryRunsByDatasetRequest struct {
 
 func (x *QueryRunsByDatasetRequest) Reset() {
 	*x = QueryRunsByDatasetRequest{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[18]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1517,7 @@ func (x *QueryRunsByDatasetRequest) String() string {
 func (*QueryRunsByDatasetRequest) ProtoMessage() {}
 
 func (x *QueryRunsByDatasetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[18]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1530,7 @@ func (x *QueryRunsByDatasetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRunsByDatasetRequest.ProtoReflect.Descriptor instead.
 func (*QueryRunsByDatasetRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{18}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *QueryRunsByDatasetRequest) GetDigest() string {
@@ -1335,7 +1560,7 @@ type QueryRunsByDatasetResponse struct {
 
 func (x *QueryRunsByDatasetResponse) Reset() {
 	*x = QueryRunsByDatasetResponse{}
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[19]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1347,7 +1572,7 @@ func (x *QueryRunsByDatasetResponse) String() string {
 func (*QueryRunsByDatasetResponse) ProtoMessage() {}
 
 func (x *QueryRunsByDatasetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[19]
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1360,7 +1585,7 @@ func (x *QueryRunsByDatasetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRunsByDatasetResponse.ProtoReflect.Descriptor instead.
 func (*QueryRunsByDatasetResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{19}
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *QueryRunsByDatasetResponse) GetConsumedBy() []*Run {
@@ -1382,6 +1607,273 @@ func (x *QueryRunsByDatasetResponse) GetTruncated() bool {
 		return x.Truncated
 	}
 	return false
+}
+
+// QueryDatasetsRequest lists datasets in the order of the name index's
+// keys: by namespace, then name, then version, each shorter first and then
+// by its bytes. Every filter given must hold.
+type QueryDatasetsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only datasets in this namespace.
+	Namespace string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Only datasets whose name starts with this.
+	Prefix string `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	// Only datasets owned by this organisation (the registering one;
+	// attestations do not count).
+	Org string `protobuf:"bytes,3,opt,name=org,proto3" json:"org,omitempty"`
+	// Only datasets offered under this licence id.
+	LicenseId string `protobuf:"bytes,4,opt,name=license_id,json=licenseId,proto3" json:"license_id,omitempty"`
+	// Continue after this dataset, given by its digest (a page's
+	// next_start_after).
+	StartAfter string `protobuf:"bytes,5,opt,name=start_after,json=startAfter,proto3" json:"start_after,omitempty"`
+	// At most this many datasets (default 100, at most 1000).
+	Limit uint32 `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Examine at most this many datasets for the page, matching the filters
+	// or not (default 1000, at most 10000).
+	MaxScan       uint32 `protobuf:"varint,7,opt,name=max_scan,json=maxScan,proto3" json:"max_scan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryDatasetsRequest) Reset() {
+	*x = QueryDatasetsRequest{}
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryDatasetsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryDatasetsRequest) ProtoMessage() {}
+
+func (x *QueryDatasetsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryDatasetsRequest.ProtoReflect.Descriptor instead.
+func (*QueryDatasetsRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *QueryDatasetsRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetOrg() string {
+	if x != nil {
+		return x.Org
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetLicenseId() string {
+	if x != nil {
+		return x.LicenseId
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetStartAfter() string {
+	if x != nil {
+		return x.StartAfter
+	}
+	return ""
+}
+
+func (x *QueryDatasetsRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *QueryDatasetsRequest) GetMaxScan() uint32 {
+	if x != nil {
+		return x.MaxScan
+	}
+	return 0
+}
+
+type QueryDatasetsResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Datasets []*Dataset             `protobuf:"bytes,1,rep,name=datasets,proto3" json:"datasets,omitempty"`
+	// Pass as start_after to read on; empty when nothing remains.
+	NextStartAfter string `protobuf:"bytes,2,opt,name=next_start_after,json=nextStartAfter,proto3" json:"next_start_after,omitempty"`
+	// Datasets examined for this page.
+	Scanned uint32 `protobuf:"varint,3,opt,name=scanned,proto3" json:"scanned,omitempty"`
+	// The page stopped because max_scan datasets were examined before limit
+	// matched: more may match after next_start_after.
+	ScanBoundReached bool `protobuf:"varint,4,opt,name=scan_bound_reached,json=scanBoundReached,proto3" json:"scan_bound_reached,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *QueryDatasetsResponse) Reset() {
+	*x = QueryDatasetsResponse{}
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryDatasetsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryDatasetsResponse) ProtoMessage() {}
+
+func (x *QueryDatasetsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryDatasetsResponse.ProtoReflect.Descriptor instead.
+func (*QueryDatasetsResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *QueryDatasetsResponse) GetDatasets() []*Dataset {
+	if x != nil {
+		return x.Datasets
+	}
+	return nil
+}
+
+func (x *QueryDatasetsResponse) GetNextStartAfter() string {
+	if x != nil {
+		return x.NextStartAfter
+	}
+	return ""
+}
+
+func (x *QueryDatasetsResponse) GetScanned() uint32 {
+	if x != nil {
+		return x.Scanned
+	}
+	return 0
+}
+
+func (x *QueryDatasetsResponse) GetScanBoundReached() bool {
+	if x != nil {
+		return x.ScanBoundReached
+	}
+	return false
+}
+
+type QueryDatasetRevocationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Digest        string                 `protobuf:"bytes,1,opt,name=digest,proto3" json:"digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryDatasetRevocationRequest) Reset() {
+	*x = QueryDatasetRevocationRequest{}
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryDatasetRevocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryDatasetRevocationRequest) ProtoMessage() {}
+
+func (x *QueryDatasetRevocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryDatasetRevocationRequest.ProtoReflect.Descriptor instead.
+func (*QueryDatasetRevocationRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *QueryDatasetRevocationRequest) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+type QueryDatasetRevocationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unset when the dataset is registered and not revoked (an unregistered
+	// dataset is an error).
+	Revocation    *DatasetRevocation `protobuf:"bytes,1,opt,name=revocation,proto3" json:"revocation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryDatasetRevocationResponse) Reset() {
+	*x = QueryDatasetRevocationResponse{}
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryDatasetRevocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryDatasetRevocationResponse) ProtoMessage() {}
+
+func (x *QueryDatasetRevocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_lineage_v1_lineage_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryDatasetRevocationResponse.ProtoReflect.Descriptor instead.
+func (*QueryDatasetRevocationResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_lineage_v1_lineage_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *QueryDatasetRevocationResponse) GetRevocation() *DatasetRevocation {
+	if x != nil {
+		return x.Revocation
+	}
+	return nil
 }
 
 var File_lineage_lineage_v1_lineage_proto protoreflect.FileDescriptor
@@ -1441,7 +1933,22 @@ const file_lineage_lineage_v1_lineage_proto_rawDesc = "" +
 	"\aoutputs\x18\x05 \x03(\tR\aoutputs\x12@\n" +
 	"\vnew_outputs\x18\x06 \x03(\v2\x1f.lineage.lineage.v1.DatasetSpecR\n" +
 	"newOutputs\x12\x1a\n" +
-	"\bexecutor\x18\a \x01(\tR\bexecutor\"K\n" +
+	"\bexecutor\x18\a \x01(\tR\bexecutor\"\x8f\x02\n" +
+	"\x11DatasetRevocation\x12\x16\n" +
+	"\x06digest\x18\x01 \x01(\tR\x06digest\x12L\n" +
+	"\vreason_code\x18\x02 \x01(\x0e2+.lineage.lineage.v1.DatasetRevocationReasonR\n" +
+	"reasonCode\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x15\n" +
+	"\x06org_id\x18\x04 \x01(\tR\x05orgId\x12\x1d\n" +
+	"\n" +
+	"revoked_by\x18\x05 \x01(\tR\trevokedBy\x12\x16\n" +
+	"\x06height\x18\x06 \x01(\x03R\x06height\x12.\n" +
+	"\x04time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\x90\x01\n" +
+	"\x10MsgRevokeDataset\x12\x16\n" +
+	"\x06digest\x18\x01 \x01(\tR\x06digest\x12L\n" +
+	"\vreason_code\x18\x02 \x01(\x0e2+.lineage.lineage.v1.DatasetRevocationReasonR\n" +
+	"reasonCode\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"K\n" +
 	"\x04Edge\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x14\n" +
 	"\x05child\x18\x02 \x01(\tR\x05child\x12\x15\n" +
@@ -1488,18 +1995,49 @@ const file_lineage_lineage_v1_lineage_proto_rawDesc = "" +
 	"consumedBy\x128\n" +
 	"\vproduced_by\x18\x02 \x03(\v2\x17.lineage.lineage.v1.RunR\n" +
 	"producedBy\x12\x1c\n" +
-	"\ttruncated\x18\x03 \x01(\bR\ttruncated*X\n" +
+	"\ttruncated\x18\x03 \x01(\bR\ttruncated\"\xcf\x01\n" +
+	"\x14QueryDatasetsRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x16\n" +
+	"\x06prefix\x18\x02 \x01(\tR\x06prefix\x12\x10\n" +
+	"\x03org\x18\x03 \x01(\tR\x03org\x12\x1d\n" +
+	"\n" +
+	"license_id\x18\x04 \x01(\tR\tlicenseId\x12\x1f\n" +
+	"\vstart_after\x18\x05 \x01(\tR\n" +
+	"startAfter\x12\x14\n" +
+	"\x05limit\x18\x06 \x01(\rR\x05limit\x12\x19\n" +
+	"\bmax_scan\x18\a \x01(\rR\amaxScan\"\xc2\x01\n" +
+	"\x15QueryDatasetsResponse\x127\n" +
+	"\bdatasets\x18\x01 \x03(\v2\x1b.lineage.lineage.v1.DatasetR\bdatasets\x12(\n" +
+	"\x10next_start_after\x18\x02 \x01(\tR\x0enextStartAfter\x12\x18\n" +
+	"\ascanned\x18\x03 \x01(\rR\ascanned\x12,\n" +
+	"\x12scan_bound_reached\x18\x04 \x01(\bR\x10scanBoundReached\"7\n" +
+	"\x1dQueryDatasetRevocationRequest\x12\x16\n" +
+	"\x06digest\x18\x01 \x01(\tR\x06digest\"g\n" +
+	"\x1eQueryDatasetRevocationResponse\x12E\n" +
+	"\n" +
+	"revocation\x18\x01 \x01(\v2%.lineage.lineage.v1.DatasetRevocationR\n" +
+	"revocation*\xa8\x02\n" +
+	"\x17DatasetRevocationReason\x12)\n" +
+	"%DATASET_REVOCATION_REASON_UNSPECIFIED\x10\x00\x12&\n" +
+	"\"DATASET_REVOCATION_REASON_SECURITY\x10\x01\x12%\n" +
+	"!DATASET_REVOCATION_REASON_LICENSE\x10\x02\x12\"\n" +
+	"\x1eDATASET_REVOCATION_REASON_DATA\x10\x03\x12%\n" +
+	"!DATASET_REVOCATION_REASON_QUALITY\x10\x04\x12#\n" +
+	"\x1fDATASET_REVOCATION_REASON_LEGAL\x10\x05\x12#\n" +
+	"\x1fDATASET_REVOCATION_REASON_OTHER\x10\x06*X\n" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DIRECTION_UPSTREAM\x10\x01\x12\x18\n" +
-	"\x14DIRECTION_DOWNSTREAM\x10\x022\xe8\x04\n" +
+	"\x14DIRECTION_DOWNSTREAM\x10\x022\xc5\x06\n" +
 	"\x05Query\x12\\\n" +
 	"\aDataset\x12'.lineage.lineage.v1.QueryDatasetRequest\x1a(.lineage.lineage.v1.QueryDatasetResponse\x12n\n" +
 	"\rDatasetByName\x12-.lineage.lineage.v1.QueryDatasetByNameRequest\x1a..lineage.lineage.v1.QueryDatasetByNameResponse\x12q\n" +
 	"\x0eDatasetHistory\x12..lineage.lineage.v1.QueryDatasetHistoryRequest\x1a/.lineage.lineage.v1.QueryDatasetHistoryResponse\x12\\\n" +
 	"\aLineage\x12'.lineage.lineage.v1.QueryLineageRequest\x1a(.lineage.lineage.v1.QueryLineageResponse\x12P\n" +
 	"\x03Run\x12#.lineage.lineage.v1.QueryRunRequest\x1a$.lineage.lineage.v1.QueryRunResponse\x12n\n" +
-	"\rRunsByDataset\x12-.lineage.lineage.v1.QueryRunsByDatasetRequest\x1a..lineage.lineage.v1.QueryRunsByDatasetResponseBAZ?github.com/lineageledger/lineaged/x/lineage/lineagev1;lineagev1b\x06proto3"
+	"\rRunsByDataset\x12-.lineage.lineage.v1.QueryRunsByDatasetRequest\x1a..lineage.lineage.v1.QueryRunsByDatasetResponse\x12_\n" +
+	"\bDatasets\x12(.lineage.lineage.v1.QueryDatasetsRequest\x1a).lineage.lineage.v1.QueryDatasetsResponse\x12z\n" +
+	"\x11DatasetRevocation\x121.lineage.lineage.v1.QueryDatasetRevocationRequest\x1a2.lineage.lineage.v1.QueryDatasetRevocationResponseBAZ?github.com/lineageledger/lineaged/x/lineage/lineagev1;lineagev1b\x06proto3"
 
 var (
 	file_lineage_lineage_v1_lineage_proto_rawDescOnce sync.Once
@@ -1513,66 +2051,82 @@ func file_lineage_lineage_v1_lineage_proto_rawDescGZIP() []byte {
 	return file_lineage_lineage_v1_lineage_proto_rawDescData
 }
 
-var file_lineage_lineage_v1_lineage_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_lineage_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_lineage_lineage_v1_lineage_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_lineage_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_lineage_lineage_v1_lineage_proto_goTypes = []any{
-	(Direction)(0),                      // 0: lineage.lineage.v1.Direction
-	(*DatasetSpec)(nil),                 // 1: lineage.lineage.v1.DatasetSpec
-	(*Dataset)(nil),                     // 2: lineage.lineage.v1.Dataset
-	(*Attestation)(nil),                 // 3: lineage.lineage.v1.Attestation
-	(*Run)(nil),                         // 4: lineage.lineage.v1.Run
-	(*MsgRegisterDataset)(nil),          // 5: lineage.lineage.v1.MsgRegisterDataset
-	(*MsgRecordRun)(nil),                // 6: lineage.lineage.v1.MsgRecordRun
-	(*Edge)(nil),                        // 7: lineage.lineage.v1.Edge
-	(*LineageNode)(nil),                 // 8: lineage.lineage.v1.LineageNode
-	(*QueryDatasetRequest)(nil),         // 9: lineage.lineage.v1.QueryDatasetRequest
-	(*QueryDatasetResponse)(nil),        // 10: lineage.lineage.v1.QueryDatasetResponse
-	(*QueryDatasetByNameRequest)(nil),   // 11: lineage.lineage.v1.QueryDatasetByNameRequest
-	(*QueryDatasetByNameResponse)(nil),  // 12: lineage.lineage.v1.QueryDatasetByNameResponse
-	(*QueryDatasetHistoryRequest)(nil),  // 13: lineage.lineage.v1.QueryDatasetHistoryRequest
-	(*QueryDatasetHistoryResponse)(nil), // 14: lineage.lineage.v1.QueryDatasetHistoryResponse
-	(*QueryLineageRequest)(nil),         // 15: lineage.lineage.v1.QueryLineageRequest
-	(*QueryLineageResponse)(nil),        // 16: lineage.lineage.v1.QueryLineageResponse
-	(*QueryRunRequest)(nil),             // 17: lineage.lineage.v1.QueryRunRequest
-	(*QueryRunResponse)(nil),            // 18: lineage.lineage.v1.QueryRunResponse
-	(*QueryRunsByDatasetRequest)(nil),   // 19: lineage.lineage.v1.QueryRunsByDatasetRequest
-	(*QueryRunsByDatasetResponse)(nil),  // 20: lineage.lineage.v1.QueryRunsByDatasetResponse
-	(*timestamppb.Timestamp)(nil),       // 21: google.protobuf.Timestamp
+	(DatasetRevocationReason)(0),           // 0: lineage.lineage.v1.DatasetRevocationReason
+	(Direction)(0),                         // 1: lineage.lineage.v1.Direction
+	(*DatasetSpec)(nil),                    // 2: lineage.lineage.v1.DatasetSpec
+	(*Dataset)(nil),                        // 3: lineage.lineage.v1.Dataset
+	(*Attestation)(nil),                    // 4: lineage.lineage.v1.Attestation
+	(*Run)(nil),                            // 5: lineage.lineage.v1.Run
+	(*MsgRegisterDataset)(nil),             // 6: lineage.lineage.v1.MsgRegisterDataset
+	(*MsgRecordRun)(nil),                   // 7: lineage.lineage.v1.MsgRecordRun
+	(*DatasetRevocation)(nil),              // 8: lineage.lineage.v1.DatasetRevocation
+	(*MsgRevokeDataset)(nil),               // 9: lineage.lineage.v1.MsgRevokeDataset
+	(*Edge)(nil),                           // 10: lineage.lineage.v1.Edge
+	(*LineageNode)(nil),                    // 11: lineage.lineage.v1.LineageNode
+	(*QueryDatasetRequest)(nil),            // 12: lineage.lineage.v1.QueryDatasetRequest
+	(*QueryDatasetResponse)(nil),           // 13: lineage.lineage.v1.QueryDatasetResponse
+	(*QueryDatasetByNameRequest)(nil),      // 14: lineage.lineage.v1.QueryDatasetByNameRequest
+	(*QueryDatasetByNameResponse)(nil),     // 15: lineage.lineage.v1.QueryDatasetByNameResponse
+	(*QueryDatasetHistoryRequest)(nil),     // 16: lineage.lineage.v1.QueryDatasetHistoryRequest
+	(*QueryDatasetHistoryResponse)(nil),    // 17: lineage.lineage.v1.QueryDatasetHistoryResponse
+	(*QueryLineageRequest)(nil),            // 18: lineage.lineage.v1.QueryLineageRequest
+	(*QueryLineageResponse)(nil),           // 19: lineage.lineage.v1.QueryLineageResponse
+	(*QueryRunRequest)(nil),                // 20: lineage.lineage.v1.QueryRunRequest
+	(*QueryRunResponse)(nil),               // 21: lineage.lineage.v1.QueryRunResponse
+	(*QueryRunsByDatasetRequest)(nil),      // 22: lineage.lineage.v1.QueryRunsByDatasetRequest
+	(*QueryRunsByDatasetResponse)(nil),     // 23: lineage.lineage.v1.QueryRunsByDatasetResponse
+	(*QueryDatasetsRequest)(nil),           // 24: lineage.lineage.v1.QueryDatasetsRequest
+	(*QueryDatasetsResponse)(nil),          // 25: lineage.lineage.v1.QueryDatasetsResponse
+	(*QueryDatasetRevocationRequest)(nil),  // 26: lineage.lineage.v1.QueryDatasetRevocationRequest
+	(*QueryDatasetRevocationResponse)(nil), // 27: lineage.lineage.v1.QueryDatasetRevocationResponse
+	(*timestamppb.Timestamp)(nil),          // 28: google.protobuf.Timestamp
 }
 var file_lineage_lineage_v1_lineage_proto_depIdxs = []int32{
-	1,  // 0: lineage.lineage.v1.Dataset.spec:type_name -> lineage.lineage.v1.DatasetSpec
-	21, // 1: lineage.lineage.v1.Dataset.time:type_name -> google.protobuf.Timestamp
-	21, // 2: lineage.lineage.v1.Attestation.time:type_name -> google.protobuf.Timestamp
-	21, // 3: lineage.lineage.v1.Run.time:type_name -> google.protobuf.Timestamp
-	1,  // 4: lineage.lineage.v1.MsgRegisterDataset.dataset:type_name -> lineage.lineage.v1.DatasetSpec
-	1,  // 5: lineage.lineage.v1.MsgRecordRun.new_outputs:type_name -> lineage.lineage.v1.DatasetSpec
-	2,  // 6: lineage.lineage.v1.QueryDatasetResponse.dataset:type_name -> lineage.lineage.v1.Dataset
-	3,  // 7: lineage.lineage.v1.QueryDatasetResponse.attestations:type_name -> lineage.lineage.v1.Attestation
-	2,  // 8: lineage.lineage.v1.QueryDatasetByNameResponse.dataset:type_name -> lineage.lineage.v1.Dataset
-	2,  // 9: lineage.lineage.v1.QueryDatasetHistoryResponse.datasets:type_name -> lineage.lineage.v1.Dataset
-	0,  // 10: lineage.lineage.v1.QueryLineageRequest.direction:type_name -> lineage.lineage.v1.Direction
-	8,  // 11: lineage.lineage.v1.QueryLineageResponse.nodes:type_name -> lineage.lineage.v1.LineageNode
-	7,  // 12: lineage.lineage.v1.QueryLineageResponse.edges:type_name -> lineage.lineage.v1.Edge
-	4,  // 13: lineage.lineage.v1.QueryRunResponse.run:type_name -> lineage.lineage.v1.Run
-	4,  // 14: lineage.lineage.v1.QueryRunsByDatasetResponse.consumed_by:type_name -> lineage.lineage.v1.Run
-	4,  // 15: lineage.lineage.v1.QueryRunsByDatasetResponse.produced_by:type_name -> lineage.lineage.v1.Run
-	9,  // 16: lineage.lineage.v1.Query.Dataset:input_type -> lineage.lineage.v1.QueryDatasetRequest
-	11, // 17: lineage.lineage.v1.Query.DatasetByName:input_type -> lineage.lineage.v1.QueryDatasetByNameRequest
-	13, // 18: lineage.lineage.v1.Query.DatasetHistory:input_type -> lineage.lineage.v1.QueryDatasetHistoryRequest
-	15, // 19: lineage.lineage.v1.Query.Lineage:input_type -> lineage.lineage.v1.QueryLineageRequest
-	17, // 20: lineage.lineage.v1.Query.Run:input_type -> lineage.lineage.v1.QueryRunRequest
-	19, // 21: lineage.lineage.v1.Query.RunsByDataset:input_type -> lineage.lineage.v1.QueryRunsByDatasetRequest
-	10, // 22: lineage.lineage.v1.Query.Dataset:output_type -> lineage.lineage.v1.QueryDatasetResponse
-	12, // 23: lineage.lineage.v1.Query.DatasetByName:output_type -> lineage.lineage.v1.QueryDatasetByNameResponse
-	14, // 24: lineage.lineage.v1.Query.DatasetHistory:output_type -> lineage.lineage.v1.QueryDatasetHistoryResponse
-	16, // 25: lineage.lineage.v1.Query.Lineage:output_type -> lineage.lineage.v1.QueryLineageResponse
-	18, // 26: lineage.lineage.v1.Query.Run:output_type -> lineage.lineage.v1.QueryRunResponse
-	20, // 27: lineage.lineage.v1.Query.RunsByDataset:output_type -> lineage.lineage.v1.QueryRunsByDatasetResponse
-	22, // [22:28] is the sub-list for method output_type
-	16, // [16:22] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	2,  // 0: lineage.lineage.v1.Dataset.spec:type_name -> lineage.lineage.v1.DatasetSpec
+	28, // 1: lineage.lineage.v1.Dataset.time:type_name -> google.protobuf.Timestamp
+	28, // 2: lineage.lineage.v1.Attestation.time:type_name -> google.protobuf.Timestamp
+	28, // 3: lineage.lineage.v1.Run.time:type_name -> google.protobuf.Timestamp
+	2,  // 4: lineage.lineage.v1.MsgRegisterDataset.dataset:type_name -> lineage.lineage.v1.DatasetSpec
+	2,  // 5: lineage.lineage.v1.MsgRecordRun.new_outputs:type_name -> lineage.lineage.v1.DatasetSpec
+	0,  // 6: lineage.lineage.v1.DatasetRevocation.reason_code:type_name -> lineage.lineage.v1.DatasetRevocationReason
+	28, // 7: lineage.lineage.v1.DatasetRevocation.time:type_name -> google.protobuf.Timestamp
+	0,  // 8: lineage.lineage.v1.MsgRevokeDataset.reason_code:type_name -> lineage.lineage.v1.DatasetRevocationReason
+	3,  // 9: lineage.lineage.v1.QueryDatasetResponse.dataset:type_name -> lineage.lineage.v1.Dataset
+	4,  // 10: lineage.lineage.v1.QueryDatasetResponse.attestations:type_name -> lineage.lineage.v1.Attestation
+	3,  // 11: lineage.lineage.v1.QueryDatasetByNameResponse.dataset:type_name -> lineage.lineage.v1.Dataset
+	3,  // 12: lineage.lineage.v1.QueryDatasetHistoryResponse.datasets:type_name -> lineage.lineage.v1.Dataset
+	1,  // 13: lineage.lineage.v1.QueryLineageRequest.direction:type_name -> lineage.lineage.v1.Direction
+	11, // 14: lineage.lineage.v1.QueryLineageResponse.nodes:type_name -> lineage.lineage.v1.LineageNode
+	10, // 15: lineage.lineage.v1.QueryLineageResponse.edges:type_name -> lineage.lineage.v1.Edge
+	5,  // 16: lineage.lineage.v1.QueryRunResponse.run:type_name -> lineage.lineage.v1.Run
+	5,  // 17: lineage.lineage.v1.QueryRunsByDatasetResponse.consumed_by:type_name -> lineage.lineage.v1.Run
+	5,  // 18: lineage.lineage.v1.QueryRunsByDatasetResponse.produced_by:type_name -> lineage.lineage.v1.Run
+	3,  // 19: lineage.lineage.v1.QueryDatasetsResponse.datasets:type_name -> lineage.lineage.v1.Dataset
+	8,  // 20: lineage.lineage.v1.QueryDatasetRevocationResponse.revocation:type_name -> lineage.lineage.v1.DatasetRevocation
+	12, // 21: lineage.lineage.v1.Query.Dataset:input_type -> lineage.lineage.v1.QueryDatasetRequest
+	14, // 22: lineage.lineage.v1.Query.DatasetByName:input_type -> lineage.lineage.v1.QueryDatasetByNameRequest
+	16, // 23: lineage.lineage.v1.Query.DatasetHistory:input_type -> lineage.lineage.v1.QueryDatasetHistoryRequest
+	18, // 24: lineage.lineage.v1.Query.Lineage:input_type -> lineage.lineage.v1.QueryLineageRequest
+	20, // 25: lineage.lineage.v1.Query.Run:input_type -> lineage.lineage.v1.QueryRunRequest
+	22, // 26: lineage.lineage.v1.Query.RunsByDataset:input_type -> lineage.lineage.v1.QueryRunsByDatasetRequest
+	24, // 27: lineage.lineage.v1.Query.Datasets:input_type -> lineage.lineage.v1.QueryDatasetsRequest
+	26, // 28: lineage.lineage.v1.Query.DatasetRevocation:input_type -> lineage.lineage.v1.QueryDatasetRevocationRequest
+	13, // 29: lineage.lineage.v1.Query.Dataset:output_type -> lineage.lineage.v1.QueryDatasetResponse
+	15, // 30: lineage.lineage.v1.Query.DatasetByName:output_type -> lineage.lineage.v1.QueryDatasetByNameResponse
+	17, // 31: lineage.lineage.v1.Query.DatasetHistory:output_type -> lineage.lineage.v1.QueryDatasetHistoryResponse
+	19, // 32: lineage.lineage.v1.Query.Lineage:output_type -> lineage.lineage.v1.QueryLineageResponse
+	21, // 33: lineage.lineage.v1.Query.Run:output_type -> lineage.lineage.v1.QueryRunResponse
+	23, // 34: lineage.lineage.v1.Query.RunsByDataset:output_type -> lineage.lineage.v1.QueryRunsByDatasetResponse
+	25, // 35: lineage.lineage.v1.Query.Datasets:output_type -> lineage.lineage.v1.QueryDatasetsResponse
+	27, // 36: lineage.lineage.v1.Query.DatasetRevocation:output_type -> lineage.lineage.v1.QueryDatasetRevocationResponse
+	29, // [29:37] is the sub-list for method output_type
+	21, // [21:29] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_lineage_lineage_v1_lineage_proto_init() }
@@ -1585,8 +2139,8 @@ func file_lineage_lineage_v1_lineage_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_lineage_v1_lineage_proto_rawDesc), len(file_lineage_lineage_v1_lineage_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   20,
+			NumEnums:      2,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,12 +22,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Query_Dataset_FullMethodName        = "/lineage.lineage.v1.Query/Dataset"
-	Query_DatasetByName_FullMethodName  = "/lineage.lineage.v1.Query/DatasetByName"
-	Query_DatasetHistory_FullMethodName = "/lineage.lineage.v1.Query/DatasetHistory"
-	Query_Lineage_FullMethodName        = "/lineage.lineage.v1.Query/Lineage"
-	Query_Run_FullMethodName            = "/lineage.lineage.v1.Query/Run"
-	Query_RunsByDataset_FullMethodName  = "/lineage.lineage.v1.Query/RunsByDataset"
+	Query_Dataset_FullMethodName           = "/lineage.lineage.v1.Query/Dataset"
+	Query_DatasetByName_FullMethodName     = "/lineage.lineage.v1.Query/DatasetByName"
+	Query_DatasetHistory_FullMethodName    = "/lineage.lineage.v1.Query/DatasetHistory"
+	Query_Lineage_FullMethodName           = "/lineage.lineage.v1.Query/Lineage"
+	Query_Run_FullMethodName               = "/lineage.lineage.v1.Query/Run"
+	Query_RunsByDataset_FullMethodName     = "/lineage.lineage.v1.Query/RunsByDataset"
+	Query_Datasets_FullMethodName          = "/lineage.lineage.v1.Query/Datasets"
+	Query_DatasetRevocation_FullMethodName = "/lineage.lineage.v1.Query/DatasetRevocation"
 )
 
 // QueryClient is the client API for Query service.
@@ -46,6 +48,12 @@ type QueryClient interface {
 	Run(ctx context.Context, in *QueryRunRequest, opts ...grpc.CallOption) (*QueryRunResponse, error)
 	// RunsByDataset lists the runs that consumed or produced a dataset.
 	RunsByDataset(ctx context.Context, in *QueryRunsByDatasetRequest, opts ...grpc.CallOption) (*QueryRunsByDatasetResponse, error)
+	// Datasets lists datasets by namespace, name prefix, owning organisation
+	// and licence, a page at a time, in the order of the name index.
+	Datasets(ctx context.Context, in *QueryDatasetsRequest, opts ...grpc.CallOption) (*QueryDatasetsResponse, error)
+	// DatasetRevocation returns a registered dataset's revocation, if it was
+	// revoked.
+	DatasetRevocation(ctx context.Context, in *QueryDatasetRevocationRequest, opts ...grpc.CallOption) (*QueryDatasetRevocationResponse, error)
 }
 
 type queryClient struct {
@@ -116,6 +124,26 @@ func (c *queryClient) RunsByDataset(ctx context.Context, in *QueryRunsByDatasetR
 	return out, nil
 }
 
+func (c *queryClient) Datasets(ctx context.Context, in *QueryDatasetsRequest, opts ...grpc.CallOption) (*QueryDatasetsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryDatasetsResponse)
+	err := c.cc.Invoke(ctx, Query_Datasets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) DatasetRevocation(ctx context.Context, in *QueryDatasetRevocationRequest, opts ...grpc.CallOption) (*QueryDatasetRevocationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryDatasetRevocationResponse)
+	err := c.cc.Invoke(ctx, Query_DatasetRevocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 // All implementations should embed UnimplementedQueryServer
 // for forward compatibility.
@@ -132,6 +160,12 @@ type QueryServer interface {
 	Run(context.Context, *QueryRunRequest) (*QueryRunResponse, error)
 	// RunsByDataset lists the runs that consumed or produced a dataset.
 	RunsByDataset(context.Context, *QueryRunsByDatasetRequest) (*QueryRunsByDatasetResponse, error)
+	// Datasets lists datasets by namespace, name prefix, owning organisation
+	// and licence, a page at a time, in the order of the name index.
+	Datasets(context.Context, *QueryDatasetsRequest) (*QueryDatasetsResponse, error)
+	// DatasetRevocation returns a registered dataset's revocation, if it was
+	// revoked.
+	DatasetRevocation(context.Context, *QueryDatasetRevocationRequest) (*QueryDatasetRevocationResponse, error)
 }
 
 // UnimplementedQueryServer should be embedded to have
@@ -158,6 +192,12 @@ func (UnimplementedQueryServer) Run(context.Context, *QueryRunRequest) (*QueryRu
 }
 func (UnimplementedQueryServer) RunsByDataset(context.Context, *QueryRunsByDatasetRequest) (*QueryRunsByDatasetResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RunsByDataset not implemented")
+}
+func (UnimplementedQueryServer) Datasets(context.Context, *QueryDatasetsRequest) (*QueryDatasetsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Datasets not implemented")
+}
+func (UnimplementedQueryServer) DatasetRevocation(context.Context, *QueryDatasetRevocationRequest) (*QueryDatasetRevocationResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DatasetRevocation not implemented")
 }
 func (UnimplementedQueryServer) testEmbeddedByValue() {}
 
@@ -287,6 +327,42 @@ func _Query_RunsByDataset_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Datasets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryDatasetsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Datasets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_Datasets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Datasets(ctx, req.(*QueryDatasetsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_DatasetRevocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryDatasetRevocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).DatasetRevocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_DatasetRevocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).DatasetRevocation(ctx, req.(*QueryDatasetRevocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Query_ServiceDesc is the grpc.ServiceDesc for Query service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -317,6 +393,14 @@ var Query_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RunsByDataset",
 			Handler:    _Query_RunsByDataset_Handler,
+		},
+		{
+			MethodName: "Datasets",
+			Handler:    _Query_Datasets_Handler,
+		},
+		{
+			MethodName: "DatasetRevocation",
+			Handler:    _Query_DatasetRevocation_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

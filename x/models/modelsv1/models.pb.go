@@ -905,6 +905,192 @@ func (x *MsgRecordDeployment) GetNote() string {
 	return ""
 }
 
+// ModelAlias is one move of an alias of a model name, such as
+// "production": from its height on, the alias points to version, or, when
+// version is empty, to nothing (it was cleared). An alias's current target
+// is its latest move; every move is kept.
+type ModelAlias struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// 1-64 of [a-z0-9_-], starting with a letter and ending with a letter or
+	// digit.
+	Alias string `protobuf:"bytes,2,opt,name=alias,proto3" json:"alias,omitempty"`
+	// The version it points to from this move on; empty when this move
+	// cleared it.
+	Version string `protobuf:"bytes,3,opt,name=version,proto3" json:"version,omitempty"`
+	// The version it pointed to before this move; empty when none.
+	PreviousVersion string `protobuf:"bytes,4,opt,name=previous_version,json=previousVersion,proto3" json:"previous_version,omitempty"`
+	// The move's number: 1 for the alias's first, then counting up.
+	Move uint64 `protobuf:"varint,5,opt,name=move,proto3" json:"move,omitempty"`
+	// The organisation the alias belongs to: the one that first set it, and
+	// the only one that may move or clear it.
+	OrgId         string                 `protobuf:"bytes,6,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	MovedBy       string                 `protobuf:"bytes,7,opt,name=moved_by,json=movedBy,proto3" json:"moved_by,omitempty"`
+	Height        int64                  `protobuf:"varint,8,opt,name=height,proto3" json:"height,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelAlias) Reset() {
+	*x = ModelAlias{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelAlias) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelAlias) ProtoMessage() {}
+
+func (x *ModelAlias) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelAlias.ProtoReflect.Descriptor instead.
+func (*ModelAlias) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ModelAlias) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ModelAlias) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
+func (x *ModelAlias) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *ModelAlias) GetPreviousVersion() string {
+	if x != nil {
+		return x.PreviousVersion
+	}
+	return ""
+}
+
+func (x *ModelAlias) GetMove() uint64 {
+	if x != nil {
+		return x.Move
+	}
+	return 0
+}
+
+func (x *ModelAlias) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *ModelAlias) GetMovedBy() string {
+	if x != nil {
+		return x.MovedBy
+	}
+	return ""
+}
+
+func (x *ModelAlias) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *ModelAlias) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+// MsgSetModelAlias points an alias of a model name at one of its versions,
+// or clears it. Needs ROLE_MODEL_PUBLISHER, in the organisation that
+// published the version and that the alias belongs to (once set, an alias
+// stays its first setter's).
+type MsgSetModelAlias struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Alias string                 `protobuf:"bytes,2,opt,name=alias,proto3" json:"alias,omitempty"`
+	// A registered, unrevoked version of name published by the signer's
+	// organisation; empty clears the alias.
+	Version       string `protobuf:"bytes,3,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgSetModelAlias) Reset() {
+	*x = MsgSetModelAlias{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSetModelAlias) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSetModelAlias) ProtoMessage() {}
+
+func (x *MsgSetModelAlias) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSetModelAlias.ProtoReflect.Descriptor instead.
+func (*MsgSetModelAlias) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *MsgSetModelAlias) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MsgSetModelAlias) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
+func (x *MsgSetModelAlias) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
 type QueryModelRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -915,7 +1101,7 @@ type QueryModelRequest struct {
 
 func (x *QueryModelRequest) Reset() {
 	*x = QueryModelRequest{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[10]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -927,7 +1113,7 @@ func (x *QueryModelRequest) String() string {
 func (*QueryModelRequest) ProtoMessage() {}
 
 func (x *QueryModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[10]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -940,7 +1126,7 @@ func (x *QueryModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelRequest.ProtoReflect.Descriptor instead.
 func (*QueryModelRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{10}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *QueryModelRequest) GetName() string {
@@ -968,7 +1154,7 @@ type QueryModelResponse struct {
 
 func (x *QueryModelResponse) Reset() {
 	*x = QueryModelResponse{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[11]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -980,7 +1166,7 @@ func (x *QueryModelResponse) String() string {
 func (*QueryModelResponse) ProtoMessage() {}
 
 func (x *QueryModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[11]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -993,7 +1179,7 @@ func (x *QueryModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelResponse.ProtoReflect.Descriptor instead.
 func (*QueryModelResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{11}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *QueryModelResponse) GetModel() *ModelVersion {
@@ -1028,7 +1214,7 @@ type QueryModelsByDigestRequest struct {
 
 func (x *QueryModelsByDigestRequest) Reset() {
 	*x = QueryModelsByDigestRequest{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[12]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1040,7 +1226,7 @@ func (x *QueryModelsByDigestRequest) String() string {
 func (*QueryModelsByDigestRequest) ProtoMessage() {}
 
 func (x *QueryModelsByDigestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[12]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1053,7 +1239,7 @@ func (x *QueryModelsByDigestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelsByDigestRequest.ProtoReflect.Descriptor instead.
 func (*QueryModelsByDigestRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{12}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *QueryModelsByDigestRequest) GetManifestDigest() string {
@@ -1080,7 +1266,7 @@ type QueryModelsByDigestResponse struct {
 
 func (x *QueryModelsByDigestResponse) Reset() {
 	*x = QueryModelsByDigestResponse{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[13]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1278,7 @@ func (x *QueryModelsByDigestResponse) String() string {
 func (*QueryModelsByDigestResponse) ProtoMessage() {}
 
 func (x *QueryModelsByDigestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[13]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1291,7 @@ func (x *QueryModelsByDigestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelsByDigestResponse.ProtoReflect.Descriptor instead.
 func (*QueryModelsByDigestResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{13}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *QueryModelsByDigestResponse) GetModels() []*ModelVersion {
@@ -1133,7 +1319,7 @@ type QueryModelVersionsRequest struct {
 
 func (x *QueryModelVersionsRequest) Reset() {
 	*x = QueryModelVersionsRequest{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[14]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1145,7 +1331,7 @@ func (x *QueryModelVersionsRequest) String() string {
 func (*QueryModelVersionsRequest) ProtoMessage() {}
 
 func (x *QueryModelVersionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[14]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1158,7 +1344,7 @@ func (x *QueryModelVersionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelVersionsRequest.ProtoReflect.Descriptor instead.
 func (*QueryModelVersionsRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{14}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *QueryModelVersionsRequest) GetName() string {
@@ -1185,7 +1371,7 @@ type QueryModelVersionsResponse struct {
 
 func (x *QueryModelVersionsResponse) Reset() {
 	*x = QueryModelVersionsResponse{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[15]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1197,7 +1383,7 @@ func (x *QueryModelVersionsResponse) String() string {
 func (*QueryModelVersionsResponse) ProtoMessage() {}
 
 func (x *QueryModelVersionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[15]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1210,7 +1396,7 @@ func (x *QueryModelVersionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelVersionsResponse.ProtoReflect.Descriptor instead.
 func (*QueryModelVersionsResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{15}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *QueryModelVersionsResponse) GetModels() []*ModelVersion {
@@ -1241,7 +1427,7 @@ type QueryModelLineageRequest struct {
 
 func (x *QueryModelLineageRequest) Reset() {
 	*x = QueryModelLineageRequest{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[16]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1253,7 +1439,7 @@ func (x *QueryModelLineageRequest) String() string {
 func (*QueryModelLineageRequest) ProtoMessage() {}
 
 func (x *QueryModelLineageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[16]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1266,7 +1452,7 @@ func (x *QueryModelLineageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelLineageRequest.ProtoReflect.Descriptor instead.
 func (*QueryModelLineageRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{16}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *QueryModelLineageRequest) GetName() string {
@@ -1313,7 +1499,7 @@ type LineageEdge struct {
 
 func (x *LineageEdge) Reset() {
 	*x = LineageEdge{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[17]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1325,7 +1511,7 @@ func (x *LineageEdge) String() string {
 func (*LineageEdge) ProtoMessage() {}
 
 func (x *LineageEdge) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[17]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1338,7 +1524,7 @@ func (x *LineageEdge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LineageEdge.ProtoReflect.Descriptor instead.
 func (*LineageEdge) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{17}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *LineageEdge) GetFrom() string {
@@ -1385,7 +1571,7 @@ type QueryModelLineageResponse struct {
 
 func (x *QueryModelLineageResponse) Reset() {
 	*x = QueryModelLineageResponse{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[18]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1397,7 +1583,7 @@ func (x *QueryModelLineageResponse) String() string {
 func (*QueryModelLineageResponse) ProtoMessage() {}
 
 func (x *QueryModelLineageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[18]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1410,7 +1596,7 @@ func (x *QueryModelLineageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryModelLineageResponse.ProtoReflect.Descriptor instead.
 func (*QueryModelLineageResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{18}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *QueryModelLineageResponse) GetBaseModels() []string {
@@ -1461,7 +1647,7 @@ type QueryDeploymentsRequest struct {
 
 func (x *QueryDeploymentsRequest) Reset() {
 	*x = QueryDeploymentsRequest{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[19]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1473,7 +1659,7 @@ func (x *QueryDeploymentsRequest) String() string {
 func (*QueryDeploymentsRequest) ProtoMessage() {}
 
 func (x *QueryDeploymentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[19]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1486,7 +1672,7 @@ func (x *QueryDeploymentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDeploymentsRequest.ProtoReflect.Descriptor instead.
 func (*QueryDeploymentsRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{19}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *QueryDeploymentsRequest) GetName() string {
@@ -1520,7 +1706,7 @@ type QueryDeploymentsResponse struct {
 
 func (x *QueryDeploymentsResponse) Reset() {
 	*x = QueryDeploymentsResponse{}
-	mi := &file_lineage_models_v1_models_proto_msgTypes[20]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1532,7 +1718,7 @@ func (x *QueryDeploymentsResponse) String() string {
 func (*QueryDeploymentsResponse) ProtoMessage() {}
 
 func (x *QueryDeploymentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_models_v1_models_proto_msgTypes[20]
+	mi := &file_lineage_models_v1_models_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1545,7 +1731,7 @@ func (x *QueryDeploymentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryDeploymentsResponse.ProtoReflect.Descriptor instead.
 func (*QueryDeploymentsResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{20}
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *QueryDeploymentsResponse) GetDeployments() []*Deployment {
@@ -1558,6 +1744,826 @@ func (x *QueryDeploymentsResponse) GetDeployments() []*Deployment {
 func (x *QueryDeploymentsResponse) GetTruncated() bool {
 	if x != nil {
 		return x.Truncated
+	}
+	return false
+}
+
+// QueryModelsRequest lists model versions in the order of their keys:
+// shorter names first, names of one length by their bytes, and the versions
+// of a name likewise (shorter first). Every filter given must hold.
+type QueryModelsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only names in this namespace: the part of a name before its first '/'
+	// ("acme" of "acme/bot").
+	Namespace string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Only names starting with this; with namespace, the part of the name
+	// after "<namespace>/".
+	Prefix string `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	// Only versions published by this organisation.
+	Org string `protobuf:"bytes,3,opt,name=org,proto3" json:"org,omitempty"`
+	// Only versions offered under this licence id.
+	LicenseId string `protobuf:"bytes,4,opt,name=license_id,json=licenseId,proto3" json:"license_id,omitempty"`
+	// Continue after this version, "name@version" (a page's
+	// next_start_after).
+	StartAfter string `protobuf:"bytes,5,opt,name=start_after,json=startAfter,proto3" json:"start_after,omitempty"`
+	// At most this many versions (default 100, at most 1000).
+	Limit uint32 `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Examine at most this many versions for the page, matching the org and
+	// licence filters or not (default 1000, at most 10000).
+	MaxScan       uint32 `protobuf:"varint,7,opt,name=max_scan,json=maxScan,proto3" json:"max_scan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryModelsRequest) Reset() {
+	*x = QueryModelsRequest{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelsRequest) ProtoMessage() {}
+
+func (x *QueryModelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelsRequest.ProtoReflect.Descriptor instead.
+func (*QueryModelsRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *QueryModelsRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *QueryModelsRequest) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *QueryModelsRequest) GetOrg() string {
+	if x != nil {
+		return x.Org
+	}
+	return ""
+}
+
+func (x *QueryModelsRequest) GetLicenseId() string {
+	if x != nil {
+		return x.LicenseId
+	}
+	return ""
+}
+
+func (x *QueryModelsRequest) GetStartAfter() string {
+	if x != nil {
+		return x.StartAfter
+	}
+	return ""
+}
+
+func (x *QueryModelsRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *QueryModelsRequest) GetMaxScan() uint32 {
+	if x != nil {
+		return x.MaxScan
+	}
+	return 0
+}
+
+type QueryModelsResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Models []*ModelVersion        `protobuf:"bytes,1,rep,name=models,proto3" json:"models,omitempty"`
+	// Pass as start_after to read on; empty when nothing remains.
+	NextStartAfter string `protobuf:"bytes,2,opt,name=next_start_after,json=nextStartAfter,proto3" json:"next_start_after,omitempty"`
+	// Versions examined for this page.
+	Scanned uint32 `protobuf:"varint,3,opt,name=scanned,proto3" json:"scanned,omitempty"`
+	// The page stopped because max_scan versions were examined before limit
+	// matched: more may match after next_start_after.
+	ScanBoundReached bool `protobuf:"varint,4,opt,name=scan_bound_reached,json=scanBoundReached,proto3" json:"scan_bound_reached,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *QueryModelsResponse) Reset() {
+	*x = QueryModelsResponse{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelsResponse) ProtoMessage() {}
+
+func (x *QueryModelsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelsResponse.ProtoReflect.Descriptor instead.
+func (*QueryModelsResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *QueryModelsResponse) GetModels() []*ModelVersion {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+func (x *QueryModelsResponse) GetNextStartAfter() string {
+	if x != nil {
+		return x.NextStartAfter
+	}
+	return ""
+}
+
+func (x *QueryModelsResponse) GetScanned() uint32 {
+	if x != nil {
+		return x.Scanned
+	}
+	return 0
+}
+
+func (x *QueryModelsResponse) GetScanBoundReached() bool {
+	if x != nil {
+		return x.ScanBoundReached
+	}
+	return false
+}
+
+type QueryModelAliasRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Alias         string                 `protobuf:"bytes,2,opt,name=alias,proto3" json:"alias,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryModelAliasRequest) Reset() {
+	*x = QueryModelAliasRequest{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelAliasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelAliasRequest) ProtoMessage() {}
+
+func (x *QueryModelAliasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelAliasRequest.ProtoReflect.Descriptor instead.
+func (*QueryModelAliasRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *QueryModelAliasRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *QueryModelAliasRequest) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
+type QueryModelAliasResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The alias's latest move: version is where it points, empty when the
+	// move cleared it.
+	Alias         *ModelAlias `protobuf:"bytes,1,opt,name=alias,proto3" json:"alias,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryModelAliasResponse) Reset() {
+	*x = QueryModelAliasResponse{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelAliasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelAliasResponse) ProtoMessage() {}
+
+func (x *QueryModelAliasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelAliasResponse.ProtoReflect.Descriptor instead.
+func (*QueryModelAliasResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *QueryModelAliasResponse) GetAlias() *ModelAlias {
+	if x != nil {
+		return x.Alias
+	}
+	return nil
+}
+
+type QueryModelAliasesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Continue after this alias (a page's next_start_after).
+	StartAfter string `protobuf:"bytes,2,opt,name=start_after,json=startAfter,proto3" json:"start_after,omitempty"`
+	// At most this many (default 100, at most 1000).
+	Limit         uint32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryModelAliasesRequest) Reset() {
+	*x = QueryModelAliasesRequest{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelAliasesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelAliasesRequest) ProtoMessage() {}
+
+func (x *QueryModelAliasesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelAliasesRequest.ProtoReflect.Descriptor instead.
+func (*QueryModelAliasesRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *QueryModelAliasesRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *QueryModelAliasesRequest) GetStartAfter() string {
+	if x != nil {
+		return x.StartAfter
+	}
+	return ""
+}
+
+func (x *QueryModelAliasesRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type QueryModelAliasesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Each alias's latest move, shorter aliases first, then alphabetically.
+	Aliases []*ModelAlias `protobuf:"bytes,1,rep,name=aliases,proto3" json:"aliases,omitempty"`
+	// Pass as start_after to read on; empty when nothing remains.
+	NextStartAfter string `protobuf:"bytes,2,opt,name=next_start_after,json=nextStartAfter,proto3" json:"next_start_after,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *QueryModelAliasesResponse) Reset() {
+	*x = QueryModelAliasesResponse{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelAliasesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelAliasesResponse) ProtoMessage() {}
+
+func (x *QueryModelAliasesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelAliasesResponse.ProtoReflect.Descriptor instead.
+func (*QueryModelAliasesResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *QueryModelAliasesResponse) GetAliases() []*ModelAlias {
+	if x != nil {
+		return x.Aliases
+	}
+	return nil
+}
+
+func (x *QueryModelAliasesResponse) GetNextStartAfter() string {
+	if x != nil {
+		return x.NextStartAfter
+	}
+	return ""
+}
+
+type QueryModelAliasHistoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Alias string                 `protobuf:"bytes,2,opt,name=alias,proto3" json:"alias,omitempty"`
+	// Continue after this move number (a page's next_start_after; 0: from
+	// the first move).
+	StartAfter uint64 `protobuf:"varint,3,opt,name=start_after,json=startAfter,proto3" json:"start_after,omitempty"`
+	// At most this many (default 100, at most 1000).
+	Limit         uint32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryModelAliasHistoryRequest) Reset() {
+	*x = QueryModelAliasHistoryRequest{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelAliasHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelAliasHistoryRequest) ProtoMessage() {}
+
+func (x *QueryModelAliasHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelAliasHistoryRequest.ProtoReflect.Descriptor instead.
+func (*QueryModelAliasHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *QueryModelAliasHistoryRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *QueryModelAliasHistoryRequest) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
+func (x *QueryModelAliasHistoryRequest) GetStartAfter() uint64 {
+	if x != nil {
+		return x.StartAfter
+	}
+	return 0
+}
+
+func (x *QueryModelAliasHistoryRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type QueryModelAliasHistoryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The moves, oldest first.
+	Moves []*ModelAlias `protobuf:"bytes,1,rep,name=moves,proto3" json:"moves,omitempty"`
+	// Pass as start_after to read on; 0 when nothing remains.
+	NextStartAfter uint64 `protobuf:"varint,2,opt,name=next_start_after,json=nextStartAfter,proto3" json:"next_start_after,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *QueryModelAliasHistoryResponse) Reset() {
+	*x = QueryModelAliasHistoryResponse{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryModelAliasHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryModelAliasHistoryResponse) ProtoMessage() {}
+
+func (x *QueryModelAliasHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryModelAliasHistoryResponse.ProtoReflect.Descriptor instead.
+func (*QueryModelAliasHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *QueryModelAliasHistoryResponse) GetMoves() []*ModelAlias {
+	if x != nil {
+		return x.Moves
+	}
+	return nil
+}
+
+func (x *QueryModelAliasHistoryResponse) GetNextStartAfter() uint64 {
+	if x != nil {
+		return x.NextStartAfter
+	}
+	return 0
+}
+
+type QueryImpactRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where the walk starts: a dataset digest, or a model version
+	// "name@version". Exactly one.
+	Dataset string `protobuf:"bytes,1,opt,name=dataset,proto3" json:"dataset,omitempty"`
+	Model   string `protobuf:"bytes,2,opt,name=model,proto3" json:"model,omitempty"`
+	// Hops to follow (default 10, at most 100); each of dataset to derived
+	// dataset, dataset to a model trained on it and model to fine-tune is one.
+	MaxDepth uint32 `protobuf:"varint,3,opt,name=max_depth,json=maxDepth,proto3" json:"max_depth,omitempty"`
+	// Datasets, model versions and deployments reported, together (default
+	// 1000, at most 10000).
+	MaxNodes      uint32 `protobuf:"varint,4,opt,name=max_nodes,json=maxNodes,proto3" json:"max_nodes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryImpactRequest) Reset() {
+	*x = QueryImpactRequest{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryImpactRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryImpactRequest) ProtoMessage() {}
+
+func (x *QueryImpactRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryImpactRequest.ProtoReflect.Descriptor instead.
+func (*QueryImpactRequest) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *QueryImpactRequest) GetDataset() string {
+	if x != nil {
+		return x.Dataset
+	}
+	return ""
+}
+
+func (x *QueryImpactRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *QueryImpactRequest) GetMaxDepth() uint32 {
+	if x != nil {
+		return x.MaxDepth
+	}
+	return 0
+}
+
+func (x *QueryImpactRequest) GetMaxNodes() uint32 {
+	if x != nil {
+		return x.MaxNodes
+	}
+	return 0
+}
+
+// ImpactedDataset is a dataset the walk reached, at its shortest depth.
+type ImpactedDataset struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Digest        string                 `protobuf:"bytes,1,opt,name=digest,proto3" json:"digest,omitempty"`
+	Depth         uint32                 `protobuf:"varint,2,opt,name=depth,proto3" json:"depth,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImpactedDataset) Reset() {
+	*x = ImpactedDataset{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImpactedDataset) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImpactedDataset) ProtoMessage() {}
+
+func (x *ImpactedDataset) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImpactedDataset.ProtoReflect.Descriptor instead.
+func (*ImpactedDataset) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ImpactedDataset) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *ImpactedDataset) GetDepth() uint32 {
+	if x != nil {
+		return x.Depth
+	}
+	return 0
+}
+
+// ImpactedModel is a model version the walk reached, at its shortest depth.
+type ImpactedModel struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "name@version".
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	Depth uint32 `protobuf:"varint,2,opt,name=depth,proto3" json:"depth,omitempty"`
+	// How the walk first reached it: node ids ("dataset:<digest>",
+	// "model:name@version") from the start to this version, both included.
+	Path         []string `protobuf:"bytes,3,rep,name=path,proto3" json:"path,omitempty"`
+	PublisherOrg string   `protobuf:"bytes,4,opt,name=publisher_org,json=publisherOrg,proto3" json:"publisher_org,omitempty"`
+	// The version itself was revoked.
+	Revoked bool `protobuf:"varint,5,opt,name=revoked,proto3" json:"revoked,omitempty"`
+	// Its deployments, oldest first.
+	Deployments   []*Deployment `protobuf:"bytes,6,rep,name=deployments,proto3" json:"deployments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImpactedModel) Reset() {
+	*x = ImpactedModel{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImpactedModel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImpactedModel) ProtoMessage() {}
+
+func (x *ImpactedModel) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImpactedModel.ProtoReflect.Descriptor instead.
+func (*ImpactedModel) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ImpactedModel) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ImpactedModel) GetDepth() uint32 {
+	if x != nil {
+		return x.Depth
+	}
+	return 0
+}
+
+func (x *ImpactedModel) GetPath() []string {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
+func (x *ImpactedModel) GetPublisherOrg() string {
+	if x != nil {
+		return x.PublisherOrg
+	}
+	return ""
+}
+
+func (x *ImpactedModel) GetRevoked() bool {
+	if x != nil {
+		return x.Revoked
+	}
+	return false
+}
+
+func (x *ImpactedModel) GetDeployments() []*Deployment {
+	if x != nil {
+		return x.Deployments
+	}
+	return nil
+}
+
+type QueryImpactResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Datasets reached, breadth first (the start first when it is a dataset).
+	Datasets []*ImpactedDataset `protobuf:"bytes,1,rep,name=datasets,proto3" json:"datasets,omitempty"`
+	// Model versions reached, breadth first (the start first when it is a
+	// model).
+	Models []*ImpactedModel `protobuf:"bytes,2,rep,name=models,proto3" json:"models,omitempty"`
+	// Every edge crossed between reached records, in the order crossed, each
+	// from the derived record to what it derives from (as in ModelLineage).
+	Edges []*LineageEdge `protobuf:"bytes,3,rep,name=edges,proto3" json:"edges,omitempty"`
+	// A limit cut the walk short.
+	Truncated bool `protobuf:"varint,4,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	// The chain indexes every model version by its training datasets and its
+	// base model (rule set 2 or later, which a chain keeps from its genesis).
+	// When false no model is reached from a dataset or from another model:
+	// the answer holds the derived datasets, and the start's deployments.
+	IndexComplete bool `protobuf:"varint,5,opt,name=index_complete,json=indexComplete,proto3" json:"index_complete,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryImpactResponse) Reset() {
+	*x = QueryImpactResponse{}
+	mi := &file_lineage_models_v1_models_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryImpactResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryImpactResponse) ProtoMessage() {}
+
+func (x *QueryImpactResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_models_v1_models_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryImpactResponse.ProtoReflect.Descriptor instead.
+func (*QueryImpactResponse) Descriptor() ([]byte, []int) {
+	return file_lineage_models_v1_models_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *QueryImpactResponse) GetDatasets() []*ImpactedDataset {
+	if x != nil {
+		return x.Datasets
+	}
+	return nil
+}
+
+func (x *QueryImpactResponse) GetModels() []*ImpactedModel {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+func (x *QueryImpactResponse) GetEdges() []*LineageEdge {
+	if x != nil {
+		return x.Edges
+	}
+	return nil
+}
+
+func (x *QueryImpactResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
+func (x *QueryImpactResponse) GetIndexComplete() bool {
+	if x != nil {
+		return x.IndexComplete
 	}
 	return false
 }
@@ -1640,7 +2646,22 @@ const file_lineage_models_v1_models_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12 \n" +
 	"\venvironment\x18\x03 \x01(\tR\venvironment\x12\x12\n" +
-	"\x04note\x18\x04 \x01(\tR\x04note\"A\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"\x89\x02\n" +
+	"\n" +
+	"ModelAlias\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05alias\x18\x02 \x01(\tR\x05alias\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\tR\aversion\x12)\n" +
+	"\x10previous_version\x18\x04 \x01(\tR\x0fpreviousVersion\x12\x12\n" +
+	"\x04move\x18\x05 \x01(\x04R\x04move\x12\x15\n" +
+	"\x06org_id\x18\x06 \x01(\tR\x05orgId\x12\x19\n" +
+	"\bmoved_by\x18\a \x01(\tR\amovedBy\x12\x16\n" +
+	"\x06height\x18\b \x01(\x03R\x06height\x12.\n" +
+	"\x04time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"V\n" +
+	"\x10MsgSetModelAlias\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05alias\x18\x02 \x01(\tR\x05alias\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\tR\aversion\"A\n" +
 	"\x11QueryModelRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\"\xcf\x01\n" +
@@ -1685,7 +2706,65 @@ const file_lineage_models_v1_models_proto_rawDesc = "" +
 	"\x05limit\x18\x03 \x01(\rR\x05limit\"y\n" +
 	"\x18QueryDeploymentsResponse\x12?\n" +
 	"\vdeployments\x18\x01 \x03(\v2\x1d.lineage.models.v1.DeploymentR\vdeployments\x12\x1c\n" +
-	"\ttruncated\x18\x02 \x01(\bR\ttruncated*\xe9\x01\n" +
+	"\ttruncated\x18\x02 \x01(\bR\ttruncated\"\xcd\x01\n" +
+	"\x12QueryModelsRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x16\n" +
+	"\x06prefix\x18\x02 \x01(\tR\x06prefix\x12\x10\n" +
+	"\x03org\x18\x03 \x01(\tR\x03org\x12\x1d\n" +
+	"\n" +
+	"license_id\x18\x04 \x01(\tR\tlicenseId\x12\x1f\n" +
+	"\vstart_after\x18\x05 \x01(\tR\n" +
+	"startAfter\x12\x14\n" +
+	"\x05limit\x18\x06 \x01(\rR\x05limit\x12\x19\n" +
+	"\bmax_scan\x18\a \x01(\rR\amaxScan\"\xc0\x01\n" +
+	"\x13QueryModelsResponse\x127\n" +
+	"\x06models\x18\x01 \x03(\v2\x1f.lineage.models.v1.ModelVersionR\x06models\x12(\n" +
+	"\x10next_start_after\x18\x02 \x01(\tR\x0enextStartAfter\x12\x18\n" +
+	"\ascanned\x18\x03 \x01(\rR\ascanned\x12,\n" +
+	"\x12scan_bound_reached\x18\x04 \x01(\bR\x10scanBoundReached\"B\n" +
+	"\x16QueryModelAliasRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05alias\x18\x02 \x01(\tR\x05alias\"N\n" +
+	"\x17QueryModelAliasResponse\x123\n" +
+	"\x05alias\x18\x01 \x01(\v2\x1d.lineage.models.v1.ModelAliasR\x05alias\"e\n" +
+	"\x18QueryModelAliasesRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1f\n" +
+	"\vstart_after\x18\x02 \x01(\tR\n" +
+	"startAfter\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\rR\x05limit\"~\n" +
+	"\x19QueryModelAliasesResponse\x127\n" +
+	"\aaliases\x18\x01 \x03(\v2\x1d.lineage.models.v1.ModelAliasR\aaliases\x12(\n" +
+	"\x10next_start_after\x18\x02 \x01(\tR\x0enextStartAfter\"\x80\x01\n" +
+	"\x1dQueryModelAliasHistoryRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05alias\x18\x02 \x01(\tR\x05alias\x12\x1f\n" +
+	"\vstart_after\x18\x03 \x01(\x04R\n" +
+	"startAfter\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\rR\x05limit\"\x7f\n" +
+	"\x1eQueryModelAliasHistoryResponse\x123\n" +
+	"\x05moves\x18\x01 \x03(\v2\x1d.lineage.models.v1.ModelAliasR\x05moves\x12(\n" +
+	"\x10next_start_after\x18\x02 \x01(\x04R\x0enextStartAfter\"~\n" +
+	"\x12QueryImpactRequest\x12\x18\n" +
+	"\adataset\x18\x01 \x01(\tR\adataset\x12\x14\n" +
+	"\x05model\x18\x02 \x01(\tR\x05model\x12\x1b\n" +
+	"\tmax_depth\x18\x03 \x01(\rR\bmaxDepth\x12\x1b\n" +
+	"\tmax_nodes\x18\x04 \x01(\rR\bmaxNodes\"?\n" +
+	"\x0fImpactedDataset\x12\x16\n" +
+	"\x06digest\x18\x01 \x01(\tR\x06digest\x12\x14\n" +
+	"\x05depth\x18\x02 \x01(\rR\x05depth\"\xcf\x01\n" +
+	"\rImpactedModel\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x14\n" +
+	"\x05depth\x18\x02 \x01(\rR\x05depth\x12\x12\n" +
+	"\x04path\x18\x03 \x03(\tR\x04path\x12#\n" +
+	"\rpublisher_org\x18\x04 \x01(\tR\fpublisherOrg\x12\x18\n" +
+	"\arevoked\x18\x05 \x01(\bR\arevoked\x12?\n" +
+	"\vdeployments\x18\x06 \x03(\v2\x1d.lineage.models.v1.DeploymentR\vdeployments\"\x8a\x02\n" +
+	"\x13QueryImpactResponse\x12>\n" +
+	"\bdatasets\x18\x01 \x03(\v2\".lineage.models.v1.ImpactedDatasetR\bdatasets\x128\n" +
+	"\x06models\x18\x02 \x03(\v2 .lineage.models.v1.ImpactedModelR\x06models\x124\n" +
+	"\x05edges\x18\x03 \x03(\v2\x1e.lineage.models.v1.LineageEdgeR\x05edges\x12\x1c\n" +
+	"\ttruncated\x18\x04 \x01(\bR\ttruncated\x12%\n" +
+	"\x0eindex_complete\x18\x05 \x01(\bR\rindexComplete*\xe9\x01\n" +
 	"\x10RevocationReason\x12!\n" +
 	"\x1dREVOCATION_REASON_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aREVOCATION_REASON_SECURITY\x10\x01\x12\x1d\n" +
@@ -1693,13 +2772,19 @@ const file_lineage_models_v1_models_proto_rawDesc = "" +
 	"\x16REVOCATION_REASON_DATA\x10\x03\x12\x1d\n" +
 	"\x19REVOCATION_REASON_QUALITY\x10\x04\x12\x1b\n" +
 	"\x17REVOCATION_REASON_LEGAL\x10\x05\x12\x1b\n" +
-	"\x17REVOCATION_REASON_OTHER\x10\x062\x8f\x04\n" +
+	"\x17REVOCATION_REASON_OTHER\x10\x062\x8b\b\n" +
 	"\x05Query\x12T\n" +
 	"\x05Model\x12$.lineage.models.v1.QueryModelRequest\x1a%.lineage.models.v1.QueryModelResponse\x12o\n" +
 	"\x0eModelsByDigest\x12-.lineage.models.v1.QueryModelsByDigestRequest\x1a..lineage.models.v1.QueryModelsByDigestResponse\x12l\n" +
 	"\rModelVersions\x12,.lineage.models.v1.QueryModelVersionsRequest\x1a-.lineage.models.v1.QueryModelVersionsResponse\x12i\n" +
 	"\fModelLineage\x12+.lineage.models.v1.QueryModelLineageRequest\x1a,.lineage.models.v1.QueryModelLineageResponse\x12f\n" +
-	"\vDeployments\x12*.lineage.models.v1.QueryDeploymentsRequest\x1a+.lineage.models.v1.QueryDeploymentsResponseB>Z<github.com/lineageledger/lineaged/x/models/modelsv1;modelsv1b\x06proto3"
+	"\vDeployments\x12*.lineage.models.v1.QueryDeploymentsRequest\x1a+.lineage.models.v1.QueryDeploymentsResponse\x12W\n" +
+	"\x06Models\x12%.lineage.models.v1.QueryModelsRequest\x1a&.lineage.models.v1.QueryModelsResponse\x12c\n" +
+	"\n" +
+	"ModelAlias\x12).lineage.models.v1.QueryModelAliasRequest\x1a*.lineage.models.v1.QueryModelAliasResponse\x12i\n" +
+	"\fModelAliases\x12+.lineage.models.v1.QueryModelAliasesRequest\x1a,.lineage.models.v1.QueryModelAliasesResponse\x12x\n" +
+	"\x11ModelAliasHistory\x120.lineage.models.v1.QueryModelAliasHistoryRequest\x1a1.lineage.models.v1.QueryModelAliasHistoryResponse\x12W\n" +
+	"\x06Impact\x12%.lineage.models.v1.QueryImpactRequest\x1a&.lineage.models.v1.QueryImpactResponseB>Z<github.com/lineageledger/lineaged/x/models/modelsv1;modelsv1b\x06proto3"
 
 var (
 	file_lineage_models_v1_models_proto_rawDescOnce sync.Once
@@ -1714,66 +2799,99 @@ func file_lineage_models_v1_models_proto_rawDescGZIP() []byte {
 }
 
 var file_lineage_models_v1_models_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_lineage_models_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_lineage_models_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_lineage_models_v1_models_proto_goTypes = []any{
-	(RevocationReason)(0),               // 0: lineage.models.v1.RevocationReason
-	(*ModelSpec)(nil),                   // 1: lineage.models.v1.ModelSpec
-	(*PublisherSignature)(nil),          // 2: lineage.models.v1.PublisherSignature
-	(*ModelVersion)(nil),                // 3: lineage.models.v1.ModelVersion
-	(*Revocation)(nil),                  // 4: lineage.models.v1.Revocation
-	(*Supersession)(nil),                // 5: lineage.models.v1.Supersession
-	(*Deployment)(nil),                  // 6: lineage.models.v1.Deployment
-	(*MsgRegisterModel)(nil),            // 7: lineage.models.v1.MsgRegisterModel
-	(*MsgRevokeModel)(nil),              // 8: lineage.models.v1.MsgRevokeModel
-	(*MsgSupersedeModel)(nil),           // 9: lineage.models.v1.MsgSupersedeModel
-	(*MsgRecordDeployment)(nil),         // 10: lineage.models.v1.MsgRecordDeployment
-	(*QueryModelRequest)(nil),           // 11: lineage.models.v1.QueryModelRequest
-	(*QueryModelResponse)(nil),          // 12: lineage.models.v1.QueryModelResponse
-	(*QueryModelsByDigestRequest)(nil),  // 13: lineage.models.v1.QueryModelsByDigestRequest
-	(*QueryModelsByDigestResponse)(nil), // 14: lineage.models.v1.QueryModelsByDigestResponse
-	(*QueryModelVersionsRequest)(nil),   // 15: lineage.models.v1.QueryModelVersionsRequest
-	(*QueryModelVersionsResponse)(nil),  // 16: lineage.models.v1.QueryModelVersionsResponse
-	(*QueryModelLineageRequest)(nil),    // 17: lineage.models.v1.QueryModelLineageRequest
-	(*LineageEdge)(nil),                 // 18: lineage.models.v1.LineageEdge
-	(*QueryModelLineageResponse)(nil),   // 19: lineage.models.v1.QueryModelLineageResponse
-	(*QueryDeploymentsRequest)(nil),     // 20: lineage.models.v1.QueryDeploymentsRequest
-	(*QueryDeploymentsResponse)(nil),    // 21: lineage.models.v1.QueryDeploymentsResponse
-	(*keysv1.PublicKey)(nil),            // 22: lineage.crypto.v1.PublicKey
-	(*timestamppb.Timestamp)(nil),       // 23: google.protobuf.Timestamp
+	(RevocationReason)(0),                  // 0: lineage.models.v1.RevocationReason
+	(*ModelSpec)(nil),                      // 1: lineage.models.v1.ModelSpec
+	(*PublisherSignature)(nil),             // 2: lineage.models.v1.PublisherSignature
+	(*ModelVersion)(nil),                   // 3: lineage.models.v1.ModelVersion
+	(*Revocation)(nil),                     // 4: lineage.models.v1.Revocation
+	(*Supersession)(nil),                   // 5: lineage.models.v1.Supersession
+	(*Deployment)(nil),                     // 6: lineage.models.v1.Deployment
+	(*MsgRegisterModel)(nil),               // 7: lineage.models.v1.MsgRegisterModel
+	(*MsgRevokeModel)(nil),                 // 8: lineage.models.v1.MsgRevokeModel
+	(*MsgSupersedeModel)(nil),              // 9: lineage.models.v1.MsgSupersedeModel
+	(*MsgRecordDeployment)(nil),            // 10: lineage.models.v1.MsgRecordDeployment
+	(*ModelAlias)(nil),                     // 11: lineage.models.v1.ModelAlias
+	(*MsgSetModelAlias)(nil),               // 12: lineage.models.v1.MsgSetModelAlias
+	(*QueryModelRequest)(nil),              // 13: lineage.models.v1.QueryModelRequest
+	(*QueryModelResponse)(nil),             // 14: lineage.models.v1.QueryModelResponse
+	(*QueryModelsByDigestRequest)(nil),     // 15: lineage.models.v1.QueryModelsByDigestRequest
+	(*QueryModelsByDigestResponse)(nil),    // 16: lineage.models.v1.QueryModelsByDigestResponse
+	(*QueryModelVersionsRequest)(nil),      // 17: lineage.models.v1.QueryModelVersionsRequest
+	(*QueryModelVersionsResponse)(nil),     // 18: lineage.models.v1.QueryModelVersionsResponse
+	(*QueryModelLineageRequest)(nil),       // 19: lineage.models.v1.QueryModelLineageRequest
+	(*LineageEdge)(nil),                    // 20: lineage.models.v1.LineageEdge
+	(*QueryModelLineageResponse)(nil),      // 21: lineage.models.v1.QueryModelLineageResponse
+	(*QueryDeploymentsRequest)(nil),        // 22: lineage.models.v1.QueryDeploymentsRequest
+	(*QueryDeploymentsResponse)(nil),       // 23: lineage.models.v1.QueryDeploymentsResponse
+	(*QueryModelsRequest)(nil),             // 24: lineage.models.v1.QueryModelsRequest
+	(*QueryModelsResponse)(nil),            // 25: lineage.models.v1.QueryModelsResponse
+	(*QueryModelAliasRequest)(nil),         // 26: lineage.models.v1.QueryModelAliasRequest
+	(*QueryModelAliasResponse)(nil),        // 27: lineage.models.v1.QueryModelAliasResponse
+	(*QueryModelAliasesRequest)(nil),       // 28: lineage.models.v1.QueryModelAliasesRequest
+	(*QueryModelAliasesResponse)(nil),      // 29: lineage.models.v1.QueryModelAliasesResponse
+	(*QueryModelAliasHistoryRequest)(nil),  // 30: lineage.models.v1.QueryModelAliasHistoryRequest
+	(*QueryModelAliasHistoryResponse)(nil), // 31: lineage.models.v1.QueryModelAliasHistoryResponse
+	(*QueryImpactRequest)(nil),             // 32: lineage.models.v1.QueryImpactRequest
+	(*ImpactedDataset)(nil),                // 33: lineage.models.v1.ImpactedDataset
+	(*ImpactedModel)(nil),                  // 34: lineage.models.v1.ImpactedModel
+	(*QueryImpactResponse)(nil),            // 35: lineage.models.v1.QueryImpactResponse
+	(*keysv1.PublicKey)(nil),               // 36: lineage.crypto.v1.PublicKey
+	(*timestamppb.Timestamp)(nil),          // 37: google.protobuf.Timestamp
 }
 var file_lineage_models_v1_models_proto_depIdxs = []int32{
-	22, // 0: lineage.models.v1.PublisherSignature.public_key:type_name -> lineage.crypto.v1.PublicKey
+	36, // 0: lineage.models.v1.PublisherSignature.public_key:type_name -> lineage.crypto.v1.PublicKey
 	1,  // 1: lineage.models.v1.ModelVersion.spec:type_name -> lineage.models.v1.ModelSpec
 	2,  // 2: lineage.models.v1.ModelVersion.signature:type_name -> lineage.models.v1.PublisherSignature
-	23, // 3: lineage.models.v1.ModelVersion.time:type_name -> google.protobuf.Timestamp
+	37, // 3: lineage.models.v1.ModelVersion.time:type_name -> google.protobuf.Timestamp
 	0,  // 4: lineage.models.v1.Revocation.reason_code:type_name -> lineage.models.v1.RevocationReason
-	23, // 5: lineage.models.v1.Revocation.time:type_name -> google.protobuf.Timestamp
-	23, // 6: lineage.models.v1.Supersession.time:type_name -> google.protobuf.Timestamp
-	23, // 7: lineage.models.v1.Deployment.time:type_name -> google.protobuf.Timestamp
+	37, // 5: lineage.models.v1.Revocation.time:type_name -> google.protobuf.Timestamp
+	37, // 6: lineage.models.v1.Supersession.time:type_name -> google.protobuf.Timestamp
+	37, // 7: lineage.models.v1.Deployment.time:type_name -> google.protobuf.Timestamp
 	1,  // 8: lineage.models.v1.MsgRegisterModel.model:type_name -> lineage.models.v1.ModelSpec
 	0,  // 9: lineage.models.v1.MsgRevokeModel.reason_code:type_name -> lineage.models.v1.RevocationReason
-	3,  // 10: lineage.models.v1.QueryModelResponse.model:type_name -> lineage.models.v1.ModelVersion
-	4,  // 11: lineage.models.v1.QueryModelResponse.revocation:type_name -> lineage.models.v1.Revocation
-	5,  // 12: lineage.models.v1.QueryModelResponse.supersession:type_name -> lineage.models.v1.Supersession
-	3,  // 13: lineage.models.v1.QueryModelsByDigestResponse.models:type_name -> lineage.models.v1.ModelVersion
-	3,  // 14: lineage.models.v1.QueryModelVersionsResponse.models:type_name -> lineage.models.v1.ModelVersion
-	18, // 15: lineage.models.v1.QueryModelLineageResponse.edges:type_name -> lineage.models.v1.LineageEdge
-	6,  // 16: lineage.models.v1.QueryDeploymentsResponse.deployments:type_name -> lineage.models.v1.Deployment
-	11, // 17: lineage.models.v1.Query.Model:input_type -> lineage.models.v1.QueryModelRequest
-	13, // 18: lineage.models.v1.Query.ModelsByDigest:input_type -> lineage.models.v1.QueryModelsByDigestRequest
-	15, // 19: lineage.models.v1.Query.ModelVersions:input_type -> lineage.models.v1.QueryModelVersionsRequest
-	17, // 20: lineage.models.v1.Query.ModelLineage:input_type -> lineage.models.v1.QueryModelLineageRequest
-	20, // 21: lineage.models.v1.Query.Deployments:input_type -> lineage.models.v1.QueryDeploymentsRequest
-	12, // 22: lineage.models.v1.Query.Model:output_type -> lineage.models.v1.QueryModelResponse
-	14, // 23: lineage.models.v1.Query.ModelsByDigest:output_type -> lineage.models.v1.QueryModelsByDigestResponse
-	16, // 24: lineage.models.v1.Query.ModelVersions:output_type -> lineage.models.v1.QueryModelVersionsResponse
-	19, // 25: lineage.models.v1.Query.ModelLineage:output_type -> lineage.models.v1.QueryModelLineageResponse
-	21, // 26: lineage.models.v1.Query.Deployments:output_type -> lineage.models.v1.QueryDeploymentsResponse
-	22, // [22:27] is the sub-list for method output_type
-	17, // [17:22] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	37, // 10: lineage.models.v1.ModelAlias.time:type_name -> google.protobuf.Timestamp
+	3,  // 11: lineage.models.v1.QueryModelResponse.model:type_name -> lineage.models.v1.ModelVersion
+	4,  // 12: lineage.models.v1.QueryModelResponse.revocation:type_name -> lineage.models.v1.Revocation
+	5,  // 13: lineage.models.v1.QueryModelResponse.supersession:type_name -> lineage.models.v1.Supersession
+	3,  // 14: lineage.models.v1.QueryModelsByDigestResponse.models:type_name -> lineage.models.v1.ModelVersion
+	3,  // 15: lineage.models.v1.QueryModelVersionsResponse.models:type_name -> lineage.models.v1.ModelVersion
+	20, // 16: lineage.models.v1.QueryModelLineageResponse.edges:type_name -> lineage.models.v1.LineageEdge
+	6,  // 17: lineage.models.v1.QueryDeploymentsResponse.deployments:type_name -> lineage.models.v1.Deployment
+	3,  // 18: lineage.models.v1.QueryModelsResponse.models:type_name -> lineage.models.v1.ModelVersion
+	11, // 19: lineage.models.v1.QueryModelAliasResponse.alias:type_name -> lineage.models.v1.ModelAlias
+	11, // 20: lineage.models.v1.QueryModelAliasesResponse.aliases:type_name -> lineage.models.v1.ModelAlias
+	11, // 21: lineage.models.v1.QueryModelAliasHistoryResponse.moves:type_name -> lineage.models.v1.ModelAlias
+	6,  // 22: lineage.models.v1.ImpactedModel.deployments:type_name -> lineage.models.v1.Deployment
+	33, // 23: lineage.models.v1.QueryImpactResponse.datasets:type_name -> lineage.models.v1.ImpactedDataset
+	34, // 24: lineage.models.v1.QueryImpactResponse.models:type_name -> lineage.models.v1.ImpactedModel
+	20, // 25: lineage.models.v1.QueryImpactResponse.edges:type_name -> lineage.models.v1.LineageEdge
+	13, // 26: lineage.models.v1.Query.Model:input_type -> lineage.models.v1.QueryModelRequest
+	15, // 27: lineage.models.v1.Query.ModelsByDigest:input_type -> lineage.models.v1.QueryModelsByDigestRequest
+	17, // 28: lineage.models.v1.Query.ModelVersions:input_type -> lineage.models.v1.QueryModelVersionsRequest
+	19, // 29: lineage.models.v1.Query.ModelLineage:input_type -> lineage.models.v1.QueryModelLineageRequest
+	22, // 30: lineage.models.v1.Query.Deployments:input_type -> lineage.models.v1.QueryDeploymentsRequest
+	24, // 31: lineage.models.v1.Query.Models:input_type -> lineage.models.v1.QueryModelsRequest
+	26, // 32: lineage.models.v1.Query.ModelAlias:input_type -> lineage.models.v1.QueryModelAliasRequest
+	28, // 33: lineage.models.v1.Query.ModelAliases:input_type -> lineage.models.v1.QueryModelAliasesRequest
+	30, // 34: lineage.models.v1.Query.ModelAliasHistory:input_type -> lineage.models.v1.QueryModelAliasHistoryRequest
+	32, // 35: lineage.models.v1.Query.Impact:input_type -> lineage.models.v1.QueryImpactRequest
+	14, // 36: lineage.models.v1.Query.Model:output_type -> lineage.models.v1.QueryModelResponse
+	16, // 37: lineage.models.v1.Query.ModelsByDigest:output_type -> lineage.models.v1.QueryModelsByDigestResponse
+	18, // 38: lineage.models.v1.Query.ModelVersions:output_type -> lineage.models.v1.QueryModelVersionsResponse
+	21, // 39: lineage.models.v1.Query.ModelLineage:output_type -> lineage.models.v1.QueryModelLineageResponse
+	23, // 40: lineage.models.v1.Query.Deployments:output_type -> lineage.models.v1.QueryDeploymentsResponse
+	25, // 41: lineage.models.v1.Query.Models:output_type -> lineage.models.v1.QueryModelsResponse
+	27, // 42: lineage.models.v1.Query.ModelAlias:output_type -> lineage.models.v1.QueryModelAliasResponse
+	29, // 43: lineage.models.v1.Query.ModelAliases:output_type -> lineage.models.v1.QueryModelAliasesResponse
+	31, // 44: lineage.models.v1.Query.ModelAliasHistory:output_type -> lineage.models.v1.QueryModelAliasHistoryResponse
+	35, // 45: lineage.models.v1.Query.Impact:output_type -> lineage.models.v1.QueryImpactResponse
+	36, // [36:46] is the sub-list for method output_type
+	26, // [26:36] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_lineage_models_v1_models_proto_init() }
@@ -1787,7 +2905,7 @@ func file_lineage_models_v1_models_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_models_v1_models_proto_rawDesc), len(file_lineage_models_v1_models_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   21,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

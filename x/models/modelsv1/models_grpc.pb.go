@@ -22,11 +22,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Query_Model_FullMethodName          = "/lineage.models.v1.Query/Model"
-	Query_ModelsByDigest_FullMethodName = "/lineage.models.v1.Query/ModelsByDigest"
-	Query_ModelVersions_FullMethodName  = "/lineage.models.v1.Query/ModelVersions"
-	Query_ModelLineage_FullMethodName   = "/lineage.models.v1.Query/ModelLineage"
-	Query_Deployments_FullMethodName    = "/lineage.models.v1.Query/Deployments"
+	Query_Model_FullMethodName             = "/lineage.models.v1.Query/Model"
+	Query_ModelsByDigest_FullMethodName    = "/lineage.models.v1.Query/ModelsByDigest"
+	Query_ModelVersions_FullMethodName     = "/lineage.models.v1.Query/ModelVersions"
+	Query_ModelLineage_FullMethodName      = "/lineage.models.v1.Query/ModelLineage"
+	Query_Deployments_FullMethodName       = "/lineage.models.v1.Query/Deployments"
+	Query_Models_FullMethodName            = "/lineage.models.v1.Query/Models"
+	Query_ModelAlias_FullMethodName        = "/lineage.models.v1.Query/ModelAlias"
+	Query_ModelAliases_FullMethodName      = "/lineage.models.v1.Query/ModelAliases"
+	Query_ModelAliasHistory_FullMethodName = "/lineage.models.v1.Query/ModelAliasHistory"
+	Query_Impact_FullMethodName            = "/lineage.models.v1.Query/Impact"
 )
 
 // QueryClient is the client API for Query service.
@@ -44,6 +49,21 @@ type QueryClient interface {
 	ModelLineage(ctx context.Context, in *QueryModelLineageRequest, opts ...grpc.CallOption) (*QueryModelLineageResponse, error)
 	// Deployments lists deployments of a name (optionally one version), oldest first.
 	Deployments(ctx context.Context, in *QueryDeploymentsRequest, opts ...grpc.CallOption) (*QueryDeploymentsResponse, error)
+	// Models lists model versions by namespace, name prefix, publishing
+	// organisation and licence, a page at a time, in key order.
+	Models(ctx context.Context, in *QueryModelsRequest, opts ...grpc.CallOption) (*QueryModelsResponse, error)
+	// ModelAlias returns where an alias of a model name points: its latest
+	// move (an empty version: cleared).
+	ModelAlias(ctx context.Context, in *QueryModelAliasRequest, opts ...grpc.CallOption) (*QueryModelAliasResponse, error)
+	// ModelAliases lists the aliases of a model name, each with its latest
+	// move, in key order.
+	ModelAliases(ctx context.Context, in *QueryModelAliasesRequest, opts ...grpc.CallOption) (*QueryModelAliasesResponse, error)
+	// ModelAliasHistory lists every move of an alias, oldest first.
+	ModelAliasHistory(ctx context.Context, in *QueryModelAliasHistoryRequest, opts ...grpc.CallOption) (*QueryModelAliasHistoryResponse, error)
+	// Impact walks downstream from a dataset or a model version: the datasets
+	// derived from it, the model versions trained on any of them, their
+	// fine-tunes, recursively, and the deployments of every version reached.
+	Impact(ctx context.Context, in *QueryImpactRequest, opts ...grpc.CallOption) (*QueryImpactResponse, error)
 }
 
 type queryClient struct {
@@ -104,6 +124,56 @@ func (c *queryClient) Deployments(ctx context.Context, in *QueryDeploymentsReque
 	return out, nil
 }
 
+func (c *queryClient) Models(ctx context.Context, in *QueryModelsRequest, opts ...grpc.CallOption) (*QueryModelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryModelsResponse)
+	err := c.cc.Invoke(ctx, Query_Models_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) ModelAlias(ctx context.Context, in *QueryModelAliasRequest, opts ...grpc.CallOption) (*QueryModelAliasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryModelAliasResponse)
+	err := c.cc.Invoke(ctx, Query_ModelAlias_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) ModelAliases(ctx context.Context, in *QueryModelAliasesRequest, opts ...grpc.CallOption) (*QueryModelAliasesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryModelAliasesResponse)
+	err := c.cc.Invoke(ctx, Query_ModelAliases_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) ModelAliasHistory(ctx context.Context, in *QueryModelAliasHistoryRequest, opts ...grpc.CallOption) (*QueryModelAliasHistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryModelAliasHistoryResponse)
+	err := c.cc.Invoke(ctx, Query_ModelAliasHistory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Impact(ctx context.Context, in *QueryImpactRequest, opts ...grpc.CallOption) (*QueryImpactResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryImpactResponse)
+	err := c.cc.Invoke(ctx, Query_Impact_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 // All implementations should embed UnimplementedQueryServer
 // for forward compatibility.
@@ -119,6 +189,21 @@ type QueryServer interface {
 	ModelLineage(context.Context, *QueryModelLineageRequest) (*QueryModelLineageResponse, error)
 	// Deployments lists deployments of a name (optionally one version), oldest first.
 	Deployments(context.Context, *QueryDeploymentsRequest) (*QueryDeploymentsResponse, error)
+	// Models lists model versions by namespace, name prefix, publishing
+	// organisation and licence, a page at a time, in key order.
+	Models(context.Context, *QueryModelsRequest) (*QueryModelsResponse, error)
+	// ModelAlias returns where an alias of a model name points: its latest
+	// move (an empty version: cleared).
+	ModelAlias(context.Context, *QueryModelAliasRequest) (*QueryModelAliasResponse, error)
+	// ModelAliases lists the aliases of a model name, each with its latest
+	// move, in key order.
+	ModelAliases(context.Context, *QueryModelAliasesRequest) (*QueryModelAliasesResponse, error)
+	// ModelAliasHistory lists every move of an alias, oldest first.
+	ModelAliasHistory(context.Context, *QueryModelAliasHistoryRequest) (*QueryModelAliasHistoryResponse, error)
+	// Impact walks downstream from a dataset or a model version: the datasets
+	// derived from it, the model versions trained on any of them, their
+	// fine-tunes, recursively, and the deployments of every version reached.
+	Impact(context.Context, *QueryImpactRequest) (*QueryImpactResponse, error)
 }
 
 // UnimplementedQueryServer should be embedded to have
@@ -142,6 +227,21 @@ func (UnimplementedQueryServer) ModelLineage(context.Context, *QueryModelLineage
 }
 func (UnimplementedQueryServer) Deployments(context.Context, *QueryDeploymentsRequest) (*QueryDeploymentsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Deployments not implemented")
+}
+func (UnimplementedQueryServer) Models(context.Context, *QueryModelsRequest) (*QueryModelsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Models not implemented")
+}
+func (UnimplementedQueryServer) ModelAlias(context.Context, *QueryModelAliasRequest) (*QueryModelAliasResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ModelAlias not implemented")
+}
+func (UnimplementedQueryServer) ModelAliases(context.Context, *QueryModelAliasesRequest) (*QueryModelAliasesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ModelAliases not implemented")
+}
+func (UnimplementedQueryServer) ModelAliasHistory(context.Context, *QueryModelAliasHistoryRequest) (*QueryModelAliasHistoryResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ModelAliasHistory not implemented")
+}
+func (UnimplementedQueryServer) Impact(context.Context, *QueryImpactRequest) (*QueryImpactResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Impact not implemented")
 }
 func (UnimplementedQueryServer) testEmbeddedByValue() {}
 
@@ -253,6 +353,96 @@ func _Query_Deployments_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Models_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryModelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Models(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_Models_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Models(ctx, req.(*QueryModelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_ModelAlias_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryModelAliasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).ModelAlias(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_ModelAlias_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).ModelAlias(ctx, req.(*QueryModelAliasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_ModelAliases_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryModelAliasesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).ModelAliases(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_ModelAliases_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).ModelAliases(ctx, req.(*QueryModelAliasesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_ModelAliasHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryModelAliasHistoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).ModelAliasHistory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_ModelAliasHistory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).ModelAliasHistory(ctx, req.(*QueryModelAliasHistoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Impact_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryImpactRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Impact(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Query_Impact_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Impact(ctx, req.(*QueryImpactRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Query_ServiceDesc is the grpc.ServiceDesc for Query service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -279,6 +469,26 @@ var Query_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Deployments",
 			Handler:    _Query_Deployments_Handler,
+		},
+		{
+			MethodName: "Models",
+			Handler:    _Query_Models_Handler,
+		},
+		{
+			MethodName: "ModelAlias",
+			Handler:    _Query_ModelAlias_Handler,
+		},
+		{
+			MethodName: "ModelAliases",
+			Handler:    _Query_ModelAliases_Handler,
+		},
+		{
+			MethodName: "ModelAliasHistory",
+			Handler:    _Query_ModelAliasHistory_Handler,
+		},
+		{
+			MethodName: "Impact",
+			Handler:    _Query_Impact_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
