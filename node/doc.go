@@ -6,6 +6,7 @@
 //
 //	config/config.toml            CometBFT settings (P2P, RPC, consensus, mempool)
 //	config/app.toml               application settings (see [Config])
+//	config/client.toml            how the command line talks to a node (see [ClientConfig])
 //	config/genesis.json           the chain's genesis; app_state holds the consortium
 //	config/node_key.json          P2P identity
 //	config/priv_validator_key.json  consensus key (CometBFT's format, mode 0600)

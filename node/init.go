@@ -84,6 +84,9 @@ func Init(o InitOptions) (*cmttypes.GenesisDoc, error) {
 	if err := doc.SaveAs(cfg.GenesisFile()); err != nil {
 		return nil, fmt.Errorf("failed to write genesis: %w", err)
 	}
+	if err := writeInitialClientConfig(o.Home, cfg.RPC.ListenAddress, doc.ChainID); err != nil {
+		return nil, err
+	}
 	return doc, nil
 }
 

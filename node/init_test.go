@@ -32,6 +32,24 @@ func TestInitP2PListener(t *testing.T) {
 	}
 }
 
+// TestInitClientConfig: init points the home's client config at the node
+// it made, keeping an output format chosen before (init --overwrite).
+func TestInitClientConfig(t *testing.T) {
+	admin, _ := keys.Generate(keysv1.KeyType_KEY_TYPE_ED25519)
+	home := t.TempDir()
+	if err := WriteClientConfig(home, &ClientConfig{Node: "tcp://10.0.0.5:26657", ChainID: "old-1", Output: "json"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Init(InitOptions{Home: home, ChainID: "acme-1", OrgID: "alpha", OrgName: "Alpha", Admin: admin.Public()}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := LoadClientConfig(home)
+	want := ClientConfig{Node: "tcp://127.0.0.1:26657", ChainID: "acme-1", Output: "json"}
+	if err != nil || *got != want {
+		t.Errorf("client config %+v, %v; want %+v", got, err, want)
+	}
+}
+
 // TestInitBoundsBlockTimeStaleness: every home, dev or not, makes an empty
 // block after at most MaxIdleBlockInterval without transactions, so that
 // the time a record carries (the block's, from the commit of the block

@@ -212,6 +212,9 @@ func InitTestnet(o TestnetOptions) (*Testnet, error) {
 		if err := doc.SaveAs(filepath.Join(home, "config", "genesis.json")); err != nil {
 			return nil, fmt.Errorf("failed to write genesis: %w", err)
 		}
+		if err := writeInitialClientConfig(home, node.RPC, doc.ChainID); err != nil {
+			return nil, err
+		}
 	}
 	b, _ := json.MarshalIndent(tn, "", "  ")
 	if err := os.WriteFile(filepath.Join(o.OutputDir, TestnetFile), append(b, '\n'), 0o644); err != nil {

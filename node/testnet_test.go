@@ -63,6 +63,10 @@ func TestInitTestnet(t *testing.T) {
 		if err != nil || cfg.API.RESTAddress != n.REST || cfg.API.GRPCAddress != n.GRPC {
 			t.Errorf("%s app config %+v, %v", n.Name, cfg.API, err)
 		}
+		// The command line run with this home talks to this node, of this chain.
+		if cc, exists, err := LoadClientConfig(home); err != nil || !exists || cc.Node != n.RPC || cc.ChainID != "tn-test" {
+			t.Errorf("%s client config %+v (exists %v), %v; want node %s on tn-test", n.Name, cc, exists, err, n.RPC)
+		}
 		if n.Validator {
 			info, err := keyring.Open(filepath.Join(home, "keyring"), keyring.Options{}).Show("admin")
 			if err != nil || info.Address != n.Admin {

@@ -47,8 +47,12 @@ func reportError(w io.Writer, asJSON bool, msg string, exitCode int, err error) 
 // jsonRequested says whether a command line asks for -o json: the parsed
 // flag if parsing got that far, else the arguments as written (a flag that
 // does not parse stops cobra before it reads the others), else
-// $LINEAGED_OUTPUT.
+// $LINEAGED_OUTPUT, else the output the command resolved before it failed
+// (the home's client.toml).
 func jsonRequested(root *cobra.Command, args []string) bool {
+	if o, ok := root.Annotations[annotationResolvedOutput]; ok {
+		return o == "json"
+	}
 	if f := root.PersistentFlags().Lookup("output"); f != nil && f.Changed {
 		return strings.EqualFold(f.Value.String(), "json")
 	}
@@ -73,3 +77,8 @@ func jsonRequested(root *cobra.Command, args []string) bool {
 	}
 	return strings.EqualFold(os.Getenv(node.EnvPrefix+"_OUTPUT"), "json")
 }
+
+// annotationResolvedOutput holds, on the root command, the output format a
+// command resolved from its flag, environment or client.toml, so that its
+// error is printed in that format too.
+const annotationResolvedOutput = "lineaged/resolved-output"

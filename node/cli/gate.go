@@ -48,7 +48,8 @@ digest), or by --artefact DIR (the digest is computed here, as
 --model NAME --alias ALIAS checks the version the alias (production, say)
 points to at the height checked; the answer names that version.
 --policy FILE adds requirements (JSON, lineage.gate.v1.Policy): it can only make
-the chain's policy stricter. --receipt OUT writes a receipt that anyone can
+the chain's policy stricter; a requirement looser than the chain's has no
+effect, and is named on stderr. --receipt OUT writes a receipt that anyone can
 verify offline with "lineaged verify", recomputing the verdict.
 
 Exit status: 0 ALLOW, 1 DENY, 2 error (so a pipeline step can gate on it).`,
@@ -77,7 +78,7 @@ Exit status: 0 ALLOW, 1 DENY, 2 error (so a pipeline step can gate on it).`,
 	f.String("use", "", "intended uses, comma-separated: "+gate.UseList()+" (required)")
 	f.String("policy", "", "JSON file of extra requirements (lineage.gate.v1.Policy)")
 	f.String("receipt", "", "write a verifiable receipt of the verdict to this file")
-	f.String("node", defaultNode, "CometBFT RPC address of a node")
+	clientFlags(f)
 	f.Int64("height", 0, "evaluate at this state version (0: latest)")
 	f.Duration("timeout", 60*time.Second, "how long to wait for the node")
 	cmd.AddCommand(check)
@@ -106,6 +107,11 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 	if req.Model == "" && req.Digest == "" {
 		return nil, errors.New("--model, --digest or --artefact is required")
 	}
+	if e.v.GetString("artefact") == "" && req.Digest != "" {
+		if err := checkDigestFlag("digest", req.Digest, "lineaged hash model", "--artefact "+req.Digest); err != nil {
+			return nil, err
+		}
+	}
 	if req.Org == "" {
 		return nil, errors.New("--org is required")
 	}
@@ -114,6 +120,7 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 		return nil, err
 	}
 	req.Uses = uses
+	var policyJSON []byte
 	if p := e.v.GetString("policy"); p != "" {
 		b, err := os.ReadFile(expandHome(p))
 		if err != nil {
@@ -123,16 +130,20 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 		if err := protojson.Unmarshal(b, req.Policy); err != nil {
 			return nil, fmt.Errorf("--policy %s: %w", p, err)
 		}
+		policyJSON = b
 	}
-	c, err := client.Dial(e.v.GetString("node"))
+	c, err := e.dial(ctx, cmd)
 	if err != nil {
 		return nil, err
 	}
 	var resp gatepb.CheckResponse
 	out := e.v.GetString("receipt")
 	if out == "" {
-		_, err = c.Query(ctx, gateCheckPath, req, &resp, e.v.GetInt64("height"))
-		return &resp, err
+		if _, err := c.Query(ctx, gateCheckPath, req, &resp, e.v.GetInt64("height")); err != nil {
+			return nil, err
+		}
+		e.noteLooserPolicy(policyJSON, req.Policy, resp.Policy)
+		return &resp, nil
 	}
 	r, err := c.Receipt(ctx, gateCheckPath, req, e.v.GetInt64("height"))
 	if err != nil {
@@ -152,6 +163,7 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 	if err := protoUnmarshal(r.Answer, &resp); err != nil {
 		return nil, err
 	}
+	e.noteLooserPolicy(policyJSON, req.Policy, resp.Policy)
 	return &resp, nil
 }
 

@@ -168,7 +168,7 @@ func (e *env) readJSON(cmd *cobra.Command, flag string, md protoreflect.MessageD
 		return nil, err
 	}
 	if err := protojson.Unmarshal(data, msg); err != nil {
-		return nil, fmt.Errorf("%s is not a valid %s (see --help for its fields): %w", from, md.FullName(), err)
+		return nil, usagef("%s is not a valid %s (see --help for its fields): %w", from, md.FullName(), err)
 	}
 	return msg, nil
 }

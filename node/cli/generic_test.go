@@ -237,7 +237,7 @@ func TestGenericTxSignsWhatFriendlySigns(t *testing.T) {
 
 // TestGenericRefusesBadInput: a generic command refuses a message that is
 // not JSON of its type, naming the type and the field, before it asks the
-// node anything.
+// node anything, as a usage error.
 func TestGenericRefusesBadInput(t *testing.T) {
 	node := newFakeNode(t)
 	dir, _, _ := testKeyring(t)
@@ -272,8 +272,8 @@ func TestGenericRefusesBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			run := runCLI(tc.groups, "{", tc.args...)
-			if run.code != 1 {
-				t.Errorf("exit code %d, want 1", run.code)
+			if run.code != exitUsage {
+				t.Errorf("exit code %d, want %d (usage)", run.code, exitUsage)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(run.stderr, w) {

@@ -5,11 +5,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/cometbft/cometbft/libs/log"
 	"github.com/spf13/cobra"
 
+	"github.com/lineageledger/lineaged/node"
 	"github.com/lineageledger/lineaged/node/lightproxy"
 )
 
@@ -64,8 +66,12 @@ may be to vouch for newer ones.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			home := expandHome(e.v.GetString("light-home"))
+			upstream, want, err := e.lightUpstream(cmd)
+			if err != nil {
+				return err
+			}
 			p, err := lightproxy.New(ctx, lightproxy.Config{
-				Node:           e.v.GetString("node"),
+				Node:           upstream.value,
 				Witnesses:      e.v.GetStringSlice("witness"),
 				Trust:          trust,
 				TrustingPeriod: e.v.GetDuration("trusting-period"),
@@ -77,8 +83,11 @@ may be to vouch for newer ones.`,
 				return err
 			}
 			defer p.Close()
+			if want.value != "" && p.ChainID() != want.value {
+				return chainMismatch(upstream, want, p.ChainID())
+			}
 			fmt.Fprintf(e.stdout, "Lineage Ledger light proxy is running.\n  chain id:     %s\n  node:         %s\n  serving:      http://%s\n  light store:  %s\n",
-				p.ChainID(), e.v.GetString("node"), p.Addr(), home)
+				p.ChainID(), upstream.value, p.Addr(), home)
 			go func() {
 				<-ctx.Done()
 				p.Close()
@@ -87,7 +96,7 @@ may be to vouch for newer ones.`,
 		},
 	}
 	f := cmd.Flags()
-	f.String("node", defaultNode, "CometBFT RPC address of the node to verify")
+	clientFlags(f)
 	f.String("trust", "", "trust root: a genesis file, or HEIGHT:HASH of a trusted header (needed unless the light store holds one)")
 	f.Duration("trusting-period", lightproxy.DefaultTrustingPeriod, "how long a verified header can vouch for newer ones")
 	f.String("laddr", lightproxy.DefaultListenAddress, "address to serve the verified RPC on")
@@ -95,4 +104,30 @@ may be to vouch for newer ones.`,
 	f.StringSlice("witness", nil, "more nodes to cross-check headers with, to detect forks (default: none, the node itself)")
 	f.String("log-level", "error", "log level: debug, info, error or none")
 	return cmd
+}
+
+// lightUpstream is the node the proxy verifies and the chain it must be on,
+// from the client settings, refusing the proxy's own address: a client
+// config pointed at the proxy must not make it proxy itself.
+func (e *env) lightUpstream(cmd *cobra.Command) (upstream, chainID setting, err error) {
+	if upstream, err = e.setting(cmd, settingNode); err != nil {
+		return upstream, chainID, err
+	}
+	if chainID, err = e.setting(cmd, settingChainID); err != nil {
+		return upstream, chainID, err
+	}
+	if err := node.ValidateNodeAddress(upstream.value); err != nil {
+		return upstream, chainID, fmt.Errorf("node %q (from %s): %w", upstream.value, upstream.source, err)
+	}
+	hostPort := func(a string) string {
+		_, rest, ok := strings.Cut(a, "://")
+		if !ok {
+			rest = a
+		}
+		return strings.TrimSuffix(rest, "/")
+	}
+	if hostPort(upstream.value) == hostPort(e.v.GetString("laddr")) {
+		return upstream, chainID, usagef("the node to verify, %s (from %s), is the proxy's own --laddr: pass --node with the node's RPC address", upstream.value, upstream.source)
+	}
+	return upstream, chainID, nil
 }

@@ -9,7 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/node/keyring"
-	"github.com/lineageledger/lineaged/x/kit/digest"
+	"github.com/lineageledger/lineaged/node/manifest"
 	"github.com/lineageledger/lineaged/x/models"
 	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
@@ -26,9 +26,18 @@ func (e *env) modelsTxCmd() *cobra.Command {
 		Long: `Register a model version published by your organisation. The manifest
 digest identifies the weights (see 'lineaged hash model'). With --sign the
 --from key also signs the manifest digest; anyone can later check that
-signature offline against the weights and the key stored with the record.`,
+signature offline against the weights and the key stored with the record.
+
+Every digest is checked before anything is signed: a malformed one would be
+refused only in a block, after spending the account's sequence. --artefact
+DIR computes the manifest digest here instead, as 'lineaged hash model' does.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			e.bind(cmd)
+			manifestDigest, err := e.registerDigests(cmd)
+			if err != nil {
+				return err
+			}
 			return e.submit(cmd, func(s keyring.Signer, _ string, _ uint64) (proto.Message, error) {
 				name, version, err := models.ParseRef(args[0])
 				if err != nil {
@@ -37,7 +46,7 @@ signature offline against the weights and the key stored with the record.`,
 				spec := &modelspb.ModelSpec{
 					Name:                   name,
 					Version:                version,
-					ManifestDigest:         e.v.GetString("manifest-digest"),
+					ManifestDigest:         manifestDigest,
 					FileManifestDigest:     e.v.GetString("file-manifest-digest"),
 					Format:                 e.v.GetString("format"),
 					BaseModel:              e.v.GetString("base"),
@@ -46,15 +55,8 @@ signature offline against the weights and the key stored with the record.`,
 					EvaluationReportDigest: e.v.GetString("eval-digest"),
 					LicenseIds:             e.v.GetStringSlice("license"),
 				}
-				if spec.ManifestDigest == "" {
-					return nil, errors.New("--manifest-digest is required")
-				}
 				msg := &modelspb.MsgRegisterModel{Model: spec}
 				if e.v.GetBool("sign") {
-					// Check locally: a signature over a malformed digest is useless.
-					if err := digest.Validate(spec.ManifestDigest); err != nil {
-						return nil, fmt.Errorf("--manifest-digest: %w", err)
-					}
 					sig, err := s.Sign(models.ManifestSignBytes(spec.ManifestDigest))
 					if err != nil {
 						return nil, fmt.Errorf("failed to sign the manifest: %w", err)
@@ -66,7 +68,8 @@ signature offline against the weights and the key stored with the record.`,
 		},
 	}
 	rf := register.Flags()
-	rf.String("manifest-digest", "", "root digest of the model manifest, e.g. sha256:<hex> (required)")
+	rf.String("manifest-digest", "", "root digest of the model manifest, e.g. sha256:<hex> (or --artefact)")
+	rf.String("artefact", "", "the model's directory: its manifest root digest is computed here (instead of --manifest-digest)")
 	rf.String("file-manifest-digest", "", "digest of the per-file manifest document")
 	rf.String("format", "", "serialisation format, e.g. safetensors, gguf, onnx")
 	rf.String("base", "", "fine-tune parent, NAME@VERSION")
@@ -231,4 +234,41 @@ func (e *env) modelsQueryCmd() *cobra.Command {
 	cmd.AddCommand(model, byDigest, versions, lineage, deployments, e.modelsListCmd(), e.modelsImpactCmd())
 	cmd.AddCommand(e.modelsAliasQueryCmds()...)
 	return cmd
+}
+
+// registerDigests checks every digest of `tx models register` before
+// anything is signed, and returns the manifest digest: --manifest-digest's,
+// or the one computed from --artefact.
+func (e *env) registerDigests(cmd *cobra.Command) (string, error) {
+	manifestDigest, dir := e.v.GetString("manifest-digest"), e.v.GetString("artefact")
+	switch {
+	case manifestDigest != "" && dir != "":
+		return "", usagef("give --manifest-digest or --artefact, not both")
+	case dir != "":
+		m, err := manifest.Build(cmd.Context(), expandHome(dir), manifest.Options{})
+		if err != nil {
+			return "", fmt.Errorf("--artefact: %w", err)
+		}
+		manifestDigest = m.Root.String()
+		fmt.Fprintf(e.stderr, "artefact %s has manifest root %s\n", dir, manifestDigest)
+	case manifestDigest == "":
+		return "", usagef("--manifest-digest or --artefact is required: the model's manifest root digest (lineaged hash model DIR), or its directory")
+	default:
+		if err := checkDigestFlag("manifest-digest", manifestDigest, "lineaged hash model", "--artefact "+manifestDigest); err != nil {
+			return "", err
+		}
+	}
+	for _, f := range []string{"file-manifest-digest", "eval-digest"} {
+		if v := e.v.GetString(f); v != "" {
+			if err := checkDigestFlag(f, v, "lineaged hash file", ""); err != nil {
+				return "", err
+			}
+		}
+	}
+	for _, d := range e.v.GetStringSlice("dataset") {
+		if err := checkDigestFlag("dataset", d, "lineaged hash file", ""); err != nil {
+			return "", err
+		}
+	}
+	return manifestDigest, nil
 }

@@ -137,11 +137,12 @@ func (e *env) startCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e.bind(cmd)
+			defer e.releaseHome()
 			n, err := e.loadNode(e.home(), "")
 			if err != nil {
 				return err
 			}
-			return e.run(n, nil)
+			return e.run(n, func() error { e.noteClientConfig(e.home(), n); return nil })
 		},
 	}
 	nodeFlags(cmd)
@@ -167,6 +168,9 @@ const hugePageInterval = time.Second
 func (e *env) loadNode(home, defaultLogLevel string) (*node.Node, error) {
 	cmt, err := node.LoadCometConfig(home)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.holdHome(home); err != nil {
 		return nil, err
 	}
 	for flag, dst := range map[string]*string{
@@ -200,7 +204,7 @@ func (e *env) loadNode(home, defaultLogLevel string) (*node.Node, error) {
 	logger.Info("Go runtime", "settings", rt.String())
 	n, err := node.New(home, cmt, cfg, logger)
 	if err != nil {
-		return nil, err
+		return nil, explainLocked(home, err)
 	}
 	// After New: the state store maps its node ring there, and the first
 	// pass should find it before it fills.
@@ -270,21 +274,35 @@ func (e *env) devCmd() *cobra.Command {
 creates the chain: a dev consortium with one organisation ("dev") and one admin
 account ("dev-admin") holding every role, whose key is kept in an UNENCRYPTED
 dev-only keyring. State persists across restarts; --reset starts over.
-P2P listens on loopback (127.0.0.1:26656) unless --p2p.laddr says otherwise.`,
+P2P listens on loopback (127.0.0.1:26656) unless --p2p.laddr says otherwise.
+
+Listen addresses given as flags (--rpc.laddr, --p2p.laddr, --api.*) are kept
+in the home's config.toml and app.toml for later runs. Every start points the
+home's config/client.toml at the chain (its RPC address and chain id), so
+commands run with LINEAGED_HOME set to this home reach it without --node.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e.bind(cmd)
-			home := defaultDevHome()
-			if cmd.Flags().Changed("home") || os.Getenv("LINEAGED_HOME") != "" {
-				home = e.home()
-			}
-			home, err := filepath.Abs(home)
+			home, err := filepath.Abs(e.home())
 			if err != nil {
 				return err
 			}
-			if err := prepareDevHome(home, e.v.GetBool("reset")); err != nil {
+			reset := e.v.GetBool("reset")
+			if reset {
+				// Never delete the home of a running chain.
+				if err := probeHome(home); err != nil {
+					return err
+				}
+			}
+			if err := prepareDevHome(home, reset); err != nil {
 				return err
 			}
+			// Before anything is written: a second dev on this home must
+			// change nothing.
+			if err := e.holdHome(home); err != nil {
+				return err
+			}
+			defer e.releaseHome()
 			kr, err := keyring.CreateDev(filepath.Join(home, "keyring"), e.stderr)
 			if err != nil {
 				return err
@@ -311,13 +329,23 @@ P2P listens on loopback (127.0.0.1:26656) unless --p2p.laddr says otherwise.`,
 			if err := e.devP2PDefault(home); err != nil {
 				return err
 			}
+			if err := e.keepDevListeners(cmd, home); err != nil {
+				return err
+			}
 			n, err := e.loadNode(home, "state:info,*:error")
 			if err != nil {
 				return err
 			}
-			return e.run(n, func() error { return e.printDevBanner(home, n, info) })
+			return e.run(n, func() error {
+				if err := e.pointClientAt(home, n); err != nil {
+					return err
+				}
+				return e.printDevBanner(home, n, info)
+			})
 		},
 	}
+	// Its own --home, so that its help shows its own default.
+	cmd.Flags().String("home", defaultDevHome(), "the dev chain's home directory (env LINEAGED_HOME)")
 	cmd.Flags().Bool("reset", false, "delete the dev chain's state and keys first")
 	nodeFlags(cmd)
 	return cmd
@@ -402,14 +430,16 @@ func (e *env) printDevBanner(home string, n *node.Node, info *keyring.Info) erro
   keyring:     %s
                DEV ONLY: this keyring is UNENCRYPTED. Never use its keys elsewhere.
 
-Try, in another terminal:
+Try, in another terminal (this home's config/client.toml points lineaged at
+this chain: its RPC address and chain id):
   export LINEAGED_HOME=%s
   lineaged query membership org %s
   lineaged keys add alice && lineaged tx membership add-account --key alice --roles data-steward --from %s
+With another home, add: --node %s --chain-id %s
 
 Stop with Ctrl-C; state is kept. Start over with: lineaged dev --reset
 `, home, n.ChainID(), rpc, n.APIAddress(), "http://"+n.RESTAddress(), info.Name, info.Address, info.Type, devOrgID,
-		filepath.Join(home, "keyring"), home, devOrgID, info.Name)
+		filepath.Join(home, "keyring"), home, devOrgID, info.Name, node.ClientNodeAddress(n.RPCAddress()), n.ChainID())
 	return nil
 }
 

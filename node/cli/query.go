@@ -33,7 +33,7 @@ e.g. /lineage.membership.v1.Query/Account). Text output is indented JSON; -o jso
 prints one compact line.`,
 	}
 	f := cmd.PersistentFlags()
-	f.String("node", defaultNode, "CometBFT RPC address of a node")
+	clientFlags(f)
 	f.Int64("height", 0, "read the state at this height (0: latest)")
 	f.String("receipt", "", "also write a verifiable receipt of the answer to this file (see lineaged verify)")
 	keyringFlagsOn(cmd)
@@ -57,12 +57,12 @@ prints one compact line.`,
 			if err != nil || len(hash) != 32 {
 				return fmt.Errorf("%q is not a 32-byte hex transaction hash", args[0])
 			}
-			c, err := client.Dial(e.v.GetString("node"))
+			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
+			defer cancel()
+			c, err := e.dial(ctx, cmd)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
-			defer cancel()
 			tr, err := c.RPC().Tx(ctx, hash, false)
 			if err != nil {
 				return fmt.Errorf("transaction %X: %w", hash, err)
@@ -136,12 +136,12 @@ func (e *env) ask(cmd *cobra.Command, path string, req, resp proto.Message) erro
 		return err
 	}
 	e.bind(cmd)
-	c, err := client.Dial(e.v.GetString("node"))
+	ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+	defer cancel()
+	c, err := e.dial(ctx, cmd)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-	defer cancel()
 	out := e.v.GetString("receipt")
 	if out == "" {
 		_, err = c.Query(ctx, path, req, resp, e.v.GetInt64("height"))

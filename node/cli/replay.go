@@ -30,7 +30,7 @@ after state sync or pruning).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e.bind(cmd)
-			res, err := node.Replay(cmd.Context(), e.home(), node.ReplayOptions{To: e.v.GetInt64("to")})
+			res, err := e.replayStopped(cmd)
 			if err != nil {
 				if e.json() {
 					_ = printJSON(e.stdout, map[string]any{"agreed": false, "error": err.Error()})
@@ -88,4 +88,14 @@ after state sync or pruning).`,
 	}
 	cmd.Flags().Int64("to", 0, "last height to replay (default: the last stored block)")
 	return cmd
+}
+
+// replayStopped replays the home's chain, holding the home so that a node
+// running with it is named instead of failing on its databases.
+func (e *env) replayStopped(cmd *cobra.Command) (*node.ReplayResult, error) {
+	if err := e.holdStoppedHome(); err != nil {
+		return nil, fmt.Errorf("%w: %w", node.ErrReplayUnusable, err)
+	}
+	defer e.releaseHome()
+	return node.Replay(cmd.Context(), e.home(), node.ReplayOptions{To: e.v.GetInt64("to")})
 }

@@ -32,6 +32,14 @@ type env struct {
 	// being readable by others, so that one opening several keyrings
 	// warns once per file.
 	warnedFiles sync.Map
+	// client is the home's client.toml (clientconfig.go), read once;
+	// clientExists says whether the home has one.
+	client       *node.ClientConfig
+	clientExists bool
+	// out is the output format resolved before the command runs.
+	out string
+	// homeLock is this command's hold on the home of the node it runs.
+	homeLock *node.HomeLock
 }
 
 // envFlags are the flags LINEAGED_<FLAG> variables may set (dashes and
@@ -83,19 +91,15 @@ Start a local single-validator chain with:  lineaged dev`,
 	root.PersistentFlags().StringP("output", "o", "text", "output format: text or json")
 	must(e.v.BindPFlag("home", root.PersistentFlags().Lookup("home")))
 	must(e.v.BindPFlag("output", root.PersistentFlags().Lookup("output")))
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if o := e.output(); o != "text" && o != "json" {
-			return fmt.Errorf("--output %q: want text or json", o)
-		}
-		return nil
-	}
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return e.prepare(cmd) }
 	tx, query := e.txCmd(), e.queryCmd()
 	root.AddCommand(
 		e.initCmd(), e.startCmd(), e.devCmd(), e.versionCmd(),
 		e.keysCmd(), tx, query, e.hashCmd(), e.verifyCmd(), e.gateCmd(), e.testnetCmd(), e.replayCmd(),
-		e.benchCmd(), e.lightCmd(),
+		e.benchCmd(), e.lightCmd(), e.configCmd(),
 	)
 	e.addModuleCmds(root, tx, query, t, groups)
+	enforceUsage(root)
 	return root
 }
 
@@ -107,18 +111,29 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // execute runs root with args and returns the process exit code.
 func execute(root *cobra.Command, args []string, stderr io.Writer) int {
 	root.SetArgs(args)
-	if err := root.Execute(); err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			if ee.msg != "" {
-				reportError(stderr, jsonRequested(root, args), ee.msg, ee.code, err)
-			}
-			return ee.code
-		}
-		reportError(stderr, jsonRequested(root, args), err.Error(), 1, err)
-		return 1
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return 0
 	}
-	return 0
+	code, msg := exitCode(err), err.Error()
+	asJSON := jsonRequested(root, args)
+	var ee *exitError
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue):
+		reportError(stderr, asJSON, msg, code, err)
+		if !asJSON {
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
+		return code
+	case errors.As(err, &ee):
+		if ee.msg == "" {
+			return code
+		}
+		msg = ee.msg
+	}
+	reportError(stderr, asJSON, msg, code, err)
+	return code
 }
 
 // exitError ends the process with a specific code.
@@ -137,7 +152,7 @@ func defaultHome() string {
 }
 
 func (e *env) home() string   { return expandHome(e.v.GetString("home")) }
-func (e *env) output() string { return strings.ToLower(e.v.GetString("output")) }
+func (e *env) output() string { return e.outputFormat() }
 func (e *env) json() bool     { return e.output() == "json" }
 
 func expandHome(p string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -87,7 +88,10 @@ does it all), and watch them with "lineaged testnet status DIR".`,
 	status := &cobra.Command{
 		Use:   "status DIR",
 		Short: "Show every node's height and app hash side by side",
-		Args:  cobra.ExactArgs(1),
+		Long: `Show every node's last committed height, app hash, peers and sync state side
+by side. Exit status: 0 when every node answered, on the testnet's chain; 1
+otherwise (the ERROR column says why), so a script can wait on it.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.bind(cmd)
 			tn, err := node.LoadTestnet(expandHome(args[0]))
@@ -96,14 +100,29 @@ does it all), and watch them with "lineaged testnet status DIR".`,
 			}
 			rows := testnetStatus(cmd.Context(), tn)
 			if e.json() {
-				return printJSON(e.stdout, rows)
+				if err := printJSON(e.stdout, rows); err != nil {
+					return err
+				}
+			} else {
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NODE\tHEIGHT\tAPP HASH\tPEERS\tCATCHING UP\tERROR")
+				for _, r := range rows {
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%v\t%s\n", r.Node, r.Height, r.AppHash, r.Peers, r.CatchingUp, r.Error)
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NODE\tHEIGHT\tAPP HASH\tPEERS\tCATCHING UP\tERROR")
+			var failed []string
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%v\t%s\n", r.Node, r.Height, r.AppHash, r.Peers, r.CatchingUp, r.Error)
+				if r.Error != "" {
+					failed = append(failed, r.Node)
+				}
 			}
-			return tw.Flush()
+			if len(failed) > 0 {
+				return fmt.Errorf("%d of %d nodes did not answer as nodes of %s: %s", len(failed), len(rows), tn.ChainID, strings.Join(failed, ", "))
+			}
+			return nil
 		},
 	}
 	cmd.AddCommand(status)
@@ -137,6 +156,9 @@ func testnetStatus(ctx context.Context, tn *node.Testnet) []nodeStatus {
 			rows[i].Height, rows[i].AppHash = info.Response.LastBlockHeight, fmt.Sprintf("%X", info.Response.LastBlockAppHash)
 			if st, serr := c.RPC().Status(qctx); serr == nil {
 				rows[i].CatchingUp = st.SyncInfo.CatchingUp
+				if st.NodeInfo.Network != tn.ChainID {
+					rows[i].Error = fmt.Sprintf("on chain %q, not %q", st.NodeInfo.Network, tn.ChainID)
+				}
 			}
 			if ni, nerr := c.RPC().NetInfo(qctx); nerr == nil {
 				rows[i].Peers = ni.NPeers

@@ -18,8 +18,6 @@ import (
 	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
 )
 
-const defaultNode = "tcp://127.0.0.1:26657"
-
 func (e *env) txCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tx",
@@ -45,7 +43,7 @@ it offline, and "lineaged tx broadcast FILE" sends it from anywhere.`,
 	}
 	f := cmd.PersistentFlags()
 	f.String("from", "", "keyring key to sign with (required, but for --generate-only --signer)")
-	f.String("node", defaultNode, "CometBFT RPC address of a node")
+	clientFlags(f)
 	f.Uint64("sequence", 0, "account sequence to use instead of the node's")
 	f.Uint64("timeout-height", 0, "void the transaction above this height")
 	f.String("memo", "", "note attached to the transaction")
@@ -88,13 +86,10 @@ func (e *env) submit(cmd *cobra.Command, build buildFunc, after func(*client.Res
 	if err != nil {
 		return err
 	}
-	c, err := client.Dial(e.v.GetString("node"))
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), e.v.GetDuration("wait"))
 	defer cancel()
-	if err := e.checkChainID(ctx, c, e.v.GetString("chain-id")); err != nil {
+	c, err := e.dial(ctx, cmd)
+	if err != nil {
 		return err
 	}
 	opts := client.TxOptions{TimeoutHeight: e.v.GetUint64("timeout-height"), Memo: e.v.GetString("memo")}

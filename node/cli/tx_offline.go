@@ -24,7 +24,6 @@ import (
 func offlineTxFlags(f *pflag.FlagSet) {
 	f.Bool("generate-only", false, "write the unsigned transaction (a JSON file for 'lineaged tx sign') instead of signing and broadcasting it")
 	f.String("signer", "", "with --generate-only: the signer's address, when no key of it is at hand")
-	f.String("chain-id", "", "the chain the transaction is for; checked against the node's, and with --generate-only and --sequence no node is asked")
 }
 
 // generateOnly writes the unsigned transaction carrying what build returns.
@@ -38,30 +37,33 @@ func (e *env) generateOnly(cmd *cobra.Command, build buildFunc) error {
 	if err != nil {
 		return err
 	}
-	chainID := e.v.GetString("chain-id")
+	// The chain is the client setting's (--chain-id, $LINEAGED_CHAIN_ID,
+	// client.toml) or, without one, the node's.
+	want, err := e.setting(cmd, settingChainID)
+	if err != nil {
+		return err
+	}
+	chainID := want.value
 	var seq uint64
 	haveSeq := cmd.Flags().Changed("sequence")
 	if haveSeq {
 		seq = e.v.GetUint64("sequence")
 	}
 	if chainID == "" || !haveSeq {
-		c, err := client.Dial(e.v.GetString("node"))
-		if err != nil {
-			return err
-		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), e.v.GetDuration("wait"))
 		defer cancel()
 		offline := func(err error) error {
 			return fmt.Errorf("%w (to build the transaction without a node, give --chain-id and --sequence)", err)
 		}
-		nodeChain, err := c.ChainID(ctx)
+		// dial refuses a node of another chain than the setting's.
+		c, err := e.dial(ctx, cmd)
 		if err != nil {
 			return offline(err)
 		}
 		if chainID == "" {
-			chainID = nodeChain
-		} else if chainID != nodeChain {
-			return e.chainMismatch(chainID, nodeChain)
+			if chainID, err = c.ChainID(ctx); err != nil {
+				return offline(err)
+			}
 		}
 		if !haveSeq {
 			acct, err := c.Account(ctx, signer.Address())
@@ -281,13 +283,17 @@ another chain than the node's (or than --chain-id).`,
 			if want := e.v.GetString("chain-id"); want != "" && want != f.Body.ChainId {
 				return fmt.Errorf("the transaction is for chain %q, not %q (--chain-id)", f.Body.ChainId, want)
 			}
-			c, err := client.Dial(e.v.GetString("node"))
+			ctx, cancel := context.WithTimeout(cmd.Context(), e.v.GetDuration("wait"))
+			defer cancel()
+			c, err := e.dial(ctx, cmd)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), e.v.GetDuration("wait"))
-			defer cancel()
-			if err := e.checkChainID(ctx, c, f.Body.ChainId); err != nil {
+			addr, err := e.setting(cmd, settingNode)
+			if err != nil {
+				return err
+			}
+			if err := checkFileChain(ctx, c, addr.value, f.Body.ChainId); err != nil {
 				return err
 			}
 			return e.send(ctx, c, raw, e.afterBroadcast(f.Body))
@@ -317,23 +323,17 @@ func (e *env) readTxFile(path string) (*client.TxFile, error) {
 	return f, nil
 }
 
-// checkChainID refuses a node on another chain than want (if want is set).
-func (e *env) checkChainID(ctx context.Context, c *client.Client, want string) error {
-	if want == "" {
-		return nil
-	}
+// checkFileChain refuses to broadcast a transaction for chain want to the
+// node at addr if it is on another chain.
+func checkFileChain(ctx context.Context, c *client.Client, addr, want string) error {
 	got, err := c.ChainID(ctx)
 	if err != nil {
 		return err
 	}
 	if got != want {
-		return e.chainMismatch(want, got)
+		return fmt.Errorf("the transaction is for chain %q, but the node at %s is on chain %q", want, addr, got)
 	}
 	return nil
-}
-
-func (e *env) chainMismatch(want, got string) error {
-	return fmt.Errorf("the transaction is for chain %q, but node %s is on chain %q", want, e.v.GetString("node"), got)
 }
 
 // afterBroadcast is what the command that builds a message prints once

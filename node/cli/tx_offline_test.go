@@ -148,7 +148,7 @@ func TestOfflineSigningRefusals(t *testing.T) {
 		{"a tampered body is broadcast", []string{"tx", "broadcast", tampered}, "the body shown is not the body in body_bytes"},
 		{"signing for another chain", []string{"tx", "sign", unsigned, "--from", "alice", "--chain-id", "lineage-1"},
 			`the transaction is for chain "test-chain", not "lineage-1"`},
-		{"broadcasting to another chain", []string{"tx", "broadcast", otherChain}, `the transaction is for chain "other-chain", but node`},
+		{"broadcasting to another chain", []string{"tx", "broadcast", otherChain}, `the transaction is for chain "other-chain", but the node at `},
 		{"broadcasting unsigned", []string{"tx", "broadcast", unsigned}, "not signed: sign it first"},
 		{"signing twice", []string{"tx", "sign", signed, "--from", "alice"}, "is signed already"},
 		{"reshaping a file", []string{"tx", "sign", unsigned, "--from", "alice", "--memo", "x"}, "--memo shapes a transaction being built"},
@@ -164,7 +164,7 @@ func TestOfflineSigningRefusals(t *testing.T) {
 		{"no node and no sequence", []string{"tx", "licenses", "revoke-grant", "g", "--reason", "r", "--signer", alice.Address, "--generate-only", "--chain-id", "c", "--node", noNode},
 			"give --chain-id and --sequence"},
 		{"a node on another chain", []string{"tx", "licenses", "revoke-grant", "g", "--reason", "r", "--from", "alice", "--chain-id", "lineage-1", "--sequence", "1", "--dry-run"},
-			`the transaction is for chain "lineage-1", but node`},
+			`is on chain "test-chain", not "lineage-1" (from --chain-id)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append(append([]string{}, tc.args...), home...)

@@ -157,9 +157,6 @@ With several unmet, every one is printed and the code is the first of 4, 6, 5, 3
 	f.Int64("not-before", 0, "require the state to be at this height or later")
 	f.Duration("max-age", 0, "require the state's time to be at most this long before now")
 	f.String("artefact", "", "require a gate check about exactly the artefact in this directory (its manifest digest), and an ALLOW unless --expect-verdict says otherwise")
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: exitUnusable, msg: err.Error()}
-	})
 	return cmd
 }
 

@@ -29,6 +29,20 @@ func (e errCannotVouch) Error() string {
 	return fmt.Sprintf("the trusted validators cannot vouch for it: %v", e.reason)
 }
 
+// signedByNone reports whether none of the trusted validators signed.
+func (e errCannotVouch) signedByNone() bool {
+	weak, ok := errors.AsType[cmttypes.ErrNotEnoughVotingPowerSigned](e.reason)
+	return ok && weak.Got == 0
+}
+
+// errNotNextValidators means the header after a trusted one is signed by
+// other validators than the trusted header named as next.
+type errNotNextValidators struct{ got, want []byte }
+
+func (e errNotNextValidators) Error() string {
+	return fmt.Sprintf("header names validators %X, the trusted header named %X as next", e.got, e.want)
+}
+
 // headerExpired reports whether trust in h has run out at now.
 func headerExpired(h *cmttypes.SignedHeader, period time.Duration, now time.Time) bool {
 	return !h.Time.Add(period).After(now)
@@ -65,7 +79,7 @@ func verifyForward(trusted *cmttypes.SignedHeader, trustedVals *cmttypes.Validat
 	}
 	if untrusted.Height == trusted.Height+1 {
 		if !bytes.Equal(untrusted.ValidatorsHash, trusted.NextValidatorsHash) {
-			return fmt.Errorf("header names validators %X, the trusted header named %X as next", untrusted.ValidatorsHash, trusted.NextValidatorsHash)
+			return errNotNextValidators{got: untrusted.ValidatorsHash, want: trusted.NextValidatorsHash}
 		}
 	} else {
 		if trustedVals == nil {

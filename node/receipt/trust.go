@@ -62,6 +62,9 @@ type root struct {
 	vals                   *cmttypes.ValidatorSet // nil when unknown
 	period                 time.Duration
 	name                   string // for messages
+	// genesis marks the genesis validators: a header they cannot reach
+	// is most likely of another chain that shares the chain id.
+	genesis bool
 }
 
 // periodAt is the trusting period to judge r with at now: its own, or for
@@ -137,6 +140,9 @@ func establish(ctx context.Context, trust Trust, c chainOf) ([]int64, error) {
 		}
 		var untrusted errCannotVouch
 		if !errors.As(err, &untrusted) {
+			if _, other := errors.AsType[errNotNextValidators](err); other && r.genesis {
+				return nil, otherChain(next.Height, err, "")
+			}
 			return nil, fmt.Errorf("%w: header %d does not verify from %s: %v", ErrInvalid, next.Height, r.name, err)
 		}
 		pivot, ok, err := pivotBetween(ctx, trust.Source, c, r.Height, next.Height)
@@ -144,12 +150,24 @@ func establish(ctx context.Context, trust Trust, c chainOf) ([]int64, error) {
 			return nil, err
 		}
 		if !ok {
+			if r.genesis && untrusted.signedByNone() {
+				return nil, otherChain(next.Height, untrusted.reason,
+					" (if every genesis validator has left the set since, the receipt needs a trust path, or let a node supply one)")
+			}
 			return nil, fmt.Errorf("%w: the validators of %s cannot vouch for header %d (%v), and no header between them is available: the receipt's trust path needs one, or let a node supply it",
 				ErrInvalid, r.name, next.Height, untrusted.reason)
 		}
 		pending = append(pending, pivot)
 	}
 	return verified, nil
+}
+
+// otherChain reports a header the trusted genesis validators did not sign:
+// chain ids are not unique (every `lineaged dev` chain is lineage-dev), so
+// a genesis of the same chain id can still be of another chain.
+func otherChain(height int64, detail error, unless string) error {
+	return fmt.Errorf("%w: this receipt is from another chain or validator set than the trusted genesis: none of the genesis validators signed header %d (%v). Chains can share a chain id: trust the genesis file of the chain that made the receipt%s",
+		ErrInvalid, height, detail, unless)
 }
 
 // findRoot resolves the trust root to a header.
@@ -173,7 +191,7 @@ func findRoot(ctx context.Context, trust Trust, c chainOf, period time.Duration)
 		// later than the trusted one's: the first block may carry the
 		// genesis time itself), and it never expires.
 		h := &cmttypes.Header{ChainID: g.ChainID, Height: initial - 1, Time: time.Unix(0, 0).UTC(), NextValidatorsHash: vals.Hash()}
-		return &root{SignedHeader: &cmttypes.SignedHeader{Header: h}, vals: vals, period: forever, name: "the genesis validators"}, nil
+		return &root{SignedHeader: &cmttypes.SignedHeader{Header: h}, vals: vals, period: forever, name: "the genesis validators", genesis: true}, nil
 	}
 	if len(trust.Hash) == 0 || trust.Height < 1 {
 		return nil, fmt.Errorf("%w: no trust root (a trusted header needs a height of at least 1 and a hash)", ErrUnusable)

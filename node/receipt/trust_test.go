@@ -2,6 +2,8 @@ package receipt
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +178,37 @@ func TestTrustPath(t *testing.T) {
 	lb.Commit = forged.Commit
 	if err := checkLightBlock(trustChain, lb); err == nil {
 		t.Fatal("header committed by another set accepted")
+	}
+}
+
+// TestGenesisOfAnotherChain: a receipt whose headers none of the trusted
+// genesis validators signed, of a chain with the same chain id (every dev
+// chain is lineage-dev), is refused as another chain's, not with the light
+// client's "insufficient voting power: got 0"; a chain whose set merely
+// changed too much is not called another chain.
+func TestGenesisOfAnotherChain(t *testing.T) {
+	s := signer{}
+	a, other := newValidators(s, 3), newValidators(s, 3)
+	genesis := genesisOf(a)
+	genesis.Now = testNow
+	const want = "another chain or validator set than the trusted genesis"
+	for _, tc := range []struct {
+		name  string
+		chain []lightBlock
+		other bool
+	}{
+		{"first header", []lightBlock{signedBlock(t, s, 1, setOf(other...))}, true},
+		{"later header", []lightBlock{signedBlock(t, s, 10, setOf(other...))}, true},
+		{"set changed, only 1/3 vouches", []lightBlock{signedBlock(t, s, 10, setOf(a[0], other[1], other[2]))}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := establish(context.Background(), genesis, chainFor(t, tc.chain))
+			if err == nil || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("establish = %v, want invalid", err)
+			}
+			if got := strings.Contains(err.Error(), want); got != tc.other {
+				t.Errorf("%v: says another chain %v, want %v", err, got, tc.other)
+			}
+		})
 	}
 }
