@@ -13,7 +13,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/lineageledger/lineaged/node/client"
-	"github.com/lineageledger/lineaged/node/manifest"
 	"github.com/lineageledger/lineaged/node/receipt"
 	"github.com/lineageledger/lineaged/x/gate"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
@@ -87,8 +86,6 @@ Exit status: 0 ALLOW, 1 DENY, 2 error (so a pipeline step can gate on it).`,
 
 // gateCheck builds the request, asks the node and returns the verdict.
 func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
-	ctx, cancel := context.WithTimeout(cmd.Context(), e.v.GetDuration("timeout"))
-	defer cancel()
 	req := &gatepb.CheckRequest{Model: e.v.GetString("model"), Digest: e.v.GetString("digest"), Org: e.v.GetString("org"), Alias: e.v.GetString("alias")}
 	if req.Alias != "" && (req.Model == "" || strings.Contains(req.Model, "@")) {
 		return nil, errors.New("--alias needs --model NAME, the model's name without @VERSION")
@@ -97,12 +94,11 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 		if req.Digest != "" {
 			return nil, errors.New("give --digest or --artefact, not both")
 		}
-		m, err := manifest.Build(ctx, expandHome(dir), manifest.Options{})
+		root, err := e.artefactRoot(cmd, dir)
 		if err != nil {
-			return nil, fmt.Errorf("--artefact: %w", err)
+			return nil, err
 		}
-		req.Digest = m.Root.String()
-		fmt.Fprintf(e.stderr, "artefact %s has manifest root %s\n", dir, req.Digest)
+		req.Digest = root
 	}
 	if req.Model == "" && req.Digest == "" {
 		return nil, errors.New("--model, --digest or --artefact is required")
@@ -132,6 +128,8 @@ func (e *env) gateCheck(cmd *cobra.Command) (*gatepb.CheckResponse, error) {
 		}
 		policyJSON = b
 	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), e.v.GetDuration("timeout"))
+	defer cancel()
 	c, err := e.dial(ctx, cmd)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/node/keyring"
-	"github.com/lineageledger/lineaged/node/manifest"
 	"github.com/lineageledger/lineaged/x/models"
 	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
@@ -245,12 +244,11 @@ func (e *env) registerDigests(cmd *cobra.Command) (string, error) {
 	case manifestDigest != "" && dir != "":
 		return "", usagef("give --manifest-digest or --artefact, not both")
 	case dir != "":
-		m, err := manifest.Build(cmd.Context(), expandHome(dir), manifest.Options{})
+		root, err := e.artefactRoot(cmd, dir)
 		if err != nil {
-			return "", fmt.Errorf("--artefact: %w", err)
+			return "", err
 		}
-		manifestDigest = m.Root.String()
-		fmt.Fprintf(e.stderr, "artefact %s has manifest root %s\n", dir, manifestDigest)
+		manifestDigest = root
 	case manifestDigest == "":
 		return "", usagef("--manifest-digest or --artefact is required: the model's manifest root digest (lineaged hash model DIR), or its directory")
 	default:

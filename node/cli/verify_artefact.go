@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
-	"github.com/lineageledger/lineaged/node/manifest"
 	"github.com/lineageledger/lineaged/node/receipt"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
 )
@@ -19,12 +16,11 @@ func (e *env) expectArtefact(cmd *cobra.Command, x *receipt.Expect) error {
 	if dir == "" {
 		return nil
 	}
-	m, err := manifest.Build(cmd.Context(), expandHome(dir), manifest.Options{})
+	root, err := e.artefactRoot(cmd, dir)
 	if err != nil {
-		return fmt.Errorf("--artefact: %w", err)
+		return err
 	}
-	x.ManifestDigest = m.Root.String()
-	fmt.Fprintf(e.stderr, "artefact %s has manifest root %s\n", dir, x.ManifestDigest)
+	x.ManifestDigest = root
 	if x.Verdict == gatepb.Verdict_VERDICT_UNSPECIFIED {
 		x.Verdict = gatepb.Verdict_VERDICT_ALLOW
 	}
