@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -43,6 +45,11 @@ type InitOptions struct {
 	Dev bool
 	// Overwrite replaces an existing config and genesis (never data).
 	Overwrite bool
+	// ListenHost, if set, is the one address every listener of the node
+	// binds (P2P, RPC, APIs, metrics), each on its usual port: for a
+	// machine that should listen on one address, or several nodes of a
+	// rehearsal on one machine (127.0.0.2, 127.0.0.3, ...).
+	ListenHost string
 }
 
 // Init writes a fresh single-validator home.
@@ -57,6 +64,18 @@ func Init(o InitOptions) (*cmttypes.GenesisDoc, error) {
 	var tune func(*cmtcfg.Config, *Config)
 	if o.Dev {
 		tune = devTuning
+	}
+	if o.ListenHost != "" {
+		if net.ParseIP(o.ListenHost) == nil {
+			return nil, fmt.Errorf("listen host %q: want an IP address", o.ListenHost)
+		}
+		dev := tune
+		tune = func(cfg *cmtcfg.Config, appCfg *Config) {
+			if dev != nil {
+				dev(cfg, appCfg)
+			}
+			listenOn(cfg, appCfg, o.ListenHost)
+		}
 	}
 	cfg, err := prepareHome(o.Home, o.Moniker, o.Overwrite, tune)
 	if err != nil {
@@ -111,6 +130,16 @@ func devTuning(cfg *cmtcfg.Config, _ *Config) {
 	cfg.P2P.PexReactor = false
 	// Several dev chains (and tests) may run side by side.
 	cfg.Instrumentation.Prometheus = false
+}
+
+// listenOn binds every listener of a node to host, on its usual port.
+func listenOn(cfg *cmtcfg.Config, appCfg *Config, host string) {
+	hp := func(port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
+	cfg.P2P.ListenAddress = "tcp://" + hp(26656)
+	cfg.RPC.ListenAddress = "tcp://" + hp(26657)
+	cfg.Instrumentation.PrometheusListenAddr = hp(26660)
+	appCfg.API.GRPCAddress = hp(9090)
+	appCfg.API.RESTAddress = hp(1317)
 }
 
 // prepareHome writes config.toml, app.toml and the node key of a home;

@@ -31,9 +31,20 @@ func (l shutdownLogger) With(keyvals ...any) cmtlog.Logger {
 	return shutdownLogger{Logger: l.Logger.With(keyvals...), stopping: l.stopping}
 }
 
-// closingNoise reports whether an error line only says a listener closed.
+// stoppingMessages are error lines CometBFT writes while a node with peers
+// stops: its reactors stopping twice, peers it no longer starts, and its
+// connections closing under it.
+var stoppingMessages = map[string]bool{
+	"Stopped accept routine, as transport is closed": true,
+	"Error stopping pool":                            true,
+	"Won't start a peer - switch is not running":     true,
+	"Stopping peer for error":                        true,
+}
+
+// closingNoise reports whether an error line only says the node's own
+// listeners, reactors or connections closed.
 func closingNoise(msg string, keyvals []any) bool {
-	if msg == "Stopped accept routine, as transport is closed" {
+	if stoppingMessages[msg] {
 		return true
 	}
 	for i := 1; i < len(keyvals); i += 2 {

@@ -69,8 +69,9 @@ func TestShutdownLoggerKeepsRealErrors(t *testing.T) {
 	l.stopping.Store(true)
 	l.Error("consensus failure", "err", context.DeadlineExceeded)
 	l.With("module", "p2p").Error("Stopped accept routine, as transport is closed")
+	l.With("module", "p2p").Error("Won't start a peer - switch is not running", "peer", "p")
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	want := [][2]string{{"E[", "Stopped accept routine"}, {"E[", "consensus failure"}, {"I[", "Stopped accept routine"}}
+	want := [][2]string{{"E[", "Stopped accept routine"}, {"E[", "consensus failure"}, {"I[", "Stopped accept routine"}, {"I[", "Won't start a peer"}}
 	if len(lines) != len(want) {
 		t.Fatalf("logged:\n%s", buf.String())
 	}

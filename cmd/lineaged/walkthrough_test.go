@@ -60,7 +60,8 @@ func parseWalkthrough(section string) walkthrough {
 }
 
 // answerPattern matches a line the README shows against the line printed:
-// an abbreviated hex run ("…") stands for the full one, a hex run after
+// an abbreviated hex run ("…") stands for the full one, another "…" for
+// anything, a hex run after
 // "tx " for any transaction hash, a height for any height (blocks come as
 // the dev chain makes them), and runs of spaces for alignment.
 func answerPattern(line string) string {
@@ -68,6 +69,8 @@ func answerPattern(line string) string {
 	p = regexp.MustCompile(`tx [0-9A-F]+…`).ReplaceAllString(p, `tx [0-9A-F]+`)
 	p = regexp.MustCompile(`height [0-9]+`).ReplaceAllString(p, `height [0-9]+`)
 	p = regexp.MustCompile(`([0-9a-f]+)…`).ReplaceAllString(p, `$1[0-9a-f]*`)
+	// An ellipsis after anything else stands for whatever is printed there.
+	p = strings.ReplaceAll(p, "…", ".*")
 	p = regexp.MustCompile(` +`).ReplaceAllString(p, ` +`)
 	return p
 }
@@ -145,5 +148,8 @@ func TestWalkthroughParsing(t *testing.T) {
 	}
 	if regexp.MustCompile(answerPattern("dataset:sha256:243c6d67d265…")).MatchString("dataset:sha256:d508b0f0e114") {
 		t.Error("another digest matches an abbreviation")
+	}
+	if !regexp.MustCompile(answerPattern("org  beta  Beta Data  …")).MatchString("org  beta  Beta Data  lin1d67wvnkuy72u9lwtg7drd9f3xvwg9a3rs0s4dq") {
+		t.Error("an elided column does not match")
 	}
 }

@@ -13,6 +13,10 @@ import (
 	"strings"
 	"testing"
 
+	lnode "github.com/lineageledger/lineaged/node"
+	"github.com/lineageledger/lineaged/x/kit/keys"
+	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
+
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
 	"github.com/cometbft/cometbft/libs/log"
@@ -153,6 +157,21 @@ func TestEveryCommandPrintsJSON(t *testing.T) {
 	data := file("data.csv", "id,text\n1,hello\n")
 	file("model/weights.bin", "weights")
 	initHome := filepath.Join(work, "init-home")
+	// A second organisation of initHome's chain, with its join request.
+	betaHome, requests := filepath.Join(work, "beta-home"), filepath.Join(work, "requests")
+	betaAdmin, err := keys.Generate(keysv1.KeyType_KEY_TYPE_ED25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lnode.Init(lnode.InitOptions{Home: betaHome, ChainID: "acme-1", OrgID: "beta", OrgName: "Beta", Admin: betaAdmin.Public()}); err != nil {
+		t.Fatal(err)
+	}
+	betaReq, err := lnode.NewJoinRequest(betaHome, "127.0.0.2:26656", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	betaJSON, _ := betaReq.Marshal()
+	betaFile := file("requests/beta.json", string(betaJSON))
 	unsigned := runCLI(friendlyGroups, "", append([]string{"tx", "licenses", "revoke-grant", "g-1", "--reason", "r", "--signer", alice.Address,
 		"--generate-only", "--chain-id", "test-chain", "--sequence", "5", "--node", noNode}, kring...)...)
 	signed := runCLI(friendlyGroups, unsigned.stdout, append([]string{"tx", "sign", "-", "--from", "alice", "--node", noNode}, kring...)...)
@@ -172,6 +191,13 @@ func TestEveryCommandPrintsJSON(t *testing.T) {
 		{"lineaged init", []string{"--home", initHome, "--chain-id", "acme-1", "--org-id", "acme", "--org-name", "Acme",
 			"--admin-pubkey", "ed25519:" + bob.PublicKey}},
 		{"lineaged replay", []string{"--home", initHome}},
+		{"lineaged genesis join-request", []string{"--home", initHome, "--p2p-address", "127.0.0.1:26656"}},
+		{"lineaged genesis add-org", []string{betaFile, "--home", initHome}},
+		{"lineaged genesis add-validator", []string{betaFile, "--home", initHome}},
+		{"lineaged genesis collect", []string{requests, "--home", initHome}},
+		{"lineaged genesis validate", []string{"--home", initHome}},
+		{"lineaged genesis peers", []string{requests}},
+		{"lineaged genesis install", []string{filepath.Join(initHome, "config", "genesis.json"), "--peers", betaReq.Peer(), "--home", betaHome}},
 		{"lineaged testnet", []string{"--validators", "1", "--output-dir", filepath.Join(work, "testnet"), "--starting-ip", "127.0.3.201"}},
 		{"lineaged testnet status", []string{filepath.Join(work, "testnet")}},
 		{"lineaged hash file", []string{data}},
@@ -265,7 +291,7 @@ func TestEveryCommandPrintsJSON(t *testing.T) {
 	for _, r := range recipes {
 		t.Run(strings.TrimPrefix(r.path, "lineaged "), func(t *testing.T) {
 			args := append(append(strings.Fields(strings.TrimPrefix(r.path, "lineaged ")), r.args...), "-o", "json")
-			if !strings.Contains(r.path, " init") && !strings.Contains(r.path, " replay") {
+			if !strings.Contains(r.path, " init") && !strings.Contains(r.path, " replay") && !strings.Contains(r.path, " genesis") {
 				args = append(args, home...)
 			}
 			run := runCLI(friendlyGroups, "", args...)

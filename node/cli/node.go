@@ -77,6 +77,7 @@ given as --admin-pubkey TYPE:HEX for a key held elsewhere.`,
 				Home: e.home(), ChainID: e.v.GetString("chain-id"), Moniker: e.v.GetString("moniker"),
 				OrgID: e.v.GetString("org-id"), OrgName: e.v.GetString("org-name"),
 				Admin: pub, AdminRoles: roles, Overwrite: e.v.GetBool("overwrite"),
+				ListenHost: e.v.GetString("listen-host"),
 			})
 			if err != nil {
 				return err
@@ -98,6 +99,7 @@ given as --admin-pubkey TYPE:HEX for a key held elsewhere.`,
 	cmd.Flags().String("admin-pubkey", "", "founding admin public key TYPE:HEX instead of a keyring key")
 	cmd.Flags().String("admin-roles", "all", "roles of the founding admin, comma-separated")
 	cmd.Flags().Bool("overwrite", false, "replace existing config and genesis (data is kept)")
+	cmd.Flags().String("listen-host", "", "bind every listener (P2P, RPC, APIs, metrics) to this IP, each on its usual port")
 	keyringFlags(cmd)
 	must(cmd.MarkFlagRequired("org-id"))
 	must(cmd.MarkFlagRequired("org-name"))

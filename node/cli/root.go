@@ -96,7 +96,7 @@ Start a local single-validator chain with:  lineaged dev`,
 	root.AddCommand(
 		e.initCmd(), e.startCmd(), e.devCmd(), e.versionCmd(),
 		e.keysCmd(), tx, query, e.hashCmd(), e.verifyCmd(), e.gateCmd(), e.testnetCmd(), e.replayCmd(),
-		e.benchCmd(), e.lightCmd(), e.configCmd(),
+		e.benchCmd(), e.lightCmd(), e.configCmd(), e.genesisCmd(),
 	)
 	e.addModuleCmds(root, tx, query, t, groups)
 	enforceUsage(root)
