@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/lineageledger/lineaged/app/modules"
@@ -11,6 +12,7 @@ import (
 	govpb "github.com/lineageledger/lineaged/x/gov/govv1"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // govChain is a chain of the latest rules whose proposals are open for
@@ -166,5 +168,18 @@ func TestSuspendedOrgCannotSign(t *testing.T) {
 	}}))
 	if res.Codespace != modules.Codespace || res.Code != modules.ErrSignerSuspended.Code {
 		t.Fatalf("beta signing while suspended: %s/%d %s", res.Codespace, res.Code, res.Log)
+	}
+}
+
+// TestProposalOffTheAllowList: a proposal naming a message governance may
+// not send is refused at submission by governance, saying what it may
+// send.
+func TestProposalOffTheAllowList(t *testing.T) {
+	c := govChain(t)
+	res, _ := c.block(c.tx(c.admin, &govpb.MsgSubmitProposal{Title: "Revoke a model by decree", Messages: []*govpb.ProposalMessage{
+		{Msg: &govpb.ProposalMessage_RevokeModel{RevokeModel: &modelspb.MsgRevokeModel{Name: "acme/x", Version: "1"}}},
+	}}))
+	if r := res[0]; r.Codespace != gov.Codespace || r.Code != gov.ErrMessageNotAllowed.Code || !strings.Contains(r.Log, "revoke_model") {
+		t.Fatalf("got %s/%d %s", r.Codespace, r.Code, r.Log)
 	}
 }

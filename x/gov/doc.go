@@ -6,9 +6,9 @@
 //
 // An admin (ROLE_ADMIN) of an active member organisation submits a
 // proposal ([Keeper.SubmitProposal]): a title, a summary and 1 to
-// [MaxMessages] messages. The messages are those of the
-// lineage.gov.v1.ProposalMessage oneof, which is the allow-list of what
-// governance may send: changing the chain's parameters (MsgUpdateParams:
+// [MaxMessages] messages, each a lineage.gov.v1.ProposalMessage. That
+// oneof can name every message of the chain; [Allowed] is what governance
+// may send: changing the chain's parameters (MsgUpdateParams:
 // the gate policy, the transaction and memo size limits, governance's own
 // parameters), admitting an organisation (MsgCreateOrg), suspending and
 // reinstating one (MsgSuspendOrg, MsgReinstateOrg) and setting the roles of

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	pb "github.com/lineageledger/lineaged/x/gov/govv1"
 	"github.com/lineageledger/lineaged/x/kit"
@@ -86,12 +87,17 @@ func Messages(p *pb.Proposal) []proto.Message {
 }
 
 func messageOf(m *pb.ProposalMessage) proto.Message {
-	r := m.ProtoReflect()
-	fd := r.WhichOneof(r.Descriptor().Oneofs().ByName("msg"))
+	fd := messageField(m)
 	if fd == nil {
 		return nil
 	}
-	return r.Get(fd).Message().Interface()
+	return m.ProtoReflect().Get(fd).Message().Interface()
+}
+
+// messageField is the field of the oneof m sets; nil if none.
+func messageField(m *pb.ProposalMessage) protoreflect.FieldDescriptor {
+	r := m.ProtoReflect()
+	return r.WhichOneof(r.Descriptor().Oneofs().ByName("msg"))
 }
 
 func loadProposal(r kit.Reader, id uint64) (*pb.Proposal, bool) {
@@ -102,8 +108,8 @@ func loadProposal(r kit.Reader, id uint64) (*pb.Proposal, bool) {
 	return &p, true
 }
 
-// setStatus moves a stored proposal's status index from its old status to
-// p.Status and saves p.
+// saveProposal saves p and moves its entry of the status index from old
+// (UNSPECIFIED: none yet) to p.Status.
 func saveProposal(st kit.Store, p *pb.Proposal, old pb.ProposalStatus) {
 	if old != p.Status {
 		if old != pb.ProposalStatus_PROPOSAL_STATUS_UNSPECIFIED {

@@ -13,6 +13,7 @@ import (
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/kittest"
 	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	modelspb "github.com/lineageledger/lineaged/x/models/modelsv1"
 )
 
 // fakeOrgs are the member organisations, by id; fakeParams the
@@ -67,13 +68,18 @@ func policyMessage() *pb.ProposalMessage {
 		GatePolicy: &gatepb.Policy{RequireSignature: true}}}}
 }
 
-// notAllowed is a proposal message carrying what governance may not send:
-// a model registration (the transaction body's field 70), which reaches
-// the module as an unknown field of the oneof.
+// notAllowed is a proposal message governance may not send: a model
+// registration.
 func notAllowed() *pb.ProposalMessage {
+	return &pb.ProposalMessage{Msg: &pb.ProposalMessage_RegisterModel{RegisterModel: &modelspb.MsgRegisterModel{}}}
+}
+
+// unknownMessage is a proposal message holding only a field the chain does
+// not know.
+func unknownMessage() *pb.ProposalMessage {
 	m := &pb.ProposalMessage{}
-	raw := protowire.AppendTag(nil, 70, protowire.BytesType)
-	raw = protowire.AppendBytes(raw, []byte{0x0a, 0x00})
+	raw := protowire.AppendTag(nil, 999, protowire.BytesType)
+	raw = protowire.AppendBytes(raw, nil)
 	if err := proto.Unmarshal(raw, m); err != nil {
 		panic(err)
 	}
@@ -145,6 +151,9 @@ func TestSubmitProposal(t *testing.T) {
 		{"message the authority may not send", admin("alpha"),
 			&pb.MsgSubmitProposal{Title: "t", Messages: []*pb.ProposalMessage{policyMessage(), notAllowed()}}, ErrMessageNotAllowed},
 		{"empty message", admin("alpha"), &pb.MsgSubmitProposal{Title: "t", Messages: []*pb.ProposalMessage{{}}}, ErrMessageNotAllowed},
+		{"unknown message", admin("alpha"), &pb.MsgSubmitProposal{Title: "t", Messages: []*pb.ProposalMessage{unknownMessage()}}, ErrMessageNotAllowed},
+		{"a vote, proposed", admin("alpha"), &pb.MsgSubmitProposal{Title: "t", Messages: []*pb.ProposalMessage{
+			{Msg: &pb.ProposalMessage_Vote{Vote: &pb.MsgVote{ProposalId: 1, Option: yes}}}}}, ErrMessageNotAllowed},
 		{"no messages", admin("alpha"), &pb.MsgSubmitProposal{Title: "t"}, ErrInvalidField},
 		{"too many messages", admin("alpha"), &pb.MsgSubmitProposal{Title: "t", Messages: make([]*pb.ProposalMessage, MaxMessages+1)}, ErrInvalidField},
 		{"no title", admin("alpha"), &pb.MsgSubmitProposal{Messages: []*pb.ProposalMessage{policyMessage()}}, ErrInvalidField},

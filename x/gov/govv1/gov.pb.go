@@ -12,7 +12,10 @@ package govv1
 
 import (
 	gatev1 "github.com/lineageledger/lineaged/x/gate/gatev1"
+	licensesv1 "github.com/lineageledger/lineaged/x/licenses/licensesv1"
+	lineagev1 "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	membershipv1 "github.com/lineageledger/lineaged/x/membership/membershipv1"
+	modelsv1 "github.com/lineageledger/lineaged/x/models/modelsv1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -268,8 +271,9 @@ func (x *Params) GetThreshold() *Fraction {
 }
 
 // ProposalMessage is one message a proposal executes with the consortium's
-// authority. The oneof is the allow-list: governance can send these and
-// nothing else.
+// authority. It can name any message of the chain, so that a proposal
+// naming one governance may not send is refused with a clear error
+// (gov/2); governance's allow-list is the first five (x/gov Allowed).
 type ProposalMessage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Msg:
@@ -279,6 +283,24 @@ type ProposalMessage struct {
 	//	*ProposalMessage_SuspendOrg
 	//	*ProposalMessage_ReinstateOrg
 	//	*ProposalMessage_SetAccountRoles
+	//	*ProposalMessage_AddAccount
+	//	*ProposalMessage_SetRoles
+	//	*ProposalMessage_SuspendAccount
+	//	*ProposalMessage_ReinstateAccount
+	//	*ProposalMessage_RotateKey
+	//	*ProposalMessage_SubmitProposal
+	//	*ProposalMessage_Vote
+	//	*ProposalMessage_RegisterDataset
+	//	*ProposalMessage_RecordRun
+	//	*ProposalMessage_RevokeDataset
+	//	*ProposalMessage_RegisterModel
+	//	*ProposalMessage_RevokeModel
+	//	*ProposalMessage_SupersedeModel
+	//	*ProposalMessage_RecordDeployment
+	//	*ProposalMessage_SetModelAlias
+	//	*ProposalMessage_DefineLicense
+	//	*ProposalMessage_GrantLicense
+	//	*ProposalMessage_RevokeGrant
 	Msg           isProposalMessage_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -366,11 +388,174 @@ func (x *ProposalMessage) GetSetAccountRoles() *membershipv1.MsgSetAccountRoles 
 	return nil
 }
 
+func (x *ProposalMessage) GetAddAccount() *membershipv1.MsgAddAccount {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_AddAccount); ok {
+			return x.AddAccount
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetSetRoles() *membershipv1.MsgSetRoles {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_SetRoles); ok {
+			return x.SetRoles
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetSuspendAccount() *membershipv1.MsgSuspendAccount {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_SuspendAccount); ok {
+			return x.SuspendAccount
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetReinstateAccount() *membershipv1.MsgReinstateAccount {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_ReinstateAccount); ok {
+			return x.ReinstateAccount
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetRotateKey() *membershipv1.MsgRotateKey {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_RotateKey); ok {
+			return x.RotateKey
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetSubmitProposal() *MsgSubmitProposal {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_SubmitProposal); ok {
+			return x.SubmitProposal
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetVote() *MsgVote {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_Vote); ok {
+			return x.Vote
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetRegisterDataset() *lineagev1.MsgRegisterDataset {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_RegisterDataset); ok {
+			return x.RegisterDataset
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetRecordRun() *lineagev1.MsgRecordRun {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_RecordRun); ok {
+			return x.RecordRun
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetRevokeDataset() *lineagev1.MsgRevokeDataset {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_RevokeDataset); ok {
+			return x.RevokeDataset
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetRegisterModel() *modelsv1.MsgRegisterModel {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_RegisterModel); ok {
+			return x.RegisterModel
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetRevokeModel() *modelsv1.MsgRevokeModel {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_RevokeModel); ok {
+			return x.RevokeModel
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetSupersedeModel() *modelsv1.MsgSupersedeModel {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_SupersedeModel); ok {
+			return x.SupersedeModel
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetRecordDeployment() *modelsv1.MsgRecordDeployment {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_RecordDeployment); ok {
+			return x.RecordDeployment
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetSetModelAlias() *modelsv1.MsgSetModelAlias {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_SetModelAlias); ok {
+			return x.SetModelAlias
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetDefineLicense() *licensesv1.MsgDefineLicense {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_DefineLicense); ok {
+			return x.DefineLicense
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetGrantLicense() *licensesv1.MsgGrantLicense {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_GrantLicense); ok {
+			return x.GrantLicense
+		}
+	}
+	return nil
+}
+
+func (x *ProposalMessage) GetRevokeGrant() *licensesv1.MsgRevokeGrant {
+	if x != nil {
+		if x, ok := x.Msg.(*ProposalMessage_RevokeGrant); ok {
+			return x.RevokeGrant
+		}
+	}
+	return nil
+}
+
 type isProposalMessage_Msg interface {
 	isProposalMessage_Msg()
 }
 
 type ProposalMessage_UpdateParams struct {
+	// The allow-list.
 	UpdateParams *MsgUpdateParams `protobuf:"bytes,1,opt,name=update_params,json=updateParams,proto3,oneof"`
 }
 
@@ -390,6 +575,79 @@ type ProposalMessage_SetAccountRoles struct {
 	SetAccountRoles *membershipv1.MsgSetAccountRoles `protobuf:"bytes,5,opt,name=set_account_roles,json=setAccountRoles,proto3,oneof"`
 }
 
+type ProposalMessage_AddAccount struct {
+	// Messages accounts send, which governance may not.
+	AddAccount *membershipv1.MsgAddAccount `protobuf:"bytes,11,opt,name=add_account,json=addAccount,proto3,oneof"`
+}
+
+type ProposalMessage_SetRoles struct {
+	SetRoles *membershipv1.MsgSetRoles `protobuf:"bytes,12,opt,name=set_roles,json=setRoles,proto3,oneof"`
+}
+
+type ProposalMessage_SuspendAccount struct {
+	SuspendAccount *membershipv1.MsgSuspendAccount `protobuf:"bytes,13,opt,name=suspend_account,json=suspendAccount,proto3,oneof"`
+}
+
+type ProposalMessage_ReinstateAccount struct {
+	ReinstateAccount *membershipv1.MsgReinstateAccount `protobuf:"bytes,14,opt,name=reinstate_account,json=reinstateAccount,proto3,oneof"`
+}
+
+type ProposalMessage_RotateKey struct {
+	RotateKey *membershipv1.MsgRotateKey `protobuf:"bytes,15,opt,name=rotate_key,json=rotateKey,proto3,oneof"`
+}
+
+type ProposalMessage_SubmitProposal struct {
+	SubmitProposal *MsgSubmitProposal `protobuf:"bytes,30,opt,name=submit_proposal,json=submitProposal,proto3,oneof"`
+}
+
+type ProposalMessage_Vote struct {
+	Vote *MsgVote `protobuf:"bytes,31,opt,name=vote,proto3,oneof"`
+}
+
+type ProposalMessage_RegisterDataset struct {
+	RegisterDataset *lineagev1.MsgRegisterDataset `protobuf:"bytes,50,opt,name=register_dataset,json=registerDataset,proto3,oneof"`
+}
+
+type ProposalMessage_RecordRun struct {
+	RecordRun *lineagev1.MsgRecordRun `protobuf:"bytes,51,opt,name=record_run,json=recordRun,proto3,oneof"`
+}
+
+type ProposalMessage_RevokeDataset struct {
+	RevokeDataset *lineagev1.MsgRevokeDataset `protobuf:"bytes,52,opt,name=revoke_dataset,json=revokeDataset,proto3,oneof"`
+}
+
+type ProposalMessage_RegisterModel struct {
+	RegisterModel *modelsv1.MsgRegisterModel `protobuf:"bytes,70,opt,name=register_model,json=registerModel,proto3,oneof"`
+}
+
+type ProposalMessage_RevokeModel struct {
+	RevokeModel *modelsv1.MsgRevokeModel `protobuf:"bytes,71,opt,name=revoke_model,json=revokeModel,proto3,oneof"`
+}
+
+type ProposalMessage_SupersedeModel struct {
+	SupersedeModel *modelsv1.MsgSupersedeModel `protobuf:"bytes,72,opt,name=supersede_model,json=supersedeModel,proto3,oneof"`
+}
+
+type ProposalMessage_RecordDeployment struct {
+	RecordDeployment *modelsv1.MsgRecordDeployment `protobuf:"bytes,73,opt,name=record_deployment,json=recordDeployment,proto3,oneof"`
+}
+
+type ProposalMessage_SetModelAlias struct {
+	SetModelAlias *modelsv1.MsgSetModelAlias `protobuf:"bytes,74,opt,name=set_model_alias,json=setModelAlias,proto3,oneof"`
+}
+
+type ProposalMessage_DefineLicense struct {
+	DefineLicense *licensesv1.MsgDefineLicense `protobuf:"bytes,90,opt,name=define_license,json=defineLicense,proto3,oneof"`
+}
+
+type ProposalMessage_GrantLicense struct {
+	GrantLicense *licensesv1.MsgGrantLicense `protobuf:"bytes,91,opt,name=grant_license,json=grantLicense,proto3,oneof"`
+}
+
+type ProposalMessage_RevokeGrant struct {
+	RevokeGrant *licensesv1.MsgRevokeGrant `protobuf:"bytes,92,opt,name=revoke_grant,json=revokeGrant,proto3,oneof"`
+}
+
 func (*ProposalMessage_UpdateParams) isProposalMessage_Msg() {}
 
 func (*ProposalMessage_CreateOrg) isProposalMessage_Msg() {}
@@ -399,6 +657,42 @@ func (*ProposalMessage_SuspendOrg) isProposalMessage_Msg() {}
 func (*ProposalMessage_ReinstateOrg) isProposalMessage_Msg() {}
 
 func (*ProposalMessage_SetAccountRoles) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_AddAccount) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_SetRoles) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_SuspendAccount) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_ReinstateAccount) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_RotateKey) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_SubmitProposal) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_Vote) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_RegisterDataset) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_RecordRun) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_RevokeDataset) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_RegisterModel) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_RevokeModel) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_SupersedeModel) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_RecordDeployment) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_SetModelAlias) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_DefineLicense) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_GrantLicense) isProposalMessage_Msg() {}
+
+func (*ProposalMessage_RevokeGrant) isProposalMessage_Msg() {}
 
 // Proposal is a proposal and, once decided, its outcome.
 type Proposal struct {
@@ -1331,14 +1625,14 @@ var File_lineage_gov_v1_gov_proto protoreflect.FileDescriptor
 
 const file_lineage_gov_v1_gov_proto_rawDesc = "" +
 	"\n" +
-	"\x18lineage/gov/v1/gov.proto\x12\x0elineage.gov.v1\x1a\x1alineage/gate/v1/gate.proto\x1a&lineage/membership/v1/membership.proto\"J\n" +
+	"\x18lineage/gov/v1/gov.proto\x12\x0elineage.gov.v1\x1a\x1alineage/gate/v1/gate.proto\x1a\"lineage/licenses/v1/licenses.proto\x1a lineage/lineage/v1/lineage.proto\x1a&lineage/membership/v1/membership.proto\x1a\x1elineage/models/v1/models.proto\"J\n" +
 	"\bFraction\x12\x1c\n" +
 	"\tnumerator\x18\x01 \x01(\rR\tnumerator\x12 \n" +
 	"\vdenominator\x18\x02 \x01(\rR\vdenominator\"\xa4\x01\n" +
 	"\x06Params\x120\n" +
 	"\x14voting_period_blocks\x18\x01 \x01(\x04R\x12votingPeriodBlocks\x120\n" +
 	"\x06quorum\x18\x02 \x01(\v2\x18.lineage.gov.v1.FractionR\x06quorum\x126\n" +
-	"\tthreshold\x18\x03 \x01(\v2\x18.lineage.gov.v1.FractionR\tthreshold\"\x97\x03\n" +
+	"\tthreshold\x18\x03 \x01(\v2\x18.lineage.gov.v1.FractionR\tthreshold\"\xf1\r\n" +
 	"\x0fProposalMessage\x12F\n" +
 	"\rupdate_params\x18\x01 \x01(\v2\x1f.lineage.gov.v1.MsgUpdateParamsH\x00R\fupdateParams\x12D\n" +
 	"\n" +
@@ -1346,7 +1640,28 @@ const file_lineage_gov_v1_gov_proto_rawDesc = "" +
 	"\vsuspend_org\x18\x03 \x01(\v2$.lineage.membership.v1.MsgSuspendOrgH\x00R\n" +
 	"suspendOrg\x12M\n" +
 	"\rreinstate_org\x18\x04 \x01(\v2&.lineage.membership.v1.MsgReinstateOrgH\x00R\freinstateOrg\x12W\n" +
-	"\x11set_account_roles\x18\x05 \x01(\v2).lineage.membership.v1.MsgSetAccountRolesH\x00R\x0fsetAccountRolesB\x05\n" +
+	"\x11set_account_roles\x18\x05 \x01(\v2).lineage.membership.v1.MsgSetAccountRolesH\x00R\x0fsetAccountRoles\x12G\n" +
+	"\vadd_account\x18\v \x01(\v2$.lineage.membership.v1.MsgAddAccountH\x00R\n" +
+	"addAccount\x12A\n" +
+	"\tset_roles\x18\f \x01(\v2\".lineage.membership.v1.MsgSetRolesH\x00R\bsetRoles\x12S\n" +
+	"\x0fsuspend_account\x18\r \x01(\v2(.lineage.membership.v1.MsgSuspendAccountH\x00R\x0esuspendAccount\x12Y\n" +
+	"\x11reinstate_account\x18\x0e \x01(\v2*.lineage.membership.v1.MsgReinstateAccountH\x00R\x10reinstateAccount\x12D\n" +
+	"\n" +
+	"rotate_key\x18\x0f \x01(\v2#.lineage.membership.v1.MsgRotateKeyH\x00R\trotateKey\x12L\n" +
+	"\x0fsubmit_proposal\x18\x1e \x01(\v2!.lineage.gov.v1.MsgSubmitProposalH\x00R\x0esubmitProposal\x12-\n" +
+	"\x04vote\x18\x1f \x01(\v2\x17.lineage.gov.v1.MsgVoteH\x00R\x04vote\x12S\n" +
+	"\x10register_dataset\x182 \x01(\v2&.lineage.lineage.v1.MsgRegisterDatasetH\x00R\x0fregisterDataset\x12A\n" +
+	"\n" +
+	"record_run\x183 \x01(\v2 .lineage.lineage.v1.MsgRecordRunH\x00R\trecordRun\x12M\n" +
+	"\x0erevoke_dataset\x184 \x01(\v2$.lineage.lineage.v1.MsgRevokeDatasetH\x00R\rrevokeDataset\x12L\n" +
+	"\x0eregister_model\x18F \x01(\v2#.lineage.models.v1.MsgRegisterModelH\x00R\rregisterModel\x12F\n" +
+	"\frevoke_model\x18G \x01(\v2!.lineage.models.v1.MsgRevokeModelH\x00R\vrevokeModel\x12O\n" +
+	"\x0fsupersede_model\x18H \x01(\v2$.lineage.models.v1.MsgSupersedeModelH\x00R\x0esupersedeModel\x12U\n" +
+	"\x11record_deployment\x18I \x01(\v2&.lineage.models.v1.MsgRecordDeploymentH\x00R\x10recordDeployment\x12M\n" +
+	"\x0fset_model_alias\x18J \x01(\v2#.lineage.models.v1.MsgSetModelAliasH\x00R\rsetModelAlias\x12N\n" +
+	"\x0edefine_license\x18Z \x01(\v2%.lineage.licenses.v1.MsgDefineLicenseH\x00R\rdefineLicense\x12K\n" +
+	"\rgrant_license\x18[ \x01(\v2$.lineage.licenses.v1.MsgGrantLicenseH\x00R\fgrantLicense\x12H\n" +
+	"\frevoke_grant\x18\\ \x01(\v2#.lineage.licenses.v1.MsgRevokeGrantH\x00R\vrevokeGrantB\x05\n" +
 	"\x03msg\"\xc6\x04\n" +
 	"\bProposal\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x14\n" +
@@ -1462,30 +1777,46 @@ func file_lineage_gov_v1_gov_proto_rawDescGZIP() []byte {
 var file_lineage_gov_v1_gov_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_lineage_gov_v1_gov_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_lineage_gov_v1_gov_proto_goTypes = []any{
-	(ProposalStatus)(0),                     // 0: lineage.gov.v1.ProposalStatus
-	(VoteOption)(0),                         // 1: lineage.gov.v1.VoteOption
-	(*Fraction)(nil),                        // 2: lineage.gov.v1.Fraction
-	(*Params)(nil),                          // 3: lineage.gov.v1.Params
-	(*ProposalMessage)(nil),                 // 4: lineage.gov.v1.ProposalMessage
-	(*Proposal)(nil),                        // 5: lineage.gov.v1.Proposal
-	(*Vote)(nil),                            // 6: lineage.gov.v1.Vote
-	(*Tally)(nil),                           // 7: lineage.gov.v1.Tally
-	(*MsgSubmitProposal)(nil),               // 8: lineage.gov.v1.MsgSubmitProposal
-	(*MsgVote)(nil),                         // 9: lineage.gov.v1.MsgVote
-	(*MsgUpdateParams)(nil),                 // 10: lineage.gov.v1.MsgUpdateParams
-	(*QueryProposalRequest)(nil),            // 11: lineage.gov.v1.QueryProposalRequest
-	(*QueryProposalResponse)(nil),           // 12: lineage.gov.v1.QueryProposalResponse
-	(*QueryProposalsRequest)(nil),           // 13: lineage.gov.v1.QueryProposalsRequest
-	(*QueryProposalsResponse)(nil),          // 14: lineage.gov.v1.QueryProposalsResponse
-	(*QueryVotesRequest)(nil),               // 15: lineage.gov.v1.QueryVotesRequest
-	(*QueryVotesResponse)(nil),              // 16: lineage.gov.v1.QueryVotesResponse
-	(*QueryTallyRequest)(nil),               // 17: lineage.gov.v1.QueryTallyRequest
-	(*QueryTallyResponse)(nil),              // 18: lineage.gov.v1.QueryTallyResponse
-	(*membershipv1.MsgCreateOrg)(nil),       // 19: lineage.membership.v1.MsgCreateOrg
-	(*membershipv1.MsgSuspendOrg)(nil),      // 20: lineage.membership.v1.MsgSuspendOrg
-	(*membershipv1.MsgReinstateOrg)(nil),    // 21: lineage.membership.v1.MsgReinstateOrg
-	(*membershipv1.MsgSetAccountRoles)(nil), // 22: lineage.membership.v1.MsgSetAccountRoles
-	(*gatev1.Policy)(nil),                   // 23: lineage.gate.v1.Policy
+	(ProposalStatus)(0),                      // 0: lineage.gov.v1.ProposalStatus
+	(VoteOption)(0),                          // 1: lineage.gov.v1.VoteOption
+	(*Fraction)(nil),                         // 2: lineage.gov.v1.Fraction
+	(*Params)(nil),                           // 3: lineage.gov.v1.Params
+	(*ProposalMessage)(nil),                  // 4: lineage.gov.v1.ProposalMessage
+	(*Proposal)(nil),                         // 5: lineage.gov.v1.Proposal
+	(*Vote)(nil),                             // 6: lineage.gov.v1.Vote
+	(*Tally)(nil),                            // 7: lineage.gov.v1.Tally
+	(*MsgSubmitProposal)(nil),                // 8: lineage.gov.v1.MsgSubmitProposal
+	(*MsgVote)(nil),                          // 9: lineage.gov.v1.MsgVote
+	(*MsgUpdateParams)(nil),                  // 10: lineage.gov.v1.MsgUpdateParams
+	(*QueryProposalRequest)(nil),             // 11: lineage.gov.v1.QueryProposalRequest
+	(*QueryProposalResponse)(nil),            // 12: lineage.gov.v1.QueryProposalResponse
+	(*QueryProposalsRequest)(nil),            // 13: lineage.gov.v1.QueryProposalsRequest
+	(*QueryProposalsResponse)(nil),           // 14: lineage.gov.v1.QueryProposalsResponse
+	(*QueryVotesRequest)(nil),                // 15: lineage.gov.v1.QueryVotesRequest
+	(*QueryVotesResponse)(nil),               // 16: lineage.gov.v1.QueryVotesResponse
+	(*QueryTallyRequest)(nil),                // 17: lineage.gov.v1.QueryTallyRequest
+	(*QueryTallyResponse)(nil),               // 18: lineage.gov.v1.QueryTallyResponse
+	(*membershipv1.MsgCreateOrg)(nil),        // 19: lineage.membership.v1.MsgCreateOrg
+	(*membershipv1.MsgSuspendOrg)(nil),       // 20: lineage.membership.v1.MsgSuspendOrg
+	(*membershipv1.MsgReinstateOrg)(nil),     // 21: lineage.membership.v1.MsgReinstateOrg
+	(*membershipv1.MsgSetAccountRoles)(nil),  // 22: lineage.membership.v1.MsgSetAccountRoles
+	(*membershipv1.MsgAddAccount)(nil),       // 23: lineage.membership.v1.MsgAddAccount
+	(*membershipv1.MsgSetRoles)(nil),         // 24: lineage.membership.v1.MsgSetRoles
+	(*membershipv1.MsgSuspendAccount)(nil),   // 25: lineage.membership.v1.MsgSuspendAccount
+	(*membershipv1.MsgReinstateAccount)(nil), // 26: lineage.membership.v1.MsgReinstateAccount
+	(*membershipv1.MsgRotateKey)(nil),        // 27: lineage.membership.v1.MsgRotateKey
+	(*lineagev1.MsgRegisterDataset)(nil),     // 28: lineage.lineage.v1.MsgRegisterDataset
+	(*lineagev1.MsgRecordRun)(nil),           // 29: lineage.lineage.v1.MsgRecordRun
+	(*lineagev1.MsgRevokeDataset)(nil),       // 30: lineage.lineage.v1.MsgRevokeDataset
+	(*modelsv1.MsgRegisterModel)(nil),        // 31: lineage.models.v1.MsgRegisterModel
+	(*modelsv1.MsgRevokeModel)(nil),          // 32: lineage.models.v1.MsgRevokeModel
+	(*modelsv1.MsgSupersedeModel)(nil),       // 33: lineage.models.v1.MsgSupersedeModel
+	(*modelsv1.MsgRecordDeployment)(nil),     // 34: lineage.models.v1.MsgRecordDeployment
+	(*modelsv1.MsgSetModelAlias)(nil),        // 35: lineage.models.v1.MsgSetModelAlias
+	(*licensesv1.MsgDefineLicense)(nil),      // 36: lineage.licenses.v1.MsgDefineLicense
+	(*licensesv1.MsgGrantLicense)(nil),       // 37: lineage.licenses.v1.MsgGrantLicense
+	(*licensesv1.MsgRevokeGrant)(nil),        // 38: lineage.licenses.v1.MsgRevokeGrant
+	(*gatev1.Policy)(nil),                    // 39: lineage.gate.v1.Policy
 }
 var file_lineage_gov_v1_gov_proto_depIdxs = []int32{
 	2,  // 0: lineage.gov.v1.Params.quorum:type_name -> lineage.gov.v1.Fraction
@@ -1495,33 +1826,51 @@ var file_lineage_gov_v1_gov_proto_depIdxs = []int32{
 	20, // 4: lineage.gov.v1.ProposalMessage.suspend_org:type_name -> lineage.membership.v1.MsgSuspendOrg
 	21, // 5: lineage.gov.v1.ProposalMessage.reinstate_org:type_name -> lineage.membership.v1.MsgReinstateOrg
 	22, // 6: lineage.gov.v1.ProposalMessage.set_account_roles:type_name -> lineage.membership.v1.MsgSetAccountRoles
-	4,  // 7: lineage.gov.v1.Proposal.messages:type_name -> lineage.gov.v1.ProposalMessage
-	0,  // 8: lineage.gov.v1.Proposal.status:type_name -> lineage.gov.v1.ProposalStatus
-	7,  // 9: lineage.gov.v1.Proposal.final_tally:type_name -> lineage.gov.v1.Tally
-	1,  // 10: lineage.gov.v1.Vote.option:type_name -> lineage.gov.v1.VoteOption
-	4,  // 11: lineage.gov.v1.MsgSubmitProposal.messages:type_name -> lineage.gov.v1.ProposalMessage
-	1,  // 12: lineage.gov.v1.MsgVote.option:type_name -> lineage.gov.v1.VoteOption
-	23, // 13: lineage.gov.v1.MsgUpdateParams.gate_policy:type_name -> lineage.gate.v1.Policy
-	3,  // 14: lineage.gov.v1.MsgUpdateParams.gov:type_name -> lineage.gov.v1.Params
-	5,  // 15: lineage.gov.v1.QueryProposalResponse.proposal:type_name -> lineage.gov.v1.Proposal
-	0,  // 16: lineage.gov.v1.QueryProposalsRequest.status:type_name -> lineage.gov.v1.ProposalStatus
-	5,  // 17: lineage.gov.v1.QueryProposalsResponse.proposals:type_name -> lineage.gov.v1.Proposal
-	6,  // 18: lineage.gov.v1.QueryVotesResponse.votes:type_name -> lineage.gov.v1.Vote
-	7,  // 19: lineage.gov.v1.QueryTallyResponse.tally:type_name -> lineage.gov.v1.Tally
-	0,  // 20: lineage.gov.v1.QueryTallyResponse.status:type_name -> lineage.gov.v1.ProposalStatus
-	11, // 21: lineage.gov.v1.Query.Proposal:input_type -> lineage.gov.v1.QueryProposalRequest
-	13, // 22: lineage.gov.v1.Query.Proposals:input_type -> lineage.gov.v1.QueryProposalsRequest
-	15, // 23: lineage.gov.v1.Query.Votes:input_type -> lineage.gov.v1.QueryVotesRequest
-	17, // 24: lineage.gov.v1.Query.Tally:input_type -> lineage.gov.v1.QueryTallyRequest
-	12, // 25: lineage.gov.v1.Query.Proposal:output_type -> lineage.gov.v1.QueryProposalResponse
-	14, // 26: lineage.gov.v1.Query.Proposals:output_type -> lineage.gov.v1.QueryProposalsResponse
-	16, // 27: lineage.gov.v1.Query.Votes:output_type -> lineage.gov.v1.QueryVotesResponse
-	18, // 28: lineage.gov.v1.Query.Tally:output_type -> lineage.gov.v1.QueryTallyResponse
-	25, // [25:29] is the sub-list for method output_type
-	21, // [21:25] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	23, // 7: lineage.gov.v1.ProposalMessage.add_account:type_name -> lineage.membership.v1.MsgAddAccount
+	24, // 8: lineage.gov.v1.ProposalMessage.set_roles:type_name -> lineage.membership.v1.MsgSetRoles
+	25, // 9: lineage.gov.v1.ProposalMessage.suspend_account:type_name -> lineage.membership.v1.MsgSuspendAccount
+	26, // 10: lineage.gov.v1.ProposalMessage.reinstate_account:type_name -> lineage.membership.v1.MsgReinstateAccount
+	27, // 11: lineage.gov.v1.ProposalMessage.rotate_key:type_name -> lineage.membership.v1.MsgRotateKey
+	8,  // 12: lineage.gov.v1.ProposalMessage.submit_proposal:type_name -> lineage.gov.v1.MsgSubmitProposal
+	9,  // 13: lineage.gov.v1.ProposalMessage.vote:type_name -> lineage.gov.v1.MsgVote
+	28, // 14: lineage.gov.v1.ProposalMessage.register_dataset:type_name -> lineage.lineage.v1.MsgRegisterDataset
+	29, // 15: lineage.gov.v1.ProposalMessage.record_run:type_name -> lineage.lineage.v1.MsgRecordRun
+	30, // 16: lineage.gov.v1.ProposalMessage.revoke_dataset:type_name -> lineage.lineage.v1.MsgRevokeDataset
+	31, // 17: lineage.gov.v1.ProposalMessage.register_model:type_name -> lineage.models.v1.MsgRegisterModel
+	32, // 18: lineage.gov.v1.ProposalMessage.revoke_model:type_name -> lineage.models.v1.MsgRevokeModel
+	33, // 19: lineage.gov.v1.ProposalMessage.supersede_model:type_name -> lineage.models.v1.MsgSupersedeModel
+	34, // 20: lineage.gov.v1.ProposalMessage.record_deployment:type_name -> lineage.models.v1.MsgRecordDeployment
+	35, // 21: lineage.gov.v1.ProposalMessage.set_model_alias:type_name -> lineage.models.v1.MsgSetModelAlias
+	36, // 22: lineage.gov.v1.ProposalMessage.define_license:type_name -> lineage.licenses.v1.MsgDefineLicense
+	37, // 23: lineage.gov.v1.ProposalMessage.grant_license:type_name -> lineage.licenses.v1.MsgGrantLicense
+	38, // 24: lineage.gov.v1.ProposalMessage.revoke_grant:type_name -> lineage.licenses.v1.MsgRevokeGrant
+	4,  // 25: lineage.gov.v1.Proposal.messages:type_name -> lineage.gov.v1.ProposalMessage
+	0,  // 26: lineage.gov.v1.Proposal.status:type_name -> lineage.gov.v1.ProposalStatus
+	7,  // 27: lineage.gov.v1.Proposal.final_tally:type_name -> lineage.gov.v1.Tally
+	1,  // 28: lineage.gov.v1.Vote.option:type_name -> lineage.gov.v1.VoteOption
+	4,  // 29: lineage.gov.v1.MsgSubmitProposal.messages:type_name -> lineage.gov.v1.ProposalMessage
+	1,  // 30: lineage.gov.v1.MsgVote.option:type_name -> lineage.gov.v1.VoteOption
+	39, // 31: lineage.gov.v1.MsgUpdateParams.gate_policy:type_name -> lineage.gate.v1.Policy
+	3,  // 32: lineage.gov.v1.MsgUpdateParams.gov:type_name -> lineage.gov.v1.Params
+	5,  // 33: lineage.gov.v1.QueryProposalResponse.proposal:type_name -> lineage.gov.v1.Proposal
+	0,  // 34: lineage.gov.v1.QueryProposalsRequest.status:type_name -> lineage.gov.v1.ProposalStatus
+	5,  // 35: lineage.gov.v1.QueryProposalsResponse.proposals:type_name -> lineage.gov.v1.Proposal
+	6,  // 36: lineage.gov.v1.QueryVotesResponse.votes:type_name -> lineage.gov.v1.Vote
+	7,  // 37: lineage.gov.v1.QueryTallyResponse.tally:type_name -> lineage.gov.v1.Tally
+	0,  // 38: lineage.gov.v1.QueryTallyResponse.status:type_name -> lineage.gov.v1.ProposalStatus
+	11, // 39: lineage.gov.v1.Query.Proposal:input_type -> lineage.gov.v1.QueryProposalRequest
+	13, // 40: lineage.gov.v1.Query.Proposals:input_type -> lineage.gov.v1.QueryProposalsRequest
+	15, // 41: lineage.gov.v1.Query.Votes:input_type -> lineage.gov.v1.QueryVotesRequest
+	17, // 42: lineage.gov.v1.Query.Tally:input_type -> lineage.gov.v1.QueryTallyRequest
+	12, // 43: lineage.gov.v1.Query.Proposal:output_type -> lineage.gov.v1.QueryProposalResponse
+	14, // 44: lineage.gov.v1.Query.Proposals:output_type -> lineage.gov.v1.QueryProposalsResponse
+	16, // 45: lineage.gov.v1.Query.Votes:output_type -> lineage.gov.v1.QueryVotesResponse
+	18, // 46: lineage.gov.v1.Query.Tally:output_type -> lineage.gov.v1.QueryTallyResponse
+	43, // [43:47] is the sub-list for method output_type
+	39, // [39:43] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_lineage_gov_v1_gov_proto_init() }
@@ -1535,6 +1884,24 @@ func file_lineage_gov_v1_gov_proto_init() {
 		(*ProposalMessage_SuspendOrg)(nil),
 		(*ProposalMessage_ReinstateOrg)(nil),
 		(*ProposalMessage_SetAccountRoles)(nil),
+		(*ProposalMessage_AddAccount)(nil),
+		(*ProposalMessage_SetRoles)(nil),
+		(*ProposalMessage_SuspendAccount)(nil),
+		(*ProposalMessage_ReinstateAccount)(nil),
+		(*ProposalMessage_RotateKey)(nil),
+		(*ProposalMessage_SubmitProposal)(nil),
+		(*ProposalMessage_Vote)(nil),
+		(*ProposalMessage_RegisterDataset)(nil),
+		(*ProposalMessage_RecordRun)(nil),
+		(*ProposalMessage_RevokeDataset)(nil),
+		(*ProposalMessage_RegisterModel)(nil),
+		(*ProposalMessage_RevokeModel)(nil),
+		(*ProposalMessage_SupersedeModel)(nil),
+		(*ProposalMessage_RecordDeployment)(nil),
+		(*ProposalMessage_SetModelAlias)(nil),
+		(*ProposalMessage_DefineLicense)(nil),
+		(*ProposalMessage_GrantLicense)(nil),
+		(*ProposalMessage_RevokeGrant)(nil),
 	}
 	file_lineage_gov_v1_gov_proto_msgTypes[8].OneofWrappers = []any{}
 	type x struct{}
