@@ -196,6 +196,9 @@ func goldenHistory(t *testing.T, c *chain) []finalized {
 // changed, one that fails at execution, one that expires, and a vote on
 // no proposal (a handler failure).
 func goldenGovernance(t *testing.T, c *chain) {
+	if p := modules.LoadParams(c.store.Committed()).Gov; p.GetVotingPeriodBlocks() != goldenVotingPeriod {
+		t.Fatalf("the golden history's governance needs a voting period of %d blocks (governanceGenesis), not %d", goldenVotingPeriod, p.GetVotingPeriodBlocks())
+	}
 	admin, beta := c.admin, c.beta
 	delta := &actor{key: testKey(t, "golden-delta", keysv1.KeyType_KEY_TYPE_ED25519)}
 	strict := gate.DefaultPolicy()

@@ -53,13 +53,14 @@ func (q Querier) Proposals(_ context.Context, req *pb.QueryProposalsRequest) (*p
 		prefix = StatusPrefix(req.Status)
 	}
 	start := prefix
-	if req.StartAfter != 0 {
+	switch req.StartAfter {
+	case 0:
+	case ^uint64(0): // no id comes after it
+		return &pb.QueryProposalsResponse{}, nil
+	default:
 		start = make([]byte, len(prefix)+8)
 		copy(start, prefix)
 		binary.BigEndian.PutUint64(start[len(prefix):], req.StartAfter+1)
-		if req.StartAfter == ^uint64(0) {
-			return &pb.QueryProposalsResponse{}, nil
-		}
 	}
 	resp := &pb.QueryProposalsResponse{}
 	it := q.r.Iterator(start, kit.PrefixEnd(prefix), false)
