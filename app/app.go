@@ -113,7 +113,8 @@ func newStateless(logger cmtlog.Logger, extra ...modules.Module) *App {
 		logger = cmtlog.NewNopLogger()
 	}
 	a := &App{logger: logger, sigs: newSigCache(), detached: newSigCache()}
-	a.mods = modules.New(modules.Config{VerifySignature: a.verifyDetached, Extra: extra})
+	a.mods = modules.New(modules.Config{VerifySignature: a.verifyDetached, Extra: extra,
+		Branch: func(parent kit.Reader) modules.Branch { return store.NewCache(parent) }})
 	return a
 }
 

@@ -241,7 +241,7 @@ func (a *App) admit(st kit.Reader, blk kit.Block, params *appv1.Params, d *decod
 	if len(b.Memo) > int(params.MaxMemoBytes) {
 		return nil, modules.ErrMemoTooLarge.Wrapf("%d bytes, limit %d", len(b.Memo), params.MaxMemoBytes)
 	}
-	if d.route == nil {
+	if d.route == nil || !d.route.Known(blk.Rules) {
 		return nil, modules.ErrUnknownMessage.Wrapf("%T", b.Msg)
 	}
 	acct, err := a.mods.Accounts().Account(st, b.Signer)
@@ -254,11 +254,21 @@ func (a *App) admit(st kit.Reader, blk kit.Block, params *appv1.Params, d *decod
 	if acct.Status != membershippb.AccountStatus_ACCOUNT_STATUS_ACTIVE {
 		return nil, modules.ErrSignerSuspended.Wrapf("%s: %s", acct.Address, acct.SuspensionReason)
 	}
+	if blk.Rules >= kit.RulesGovernance {
+		// Only governance suspends organisations, from this rule set on;
+		// earlier, none is ever suspended and the read is skipped.
+		if org, err := a.mods.Accounts().Org(st, acct.OrgId); err == nil && org.Suspended {
+			return nil, modules.ErrSignerSuspended.Wrapf("%s: its organisation %s is suspended: %s", acct.Address, acct.OrgId, org.SuspensionReason)
+		}
+	}
 	switch {
 	case b.Sequence < acct.Sequence:
 		return nil, modules.ErrSequenceReused.Wrapf("got %d, account is at %d", b.Sequence, acct.Sequence)
 	case b.Sequence > acct.Sequence:
 		return nil, modules.ErrSequenceFuture.Wrapf("got %d, account is at %d", b.Sequence, acct.Sequence)
+	}
+	if d.route.GovernanceOnly() {
+		return nil, modules.ErrGovernanceOnly.Wrapf("%s executes only in a passed governance proposal (lineaged tx gov propose)", d.route.Name)
 	}
 	if role := d.route.Role; role != membershippb.Role_ROLE_UNSPECIFIED && !membership.HasRole(acct, role) {
 		return nil, modules.ErrMissingRole.Wrapf("%s needs role %s", d.route.Name, membership.RoleName(role))

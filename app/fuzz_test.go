@@ -15,6 +15,8 @@ import (
 
 	"github.com/lineageledger/lineaged/app/store"
 	"github.com/lineageledger/lineaged/app/txv1"
+	"github.com/lineageledger/lineaged/x/gov"
+	govpb "github.com/lineageledger/lineaged/x/gov/govv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
@@ -107,6 +109,11 @@ func FuzzCheckTx(f *testing.F) {
 		b.Memo = "memo"
 		return b
 	}()))
+
+	// Governance: a proposal, and a vote on it.
+	f.Add(c.signedBy(c.admin.key, c.admin.addr(), c.admin.seq, &govpb.MsgSubmitProposal{Title: "t", Messages: []*govpb.ProposalMessage{
+		{Msg: &govpb.ProposalMessage_UpdateParams{UpdateParams: &govpb.MsgUpdateParams{Gov: gov.DefaultParams()}}}}}))
+	f.Add(c.signedBy(c.admin.key, c.admin.addr(), c.admin.seq, &govpb.MsgVote{ProposalId: 1, Option: govpb.VoteOption_VOTE_OPTION_YES}))
 
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		c.app.check = store.NewCache(c.store.Committed())

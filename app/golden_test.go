@@ -21,7 +21,10 @@ import (
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/app/modules"
 	"github.com/lineageledger/lineaged/app/store"
+	"github.com/lineageledger/lineaged/x/gate"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
+	"github.com/lineageledger/lineaged/x/gov"
+	govpb "github.com/lineageledger/lineaged/x/gov/govv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
@@ -45,8 +48,8 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 // release (rule set 0, that release's default parameters), which later
 // releases must replay unchanged; testdata/apphash-rules1.golden that of a
 // chain started by the release that brought rule set 1 (its default
-// parameters), likewise; testdata/apphash-rules2.golden that of a chain
-// started today. testdata/chain-v1.tar.gz is a pebble state
+// parameters), likewise; testdata/apphash-rules2.golden that of rule set
+// 2; testdata/apphash-rules3.golden that of a chain started today. testdata/chain-v1.tar.gz is a pebble state
 // directory the first release wrote after the first goldenFixtureHeight
 // blocks: the current binary must open it, report the same last commit,
 // and carry on to the same hashes.
@@ -64,8 +67,33 @@ var goldenRuns = []struct {
 }{
 	{"first release", appHashGolden, firstReleaseGenesis},
 	{"bound names", "testdata/apphash-rules1.golden", boundNamesGenesis},
-	{"latest rules", "testdata/apphash-rules2.golden", func(c *chain) *appv1.Genesis { return testGenesis(c.admin, c.steward, c.beta) }},
+	{"impact index", "testdata/apphash-rules2.golden", impactIndexGenesis},
+	{"latest rules", "testdata/apphash-rules3.golden", governanceGenesis},
 }
+
+// impactIndexGenesis is the test genesis as the release that brought rule
+// set 2 wrote it: its default parameters (no governance parameters).
+func impactIndexGenesis(c *chain) *appv1.Genesis {
+	g := testGenesis(c.admin, c.steward, c.beta)
+	g.Params = &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256, Rules: kit.RulesImpactIndex,
+		GatePolicy: &gatepb.Policy{MaxLineageNodes: 1000, RequireNamespaceOwner: true, DenyRevokedDatasets: true}}
+	return g
+}
+
+// governanceGenesis is the test genesis of a chain started today, with a
+// voting period short enough for the golden history and a threshold of
+// half the member organisations (gamma, admitted by the provenance
+// scenario, never votes).
+func governanceGenesis(c *chain) *appv1.Genesis {
+	g := testGenesis(c.admin, c.steward, c.beta)
+	g.Params.Gov.VotingPeriodBlocks = goldenVotingPeriod
+	g.Params.Gov.Threshold = &govpb.Fraction{Numerator: 1, Denominator: 2}
+	return g
+}
+
+// goldenVotingPeriod is the voting period of the golden chain of rule set
+// kit.RulesGovernance.
+const goldenVotingPeriod = 3
 
 // boundNamesGenesis is the test genesis as the release that brought rule
 // set 1 wrote it: its default parameters (a gate policy requiring namespace
@@ -156,7 +184,53 @@ func goldenHistory(t *testing.T, c *chain) []finalized {
 			t.Fatalf("revoking twice: %s/%d %s", res[0].Codespace, res[0].Code, res[0].Log)
 		}
 	}
+	if modules.LoadParams(c.store.Committed()).Rules >= kit.RulesGovernance {
+		goldenGovernance(t, c)
+	}
 	return c.blocks
+}
+
+// goldenGovernance runs governance on the chains of rule set
+// kit.RulesGovernance (voting period goldenVotingPeriod): a proposal that
+// passes (a stricter gate policy, delta admitted) after a vote
+// changed, one that fails at execution, one that expires, and a vote on
+// no proposal (a handler failure).
+func goldenGovernance(t *testing.T, c *chain) {
+	if p := modules.LoadParams(c.store.Committed()).Gov; p.GetVotingPeriodBlocks() != goldenVotingPeriod {
+		t.Fatalf("the golden history's governance needs a voting period of %d blocks (governanceGenesis), not %d", goldenVotingPeriod, p.GetVotingPeriodBlocks())
+	}
+	admin, beta := c.admin, c.beta
+	delta := &actor{key: testKey(t, "golden-delta", keysv1.KeyType_KEY_TYPE_ED25519)}
+	strict := gate.DefaultPolicy()
+	strict.RequireSignature = true
+	vote := func(a *actor, id uint64, opt govpb.VoteOption) []byte {
+		return c.tx(a, &govpb.MsgVote{ProposalId: id, Option: opt})
+	}
+	yes, no := govpb.VoteOption_VOTE_OPTION_YES, govpb.VoteOption_VOTE_OPTION_NO
+	c.mustBlock(c.tx(admin, &govpb.MsgSubmitProposal{Title: "Require publisher signatures; admit Delta", Messages: []*govpb.ProposalMessage{
+		{Msg: &govpb.ProposalMessage_UpdateParams{UpdateParams: &govpb.MsgUpdateParams{GatePolicy: strict}}},
+		{Msg: &govpb.ProposalMessage_CreateOrg{CreateOrg: &membershippb.MsgCreateOrg{OrgId: "delta", Name: "Delta AI",
+			AdminPublicKey: delta.key.Public(), AdminRoles: []membershippb.Role{membershippb.Role_ROLE_ADMIN}}}},
+	}}))
+	res, _ := c.block(
+		vote(admin, 1, yes), vote(beta, 1, no),
+		c.tx(admin, &govpb.MsgSubmitProposal{Title: "Roles for an account that does not exist", Messages: []*govpb.ProposalMessage{
+			{Msg: &govpb.ProposalMessage_SetAccountRoles{SetAccountRoles: &membershippb.MsgSetAccountRoles{
+				Address: delta.addr(), Roles: []membershippb.Role{membershippb.Role_ROLE_AUDITOR}}}},
+		}}),
+		c.tx(beta, &govpb.MsgSubmitProposal{Title: "Nobody votes on this", Messages: []*govpb.ProposalMessage{
+			{Msg: &govpb.ProposalMessage_SuspendOrg{SuspendOrg: &membershippb.MsgSuspendOrg{OrgId: "alpha", Reason: "test"}}},
+		}}),
+		vote(beta, 99, yes),
+	)
+	if r := res[4]; r.Codespace != "gov" || r.Code != gov.ErrProposalNotFound.Code {
+		t.Fatalf("vote on no proposal: %s/%d %s", r.Codespace, r.Code, r.Log)
+	}
+	// Beta changes its vote; proposal 1 passes at the end of this block.
+	c.mustBlock(vote(beta, 1, yes), vote(admin, 2, yes), vote(beta, 2, yes))
+	// Delta, admitted, votes: proposal 2 passes and fails at execution
+	// (it would leave delta without an admin); proposal 3 expires.
+	c.mustBlock(vote(delta, 2, yes))
 }
 
 // goldenLine is one height of the golden file: height, app hash, and the

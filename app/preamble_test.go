@@ -114,7 +114,7 @@ func witnessModule(t testing.TB) modules.Module {
 				return []kit.Event{kit.NewEvent("witness.signed", "signers", strconv.Itoa(n))}, nil
 			},
 		}},
-		EndBlock: func(st kit.Store, _ kit.Reader, blk kit.Block) ([]kit.Event, []kit.ValidatorUpdate) {
+		EndBlock: func(st kit.Store, _ kit.Reader, blk kit.Block, _ kit.Authority) ([]kit.Event, []kit.ValidatorUpdate) {
 			if blk.Height%testUpdateEach != 0 {
 				return nil, nil
 			}

@@ -40,8 +40,9 @@ type InitOptions struct {
 	// (every role if empty).
 	Admin      *keysv1.PublicKey
 	AdminRoles []membershippb.Role
-	// Dev tunes consensus for a local dev chain: short timeouts and blocks
-	// only when there are transactions.
+	// Dev tunes consensus for a local dev chain: short timeouts, blocks
+	// only when there are transactions, and a governance voting period of
+	// DevVotingPeriodBlocks.
 	Dev bool
 	// Overwrite replaces an existing config and genesis (never data).
 	Overwrite bool
@@ -89,8 +90,14 @@ func Init(o InitOptions) (*cmttypes.GenesisDoc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to read validator key: %w", err)
 	}
+	params := modules.DefaultParams()
+	if o.Dev {
+		// A dev chain makes blocks only when there are transactions:
+		// proposals there are decided within a few of them.
+		params.Gov.VotingPeriodBlocks = DevVotingPeriodBlocks
+	}
 	gen := &appv1.Genesis{
-		Params: modules.DefaultParams(),
+		Params: params,
 		Membership: &membershippb.Genesis{
 			Orgs:     []*membershippb.Org{{Id: o.OrgID, Name: o.OrgName}},
 			Accounts: []*membershippb.GenesisAccount{{OrgId: o.OrgID, PublicKey: o.Admin, Roles: roles, Label: "founding admin"}},
@@ -108,6 +115,12 @@ func Init(o InitOptions) (*cmttypes.GenesisDoc, error) {
 	}
 	return doc, nil
 }
+
+// DevVotingPeriodBlocks is the governance voting period of a dev chain:
+// a proposal is submitted in one block and decided at the end of the
+// second block after it, so its one organisation's vote has to follow it
+// at once (CometBFT adds an empty block after each that changes the state).
+const DevVotingPeriodBlocks = 3
 
 // MaxIdleBlockInterval is how long a chain made by init, dev or testnet
 // waits without transactions before it makes an empty block: so the time a

@@ -11,6 +11,7 @@ package appv1
 
 import (
 	gatev1 "github.com/lineageledger/lineaged/x/gate/gatev1"
+	govv1 "github.com/lineageledger/lineaged/x/gov/govv1"
 	membershipv1 "github.com/lineageledger/lineaged/x/membership/membershipv1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -38,9 +39,14 @@ type Params struct {
 	// The consensus rule set in force. 0: the rules of the first release.
 	// 1: a scoped name (a model name, licence id or dataset namespace with a
 	// '/') may only be claimed in the signer's organisation's namespace, and
-	// suspending or reinstating an account needs every role it holds. A chain
-	// keeps the rule set it started with until it changes this parameter.
-	Rules         uint32 `protobuf:"varint,4,opt,name=rules,proto3" json:"rules,omitempty"`
+	// suspending or reinstating an account needs every role it holds.
+	// 2: model versions are indexed by dataset and base model. 3: governance
+	// (proposals voted by member organisations; organisations suspended).
+	// A chain keeps the rule set it started with until it changes this parameter.
+	Rules uint32 `protobuf:"varint,4,opt,name=rules,proto3" json:"rules,omitempty"`
+	// Governance's parameters (rule set 3 onwards; unset means x/gov's
+	// defaults).
+	Gov           *govv1.Params `protobuf:"bytes,5,opt,name=gov,proto3" json:"gov,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -101,6 +107,13 @@ func (x *Params) GetRules() uint32 {
 		return x.Rules
 	}
 	return 0
+}
+
+func (x *Params) GetGov() *govv1.Params {
+	if x != nil {
+		return x.Gov
+	}
+	return nil
 }
 
 // Genesis is the app_state of the CometBFT genesis document.
@@ -565,14 +578,15 @@ var File_lineage_app_v1_app_proto protoreflect.FileDescriptor
 
 const file_lineage_app_v1_app_proto_rawDesc = "" +
 	"\n" +
-	"\x18lineage/app/v1/app.proto\x12\x0elineage.app.v1\x1a\x1alineage/gate/v1/gate.proto\x1a&lineage/membership/v1/membership.proto\"\xa0\x01\n" +
+	"\x18lineage/app/v1/app.proto\x12\x0elineage.app.v1\x1a\x1alineage/gate/v1/gate.proto\x1a\x18lineage/gov/v1/gov.proto\x1a&lineage/membership/v1/membership.proto\"\xca\x01\n" +
 	"\x06Params\x12 \n" +
 	"\fmax_tx_bytes\x18\x01 \x01(\rR\n" +
 	"maxTxBytes\x12$\n" +
 	"\x0emax_memo_bytes\x18\x02 \x01(\rR\fmaxMemoBytes\x128\n" +
 	"\vgate_policy\x18\x03 \x01(\v2\x17.lineage.gate.v1.PolicyR\n" +
 	"gatePolicy\x12\x14\n" +
-	"\x05rules\x18\x04 \x01(\rR\x05rules\"y\n" +
+	"\x05rules\x18\x04 \x01(\rR\x05rules\x12(\n" +
+	"\x03gov\x18\x05 \x01(\v2\x16.lineage.gov.v1.ParamsR\x03gov\"y\n" +
 	"\aGenesis\x12.\n" +
 	"\x06params\x18\x01 \x01(\v2\x16.lineage.app.v1.ParamsR\x06params\x12>\n" +
 	"\n" +
@@ -628,24 +642,26 @@ var file_lineage_app_v1_app_proto_goTypes = []any{
 	(*VoteExtension)(nil),        // 8: lineage.app.v1.VoteExtension
 	(*VoteExtensionEntry)(nil),   // 9: lineage.app.v1.VoteExtensionEntry
 	(*gatev1.Policy)(nil),        // 10: lineage.gate.v1.Policy
-	(*membershipv1.Genesis)(nil), // 11: lineage.membership.v1.Genesis
+	(*govv1.Params)(nil),         // 11: lineage.gov.v1.Params
+	(*membershipv1.Genesis)(nil), // 12: lineage.membership.v1.Genesis
 }
 var file_lineage_app_v1_app_proto_depIdxs = []int32{
 	10, // 0: lineage.app.v1.Params.gate_policy:type_name -> lineage.gate.v1.Policy
-	0,  // 1: lineage.app.v1.Genesis.params:type_name -> lineage.app.v1.Params
-	11, // 2: lineage.app.v1.Genesis.membership:type_name -> lineage.membership.v1.Genesis
-	0,  // 3: lineage.app.v1.QueryParamsResponse.params:type_name -> lineage.app.v1.Params
-	7,  // 4: lineage.app.v1.Preamble.entries:type_name -> lineage.app.v1.PreambleEntry
-	9,  // 5: lineage.app.v1.VoteExtension.entries:type_name -> lineage.app.v1.VoteExtensionEntry
-	2,  // 6: lineage.app.v1.Query.Params:input_type -> lineage.app.v1.QueryParamsRequest
-	4,  // 7: lineage.app.v1.Receipts.Receipt:input_type -> lineage.app.v1.ReceiptRequest
-	3,  // 8: lineage.app.v1.Query.Params:output_type -> lineage.app.v1.QueryParamsResponse
-	5,  // 9: lineage.app.v1.Receipts.Receipt:output_type -> lineage.app.v1.ReceiptResponse
-	8,  // [8:10] is the sub-list for method output_type
-	6,  // [6:8] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	11, // 1: lineage.app.v1.Params.gov:type_name -> lineage.gov.v1.Params
+	0,  // 2: lineage.app.v1.Genesis.params:type_name -> lineage.app.v1.Params
+	12, // 3: lineage.app.v1.Genesis.membership:type_name -> lineage.membership.v1.Genesis
+	0,  // 4: lineage.app.v1.QueryParamsResponse.params:type_name -> lineage.app.v1.Params
+	7,  // 5: lineage.app.v1.Preamble.entries:type_name -> lineage.app.v1.PreambleEntry
+	9,  // 6: lineage.app.v1.VoteExtension.entries:type_name -> lineage.app.v1.VoteExtensionEntry
+	2,  // 7: lineage.app.v1.Query.Params:input_type -> lineage.app.v1.QueryParamsRequest
+	4,  // 8: lineage.app.v1.Receipts.Receipt:input_type -> lineage.app.v1.ReceiptRequest
+	3,  // 9: lineage.app.v1.Query.Params:output_type -> lineage.app.v1.QueryParamsResponse
+	5,  // 10: lineage.app.v1.Receipts.Receipt:output_type -> lineage.app.v1.ReceiptResponse
+	9,  // [9:11] is the sub-list for method output_type
+	7,  // [7:9] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_lineage_app_v1_app_proto_init() }

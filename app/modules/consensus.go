@@ -21,7 +21,7 @@ func (t *Table) EndBlock(st kit.Store, blk kit.Block) ([]kit.Event, []kit.Valida
 		if m.EndBlock == nil {
 			continue
 		}
-		ev, up := m.EndBlock(kit.Prefixed(st, []byte{m.Prefix}), kit.ReadOnly(st), blk)
+		ev, up := m.EndBlock(kit.Prefixed(st, []byte{m.Prefix}), kit.ReadOnly(st), blk, authority{t, st})
 		events = append(events, ev...)
 		updates = append(updates, up...)
 	}

@@ -34,6 +34,10 @@ var (
 	// bounds (app.ProofLimits).
 	ErrProofTooLarge = kit.NewError(Codespace, 21, "answer too large to prove")
 	ErrProofBusy     = kit.NewError(Codespace, 22, "too many proven queries at once")
+	// A message only governance may send, in a user's transaction.
+	ErrGovernanceOnly = kit.NewError(Codespace, 23, "only governance may send this message")
+	// Governance's change of parameters that no chain should run with.
+	ErrInvalidParams = kit.NewError(Codespace, 24, "invalid parameters")
 )
 
 // Errors lists every envelope error, for documentation and tests.
@@ -43,5 +47,5 @@ var Errors = []*kit.Error{
 	ErrSequenceFuture, ErrBadSignature, ErrMissingRole, ErrTxExpired, ErrMemoTooLarge,
 	ErrUnknownQuery, ErrInvalidRequest, ErrInternal, ErrInvalidPreamble, ErrInvalidVoteExtension,
 	ErrNamespaceNotOwned,
-	ErrProofTooLarge, ErrProofBusy,
+	ErrProofTooLarge, ErrProofBusy, ErrGovernanceOnly, ErrInvalidParams,
 }

@@ -38,7 +38,10 @@ type Module struct {
 	// EndBlock runs after every block's transactions, on the module's own
 	// store, and returns events and changes to the validator set. It has
 	// no user to refuse: a failure is a broken invariant and panics.
-	EndBlock func(st kit.Store, view kit.Reader, blk kit.Block) ([]kit.Event, []kit.ValidatorUpdate)
+	// authority executes messages with the consortium's authority through
+	// the table's routes (governance executing a passed proposal): the
+	// only way end-of-block work writes another module's state.
+	EndBlock func(st kit.Store, view kit.Reader, blk kit.Block, authority kit.Authority) ([]kit.Event, []kit.ValidatorUpdate)
 	// Preamble are the kinds of proposer-made entry the module puts at the
 	// head of a block (see [PreambleKind]).
 	Preamble []*PreambleKind
@@ -67,8 +70,12 @@ type Route struct {
 	run     func(st kit.Store, view kit.Reader, blk kit.Block, signer kit.Signer, msg proto.Message) ([]kit.Event, error)
 	// changesAdmission: see [ChangesAdmission].
 	changesAdmission bool
-	carried          func(msg proto.Message) []kit.CarriedSignature
-	claims           func(msg proto.Message) []string
+	// governanceOnly: see [GovernanceOnly].
+	governanceOnly bool
+	// since: see [Since].
+	since   uint32
+	carried func(msg proto.Message) []kit.CarriedSignature
+	claims  func(msg proto.Message) []string
 	// prefix is the module's, set when the table is built.
 	prefix []byte
 }
@@ -99,6 +106,25 @@ func Msg[M proto.Message](role membershippb.Role, h Handler[M], opts ...RouteOpt
 // account's first, a rotated key's first) is admitted or refused in the
 // mempool as it will be in the block.
 func ChangesAdmission(r *Route) { r.changesAdmission = true }
+
+// GovernanceOnly marks a message only governance may send: the
+// application refuses it in any user's transaction (whatever the signer's
+// roles), and a passed proposal carrying it executes it with the
+// consortium's authority (see [kit.Authority]).
+func GovernanceOnly(r *Route) { r.governanceOnly = true }
+
+// Since marks a message a chain accepts only from rule set rules on: under
+// an earlier one it is refused as an unknown message, as the release
+// before it did.
+func Since(rules uint32) RouteOption { return func(r *Route) { r.since = rules } }
+
+// GovernanceOnly reports whether only governance may send the route's
+// message (see the option [GovernanceOnly]).
+func (r *Route) GovernanceOnly() bool { return r.governanceOnly }
+
+// Known reports whether the route exists under rule set rules (see
+// [Since]).
+func (r *Route) Known(rules uint32) bool { return rules >= r.since }
 
 // Carries names the signatures a message carries besides its
 // transaction's own, which admission checks too (see

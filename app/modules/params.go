@@ -2,12 +2,15 @@ package modules
 
 import (
 	"fmt"
+	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lineageledger/lineaged/app/appv1"
 	"github.com/lineageledger/lineaged/x/gate"
+	"github.com/lineageledger/lineaged/x/gov"
+	govpb "github.com/lineageledger/lineaged/x/gov/govv1"
 	"github.com/lineageledger/lineaged/x/kit"
 )
 
@@ -27,7 +30,7 @@ const AppVersion uint64 = 1
 // DefaultParams are the parameters a new chain starts with unless its
 // genesis says otherwise.
 func DefaultParams() *appv1.Params {
-	return &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256, GatePolicy: gate.DefaultPolicy(), Rules: kit.LatestRules}
+	return &appv1.Params{MaxTxBytes: 64 << 10, MaxMemoBytes: 256, GatePolicy: gate.DefaultPolicy(), Rules: kit.LatestRules, Gov: gov.DefaultParams()}
 }
 
 // Bounds on parameters: a chain cannot be configured into nonsense.
@@ -53,7 +56,48 @@ func ValidateParams(p *appv1.Params) error {
 	if err := gate.ValidatePolicy(p.GatePolicy); err != nil {
 		return fmt.Errorf("gate_policy: %w", err)
 	}
+	if p.Gov != nil {
+		if err := gov.ValidateParams(p.Gov); err != nil {
+			return fmt.Errorf("gov: %w", err)
+		}
+	}
 	return nil
+}
+
+// keyParamsInApp is keyParams within the application's own prefix: where
+// the app module's handlers, given that prefix, find the parameters.
+var keyParamsInApp = keyParams[1:]
+
+// updateParams executes governance's lineage.gov.v1.MsgUpdateParams on st,
+// the application's prefix of the state: the fields the message sets
+// replace the parameters', and the result must be valid. The rule set is
+// not among them: moving a chain to another is an upgrade.
+func updateParams(st kit.Store, _ kit.Reader, _ kit.Block, _ kit.Signer, msg *govpb.MsgUpdateParams) ([]kit.Event, error) {
+	var p appv1.Params
+	if !kit.Load(st, keyParamsInApp, &p) {
+		panic("modules: params missing from state")
+	}
+	var changed []string
+	if msg.GatePolicy != nil {
+		p.GatePolicy, changed = msg.GatePolicy, append(changed, "gate_policy")
+	}
+	if msg.MaxTxBytes != nil {
+		p.MaxTxBytes, changed = *msg.MaxTxBytes, append(changed, "max_tx_bytes")
+	}
+	if msg.MaxMemoBytes != nil {
+		p.MaxMemoBytes, changed = *msg.MaxMemoBytes, append(changed, "max_memo_bytes")
+	}
+	if msg.Gov != nil {
+		p.Gov, changed = msg.Gov, append(changed, "gov")
+	}
+	if len(changed) == 0 {
+		return nil, ErrInvalidParams.Wrapf("the message changes nothing: set gate_policy, max_tx_bytes, max_memo_bytes or gov")
+	}
+	if err := ValidateParams(&p); err != nil {
+		return nil, ErrInvalidParams.Wrapf("%v", err)
+	}
+	kit.Save(st, keyParamsInApp, &p)
+	return []kit.Event{kit.NewEvent("params_updated", "fields", strings.Join(changed, ","))}, nil
 }
 
 // LoadParams reads the chain's parameters from r, the whole state.

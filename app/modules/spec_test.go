@@ -95,12 +95,17 @@ func stateSpecText(t *testing.T) string {
 			b.WriteString("| Message | Route | Signer needs | Claims names |\n|---|---|---|---|\n")
 			for _, r := range m.Routes {
 				role := "any active account"
-				if r.Role != anyAccount {
+				if r.GovernanceOnly() {
+					role = "governance only"
+				} else if r.Role != anyAccount {
 					role = "`" + membership.RoleName(r.Role) + "`"
 				}
 				claims := ""
 				if r.claims != nil {
 					claims = "yes"
+				}
+				if r.since != 0 {
+					role += fmt.Sprintf(" (rule set %d on)", r.since)
 				}
 				fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", r.Message().FullName(), r.Name, role, claims)
 			}

@@ -12,6 +12,8 @@ import (
 	"github.com/lineageledger/lineaged/app/txv1"
 	"github.com/lineageledger/lineaged/x/gate"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
+	"github.com/lineageledger/lineaged/x/gov"
+	govpb "github.com/lineageledger/lineaged/x/gov/govv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
@@ -26,11 +28,12 @@ import (
 )
 
 // One byte of state prefix per module. Consensus: never reuse or change
-// one. 0x03 is kept for governance, 0x07 for federated learning, 0x08 for
-// anchors; 0xf0–0xff for tests.
+// one. 0x07 is kept for federated learning, 0x08 for anchors; 0xf0–0xff
+// for tests.
 const (
 	prefixApp        byte = 0x01
 	prefixMembership byte = 0x02
+	prefixGov        byte = 0x03
 	prefixLineage    byte = 0x04
 	prefixModels     byte = 0x05
 	prefixLicenses   byte = 0x06
@@ -58,11 +61,17 @@ type Table struct {
 	models     models.Keeper
 	licenses   licenses.Keeper
 	gate       gate.Keeper
+	gov        gov.Keeper
 
 	// routes is indexed by the number of the message's field in the
 	// transaction body's oneof.
-	routes  map[protoreflect.FieldNumber]*Route
-	queries map[string]QueryHandler
+	routes map[protoreflect.FieldNumber]*Route
+	// branch: see [Config.Branch].
+	branch func(parent kit.Reader) Branch
+	// byMessage is every route by its message's full name, for what
+	// governance executes.
+	byMessage map[protoreflect.FullName]*Route
+	queries   map[string]QueryHandler
 	// preamble and votes are every module's kinds, by wire name.
 	preamble map[string]boundPreamble
 	votes    map[string]*VoteExtension
@@ -73,6 +82,12 @@ type Config struct {
 	// VerifySignature checks a signature a message carries; it must give
 	// keys.Verify's answers (a cache of them, say). Nil means keys.Verify.
 	VerifySignature func(pub *keysv1.PublicKey, msg, sig []byte) error
+	// Branch stages writes over a parent, to be written back whole or
+	// dropped: what governance executes a proposal's messages on (see
+	// [kit.Authority]). The application passes its store's cache; a table
+	// that never executes blocks (offline verification, the CLI) leaves
+	// it nil.
+	Branch func(parent kit.Reader) Branch
 	// Extra modules follow the chain's own. Tests use them to exercise
 	// what no module of the chain uses yet (a block preamble, validator
 	// updates); a chain's binary has none.
@@ -88,7 +103,7 @@ func New(cfg Config) *Table {
 	if verify == nil {
 		verify = keys.Verify
 	}
-	t := &Table{membership: membership.NewKeeper(prefixMembership)}
+	t := &Table{membership: membership.NewKeeper(prefixMembership), branch: cfg.Branch}
 	// Modules reach each other only through the interfaces they declare;
 	// the adapters (wiring.go) read through the table, so the order of
 	// construction does not matter.
@@ -96,11 +111,13 @@ func New(cfg Config) *Table {
 	t.lineage = lineage.NewKeeper(prefixLineage, t.licenses)
 	t.models = models.NewKeeper(prefixModels, modelDeps{t}, modelDeps{t}, t.licenses, modelDeps{t}).WithVerifier(verify)
 	t.gate = gate.NewKeeper(gateDeps{t}, t.licenses, gateDeps{t}, t.lineage, gateDeps{t})
-	mk, lk, mok, lck := t.membership, t.lineage, t.models, t.licenses
+	t.gov = gov.NewKeeper(prefixGov, govDeps{t}, govDeps{t})
+	mk, lk, mok, lck, gk := t.membership, t.lineage, t.models, t.licenses, t.gov
 
 	t.modules = []Module{
 		{
 			Name: "app", Prefix: prefixApp, Codespace: Codespace, Errors: Errors,
+			Routes: []*Route{Msg(anyAccount, updateParams, GovernanceOnly, Since(kit.RulesGovernance))},
 			Services: []Service{
 				Queries(&appv1.Query_ServiceDesc, newParamsQuerier, appv1.RegisterQueryHandlerClient, appv1.NewQueryClient),
 				NodeService(&appv1.Receipts_ServiceDesc, appv1.RegisterReceiptsHandlerClient, appv1.NewReceiptsClient),
@@ -116,8 +133,20 @@ func New(cfg Config) *Table {
 				Msg(orgAdmin, mk.SuspendAccount, ChangesAdmission),
 				Msg(orgAdmin, mk.ReinstateAccount, ChangesAdmission),
 				Msg(anyAccount, mk.RotateKey, ChangesAdmission),
+				Msg(anyAccount, mk.SuspendOrg, GovernanceOnly, Since(kit.RulesGovernance)),
+				Msg(anyAccount, mk.ReinstateOrg, GovernanceOnly, Since(kit.RulesGovernance)),
+				Msg(anyAccount, mk.SetAccountRoles, GovernanceOnly, Since(kit.RulesGovernance)),
 			},
 			Services: []Service{Queries(&membershippb.Query_ServiceDesc, mk.Querier, membershippb.RegisterQueryHandlerClient, membershippb.NewQueryClient)},
+		},
+		{
+			Name: "gov", Prefix: prefixGov, Codespace: gov.Codespace, Errors: gov.Errors,
+			Routes: []*Route{
+				Msg(orgAdmin, gk.SubmitProposal, Since(kit.RulesGovernance)),
+				Msg(orgAdmin, gk.Vote, Since(kit.RulesGovernance)),
+			},
+			EndBlock: gk.EndBlock,
+			Services: []Service{Queries(&govpb.Query_ServiceDesc, gk.Querier, govpb.RegisterQueryHandlerClient, govpb.NewQueryClient)},
 		},
 		{
 			Name: "lineage", Prefix: prefixLineage, Codespace: lineage.Codespace, Errors: lineage.Errors,
@@ -180,6 +209,7 @@ var genesisFields = (&appv1.Genesis{}).ProtoReflect().Descriptor().Fields()
 // index checks the table and builds its lookups.
 func (t *Table) index() {
 	t.routes = map[protoreflect.FieldNumber]*Route{}
+	t.byMessage = map[protoreflect.FullName]*Route{}
 	t.preamble = map[string]boundPreamble{}
 	t.votes = map[string]*VoteExtension{}
 	names, prefixes := map[string]bool{}, map[byte]string{}
@@ -210,6 +240,7 @@ func (t *Table) index() {
 			r.Name = m.Name + "." + string(fd.Name())
 			r.prefix = []byte{m.Prefix}
 			t.routes[fd.Number()] = r
+			t.byMessage[r.message.FullName()] = r
 		}
 		if g := m.Genesis; g != nil {
 			fd := genesisFields.ByName(protoreflect.Name(m.Name))

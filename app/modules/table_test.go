@@ -2,7 +2,6 @@ package modules
 
 import (
 	"os"
-	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +9,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	"github.com/lineageledger/lineaged/x/gov"
+	govpb "github.com/lineageledger/lineaged/x/gov/govv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/kittest"
 	"github.com/lineageledger/lineaged/x/membership"
@@ -143,9 +144,9 @@ func TestEveryGenesisFieldWritten(t *testing.T) {
 // the reserved ones, and every module has an error table of its own
 // codespace.
 func TestModulesComplete(t *testing.T) {
-	reserved := []byte{0x03, 0x07, 0x08} // governance, federated learning, anchors
+	reserved := map[byte]string{0x03: "gov", 0x07: "", 0x08: ""} // governance, federated learning, anchors
 	for _, m := range Default().Modules() {
-		if slices.Contains(reserved, m.Prefix) || m.Prefix >= 0xf0 {
+		if owner, ok := reserved[m.Prefix]; ok && owner != m.Name || m.Prefix >= 0xf0 {
 			t.Errorf("%s uses prefix 0x%02x, which is reserved", m.Name, m.Prefix)
 		}
 		if m.Codespace == "" || len(m.Errors) == 0 {
@@ -214,5 +215,36 @@ func TestRouteIsolatesHandler(t *testing.T) {
 	}
 	if got := root.Snapshot(); len(got) != 1 || got["\xf0k"] != "v" {
 		t.Errorf("state after the handler: %q, want only the key under the module's prefix", got)
+	}
+}
+
+// TestGovernanceAllowList: every message governance may send is routed,
+// and every route only governance may use is on its allow-list (else
+// nothing could ever send it). A proposal can name every message of the
+// transaction body, so that one off the list is refused by governance
+// with a clear error rather than as a field the chain does not know.
+func TestGovernanceAllowList(t *testing.T) {
+	table := Default()
+	oneof := (&govpb.ProposalMessage{}).ProtoReflect().Descriptor().Oneofs().ByName("msg").Fields()
+	allowed := map[protoreflect.FullName]bool{}
+	for _, name := range gov.Allowed {
+		fd := oneof.ByName(name)
+		if fd == nil {
+			t.Fatalf("gov.Allowed names %s, which lineage.gov.v1.ProposalMessage lacks", name)
+		}
+		r := table.byMessage[fd.Message().FullName()]
+		if r == nil {
+			t.Errorf("governance may send %s, which no route executes", fd.Message().FullName())
+			continue
+		}
+		allowed[fd.Message().FullName()] = true
+	}
+	for _, r := range table.Routes() {
+		if r.GovernanceOnly() && !allowed[r.Message().FullName()] {
+			t.Errorf("%s is governance-only but not on gov.Allowed", r.Name)
+		}
+		if fieldCarrying(oneof, r.Message()) == nil {
+			t.Errorf("lineage.gov.v1.ProposalMessage cannot name %s (route %s): add it to the oneof", r.Message().FullName(), r.Name)
+		}
 	}
 }

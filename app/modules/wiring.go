@@ -6,6 +6,8 @@ import (
 
 	"github.com/lineageledger/lineaged/x/gate"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
+	"github.com/lineageledger/lineaged/x/gov"
+	govpb "github.com/lineageledger/lineaged/x/gov/govv1"
 	"github.com/lineageledger/lineaged/x/kit"
 	"github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	"github.com/lineageledger/lineaged/x/licenses"
@@ -170,3 +172,22 @@ func (g gateDeps) NamespaceOwner(r kit.Reader, ns string) (string, bool) {
 func (g gateDeps) GatePolicy(r kit.Reader) *gatepb.Policy {
 	return LoadParams(r).GatePolicy
 }
+
+// govDeps serves x/gov: the member organisations and its parameters.
+type govDeps struct{ t *Table }
+
+var (
+	_ gov.Orgs   = govDeps{}
+	_ gov.Params = govDeps{}
+)
+
+func (d govDeps) Org(r kit.Reader, orgID string) (*membershippb.Org, bool) {
+	org, err := d.t.membership.Org(r, orgID)
+	return org, err == nil
+}
+
+func (d govDeps) EachOrg(r kit.Reader, fn func(*membershippb.Org) bool) {
+	d.t.membership.EachOrg(r, fn)
+}
+
+func (d govDeps) GovParams(r kit.Reader) *govpb.Params { return LoadParams(r).Gov }

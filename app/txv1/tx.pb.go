@@ -9,6 +9,7 @@
 package txv1
 
 import (
+	govv1 "github.com/lineageledger/lineaged/x/gov/govv1"
 	licensesv1 "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 	lineagev1 "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	membershipv1 "github.com/lineageledger/lineaged/x/membership/membershipv1"
@@ -108,6 +109,9 @@ type TxBody struct {
 	//	*TxBody_SuspendAccount
 	//	*TxBody_ReinstateAccount
 	//	*TxBody_RotateKey
+	//	*TxBody_SuspendOrg
+	//	*TxBody_ReinstateOrg
+	//	*TxBody_SetAccountRoles
 	//	*TxBody_RegisterDataset
 	//	*TxBody_RecordRun
 	//	*TxBody_RevokeDataset
@@ -119,6 +123,9 @@ type TxBody struct {
 	//	*TxBody_DefineLicense
 	//	*TxBody_GrantLicense
 	//	*TxBody_RevokeGrant
+	//	*TxBody_SubmitProposal
+	//	*TxBody_Vote
+	//	*TxBody_UpdateParams
 	Msg           isTxBody_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -250,6 +257,33 @@ func (x *TxBody) GetRotateKey() *membershipv1.MsgRotateKey {
 	return nil
 }
 
+func (x *TxBody) GetSuspendOrg() *membershipv1.MsgSuspendOrg {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_SuspendOrg); ok {
+			return x.SuspendOrg
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetReinstateOrg() *membershipv1.MsgReinstateOrg {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_ReinstateOrg); ok {
+			return x.ReinstateOrg
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetSetAccountRoles() *membershipv1.MsgSetAccountRoles {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_SetAccountRoles); ok {
+			return x.SetAccountRoles
+		}
+	}
+	return nil
+}
+
 func (x *TxBody) GetRegisterDataset() *lineagev1.MsgRegisterDataset {
 	if x != nil {
 		if x, ok := x.Msg.(*TxBody_RegisterDataset); ok {
@@ -349,6 +383,33 @@ func (x *TxBody) GetRevokeGrant() *licensesv1.MsgRevokeGrant {
 	return nil
 }
 
+func (x *TxBody) GetSubmitProposal() *govv1.MsgSubmitProposal {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_SubmitProposal); ok {
+			return x.SubmitProposal
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetVote() *govv1.MsgVote {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_Vote); ok {
+			return x.Vote
+		}
+	}
+	return nil
+}
+
+func (x *TxBody) GetUpdateParams() *govv1.MsgUpdateParams {
+	if x != nil {
+		if x, ok := x.Msg.(*TxBody_UpdateParams); ok {
+			return x.UpdateParams
+		}
+	}
+	return nil
+}
+
 type isTxBody_Msg interface {
 	isTxBody_Msg()
 }
@@ -375,6 +436,20 @@ type TxBody_ReinstateAccount struct {
 
 type TxBody_RotateKey struct {
 	RotateKey *membershipv1.MsgRotateKey `protobuf:"bytes,15,opt,name=rotate_key,json=rotateKey,proto3,oneof"`
+}
+
+type TxBody_SuspendOrg struct {
+	// Governance only (a passed proposal executes them; a user's
+	// transaction carrying one is refused).
+	SuspendOrg *membershipv1.MsgSuspendOrg `protobuf:"bytes,16,opt,name=suspend_org,json=suspendOrg,proto3,oneof"`
+}
+
+type TxBody_ReinstateOrg struct {
+	ReinstateOrg *membershipv1.MsgReinstateOrg `protobuf:"bytes,17,opt,name=reinstate_org,json=reinstateOrg,proto3,oneof"`
+}
+
+type TxBody_SetAccountRoles struct {
+	SetAccountRoles *membershipv1.MsgSetAccountRoles `protobuf:"bytes,18,opt,name=set_account_roles,json=setAccountRoles,proto3,oneof"`
 }
 
 type TxBody_RegisterDataset struct {
@@ -421,6 +496,19 @@ type TxBody_RevokeGrant struct {
 	RevokeGrant *licensesv1.MsgRevokeGrant `protobuf:"bytes,92,opt,name=revoke_grant,json=revokeGrant,proto3,oneof"`
 }
 
+type TxBody_SubmitProposal struct {
+	SubmitProposal *govv1.MsgSubmitProposal `protobuf:"bytes,30,opt,name=submit_proposal,json=submitProposal,proto3,oneof"`
+}
+
+type TxBody_Vote struct {
+	Vote *govv1.MsgVote `protobuf:"bytes,31,opt,name=vote,proto3,oneof"`
+}
+
+type TxBody_UpdateParams struct {
+	// Governance only.
+	UpdateParams *govv1.MsgUpdateParams `protobuf:"bytes,32,opt,name=update_params,json=updateParams,proto3,oneof"`
+}
+
 func (*TxBody_CreateOrg) isTxBody_Msg() {}
 
 func (*TxBody_AddAccount) isTxBody_Msg() {}
@@ -432,6 +520,12 @@ func (*TxBody_SuspendAccount) isTxBody_Msg() {}
 func (*TxBody_ReinstateAccount) isTxBody_Msg() {}
 
 func (*TxBody_RotateKey) isTxBody_Msg() {}
+
+func (*TxBody_SuspendOrg) isTxBody_Msg() {}
+
+func (*TxBody_ReinstateOrg) isTxBody_Msg() {}
+
+func (*TxBody_SetAccountRoles) isTxBody_Msg() {}
 
 func (*TxBody_RegisterDataset) isTxBody_Msg() {}
 
@@ -455,14 +549,20 @@ func (*TxBody_GrantLicense) isTxBody_Msg() {}
 
 func (*TxBody_RevokeGrant) isTxBody_Msg() {}
 
+func (*TxBody_SubmitProposal) isTxBody_Msg() {}
+
+func (*TxBody_Vote) isTxBody_Msg() {}
+
+func (*TxBody_UpdateParams) isTxBody_Msg() {}
+
 var File_lineage_tx_v1_tx_proto protoreflect.FileDescriptor
 
 const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x16lineage/tx/v1/tx.proto\x12\rlineage.tx.v1\x1a\"lineage/licenses/v1/licenses.proto\x1a lineage/lineage/v1/lineage.proto\x1a&lineage/membership/v1/membership.proto\x1a\x1elineage/models/v1/models.proto\"6\n" +
+	"\x16lineage/tx/v1/tx.proto\x12\rlineage.tx.v1\x1a\x18lineage/gov/v1/gov.proto\x1a\"lineage/licenses/v1/licenses.proto\x1a lineage/lineage/v1/lineage.proto\x1a&lineage/membership/v1/membership.proto\x1a\x1elineage/models/v1/models.proto\"6\n" +
 	"\x02Tx\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x1c\n" +
-	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xbc\v\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xf2\x0e\n" +
 	"\x06TxBody\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\tR\achainId\x12\x16\n" +
 	"\x06signer\x18\x02 \x01(\tR\x06signer\x12\x1a\n" +
@@ -478,7 +578,11 @@ const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"\x0fsuspend_account\x18\r \x01(\v2(.lineage.membership.v1.MsgSuspendAccountH\x00R\x0esuspendAccount\x12Y\n" +
 	"\x11reinstate_account\x18\x0e \x01(\v2*.lineage.membership.v1.MsgReinstateAccountH\x00R\x10reinstateAccount\x12D\n" +
 	"\n" +
-	"rotate_key\x18\x0f \x01(\v2#.lineage.membership.v1.MsgRotateKeyH\x00R\trotateKey\x12S\n" +
+	"rotate_key\x18\x0f \x01(\v2#.lineage.membership.v1.MsgRotateKeyH\x00R\trotateKey\x12G\n" +
+	"\vsuspend_org\x18\x10 \x01(\v2$.lineage.membership.v1.MsgSuspendOrgH\x00R\n" +
+	"suspendOrg\x12M\n" +
+	"\rreinstate_org\x18\x11 \x01(\v2&.lineage.membership.v1.MsgReinstateOrgH\x00R\freinstateOrg\x12W\n" +
+	"\x11set_account_roles\x18\x12 \x01(\v2).lineage.membership.v1.MsgSetAccountRolesH\x00R\x0fsetAccountRoles\x12S\n" +
 	"\x10register_dataset\x182 \x01(\v2&.lineage.lineage.v1.MsgRegisterDatasetH\x00R\x0fregisterDataset\x12A\n" +
 	"\n" +
 	"record_run\x183 \x01(\v2 .lineage.lineage.v1.MsgRecordRunH\x00R\trecordRun\x12M\n" +
@@ -490,7 +594,10 @@ const file_lineage_tx_v1_tx_proto_rawDesc = "" +
 	"\x0fset_model_alias\x18J \x01(\v2#.lineage.models.v1.MsgSetModelAliasH\x00R\rsetModelAlias\x12N\n" +
 	"\x0edefine_license\x18Z \x01(\v2%.lineage.licenses.v1.MsgDefineLicenseH\x00R\rdefineLicense\x12K\n" +
 	"\rgrant_license\x18[ \x01(\v2$.lineage.licenses.v1.MsgGrantLicenseH\x00R\fgrantLicense\x12H\n" +
-	"\frevoke_grant\x18\\ \x01(\v2#.lineage.licenses.v1.MsgRevokeGrantH\x00R\vrevokeGrantB\x05\n" +
+	"\frevoke_grant\x18\\ \x01(\v2#.lineage.licenses.v1.MsgRevokeGrantH\x00R\vrevokeGrant\x12L\n" +
+	"\x0fsubmit_proposal\x18\x1e \x01(\v2!.lineage.gov.v1.MsgSubmitProposalH\x00R\x0esubmitProposal\x12-\n" +
+	"\x04vote\x18\x1f \x01(\v2\x17.lineage.gov.v1.MsgVoteH\x00R\x04vote\x12F\n" +
+	"\rupdate_params\x18  \x01(\v2\x1f.lineage.gov.v1.MsgUpdateParamsH\x00R\fupdateParamsB\x05\n" +
 	"\x03msgB1Z/github.com/lineageledger/lineaged/app/txv1;txv1b\x06proto3"
 
 var (
@@ -515,17 +622,23 @@ var file_lineage_tx_v1_tx_proto_goTypes = []any{
 	(*membershipv1.MsgSuspendAccount)(nil),   // 5: lineage.membership.v1.MsgSuspendAccount
 	(*membershipv1.MsgReinstateAccount)(nil), // 6: lineage.membership.v1.MsgReinstateAccount
 	(*membershipv1.MsgRotateKey)(nil),        // 7: lineage.membership.v1.MsgRotateKey
-	(*lineagev1.MsgRegisterDataset)(nil),     // 8: lineage.lineage.v1.MsgRegisterDataset
-	(*lineagev1.MsgRecordRun)(nil),           // 9: lineage.lineage.v1.MsgRecordRun
-	(*lineagev1.MsgRevokeDataset)(nil),       // 10: lineage.lineage.v1.MsgRevokeDataset
-	(*modelsv1.MsgRegisterModel)(nil),        // 11: lineage.models.v1.MsgRegisterModel
-	(*modelsv1.MsgRevokeModel)(nil),          // 12: lineage.models.v1.MsgRevokeModel
-	(*modelsv1.MsgSupersedeModel)(nil),       // 13: lineage.models.v1.MsgSupersedeModel
-	(*modelsv1.MsgRecordDeployment)(nil),     // 14: lineage.models.v1.MsgRecordDeployment
-	(*modelsv1.MsgSetModelAlias)(nil),        // 15: lineage.models.v1.MsgSetModelAlias
-	(*licensesv1.MsgDefineLicense)(nil),      // 16: lineage.licenses.v1.MsgDefineLicense
-	(*licensesv1.MsgGrantLicense)(nil),       // 17: lineage.licenses.v1.MsgGrantLicense
-	(*licensesv1.MsgRevokeGrant)(nil),        // 18: lineage.licenses.v1.MsgRevokeGrant
+	(*membershipv1.MsgSuspendOrg)(nil),       // 8: lineage.membership.v1.MsgSuspendOrg
+	(*membershipv1.MsgReinstateOrg)(nil),     // 9: lineage.membership.v1.MsgReinstateOrg
+	(*membershipv1.MsgSetAccountRoles)(nil),  // 10: lineage.membership.v1.MsgSetAccountRoles
+	(*lineagev1.MsgRegisterDataset)(nil),     // 11: lineage.lineage.v1.MsgRegisterDataset
+	(*lineagev1.MsgRecordRun)(nil),           // 12: lineage.lineage.v1.MsgRecordRun
+	(*lineagev1.MsgRevokeDataset)(nil),       // 13: lineage.lineage.v1.MsgRevokeDataset
+	(*modelsv1.MsgRegisterModel)(nil),        // 14: lineage.models.v1.MsgRegisterModel
+	(*modelsv1.MsgRevokeModel)(nil),          // 15: lineage.models.v1.MsgRevokeModel
+	(*modelsv1.MsgSupersedeModel)(nil),       // 16: lineage.models.v1.MsgSupersedeModel
+	(*modelsv1.MsgRecordDeployment)(nil),     // 17: lineage.models.v1.MsgRecordDeployment
+	(*modelsv1.MsgSetModelAlias)(nil),        // 18: lineage.models.v1.MsgSetModelAlias
+	(*licensesv1.MsgDefineLicense)(nil),      // 19: lineage.licenses.v1.MsgDefineLicense
+	(*licensesv1.MsgGrantLicense)(nil),       // 20: lineage.licenses.v1.MsgGrantLicense
+	(*licensesv1.MsgRevokeGrant)(nil),        // 21: lineage.licenses.v1.MsgRevokeGrant
+	(*govv1.MsgSubmitProposal)(nil),          // 22: lineage.gov.v1.MsgSubmitProposal
+	(*govv1.MsgVote)(nil),                    // 23: lineage.gov.v1.MsgVote
+	(*govv1.MsgUpdateParams)(nil),            // 24: lineage.gov.v1.MsgUpdateParams
 }
 var file_lineage_tx_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: lineage.tx.v1.TxBody.create_org:type_name -> lineage.membership.v1.MsgCreateOrg
@@ -534,22 +647,28 @@ var file_lineage_tx_v1_tx_proto_depIdxs = []int32{
 	5,  // 3: lineage.tx.v1.TxBody.suspend_account:type_name -> lineage.membership.v1.MsgSuspendAccount
 	6,  // 4: lineage.tx.v1.TxBody.reinstate_account:type_name -> lineage.membership.v1.MsgReinstateAccount
 	7,  // 5: lineage.tx.v1.TxBody.rotate_key:type_name -> lineage.membership.v1.MsgRotateKey
-	8,  // 6: lineage.tx.v1.TxBody.register_dataset:type_name -> lineage.lineage.v1.MsgRegisterDataset
-	9,  // 7: lineage.tx.v1.TxBody.record_run:type_name -> lineage.lineage.v1.MsgRecordRun
-	10, // 8: lineage.tx.v1.TxBody.revoke_dataset:type_name -> lineage.lineage.v1.MsgRevokeDataset
-	11, // 9: lineage.tx.v1.TxBody.register_model:type_name -> lineage.models.v1.MsgRegisterModel
-	12, // 10: lineage.tx.v1.TxBody.revoke_model:type_name -> lineage.models.v1.MsgRevokeModel
-	13, // 11: lineage.tx.v1.TxBody.supersede_model:type_name -> lineage.models.v1.MsgSupersedeModel
-	14, // 12: lineage.tx.v1.TxBody.record_deployment:type_name -> lineage.models.v1.MsgRecordDeployment
-	15, // 13: lineage.tx.v1.TxBody.set_model_alias:type_name -> lineage.models.v1.MsgSetModelAlias
-	16, // 14: lineage.tx.v1.TxBody.define_license:type_name -> lineage.licenses.v1.MsgDefineLicense
-	17, // 15: lineage.tx.v1.TxBody.grant_license:type_name -> lineage.licenses.v1.MsgGrantLicense
-	18, // 16: lineage.tx.v1.TxBody.revoke_grant:type_name -> lineage.licenses.v1.MsgRevokeGrant
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	8,  // 6: lineage.tx.v1.TxBody.suspend_org:type_name -> lineage.membership.v1.MsgSuspendOrg
+	9,  // 7: lineage.tx.v1.TxBody.reinstate_org:type_name -> lineage.membership.v1.MsgReinstateOrg
+	10, // 8: lineage.tx.v1.TxBody.set_account_roles:type_name -> lineage.membership.v1.MsgSetAccountRoles
+	11, // 9: lineage.tx.v1.TxBody.register_dataset:type_name -> lineage.lineage.v1.MsgRegisterDataset
+	12, // 10: lineage.tx.v1.TxBody.record_run:type_name -> lineage.lineage.v1.MsgRecordRun
+	13, // 11: lineage.tx.v1.TxBody.revoke_dataset:type_name -> lineage.lineage.v1.MsgRevokeDataset
+	14, // 12: lineage.tx.v1.TxBody.register_model:type_name -> lineage.models.v1.MsgRegisterModel
+	15, // 13: lineage.tx.v1.TxBody.revoke_model:type_name -> lineage.models.v1.MsgRevokeModel
+	16, // 14: lineage.tx.v1.TxBody.supersede_model:type_name -> lineage.models.v1.MsgSupersedeModel
+	17, // 15: lineage.tx.v1.TxBody.record_deployment:type_name -> lineage.models.v1.MsgRecordDeployment
+	18, // 16: lineage.tx.v1.TxBody.set_model_alias:type_name -> lineage.models.v1.MsgSetModelAlias
+	19, // 17: lineage.tx.v1.TxBody.define_license:type_name -> lineage.licenses.v1.MsgDefineLicense
+	20, // 18: lineage.tx.v1.TxBody.grant_license:type_name -> lineage.licenses.v1.MsgGrantLicense
+	21, // 19: lineage.tx.v1.TxBody.revoke_grant:type_name -> lineage.licenses.v1.MsgRevokeGrant
+	22, // 20: lineage.tx.v1.TxBody.submit_proposal:type_name -> lineage.gov.v1.MsgSubmitProposal
+	23, // 21: lineage.tx.v1.TxBody.vote:type_name -> lineage.gov.v1.MsgVote
+	24, // 22: lineage.tx.v1.TxBody.update_params:type_name -> lineage.gov.v1.MsgUpdateParams
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_lineage_tx_v1_tx_proto_init() }
@@ -564,6 +683,9 @@ func file_lineage_tx_v1_tx_proto_init() {
 		(*TxBody_SuspendAccount)(nil),
 		(*TxBody_ReinstateAccount)(nil),
 		(*TxBody_RotateKey)(nil),
+		(*TxBody_SuspendOrg)(nil),
+		(*TxBody_ReinstateOrg)(nil),
+		(*TxBody_SetAccountRoles)(nil),
 		(*TxBody_RegisterDataset)(nil),
 		(*TxBody_RecordRun)(nil),
 		(*TxBody_RevokeDataset)(nil),
@@ -575,6 +697,9 @@ func file_lineage_tx_v1_tx_proto_init() {
 		(*TxBody_DefineLicense)(nil),
 		(*TxBody_GrantLicense)(nil),
 		(*TxBody_RevokeGrant)(nil),
+		(*TxBody_SubmitProposal)(nil),
+		(*TxBody_Vote)(nil),
+		(*TxBody_UpdateParams)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

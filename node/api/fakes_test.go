@@ -20,6 +20,7 @@ import (
 
 	"github.com/lineageledger/lineaged/app/appv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
+	govpb "github.com/lineageledger/lineaged/x/gov/govv1"
 	keysv1 "github.com/lineageledger/lineaged/x/kit/keys/keysv1"
 	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
@@ -98,7 +99,11 @@ var cannedAnswers = map[string]proto.Message{
 		Findings: []*gatepb.Finding{{Reason: gatepb.Reason_REASON_NO_GRANT_FOR_ORG, Use: gatepb.Use_USE_COMMERCIAL}},
 		Height:   42, Time: testTime,
 	},
-	gatepb.Query_Policy_FullMethodName: &gatepb.QueryPolicyResponse{Policy: &gatepb.Policy{DenySuperseded: true, AllowedPublisherOrgs: []string{"acme"}}},
+	gatepb.Query_Policy_FullMethodName:   &gatepb.QueryPolicyResponse{Policy: &gatepb.Policy{DenySuperseded: true, AllowedPublisherOrgs: []string{"acme"}}},
+	govpb.Query_Proposal_FullMethodName:  &govpb.QueryProposalResponse{Proposal: &govpb.Proposal{Id: 7, Title: "t", Status: govpb.ProposalStatus_PROPOSAL_STATUS_VOTING}},
+	govpb.Query_Proposals_FullMethodName: &govpb.QueryProposalsResponse{Proposals: []*govpb.Proposal{{Id: 7}}, NextStartAfter: 7},
+	govpb.Query_Votes_FullMethodName:     &govpb.QueryVotesResponse{Votes: []*govpb.Vote{{ProposalId: 7, OrgId: "acme", Option: govpb.VoteOption_VOTE_OPTION_YES}}},
+	govpb.Query_Tally_FullMethodName:     &govpb.QueryTallyResponse{Tally: &govpb.Tally{Yes: 1, MemberOrgs: 2}, Status: govpb.ProposalStatus_PROPOSAL_STATUS_VOTING},
 }
 
 // fakeQueries implements every query service (their method names are
@@ -146,6 +151,22 @@ func (f *fakeQueries) Org(context.Context, *membershippb.QueryOrgRequest) (*memb
 
 func (f *fakeQueries) Orgs(context.Context, *membershippb.QueryOrgsRequest) (*membershippb.QueryOrgsResponse, error) {
 	return answer[*membershippb.QueryOrgsResponse](f, membershippb.Query_Orgs_FullMethodName)
+}
+
+func (f *fakeQueries) Proposal(context.Context, *govpb.QueryProposalRequest) (*govpb.QueryProposalResponse, error) {
+	return answer[*govpb.QueryProposalResponse](f, govpb.Query_Proposal_FullMethodName)
+}
+
+func (f *fakeQueries) Proposals(context.Context, *govpb.QueryProposalsRequest) (*govpb.QueryProposalsResponse, error) {
+	return answer[*govpb.QueryProposalsResponse](f, govpb.Query_Proposals_FullMethodName)
+}
+
+func (f *fakeQueries) Votes(context.Context, *govpb.QueryVotesRequest) (*govpb.QueryVotesResponse, error) {
+	return answer[*govpb.QueryVotesResponse](f, govpb.Query_Votes_FullMethodName)
+}
+
+func (f *fakeQueries) Tally(context.Context, *govpb.QueryTallyRequest) (*govpb.QueryTallyResponse, error) {
+	return answer[*govpb.QueryTallyResponse](f, govpb.Query_Tally_FullMethodName)
 }
 
 func (f *fakeQueries) Dataset(context.Context, *lineagepb.QueryDatasetRequest) (*lineagepb.QueryDatasetResponse, error) {
@@ -368,6 +389,7 @@ func dialFakes(t *testing.T, fake *fakeQueries, rec *recorder) *grpc.ClientConn 
 	modelspb.RegisterQueryServer(gs, fake)
 	licensespb.RegisterQueryServer(gs, fake)
 	gatepb.RegisterQueryServer(gs, fake)
+	govpb.RegisterQueryServer(gs, fake)
 	go func() { _ = gs.Serve(lis) }()
 	t.Cleanup(gs.Stop)
 	conn, err := grpc.NewClient("passthrough:///fakes",

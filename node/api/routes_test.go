@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/lineageledger/lineaged/app/appv1"
 	gatepb "github.com/lineageledger/lineaged/x/gate/gatev1"
+	govpb "github.com/lineageledger/lineaged/x/gov/govv1"
 	licensespb "github.com/lineageledger/lineaged/x/licenses/licensesv1"
 	lineagepb "github.com/lineageledger/lineaged/x/lineage/lineagev1"
 	membershippb "github.com/lineageledger/lineaged/x/membership/membershipv1"
@@ -66,6 +67,23 @@ var routeCases = []routeCase{
 	{
 		route: "GET /v1/membership/orgs", method: "GET", path: "/v1/membership/orgs?start_after=acme&limit=5",
 		grpcMethod: membershippb.Query_Orgs_FullMethodName, wantReq: &membershippb.QueryOrgsRequest{StartAfter: "acme", Limit: 5},
+	},
+	{
+		route: "GET /v1/gov/proposals/{proposal_id}", method: "GET", path: "/v1/gov/proposals/7",
+		grpcMethod: govpb.Query_Proposal_FullMethodName, wantReq: &govpb.QueryProposalRequest{ProposalId: 7},
+	},
+	{
+		route: "GET /v1/gov/proposals", method: "GET", path: "/v1/gov/proposals?status=PROPOSAL_STATUS_VOTING&start_after=3&limit=5",
+		grpcMethod: govpb.Query_Proposals_FullMethodName,
+		wantReq:    &govpb.QueryProposalsRequest{Status: govpb.ProposalStatus_PROPOSAL_STATUS_VOTING, StartAfter: 3, Limit: 5},
+	},
+	{
+		route: "GET /v1/gov/proposals/{proposal_id}/votes", method: "GET", path: "/v1/gov/proposals/7/votes?start_after=acme&limit=2",
+		grpcMethod: govpb.Query_Votes_FullMethodName, wantReq: &govpb.QueryVotesRequest{ProposalId: 7, StartAfter: "acme", Limit: 2},
+	},
+	{
+		route: "GET /v1/gov/proposals/{proposal_id}/tally", method: "GET", path: "/v1/gov/proposals/7/tally",
+		grpcMethod: govpb.Query_Tally_FullMethodName, wantReq: &govpb.QueryTallyRequest{ProposalId: 7},
 	},
 	{
 		route: "GET /v1/datasets/{digest}", method: "GET", path: "/v1/datasets/" + testDigest,

@@ -155,6 +155,7 @@ func TestEveryCommandPrintsJSON(t *testing.T) {
 	keyHex := file("key.hex", "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\n")
 	exportPass := file("export.pass", "transport passphrase\n")
 	data := file("data.csv", "id,text\n1,hello\n")
+	proposal := file("proposal.json", `{"title": "Stricter gate", "messages": [{"update_params": {"max_memo_bytes": 512}}]}`)
 	file("model/weights.bin", "weights")
 	initHome := filepath.Join(work, "init-home")
 	// A second organisation of initHome's chain, with its join request.
@@ -239,6 +240,12 @@ func TestEveryCommandPrintsJSON(t *testing.T) {
 		{"lineaged query licenses grant", append([]string{"grant-1"}, onNode...)},
 		{"lineaged query licenses grants", append([]string{"--model", "dev/bot@1.0"}, onNode...)},
 		{"lineaged query licenses effective", append([]string{"--model", "dev/bot@1.0", "--org", "dev"}, onNode...)},
+		{"lineaged query gov proposal", append([]string{"1"}, onNode...)},
+		{"lineaged query gov proposals", append([]string{"--status", "voting"}, onNode...)},
+		{"lineaged query gov votes", append([]string{"1"}, onNode...)},
+		{"lineaged query gov tally", append([]string{"1"}, onNode...)},
+		{"lineaged tx gov propose", append([]string{proposal}, signs...)},
+		{"lineaged tx gov vote", append([]string{"1", "yes"}, signs...)},
 		{"lineaged tx membership create-org", append([]string{"beta", "Beta", "--admin-pubkey", "ed25519:" + bob.PublicKey}, signs...)},
 		{"lineaged tx membership add-account", append([]string{"--pubkey", "ed25519:" + bob.PublicKey, "--roles", "auditor"}, signs...)},
 		{"lineaged tx membership set-roles", append([]string{bob.Address, "auditor"}, signs...)},

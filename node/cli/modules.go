@@ -60,6 +60,7 @@ var friendlyGroups = map[string]moduleGroups{
 	"lineage":    {tx: (*env).lineageTxCmd, query: (*env).lineageQueryCmd},
 	"models":     {tx: (*env).modelsTxCmd, query: (*env).modelsQueryCmd},
 	"licenses":   {tx: (*env).licensesTxCmd, query: (*env).licensesQueryCmd},
+	"gov":        {tx: (*env).govTxCmd, query: (*env).govQueryCmd},
 }
 
 // addModuleCmds gives each module of t, in table order, its group under tx
@@ -86,7 +87,9 @@ func (e *env) addModuleCmds(root, tx, query *cobra.Command, t *modules.Table, gr
 
 	for i, m := range mods {
 		for _, r := range m.Routes {
-			if len(covered[r.Name]) > 0 {
+			// A message only governance sends is proposed (tx gov
+			// propose), never sent: it has no command of its own.
+			if len(covered[r.Name]) > 0 || r.GovernanceOnly() {
 				continue
 			}
 			if txGroups[i] == nil {

@@ -16,7 +16,9 @@ import (
 func targets(t *modules.Table) []string {
 	var out []string
 	for _, r := range t.Routes() {
-		out = append(out, r.Name)
+		if !r.GovernanceOnly() { // proposed with tx gov propose, never sent
+			out = append(out, r.Name)
+		}
 	}
 	return append(out, t.QueryPaths()...)
 }

@@ -35,8 +35,13 @@ const (
 	// must index the versions registered before, for impact answers take
 	// this rule set to mean that every version is indexed.
 	RulesImpactIndex uint32 = 2
+	// RulesGovernance add: governance (proposals of messages executed with
+	// the consortium's authority, voted on by member organisations) and
+	// suspended organisations, whose accounts cannot sign. A chain on an
+	// earlier rule set refuses governance's messages as unknown.
+	RulesGovernance uint32 = 3
 	// LatestRules is the newest rule set this software implements.
-	LatestRules = RulesImpactIndex
+	LatestRules = RulesGovernance
 )
 
 // Namespace is the namespace a scoped name claims: the part before its

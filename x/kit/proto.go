@@ -6,10 +6,29 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Signer is the authenticated account a message executes for.
+// Signer is the authenticated account a message executes for, or the
+// consortium's authority: a message of a passed governance proposal, which
+// no account signed (Authority set, Address and OrgID empty).
 type Signer struct {
 	Address string
 	OrgID   string
+	// Authority marks a message executed by governance.
+	Authority bool
+}
+
+// GovernanceAuthority is the signer of the messages a passed proposal
+// executes.
+var GovernanceAuthority = Signer{Authority: true}
+
+// Authority executes messages with the consortium's authority, as a
+// passed governance proposal does: each through its own module's handler,
+// on that module's prefix of the state only, signed by
+// [GovernanceAuthority]. Execution is all or nothing: when a message
+// fails, Execute returns its index and error and none of the messages'
+// writes stay. The application gives one to end-of-block work, bound to
+// the block's state.
+type Authority interface {
+	Execute(blk Block, msgs []proto.Message) (events []Event, failed int, err error)
 }
 
 var deterministic = proto.MarshalOptions{Deterministic: true}

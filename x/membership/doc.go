@@ -23,6 +23,14 @@
 // same rule as granting: the signer must hold every role the account holds,
 // so a lower admin cannot suspend a higher one.
 //
+// Governance (a passed proposal, signed by kit.GovernanceAuthority) can
+// also admit organisations, handing out any role, and it alone can suspend
+// and reinstate an organisation ([Keeper.SuspendOrg], [Keeper.ReinstateOrg])
+// and set the roles of an account of any organisation
+// ([Keeper.SetAccountRoles]). A suspended organisation's accounts cannot
+// sign (the application refuses them, under rule set kit.RulesGovernance)
+// and it cannot vote.
+//
 // # Namespaces
 //
 // A scoped name ("acme/llm-7b", see kit.Namespace) claims the namespace

@@ -25,6 +25,8 @@ var (
 	ErrInvalidGenesis     = kit.NewError(Codespace, 16, "invalid membership genesis")
 	ErrInvalidQuery       = kit.NewError(Codespace, 17, "invalid query")
 	ErrNamespaceTaken     = kit.NewError(Codespace, 18, "namespace already belongs to an organisation")
+	ErrWrongOrgStatus     = kit.NewError(Codespace, 19, "organisation is not in the required status")
+	ErrNotAuthority       = kit.NewError(Codespace, 20, "only governance may send this message")
 )
 
 // Errors lists every error of the module, for documentation and tests.
@@ -33,5 +35,5 @@ var Errors = []*kit.Error{
 	ErrAccountExists, ErrAccountNotFound, ErrInvalidPublicKey, ErrKeyAlreadyUsed,
 	ErrInvalidRoles, ErrRoleEscalation, ErrOtherOrg, ErrLastAdmin,
 	ErrWrongAccountStatus, ErrInvalidKeyProof, ErrInvalidAddress, ErrInvalidGenesis,
-	ErrInvalidQuery, ErrNamespaceTaken,
+	ErrInvalidQuery, ErrNamespaceTaken, ErrWrongOrgStatus, ErrNotAuthority,
 }

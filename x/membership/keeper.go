@@ -264,3 +264,18 @@ func rolesString(roles []pb.Role) string {
 	}
 	return s
 }
+
+// EachOrg calls fn with every organisation, in key order (shorter ids
+// first, then by id), until fn returns false.
+func (k Keeper) EachOrg(r kit.Reader, fn func(*pb.Org) bool) {
+	st := k.reader(r)
+	it := st.Iterator([]byte{prefixOrg}, []byte{prefixOrg + 1}, false)
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		var org pb.Org
+		kit.Decode(it.Key(), it.Value(), &org)
+		if !fn(&org) {
+			return
+		}
+	}
+}

@@ -172,7 +172,14 @@ type Org struct {
 	// Namespaces the consortium reserved for the organisation besides its id
 	// (same syntax as an id): scoped names under them ("<namespace>/...") are
 	// the organisation's to claim, under rule set 1.
-	Namespaces    []string `protobuf:"bytes,4,rep,name=namespaces,proto3" json:"namespaces,omitempty"`
+	Namespaces []string `protobuf:"bytes,4,rep,name=namespaces,proto3" json:"namespaces,omitempty"`
+	// Suspended organisations cannot vote in governance, and their accounts
+	// cannot sign. Only governance suspends and reinstates.
+	Suspended bool `protobuf:"varint,5,opt,name=suspended,proto3" json:"suspended,omitempty"`
+	// Why it was suspended (set while suspended).
+	SuspensionReason string `protobuf:"bytes,6,opt,name=suspension_reason,json=suspensionReason,proto3" json:"suspension_reason,omitempty"`
+	// Height of the last suspension or reinstatement (0: never).
+	StatusHeight  int64 `protobuf:"varint,7,opt,name=status_height,json=statusHeight,proto3" json:"status_height,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -233,6 +240,27 @@ func (x *Org) GetNamespaces() []string {
 		return x.Namespaces
 	}
 	return nil
+}
+
+func (x *Org) GetSuspended() bool {
+	if x != nil {
+		return x.Suspended
+	}
+	return false
+}
+
+func (x *Org) GetSuspensionReason() string {
+	if x != nil {
+		return x.SuspensionReason
+	}
+	return ""
+}
+
+func (x *Org) GetStatusHeight() int64 {
+	if x != nil {
+		return x.StatusHeight
+	}
+	return 0
 }
 
 // Account is a signing identity belonging to one organisation. Its address
@@ -839,6 +867,162 @@ func (x *MsgRotateKey) GetNewKeySignature() []byte {
 	return nil
 }
 
+// MsgSuspendOrg suspends a member organisation: its accounts cannot sign
+// and it cannot vote until reinstated. Only governance may send it.
+type MsgSuspendOrg struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	OrgId string                 `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// Why, 1-256 bytes.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgSuspendOrg) Reset() {
+	*x = MsgSuspendOrg{}
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSuspendOrg) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSuspendOrg) ProtoMessage() {}
+
+func (x *MsgSuspendOrg) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSuspendOrg.ProtoReflect.Descriptor instead.
+func (*MsgSuspendOrg) Descriptor() ([]byte, []int) {
+	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *MsgSuspendOrg) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *MsgSuspendOrg) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// MsgReinstateOrg lifts an organisation's suspension. Only governance may
+// send it.
+type MsgReinstateOrg struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         string                 `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgReinstateOrg) Reset() {
+	*x = MsgReinstateOrg{}
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgReinstateOrg) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgReinstateOrg) ProtoMessage() {}
+
+func (x *MsgReinstateOrg) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgReinstateOrg.ProtoReflect.Descriptor instead.
+func (*MsgReinstateOrg) Descriptor() ([]byte, []int) {
+	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *MsgReinstateOrg) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+// MsgSetAccountRoles replaces the roles of an account of any organisation
+// (an organisation must keep an active admin). Only governance may send
+// it; an organisation's admins use MsgSetRoles for their own accounts.
+type MsgSetAccountRoles struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Roles         []Role                 `protobuf:"varint,2,rep,packed,name=roles,proto3,enum=lineage.membership.v1.Role" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgSetAccountRoles) Reset() {
+	*x = MsgSetAccountRoles{}
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSetAccountRoles) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSetAccountRoles) ProtoMessage() {}
+
+func (x *MsgSetAccountRoles) ProtoReflect() protoreflect.Message {
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSetAccountRoles.ProtoReflect.Descriptor instead.
+func (*MsgSetAccountRoles) Descriptor() ([]byte, []int) {
+	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MsgSetAccountRoles) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *MsgSetAccountRoles) GetRoles() []Role {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
 type QueryAccountRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Address       string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
@@ -848,7 +1032,7 @@ type QueryAccountRequest struct {
 
 func (x *QueryAccountRequest) Reset() {
 	*x = QueryAccountRequest{}
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[10]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -860,7 +1044,7 @@ func (x *QueryAccountRequest) String() string {
 func (*QueryAccountRequest) ProtoMessage() {}
 
 func (x *QueryAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[10]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -873,7 +1057,7 @@ func (x *QueryAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryAccountRequest.ProtoReflect.Descriptor instead.
 func (*QueryAccountRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{10}
+	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *QueryAccountRequest) GetAddress() string {
@@ -892,7 +1076,7 @@ type QueryAccountResponse struct {
 
 func (x *QueryAccountResponse) Reset() {
 	*x = QueryAccountResponse{}
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[11]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -904,7 +1088,7 @@ func (x *QueryAccountResponse) String() string {
 func (*QueryAccountResponse) ProtoMessage() {}
 
 func (x *QueryAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[11]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -917,7 +1101,7 @@ func (x *QueryAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryAccountResponse.ProtoReflect.Descriptor instead.
 func (*QueryAccountResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{11}
+	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *QueryAccountResponse) GetAccount() *Account {
@@ -936,7 +1120,7 @@ type QueryOrgRequest struct {
 
 func (x *QueryOrgRequest) Reset() {
 	*x = QueryOrgRequest{}
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[12]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -948,7 +1132,7 @@ func (x *QueryOrgRequest) String() string {
 func (*QueryOrgRequest) ProtoMessage() {}
 
 func (x *QueryOrgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[12]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,7 +1145,7 @@ func (x *QueryOrgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryOrgRequest.ProtoReflect.Descriptor instead.
 func (*QueryOrgRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{12}
+	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *QueryOrgRequest) GetOrgId() string {
@@ -984,7 +1168,7 @@ type QueryOrgResponse struct {
 
 func (x *QueryOrgResponse) Reset() {
 	*x = QueryOrgResponse{}
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[13]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -996,7 +1180,7 @@ func (x *QueryOrgResponse) String() string {
 func (*QueryOrgResponse) ProtoMessage() {}
 
 func (x *QueryOrgResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[13]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1009,7 +1193,7 @@ func (x *QueryOrgResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryOrgResponse.ProtoReflect.Descriptor instead.
 func (*QueryOrgResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{13}
+	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *QueryOrgResponse) GetOrg() *Org {
@@ -1045,7 +1229,7 @@ type QueryOrgsRequest struct {
 
 func (x *QueryOrgsRequest) Reset() {
 	*x = QueryOrgsRequest{}
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[14]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1057,7 +1241,7 @@ func (x *QueryOrgsRequest) String() string {
 func (*QueryOrgsRequest) ProtoMessage() {}
 
 func (x *QueryOrgsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[14]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1070,7 +1254,7 @@ func (x *QueryOrgsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryOrgsRequest.ProtoReflect.Descriptor instead.
 func (*QueryOrgsRequest) Descriptor() ([]byte, []int) {
-	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{14}
+	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *QueryOrgsRequest) GetStartAfter() string {
@@ -1098,7 +1282,7 @@ type QueryOrgsResponse struct {
 
 func (x *QueryOrgsResponse) Reset() {
 	*x = QueryOrgsResponse{}
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[15]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1110,7 +1294,7 @@ func (x *QueryOrgsResponse) String() string {
 func (*QueryOrgsResponse) ProtoMessage() {}
 
 func (x *QueryOrgsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lineage_membership_v1_membership_proto_msgTypes[15]
+	mi := &file_lineage_membership_v1_membership_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1123,7 +1307,7 @@ func (x *QueryOrgsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryOrgsResponse.ProtoReflect.Descriptor instead.
 func (*QueryOrgsResponse) Descriptor() ([]byte, []int) {
-	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{15}
+	return file_lineage_membership_v1_membership_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *QueryOrgsResponse) GetOrgs() []*Org {
@@ -1144,14 +1328,17 @@ var File_lineage_membership_v1_membership_proto protoreflect.FileDescriptor
 
 const file_lineage_membership_v1_membership_proto_rawDesc = "" +
 	"\n" +
-	"&lineage/membership/v1/membership.proto\x12\x15lineage.membership.v1\x1a\x1clineage/crypto/v1/keys.proto\"p\n" +
+	"&lineage/membership/v1/membership.proto\x12\x15lineage.membership.v1\x1a\x1clineage/crypto/v1/keys.proto\"\xe0\x01\n" +
 	"\x03Org\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12%\n" +
 	"\x0ecreated_height\x18\x03 \x01(\x03R\rcreatedHeight\x12\x1e\n" +
 	"\n" +
 	"namespaces\x18\x04 \x03(\tR\n" +
-	"namespaces\"\x9c\x03\n" +
+	"namespaces\x12\x1c\n" +
+	"\tsuspended\x18\x05 \x01(\bR\tsuspended\x12+\n" +
+	"\x11suspension_reason\x18\x06 \x01(\tR\x10suspensionReason\x12#\n" +
+	"\rstatus_height\x18\a \x01(\x03R\fstatusHeight\"\x9c\x03\n" +
 	"\aAccount\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x15\n" +
 	"\x06org_id\x18\x02 \x01(\tR\x05orgId\x12;\n" +
@@ -1200,7 +1387,15 @@ const file_lineage_membership_v1_membership_proto_rawDesc = "" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"~\n" +
 	"\fMsgRotateKey\x12B\n" +
 	"\x0enew_public_key\x18\x01 \x01(\v2\x1c.lineage.crypto.v1.PublicKeyR\fnewPublicKey\x12*\n" +
-	"\x11new_key_signature\x18\x02 \x01(\fR\x0fnewKeySignature\"/\n" +
+	"\x11new_key_signature\x18\x02 \x01(\fR\x0fnewKeySignature\">\n" +
+	"\rMsgSuspendOrg\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"(\n" +
+	"\x0fMsgReinstateOrg\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\"a\n" +
+	"\x12MsgSetAccountRoles\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x121\n" +
+	"\x05roles\x18\x02 \x03(\x0e2\x1b.lineage.membership.v1.RoleR\x05roles\"/\n" +
 	"\x13QueryAccountRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"P\n" +
 	"\x14QueryAccountResponse\x128\n" +
@@ -1254,7 +1449,7 @@ func file_lineage_membership_v1_membership_proto_rawDescGZIP() []byte {
 }
 
 var file_lineage_membership_v1_membership_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_lineage_membership_v1_membership_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_lineage_membership_v1_membership_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_lineage_membership_v1_membership_proto_goTypes = []any{
 	(Role)(0),                    // 0: lineage.membership.v1.Role
 	(AccountStatus)(0),           // 1: lineage.membership.v1.AccountStatus
@@ -1268,43 +1463,47 @@ var file_lineage_membership_v1_membership_proto_goTypes = []any{
 	(*MsgSuspendAccount)(nil),    // 9: lineage.membership.v1.MsgSuspendAccount
 	(*MsgReinstateAccount)(nil),  // 10: lineage.membership.v1.MsgReinstateAccount
 	(*MsgRotateKey)(nil),         // 11: lineage.membership.v1.MsgRotateKey
-	(*QueryAccountRequest)(nil),  // 12: lineage.membership.v1.QueryAccountRequest
-	(*QueryAccountResponse)(nil), // 13: lineage.membership.v1.QueryAccountResponse
-	(*QueryOrgRequest)(nil),      // 14: lineage.membership.v1.QueryOrgRequest
-	(*QueryOrgResponse)(nil),     // 15: lineage.membership.v1.QueryOrgResponse
-	(*QueryOrgsRequest)(nil),     // 16: lineage.membership.v1.QueryOrgsRequest
-	(*QueryOrgsResponse)(nil),    // 17: lineage.membership.v1.QueryOrgsResponse
-	(*keysv1.PublicKey)(nil),     // 18: lineage.crypto.v1.PublicKey
+	(*MsgSuspendOrg)(nil),        // 12: lineage.membership.v1.MsgSuspendOrg
+	(*MsgReinstateOrg)(nil),      // 13: lineage.membership.v1.MsgReinstateOrg
+	(*MsgSetAccountRoles)(nil),   // 14: lineage.membership.v1.MsgSetAccountRoles
+	(*QueryAccountRequest)(nil),  // 15: lineage.membership.v1.QueryAccountRequest
+	(*QueryAccountResponse)(nil), // 16: lineage.membership.v1.QueryAccountResponse
+	(*QueryOrgRequest)(nil),      // 17: lineage.membership.v1.QueryOrgRequest
+	(*QueryOrgResponse)(nil),     // 18: lineage.membership.v1.QueryOrgResponse
+	(*QueryOrgsRequest)(nil),     // 19: lineage.membership.v1.QueryOrgsRequest
+	(*QueryOrgsResponse)(nil),    // 20: lineage.membership.v1.QueryOrgsResponse
+	(*keysv1.PublicKey)(nil),     // 21: lineage.crypto.v1.PublicKey
 }
 var file_lineage_membership_v1_membership_proto_depIdxs = []int32{
-	18, // 0: lineage.membership.v1.Account.public_key:type_name -> lineage.crypto.v1.PublicKey
+	21, // 0: lineage.membership.v1.Account.public_key:type_name -> lineage.crypto.v1.PublicKey
 	0,  // 1: lineage.membership.v1.Account.roles:type_name -> lineage.membership.v1.Role
 	1,  // 2: lineage.membership.v1.Account.status:type_name -> lineage.membership.v1.AccountStatus
-	18, // 3: lineage.membership.v1.GenesisAccount.public_key:type_name -> lineage.crypto.v1.PublicKey
+	21, // 3: lineage.membership.v1.GenesisAccount.public_key:type_name -> lineage.crypto.v1.PublicKey
 	0,  // 4: lineage.membership.v1.GenesisAccount.roles:type_name -> lineage.membership.v1.Role
 	2,  // 5: lineage.membership.v1.Genesis.orgs:type_name -> lineage.membership.v1.Org
 	4,  // 6: lineage.membership.v1.Genesis.accounts:type_name -> lineage.membership.v1.GenesisAccount
-	18, // 7: lineage.membership.v1.MsgCreateOrg.admin_public_key:type_name -> lineage.crypto.v1.PublicKey
+	21, // 7: lineage.membership.v1.MsgCreateOrg.admin_public_key:type_name -> lineage.crypto.v1.PublicKey
 	0,  // 8: lineage.membership.v1.MsgCreateOrg.admin_roles:type_name -> lineage.membership.v1.Role
-	18, // 9: lineage.membership.v1.MsgAddAccount.public_key:type_name -> lineage.crypto.v1.PublicKey
+	21, // 9: lineage.membership.v1.MsgAddAccount.public_key:type_name -> lineage.crypto.v1.PublicKey
 	0,  // 10: lineage.membership.v1.MsgAddAccount.roles:type_name -> lineage.membership.v1.Role
 	0,  // 11: lineage.membership.v1.MsgSetRoles.roles:type_name -> lineage.membership.v1.Role
-	18, // 12: lineage.membership.v1.MsgRotateKey.new_public_key:type_name -> lineage.crypto.v1.PublicKey
-	3,  // 13: lineage.membership.v1.QueryAccountResponse.account:type_name -> lineage.membership.v1.Account
-	2,  // 14: lineage.membership.v1.QueryOrgResponse.org:type_name -> lineage.membership.v1.Org
-	3,  // 15: lineage.membership.v1.QueryOrgResponse.accounts:type_name -> lineage.membership.v1.Account
-	2,  // 16: lineage.membership.v1.QueryOrgsResponse.orgs:type_name -> lineage.membership.v1.Org
-	12, // 17: lineage.membership.v1.Query.Account:input_type -> lineage.membership.v1.QueryAccountRequest
-	14, // 18: lineage.membership.v1.Query.Org:input_type -> lineage.membership.v1.QueryOrgRequest
-	16, // 19: lineage.membership.v1.Query.Orgs:input_type -> lineage.membership.v1.QueryOrgsRequest
-	13, // 20: lineage.membership.v1.Query.Account:output_type -> lineage.membership.v1.QueryAccountResponse
-	15, // 21: lineage.membership.v1.Query.Org:output_type -> lineage.membership.v1.QueryOrgResponse
-	17, // 22: lineage.membership.v1.Query.Orgs:output_type -> lineage.membership.v1.QueryOrgsResponse
-	20, // [20:23] is the sub-list for method output_type
-	17, // [17:20] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	21, // 12: lineage.membership.v1.MsgRotateKey.new_public_key:type_name -> lineage.crypto.v1.PublicKey
+	0,  // 13: lineage.membership.v1.MsgSetAccountRoles.roles:type_name -> lineage.membership.v1.Role
+	3,  // 14: lineage.membership.v1.QueryAccountResponse.account:type_name -> lineage.membership.v1.Account
+	2,  // 15: lineage.membership.v1.QueryOrgResponse.org:type_name -> lineage.membership.v1.Org
+	3,  // 16: lineage.membership.v1.QueryOrgResponse.accounts:type_name -> lineage.membership.v1.Account
+	2,  // 17: lineage.membership.v1.QueryOrgsResponse.orgs:type_name -> lineage.membership.v1.Org
+	15, // 18: lineage.membership.v1.Query.Account:input_type -> lineage.membership.v1.QueryAccountRequest
+	17, // 19: lineage.membership.v1.Query.Org:input_type -> lineage.membership.v1.QueryOrgRequest
+	19, // 20: lineage.membership.v1.Query.Orgs:input_type -> lineage.membership.v1.QueryOrgsRequest
+	16, // 21: lineage.membership.v1.Query.Account:output_type -> lineage.membership.v1.QueryAccountResponse
+	18, // 22: lineage.membership.v1.Query.Org:output_type -> lineage.membership.v1.QueryOrgResponse
+	20, // 23: lineage.membership.v1.Query.Orgs:output_type -> lineage.membership.v1.QueryOrgsResponse
+	21, // [21:24] is the sub-list for method output_type
+	18, // [18:21] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_lineage_membership_v1_membership_proto_init() }
@@ -1318,7 +1517,7 @@ func file_lineage_membership_v1_membership_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lineage_membership_v1_membership_proto_rawDesc), len(file_lineage_membership_v1_membership_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
