@@ -405,24 +405,13 @@ func Collect(home, dir string, roles []membershippb.Role) (*Collected, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	requests, err := readJoinRequests(dir)
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(files)
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no join requests (*.json) in %s", dir)
-	}
 	out := &Collected{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		r, err := ParseJoinRequest(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
+	for _, fr := range requests {
+		f, r := fr.file, fr.request
 		if slices.Contains(out.Peers, r.Peer()) {
 			return nil, fmt.Errorf("%s: node %s is named by an earlier request too", f, r.NodeID)
 		}
@@ -448,6 +437,26 @@ func Collect(home, dir string, roles []membershippb.Role) (*Collected, error) {
 // ReadPeers reads and checks every join request (*.json) in dir, in file
 // name order, and returns their nodes as persistent_peers names them.
 func ReadPeers(dir string) ([]string, error) {
+	requests, err := readJoinRequests(dir)
+	if err != nil {
+		return nil, err
+	}
+	peers := make([]string, 0, len(requests))
+	for _, fr := range requests {
+		peers = append(peers, fr.request.Peer())
+	}
+	return peers, nil
+}
+
+// fileRequest is a join request and the file it came from.
+type fileRequest struct {
+	file    string
+	request *JoinRequest
+}
+
+// readJoinRequests reads and checks every join request (*.json) in dir, in
+// file name order; one that does not check fails them all.
+func readJoinRequests(dir string) ([]fileRequest, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
@@ -456,7 +465,7 @@ func ReadPeers(dir string) ([]string, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no join requests (*.json) in %s", dir)
 	}
-	var peers []string
+	out := make([]fileRequest, 0, len(files))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -466,9 +475,9 @@ func ReadPeers(dir string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
-		peers = append(peers, r.Peer())
+		out = append(out, fileRequest{file: f, request: r})
 	}
-	return peers, nil
+	return out, nil
 }
 
 // GenesisHash is the SHA-256 of a genesis file's bytes: what the members of
