@@ -1,7 +1,6 @@
 package lineage
 
 import (
-	"fmt"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -75,54 +74,32 @@ func loadRevocation(r kit.Reader, d string) (*pb.DatasetRevocation, bool) {
 
 // revocationReasons maps the names users type to reason codes (the same
 // names as model revocations').
-var revocationReasons = []struct {
-	name   string
-	reason pb.DatasetRevocationReason
-}{
-	{"security", pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_SECURITY},
-	{"license", pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_LICENSE},
-	{"data", pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_DATA},
-	{"quality", pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_QUALITY},
-	{"legal", pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_LEGAL},
-	{"other", pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_OTHER},
+var revocationReasons = kit.NameTable[pb.DatasetRevocationReason]{
+	{Name: "security", Value: pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_SECURITY},
+	{Name: "license", Value: pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_LICENSE},
+	{Name: "data", Value: pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_DATA},
+	{Name: "quality", Value: pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_QUALITY},
+	{Name: "legal", Value: pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_LEGAL},
+	{Name: "other", Value: pb.DatasetRevocationReason_DATASET_REVOCATION_REASON_OTHER},
 }
 
 // ParseRevocationReason reads a reason as users type it ("security",
 // "license", "data", "quality", "legal" or "other", in any case), or as
 // its enum name.
 func ParseRevocationReason(s string) (pb.DatasetRevocationReason, error) {
-	for _, r := range revocationReasons {
-		if strings.EqualFold(s, r.name) || s == r.reason.String() {
-			return r.reason, nil
-		}
+	if r, ok := revocationReasons.Lookup(s); ok {
+		return r, nil
+	}
+	if r, ok := pb.DatasetRevocationReason_value[s]; ok && revocationReasons.Has(pb.DatasetRevocationReason(r)) {
+		return pb.DatasetRevocationReason(r), nil
 	}
 	return 0, ErrInvalidField.Wrapf("reason code %q: want %s", s, strings.Join(RevocationReasonNames(), ", "))
 }
 
 // RevocationReasonName is the name [ParseRevocationReason] reads for r.
-func RevocationReasonName(r pb.DatasetRevocationReason) string {
-	for _, known := range revocationReasons {
-		if known.reason == r {
-			return known.name
-		}
-	}
-	return fmt.Sprintf("unknown(%d)", int32(r))
-}
+func RevocationReasonName(r pb.DatasetRevocationReason) string { return revocationReasons.Name(r) }
 
 // RevocationReasonNames lists the reason names, in code order.
-func RevocationReasonNames() []string {
-	out := make([]string, len(revocationReasons))
-	for i, r := range revocationReasons {
-		out[i] = r.name
-	}
-	return out
-}
+func RevocationReasonNames() []string { return revocationReasons.Names() }
 
-func validRevocationReason(r pb.DatasetRevocationReason) bool {
-	for _, known := range revocationReasons {
-		if known.reason == r {
-			return true
-		}
-	}
-	return false
-}
+func validRevocationReason(r pb.DatasetRevocationReason) bool { return revocationReasons.Has(r) }

@@ -206,53 +206,28 @@ func validateText(field, s string, min, max int) error {
 }
 
 // revocationReasons maps the names users type to reason codes.
-var revocationReasons = []struct {
-	name   string
-	reason pb.RevocationReason
-}{
-	{"security", pb.RevocationReason_REVOCATION_REASON_SECURITY},
-	{"license", pb.RevocationReason_REVOCATION_REASON_LICENSE},
-	{"data", pb.RevocationReason_REVOCATION_REASON_DATA},
-	{"quality", pb.RevocationReason_REVOCATION_REASON_QUALITY},
-	{"legal", pb.RevocationReason_REVOCATION_REASON_LEGAL},
-	{"other", pb.RevocationReason_REVOCATION_REASON_OTHER},
+var revocationReasons = kit.NameTable[pb.RevocationReason]{
+	{Name: "security", Value: pb.RevocationReason_REVOCATION_REASON_SECURITY},
+	{Name: "license", Value: pb.RevocationReason_REVOCATION_REASON_LICENSE},
+	{Name: "data", Value: pb.RevocationReason_REVOCATION_REASON_DATA},
+	{Name: "quality", Value: pb.RevocationReason_REVOCATION_REASON_QUALITY},
+	{Name: "legal", Value: pb.RevocationReason_REVOCATION_REASON_LEGAL},
+	{Name: "other", Value: pb.RevocationReason_REVOCATION_REASON_OTHER},
 }
 
 // ParseRevocationReason reads a reason as users type it ("security",
 // "license", "data", "quality", "legal" or "other").
 func ParseRevocationReason(s string) (pb.RevocationReason, error) {
-	for _, r := range revocationReasons {
-		if strings.EqualFold(s, r.name) {
-			return r.reason, nil
-		}
+	if r, ok := revocationReasons.Lookup(s); ok {
+		return r, nil
 	}
 	return 0, ErrInvalidField.Wrapf("reason code %q: want %s", s, strings.Join(RevocationReasonNames(), ", "))
 }
 
 // RevocationReasonName is the name [ParseRevocationReason] reads for r.
-func RevocationReasonName(r pb.RevocationReason) string {
-	for _, known := range revocationReasons {
-		if known.reason == r {
-			return known.name
-		}
-	}
-	return fmt.Sprintf("unknown(%d)", int32(r))
-}
+func RevocationReasonName(r pb.RevocationReason) string { return revocationReasons.Name(r) }
 
 // RevocationReasonNames lists the reason names, in code order.
-func RevocationReasonNames() []string {
-	out := make([]string, len(revocationReasons))
-	for i, r := range revocationReasons {
-		out[i] = r.name
-	}
-	return out
-}
+func RevocationReasonNames() []string { return revocationReasons.Names() }
 
-func validRevocationReason(r pb.RevocationReason) bool {
-	for _, known := range revocationReasons {
-		if known.reason == r {
-			return true
-		}
-	}
-	return false
-}
+func validRevocationReason(r pb.RevocationReason) bool { return revocationReasons.Has(r) }
